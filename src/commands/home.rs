@@ -1,0 +1,69 @@
+//! The App Home tab: publishing it, and its buttons.
+
+use super::{programs, Request, Result};
+use crate::domain::participant::Status;
+use crate::slack::messages::{self, ids};
+use crate::slack::Outbound;
+use crate::store::{Participant, Program};
+
+/// The person's App Home as it should look now. `fresh` replaces the stored row of a
+/// participant written in the same, not yet committed, change.
+pub(super) async fn view_for(
+    request: &Request<'_>,
+    tz: Option<&str>,
+    fresh: Option<(&Program, &Participant)>,
+) -> Result<Outbound> {
+    let mut entries = Vec::new();
+    for program in request.ctx.store.programs(&request.ctx.team_id).await? {
+        let participant = match fresh {
+            Some((p, saved)) if p.id == program.id => Some(saved.clone()),
+            _ => request.ctx.store.participant(program.id, &request.user).await?,
+        };
+        entries.push((program, participant));
+    }
+    let owner_view = if request.ctx.is_owner(&request.user) { Some(programs::program_counts(request).await?) } else { None };
+    let view = messages::home(&entries, tz, owner_view.as_deref());
+    Ok(Outbound::PublishHome { user: request.user.clone(), view })
+}
+
+pub(super) async fn publish(request: &Request<'_>) -> Result<()> {
+    let tz = request.ctx.time_zone(&request.user).await?;
+    let view = view_for(request, tz.as_deref(), None).await?;
+    request.answer(vec![view]).await
+}
+
+pub(super) async fn action(request: &Request<'_>, action_id: &str, value: Option<&str>, trigger_id: &str) -> Result<()> {
+    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
+    let program = value.and_then(|v| v.parse::<i64>().ok()).and_then(|id| programs.into_iter().find(|p| p.id == id));
+    let Some(program) = program else {
+        tracing::warn!(action_id, ?value, "button for an unknown program");
+        return request.reply(messages::reply("That button is out of date: reopen the Home tab and try again.")).await;
+    };
+    match action_id {
+        ids::HOME_JOIN => {
+            let catalogue = request.ctx.store.skills(program.id).await?;
+            let current = request.ctx.store.participant(program.id, &request.user).await?;
+            let view = messages::join_modal(&program, &catalogue, current.as_ref());
+            request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
+        }
+        ids::HOME_PAUSE | ids::HOME_RESUME => {
+            let Some(participant) = request.ctx.store.participant(program.id, &request.user).await? else {
+                return request.reply(messages::not_a_participant(&program)).await;
+            };
+            let status = if action_id == ids::HOME_PAUSE { Status::Paused } else { Status::Active };
+            let tz = request.ctx.time_zone(&request.user).await?;
+            let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+            if participant.status != Status::Left {
+                tx.set_status(participant.id, status, None).await?;
+            }
+            let saved = tx.participant(program.id, &request.user).await?;
+            tx.enqueue(&view_for(request, tz.as_deref(), Some((&program, &saved))).await?).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        other => {
+            tracing::warn!(action_id = other, "unknown button");
+            request.reply(messages::reply("I don't know that button: it may be from an older version of me.")).await
+        }
+    }
+}

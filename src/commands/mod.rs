@@ -1,0 +1,207 @@
+//! Handlers: what the bot does about each [`Event`] once Slack has its ack.
+//!
+//! Each handler reads what it needs, decides (with the pure `domain` and `parser`
+//! functions), then writes its whole outcome in one store transaction: the state change,
+//! the Slack messages it causes (outbox rows) and the mark that the inbox entry is done.
+//! A handler never calls Slack to *say* something; only the dispatcher does that.
+
+mod home;
+mod join;
+mod membership;
+pub mod parser;
+mod programs;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use thiserror::Error;
+use tracing::{instrument, warn};
+
+use crate::clock::Clock;
+use crate::event::Event;
+use crate::slack::messages;
+use crate::slack::{Message, Outbound, SlackApi};
+use crate::store::{Participant, Program, Store, StoreError};
+use parser::Command;
+
+pub use join::parse_submission;
+
+#[derive(Debug, Error)]
+pub enum HandleError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T, E = HandleError> = std::result::Result<T, E>;
+
+/// What handlers share: the store, Slack (for reads such as users.info), who owns
+/// programs, and the clock.
+pub struct Context {
+    pub store: Store,
+    pub slack: SlackApi,
+    pub team_id: String,
+    pub owners: Vec<String>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Where the answer to an event goes: the command's response_url (ephemeral), or a DM
+/// when the event came from a place without one (App Home, a modal).
+#[derive(Debug, Clone)]
+enum ReplyTo {
+    ResponseUrl(String),
+    Dm(String),
+}
+
+impl ReplyTo {
+    fn with(&self, message: Message) -> Outbound {
+        match self {
+            ReplyTo::ResponseUrl(url) => Outbound::Respond { response_url: url.clone(), message },
+            ReplyTo::Dm(user) => Outbound::DirectMessage { user: user.clone(), message },
+        }
+    }
+}
+
+/// The request a handler works on: who asked, where the answer goes, which inbox entry.
+struct Request<'a> {
+    ctx: &'a Context,
+    inbox_id: i64,
+    user: String,
+    reply_to: ReplyTo,
+}
+
+impl Context {
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    pub fn is_owner(&self, user: &str) -> bool {
+        self.owners.iter().any(|o| o == user)
+    }
+
+    /// The person's IANA time zone from users.info, cached. A Slack failure is not the
+    /// person's problem: they get `None` now and we ask again next time.
+    async fn time_zone(&self, user: &str) -> Result<Option<String>> {
+        if let Some(cached) = self.store.cached_time_zone(&self.team_id, user).await? {
+            return Ok(cached);
+        }
+        match self.slack.user_info(user).await {
+            Ok(info) => {
+                self.store
+                    .cache_user(&self.team_id, user, info.tz.as_deref(), info.real_name.as_deref(), self.now())
+                    .await?;
+                Ok(info.tz)
+            }
+            Err(error) => {
+                warn!(%user, %error, "users.info failed; time zone unknown for now");
+                Ok(None)
+            }
+        }
+    }
+}
+
+impl Request<'_> {
+    /// Finishes the request with messages only, no state change.
+    async fn answer(&self, messages: Vec<Outbound>) -> Result<()> {
+        let mut tx = self.ctx.store.begin_for(self.inbox_id, self.ctx.now()).await?;
+        for message in &messages {
+            tx.enqueue(message).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reply(&self, message: Message) -> Result<()> {
+        self.answer(vec![self.reply_to.with(message)]).await
+    }
+
+    /// Finds the program a command means: the named one; else the only one; else, for
+    /// people in exactly one program, theirs. `Err` carries the question to ask back.
+    async fn program(&self, name: Option<&str>, usage: &str) -> Result<Result<Program, Message>> {
+        let programs = self.ctx.store.programs(&self.ctx.team_id).await?;
+        if let Some(name) = name {
+            return Ok(match programs.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+                Some(p) => Ok(p.clone()),
+                None => Err(messages::unknown_program(name, &programs)),
+            });
+        }
+        if let [only] = programs.as_slice() {
+            return Ok(Ok(only.clone()));
+        }
+        let mut mine = Vec::new();
+        for program in &programs {
+            if self.ctx.store.participant(program.id, &self.user).await?.is_some() {
+                mine.push(program.clone());
+            }
+        }
+        Ok(match mine.as_slice() {
+            [only] => Ok(only.clone()),
+            _ => Err(messages::pick_program(&programs, usage)),
+        })
+    }
+
+    /// The person's participations, in program order.
+    async fn participations(&self) -> Result<Vec<(Program, Participant)>> {
+        let mut out = Vec::new();
+        for program in self.ctx.store.programs(&self.ctx.team_id).await? {
+            if let Some(p) = self.ctx.store.participant(program.id, &self.user).await? {
+                out.push((program, p));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Handles one inbox entry. Errors are for the caller to log and retry; anything the
+/// person did wrong is answered to them instead.
+#[instrument(skip_all, fields(inbox_id, user = event.user()))]
+pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
+    match event {
+        Event::Command { user, text, trigger_id, response_url, .. } => {
+            let request = Request { ctx, inbox_id, user, reply_to: ReplyTo::ResponseUrl(response_url) };
+            match parser::parse(&text) {
+                Ok(command) => execute(&request, command, trigger_id).await,
+                Err(e) => {
+                    tracing::info!(problem = %e.problem, "command refused");
+                    request.reply(messages::usage_error(&e.problem, e.usage)).await
+                }
+            }
+        }
+        Event::HomeOpened { user } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            home::publish(&request).await
+        }
+        Event::Action { user, action_id, value, trigger_id, response_url } => {
+            let reply_to = match response_url {
+                Some(url) => ReplyTo::ResponseUrl(url),
+                None => ReplyTo::Dm(user.clone()),
+            };
+            let request = Request { ctx, inbox_id, user, reply_to };
+            home::action(&request, &action_id, value.as_deref(), &trigger_id).await
+        }
+        Event::JoinSubmitted { user, program_id, profile } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            join::submitted(&request, program_id, profile).await
+        }
+    }
+}
+
+async fn execute(request: &Request<'_>, command: Command, trigger_id: String) -> Result<()> {
+    match command {
+        Command::Help { unknown } => request.reply(messages::help(unknown.as_deref())).await,
+        Command::Join { program, line: None } => join::open_form(request, program.as_deref(), &trigger_id).await,
+        Command::Join { program, line: Some((role, tags)) } => {
+            join::one_line(request, program.as_deref(), role, tags).await
+        }
+        Command::Profile => membership::profile(request).await,
+        Command::Pause { program, until } => membership::pause(request, program.as_deref(), until).await,
+        Command::Resume { program } => membership::resume(request, program.as_deref()).await,
+        Command::Leave { program } => membership::leave(request, program.as_deref()).await,
+        Command::ProgramCreate { name } => programs::create(request, &name).await,
+        Command::ProgramList => programs::list(request).await,
+        Command::SkillsAdd { program, tags } => programs::add_skills(request, program.as_deref(), &tags).await,
+    }
+}

@@ -1,0 +1,81 @@
+//! Program owners' commands: create and list programs, grow a skill catalogue.
+
+use super::{Request, Result};
+use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
+use crate::domain::summary::ParticipantCounts;
+use crate::slack::messages;
+
+impl Request<'_> {
+    /// Owners pass; anyone else gets a polite refusal and `false`.
+    async fn owner_only(&self, what: &str) -> Result<bool> {
+        if self.ctx.is_owner(&self.user) {
+            return Ok(true);
+        }
+        tracing::info!(what, "owner command refused");
+        self.reply(messages::owners_only(what)).await?;
+        Ok(false)
+    }
+}
+
+pub(super) async fn create(request: &Request<'_>, name: &str) -> Result<()> {
+    if !request.owner_only("create programs").await? {
+        return Ok(());
+    }
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    let answer = match tx.create_program(&request.ctx.team_id, name, Some(&request.user)).await? {
+        Some(program) => {
+            tracing::info!(program = program.id, "program created");
+            messages::program_created(&program)
+        }
+        None => messages::program_exists(name),
+    };
+    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn list(request: &Request<'_>) -> Result<()> {
+    if !request.owner_only("list programs").await? {
+        return Ok(());
+    }
+    let counted = program_counts(request).await?;
+    request.reply(messages::program_list(&counted)).await
+}
+
+pub(super) async fn program_counts(
+    request: &Request<'_>,
+) -> Result<Vec<(crate::store::Program, ParticipantCounts)>> {
+    let today = request.ctx.today();
+    let mut counted = Vec::new();
+    for program in request.ctx.store.programs(&request.ctx.team_id).await? {
+        let people = request.ctx.store.participants(program.id).await?;
+        let counts = ParticipantCounts::count(people.iter().map(|p| p.membership()), today);
+        counted.push((program, counts));
+    }
+    Ok(counted)
+}
+
+pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tags: &[String]) -> Result<()> {
+    if !request.owner_only("change the skill catalogue").await? {
+        return Ok(());
+    }
+    if let Some(long) = tags.iter().find(|t| t.chars().count() > MAX_SKILL_LEN) {
+        let problem = format!("Skill tags are at most {MAX_SKILL_LEN} characters: `{long}` is longer.");
+        return request.reply(messages::usage_error(&problem, "/mentoring skills add <tag>, <tag>")).await;
+    }
+    let program = match request.program(program, "/mentoring skills add <tags>").await? {
+        Ok(p) => p,
+        Err(question) => return request.reply(question).await,
+    };
+    let existing = request.ctx.store.skills(program.id).await?;
+    let fresh: Vec<String> = canonical_tags(tags.to_vec(), &existing)
+        .into_iter()
+        .filter(|t| !existing.contains(t))
+        .collect();
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    let added = tx.add_skills(program.id, &fresh).await?;
+    let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();
+    tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue))).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The command line and the one typed [`Config`] of `upward serve`.
+//!
+//! Every setting is read here and nowhere else: a flag, else the environment (and a
+//! `.env` file, loaded by `main`), else a default. Values are checked once, at start,
+//! so a bad deployment fails with one line naming the culprit instead of a confusing
+//! error at the first Slack request. Secrets are kept in [`SecretString`] so that they
+//! cannot end up in a log line by accident.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use thiserror::Error;
+
+/// Slack's own Web API; tests and the demo point `SLACK_API_URL` at a simulator.
+pub const SLACK_API_URL: &str = "https://slack.com/api/";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://upward.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+
+#[derive(Parser)]
+#[command(name = "upward", version, about = "A Slack bot for reverse-mentoring programs")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+#[derive(Subcommand)]
+pub enum CliCommand {
+    /// Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else the HTTP Events API.
+    Serve(ServeArgs),
+    /// Run the bot against a Slack simulator on loopback with a synthetic company.
+    Demo(DemoArgs),
+    /// Print a program's figures from the database.
+    Status(StatusArgs),
+}
+
+/// The raw settings of `upward serve`, as given; [`ServeArgs::into_config`] checks them.
+#[derive(Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Bot token (xoxb-...), from the app's "OAuth & Permissions" page.
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    pub slack_bot_token: Option<String>,
+    /// Signing secret, from the app's "Basic Information" page.
+    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
+    pub slack_signing_secret: Option<String>,
+    /// App-level token (xapp-...) with connections:write; when set, the bot uses Socket Mode.
+    #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true)]
+    pub slack_app_token: Option<String>,
+    /// Base URL of Slack's Web API.
+    #[arg(long, env = "SLACK_API_URL")]
+    pub slack_api_url: Option<String>,
+    /// Where the data lives; a SQLite file is created if missing.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address of the HTTP listener (Events API, commands, interactivity, health).
+    #[arg(long, env = "UPWARD_LISTEN")]
+    pub listen: Option<String>,
+    /// Comma-separated Slack user ids of the program owners (HR).
+    #[arg(long, env = "UPWARD_OWNERS")]
+    pub owners: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's SQLite file here instead of a temporary folder.
+    #[arg(long)]
+    pub database: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Which program; may be left out when there is only one.
+    #[arg(long)]
+    pub program: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+/// How the bot hears from Slack.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// The HTTP Events API: Slack calls us on `listen`.
+    Http,
+    /// Socket Mode: we dial Slack with the app-level token.
+    SocketMode(SecretString),
+}
+
+/// The checked settings of a running bot.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bot_token: SecretString,
+    pub signing_secret: SecretString,
+    pub transport: Transport,
+    pub slack_api_url: String,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub owners: Vec<String>,
+}
+
+/// A setting that stops start-up; the message names the variable and what is wrong.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is not set (set the variable or pass --{1})")]
+    Missing(&'static str, &'static str),
+    #[error("{name} is malformed: {why}")]
+    Malformed { name: &'static str, why: String },
+}
+
+impl ServeArgs {
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let bot_token = required(self.slack_bot_token, "SLACK_BOT_TOKEN", "slack-bot-token")?;
+        if !bot_token.starts_with("xoxb-") {
+            return Err(malformed("SLACK_BOT_TOKEN", "a bot token starts with xoxb-"));
+        }
+        let signing_secret = required(
+            self.slack_signing_secret,
+            "SLACK_SIGNING_SECRET",
+            "slack-signing-secret",
+        )?;
+        let transport = match self.slack_app_token.filter(|t| !t.trim().is_empty()) {
+            None => Transport::Http,
+            Some(token) if token.starts_with("xapp-") => Transport::SocketMode(token.into()),
+            Some(_) => {
+                return Err(malformed("SLACK_APP_TOKEN", "an app-level token starts with xapp-"))
+            }
+        };
+        let slack_api_url = slack_api_url(self.slack_api_url)?;
+        let database_url = self
+            .database_url
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !database_url.starts_with("sqlite:") {
+            return Err(malformed(
+                "DATABASE_URL",
+                "only sqlite: URLs are supported, e.g. sqlite://upward.db",
+            ));
+        }
+        let listen_text = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = listen_text.parse().map_err(|_| {
+            malformed("UPWARD_LISTEN", &format!("`{listen_text}` is not an address like 127.0.0.1:3000"))
+        })?;
+        let owners = parse_owners(self.owners.as_deref().unwrap_or(""))?;
+        Ok(Config {
+            bot_token: bot_token.into(),
+            signing_secret: signing_secret.into(),
+            transport,
+            slack_api_url,
+            database_url,
+            listen,
+            owners,
+        })
+    }
+}
+
+fn required(value: Option<String>, name: &'static str, flag: &'static str) -> Result<String, ConfigError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError::Missing(name, flag))
+}
+
+fn malformed(name: &'static str, why: &str) -> ConfigError {
+    ConfigError::Malformed { name, why: why.to_owned() }
+}
+
+/// slack-morphism joins method names onto this base, so it must end with a slash.
+fn slack_api_url(value: Option<String>) -> Result<String, ConfigError> {
+    let Some(raw) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(SLACK_API_URL.to_owned());
+    };
+    let parsed = url::Url::parse(raw.trim())
+        .map_err(|e| malformed("SLACK_API_URL", &format!("`{raw}` is not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(malformed("SLACK_API_URL", "the URL must be http:// or https://"));
+    }
+    let mut url = parsed.to_string();
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    Ok(url)
+}
+
+/// Slack user ids are upper-case letters and digits starting with U or W.
+pub fn is_user_id(id: &str) -> bool {
+    id.len() >= 2
+        && (id.starts_with('U') || id.starts_with('W'))
+        && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+fn parse_owners(text: &str) -> Result<Vec<String>, ConfigError> {
+    let mut owners = Vec::new();
+    for id in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !is_user_id(id) {
+            return Err(malformed(
+                "UPWARD_OWNERS",
+                &format!("`{id}` is not a Slack user id (like U012AB3CD)"),
+            ));
+        }
+        if !owners.iter().any(|o| o == id) {
+            owners.push(id.to_owned());
+        }
+    }
+    Ok(owners)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            slack_bot_token: Some("xoxb-1".into()),
+            slack_signing_secret: Some("s3cret".into()),
+            ..ServeArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_give_http_on_loopback_with_sqlite() {
+        let config = args().into_config().unwrap();
+        assert!(matches!(config.transport, Transport::Http));
+        assert_eq!(config.slack_api_url, SLACK_API_URL);
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert!(config.owners.is_empty());
+    }
+
+    #[test]
+    fn missing_and_malformed_values_are_named() {
+        let err = ServeArgs { slack_bot_token: None, ..args() }.into_config().unwrap_err();
+        assert_eq!(err.to_string(), "SLACK_BOT_TOKEN is not set (set the variable or pass --slack-bot-token)");
+        let err = ServeArgs { slack_signing_secret: Some(" ".into()), ..args() }.into_config().unwrap_err();
+        assert_eq!(err, ConfigError::Missing("SLACK_SIGNING_SECRET", "slack-signing-secret"));
+        let err = ServeArgs { listen: Some("nowhere".into()), ..args() }.into_config().unwrap_err();
+        assert!(err.to_string().starts_with("UPWARD_LISTEN is malformed"), "{err}");
+        let err = ServeArgs { owners: Some("U1,bob".into()), ..args() }.into_config().unwrap_err();
+        assert!(err.to_string().contains("`bob`"), "{err}");
+        let err = ServeArgs { slack_app_token: Some("xoxb-2".into()), ..args() }.into_config().unwrap_err();
+        assert!(err.to_string().starts_with("SLACK_APP_TOKEN"), "{err}");
+        let err = ServeArgs { slack_api_url: Some("ftp://x".into()), ..args() }.into_config().unwrap_err();
+        assert!(err.to_string().starts_with("SLACK_API_URL"), "{err}");
+    }
+
+    #[test]
+    fn app_token_selects_socket_mode_and_owners_are_deduplicated() {
+        let config = ServeArgs {
+            slack_app_token: Some("xapp-1".into()),
+            owners: Some("U1, W2 ,U1".into()),
+            slack_api_url: Some("http://127.0.0.1:9/api".into()),
+            ..args()
+        }
+        .into_config()
+        .unwrap();
+        assert!(matches!(config.transport, Transport::SocketMode(_)));
+        assert_eq!(config.owners, vec!["U1", "W2"]);
+        assert_eq!(config.slack_api_url, "http://127.0.0.1:9/api/");
+    }
+
+    #[test]
+    fn secrets_are_not_printed_by_debug() {
+        let config = args().into_config().unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("xoxb-1") && !shown.contains("s3cret"), "{shown}");
+    }
+}

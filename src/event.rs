@@ -1,0 +1,46 @@
+//! The bot's own event type: what the inbound edge turns Slack's deliveries into, what
+//! the inbox stores, and what the handlers take.
+//!
+//! Converting at the edge keeps handlers independent of the transport (HTTP or Socket
+//! Mode) and of Slack's payload quirks, and lets an entry stored before a restart be
+//! handled after it by a newer build.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::participant::ValidProfile;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// `/mentoring <text>`.
+    Command {
+        user: String,
+        channel: String,
+        text: String,
+        trigger_id: String,
+        response_url: String,
+    },
+    /// Someone opened the bot's App Home tab.
+    HomeOpened { user: String },
+    /// A button press.
+    Action {
+        user: String,
+        action_id: String,
+        value: Option<String>,
+        trigger_id: String,
+        response_url: Option<String>,
+    },
+    /// The join form, already checked field by field at the edge.
+    JoinSubmitted { user: String, program_id: i64, profile: ValidProfile },
+}
+
+impl Event {
+    pub fn user(&self) -> &str {
+        match self {
+            Event::Command { user, .. }
+            | Event::HomeOpened { user }
+            | Event::Action { user, .. }
+            | Event::JoinSubmitted { user, .. } => user,
+        }
+    }
+}

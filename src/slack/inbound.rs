@@ -1,0 +1,316 @@
+//! The inbound edge: Slack's HTTP requests (and, through [`crate::slack::socket`],
+//! Socket Mode envelopes) become stored [`Event`]s before Slack gets its ack.
+//!
+//! Order of work per request: verify the signature (HTTP only; Socket Mode is an
+//! authenticated connection), parse Slack's shape, convert to our own `Event`, write it
+//! to the inbox (unique on Slack's event id, so retries are kept once), ack. Handling
+//! happens afterwards, in the consumer; a crash after the ack loses nothing because the
+//! inbox is replayed at start. The only work done before the ack is what Slack insists
+//! on seeing in the answer itself: the join form's field errors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use slack_morphism::prelude::*;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+use thiserror::Error;
+use tracing::{info, warn};
+
+use super::messages::{self, ids};
+use super::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::clock::Clock;
+use crate::commands::parse_submission;
+use crate::event::Event;
+use crate::store::{Store, StoreError};
+
+/// Slack's payloads are small; anything bigger is not from Slack.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The one slash command the app registers (see `manifest.yml`).
+pub const COMMAND: &str = "/mentoring";
+
+#[derive(Debug, Error)]
+pub enum IntakeError {
+    #[error("could not store the event: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What Slack should see in the answer to an interaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InteractionAnswer {
+    Ack,
+    /// Field errors to show in the open modal, by block id.
+    FieldErrors(HashMap<String, String>),
+}
+
+/// What Slack should see in the answer to a slash command: nothing (the answer comes
+/// later through the response_url), or an immediate ephemeral message.
+pub type CommandAnswer = Option<super::Message>;
+
+/// Accepts Slack deliveries from either transport.
+#[derive(Clone)]
+pub struct Intake {
+    store: Store,
+    team_id: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl Intake {
+    pub fn new(store: Store, team_id: String, clock: Arc<dyn Clock>) -> Intake {
+        Intake { store, team_id, clock }
+    }
+
+    async fn keep(&self, dedupe_key: &str, event: &Event) -> Result<(), IntakeError> {
+        let payload = serde_json::to_string(event).expect("events serialise");
+        let new = self.store.receive(dedupe_key, &payload, self.clock.now().timestamp()).await?;
+        if !new {
+            info!(dedupe_key, "duplicate delivery ignored");
+        }
+        Ok(())
+    }
+
+    fn foreign(&self, team_id: &str) -> bool {
+        if team_id != self.team_id {
+            warn!(team_id, "delivery from another workspace refused");
+            return true;
+        }
+        false
+    }
+
+    pub async fn accept_push(&self, callback: SlackPushEventCallback) -> Result<(), IntakeError> {
+        if self.foreign(callback.team_id.as_ref()) {
+            return Ok(());
+        }
+        match callback.event {
+            SlackEventCallbackBody::AppHomeOpened(ev) if ev.tab.as_deref().unwrap_or("home") == "home" => {
+                let key = format!("event:{}", callback.event_id);
+                self.keep(&key, &Event::HomeOpened { user: ev.user.to_string() }).await
+            }
+            other => {
+                let kind = serde_json::to_value(&other)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+                    .unwrap_or_else(|| "unknown".to_owned());
+                info!(kind, "event type not handled; acknowledged and ignored");
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn accept_command(&self, command: SlackCommandEvent) -> Result<CommandAnswer, IntakeError> {
+        if self.foreign(command.team_id.as_ref()) {
+            return Ok(Some(messages::other_workspace()));
+        }
+        if command.command.as_ref() != COMMAND {
+            warn!(command = %command.command, "unknown slash command");
+            return Ok(Some(messages::reply(format!(
+                "I only know `{COMMAND}`; `{}` is not mine.",
+                command.command
+            ))));
+        }
+        let key = format!("command:{}", command.trigger_id);
+        let event = Event::Command {
+            user: command.user_id.to_string(),
+            channel: command.channel_id.to_string(),
+            text: command.text.unwrap_or_default(),
+            trigger_id: command.trigger_id.to_string(),
+            response_url: command.response_url.0.to_string(),
+        };
+        self.keep(&key, &event).await?;
+        Ok(None)
+    }
+
+    pub async fn accept_interaction(&self, interaction: SlackInteractionEvent) -> Result<InteractionAnswer, IntakeError> {
+        match interaction {
+            SlackInteractionEvent::BlockActions(ev) => {
+                if self.foreign(ev.team.id.as_ref()) {
+                    return Ok(InteractionAnswer::Ack);
+                }
+                let (Some(user), Some(action)) = (ev.user, ev.actions.and_then(|a| a.into_iter().next())) else {
+                    warn!("block action without a user or an action");
+                    return Ok(InteractionAnswer::Ack);
+                };
+                let key = format!(
+                    "action:{}:{}",
+                    ev.trigger_id,
+                    action.action_ts.map(|t| t.to_string()).unwrap_or_default()
+                );
+                let event = Event::Action {
+                    user: user.id.to_string(),
+                    action_id: action.action_id.to_string(),
+                    value: action.value,
+                    trigger_id: ev.trigger_id.to_string(),
+                    response_url: ev.response_url.map(|u| u.0.to_string()),
+                };
+                self.keep(&key, &event).await?;
+                Ok(InteractionAnswer::Ack)
+            }
+            SlackInteractionEvent::ViewSubmission(ev) => {
+                if self.foreign(ev.team.id.as_ref()) {
+                    return Ok(InteractionAnswer::Ack);
+                }
+                let callback = match &ev.view.view {
+                    SlackView::Modal(m) => m.callback_id.as_ref().map(|c| c.to_string()),
+                    SlackView::Home(_) => None,
+                };
+                if callback.as_deref() != Some(ids::JOIN_CALLBACK) {
+                    warn!(?callback, "submission of an unknown view ignored");
+                    return Ok(InteractionAnswer::Ack);
+                }
+                match parse_submission(&ev.view) {
+                    Err(errors) => {
+                        info!(fields = errors.len(), "join form returned with field errors");
+                        Ok(InteractionAnswer::FieldErrors(errors))
+                    }
+                    Ok((program_id, profile)) => {
+                        let key = format!("view:{}:{}", ev.view.state_params.id, ev.view.state_params.hash);
+                        let event = Event::JoinSubmitted { user: ev.user.id.to_string(), program_id, profile };
+                        self.keep(&key, &event).await?;
+                        Ok(InteractionAnswer::Ack)
+                    }
+                }
+            }
+            _ => {
+                info!("interaction type not handled; acknowledged and ignored");
+                Ok(InteractionAnswer::Ack)
+            }
+        }
+    }
+}
+
+/// The HTTP side's state: intake plus the signature check.
+#[derive(Clone)]
+struct Http {
+    intake: Intake,
+    verifier: SlackEventSignatureVerifier,
+}
+
+/// The HTTP routes Slack calls, plus `/healthz`.
+pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
+    let secret = SlackSigningSecret::new(signing_secret.expose_secret().to_owned());
+    let state = Http { intake, verifier: SlackEventSignatureVerifier::new(&secret) };
+    Router::new()
+        .route("/slack/events", post(events))
+        .route("/slack/commands", post(commands))
+        .route("/slack/interactivity", post(interactivity))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    warn!(status = status.as_u16(), why, "request refused");
+    (status, why.to_owned()).into_response()
+}
+
+impl Http {
+    /// Checks `X-Slack-Signature` over the exact bytes received; timestamps more than
+    /// five minutes from now are refused, so a captured request cannot be replayed.
+    fn verify<'b>(&self, headers: &HeaderMap, body: &'b Bytes) -> Result<&'b str, Response> {
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        let (Some(signature), Some(timestamp)) = (header(SIGNATURE_HEADER), header(TIMESTAMP_HEADER)) else {
+            return Err(refuse(StatusCode::UNAUTHORIZED, "missing Slack signature headers"));
+        };
+        let Ok(text) = std::str::from_utf8(body) else {
+            return Err(refuse(StatusCode::BAD_REQUEST, "body is not UTF-8"));
+        };
+        self.verifier
+            .verify(signature, text, timestamp)
+            .map_err(|_| refuse(StatusCode::UNAUTHORIZED, "bad or stale Slack signature"))?;
+        Ok(text)
+    }
+}
+
+fn stored<T>(result: Result<T, IntakeError>) -> Result<T, Response> {
+    result.map_err(|e| {
+        tracing::error!(error = %e, "could not store a delivery; Slack will retry");
+        (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
+    })
+}
+
+async fn events(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
+    let text = match http.verify(&headers, &body) {
+        Ok(text) => text,
+        Err(refused) => return refused,
+    };
+    let event: SlackPushEvent = match serde_json::from_str(text) {
+        Ok(event) => event,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a Slack event: {e}")),
+    };
+    match event {
+        SlackPushEvent::UrlVerification(v) => Json(serde_json::json!({ "challenge": v.challenge })).into_response(),
+        SlackPushEvent::EventCallback(callback) => match stored(http.intake.accept_push(callback).await) {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(response) => response,
+        },
+        SlackPushEvent::AppRateLimited(limited) => {
+            warn!(minute = ?limited.minute_rate_limited, "Slack is rate limiting our events");
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+async fn commands(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
+    let text = match http.verify(&headers, &body) {
+        Ok(text) => text,
+        Err(refused) => return refused,
+    };
+    let command: SlackCommandEvent = match serde_urlencoded::from_str(text) {
+        Ok(command) => command,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a slash command: {e}")),
+    };
+    match stored(http.intake.accept_command(command).await) {
+        Ok(None) => StatusCode::OK.into_response(),
+        Ok(Some(message)) => Json(serde_json::json!({
+            "response_type": "ephemeral",
+            "text": message.text,
+            "blocks": message.blocks,
+        }))
+        .into_response(),
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+async fn interactivity(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
+    let text = match http.verify(&headers, &body) {
+        Ok(text) => text,
+        Err(refused) => return refused,
+    };
+    let interaction: SlackInteractionEvent = match serde_urlencoded::from_str::<InteractionForm>(text)
+        .map_err(|e| e.to_string())
+        .and_then(|form| serde_json::from_str(&form.payload).map_err(|e| e.to_string()))
+    {
+        Ok(interaction) => interaction,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a Slack interaction: {e}")),
+    };
+    match stored(http.intake.accept_interaction(interaction).await) {
+        Ok(InteractionAnswer::Ack) => StatusCode::OK.into_response(),
+        Ok(InteractionAnswer::FieldErrors(errors)) => {
+            Json(serde_json::json!({ "response_action": "errors", "errors": errors })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn healthz(State(http): State<Http>) -> Response {
+    match http.intake.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}

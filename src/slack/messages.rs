@@ -1,0 +1,442 @@
+//! Every text the bot shows, built as Block Kit: pure functions from data to messages
+//! and views, so wording is reviewed in one place and checked by snapshot tests.
+
+use chrono::NaiveDate;
+use slack_morphism::prelude::*;
+
+use super::outbound::Message;
+use crate::domain::participant::{Role, Status};
+use crate::domain::summary::ParticipantCounts;
+use crate::store::{Participant, Program};
+
+/// Block and action ids shared by the views we send and the parsers of what comes back.
+pub mod ids {
+    pub const JOIN_CALLBACK: &str = "join_modal";
+    pub const ROLE_BLOCK: &str = "role";
+    pub const ROLE_ACTION: &str = "role_select";
+    pub const TEACH_TAGS_BLOCK: &str = "teach_tags";
+    pub const TEACH_BLOCK: &str = "teach";
+    pub const LEARN_TAGS_BLOCK: &str = "learn_tags";
+    pub const LEARN_BLOCK: &str = "learn";
+    /// A single skills field whose meaning follows the role (older or simpler forms).
+    pub const SKILLS_BLOCK: &str = "skills";
+    pub const DEPARTMENT_BLOCK: &str = "department";
+    pub const GOALS_BLOCK: &str = "goals";
+    pub const TAGS_ACTION: &str = "tags_select";
+    pub const TEXT_ACTION: &str = "text_input";
+    pub const HOME_JOIN: &str = "home_join";
+    pub const HOME_PAUSE: &str = "home_pause";
+    pub const HOME_RESUME: &str = "home_resume";
+}
+
+/// The guide behind `/mentoring help`, an empty command and any word we do not know.
+pub const USAGE: &[(&str, &str)] = &[
+    ("/mentoring join", "open the sign-up form"),
+    ("/mentoring join mentor <skill>, <skill>", "teach these skills to a senior colleague"),
+    ("/mentoring join mentee <skill>, <skill>", "learn these skills from a junior colleague"),
+    ("/mentoring profile", "what the bot knows about you"),
+    ("/mentoring pause [YYYY-MM-DD]", "take a break, until a date or until you resume"),
+    ("/mentoring resume", "come back from a pause"),
+    ("/mentoring leave", "leave the program"),
+    ("/mentoring program create <name>", "owners: start a new program"),
+    ("/mentoring program list", "owners: list the programs"),
+    ("/mentoring skills add <tag>, <tag>", "owners: add skills to the join form"),
+];
+
+fn section(text: impl Into<String>) -> SlackBlock {
+    SlackSectionBlock::new().with_text(md!(text.into())).into()
+}
+
+fn context(text: impl Into<String>) -> SlackBlock {
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(text.into()))]).into()
+}
+
+fn header(text: &str) -> SlackBlock {
+    SlackHeaderBlock::new(pt!(text)).into()
+}
+
+fn button(action_id: &str, text: &str, value: &str) -> SlackActionBlockElement {
+    SlackActionBlockElement::Button(
+        SlackBlockButtonElement::new(pt!(text)).with_action_id(action_id.into()).with_value(value.to_owned()),
+    )
+}
+
+/// A plain answer: one section, the same words as the notification text.
+pub fn reply(text: impl Into<String>) -> Message {
+    let text = text.into();
+    Message { blocks: vec![section(text.clone())], text }
+}
+
+pub fn help(unknown: Option<&str>) -> Message {
+    let mut lines = String::new();
+    if let Some(word) = unknown {
+        lines.push_str(&format!("I don't know `{word}`. Here is what I can do:\n"));
+    }
+    for (command, what) in USAGE {
+        lines.push_str(&format!("• `{command}`: {what}\n"));
+    }
+    Message {
+        text: "How to use /mentoring".to_owned(),
+        blocks: vec![
+            section(
+                "*Reverse mentoring*: junior colleagues (mentors) teach senior colleagues (mentees) \
+                 about new tools, trends and ways of working, and both sides learn.",
+            ),
+            section(lines.trim_end().to_owned()),
+        ],
+    }
+}
+
+/// A command we understood the shape of but whose arguments are wrong.
+pub fn usage_error(problem: &str, usage: &str) -> Message {
+    reply(format!("{problem}\nUsage: `{usage}`"))
+}
+
+pub fn owners_only(what: &str) -> Message {
+    reply(format!(
+        "Sorry, only program owners can {what}. If you run a mentoring program, ask your Slack admin \
+         to add you to the bot's owners."
+    ))
+}
+
+pub fn other_workspace() -> Message {
+    reply("Sorry, this mentoring bot serves another Slack workspace, so I can't act on that here.")
+}
+
+pub fn something_went_wrong() -> Message {
+    reply("Something went wrong on my side and nothing was changed. Please try again in a minute.")
+}
+
+fn skills_line(label: &str, skills: &[String]) -> Option<String> {
+    (!skills.is_empty()).then(|| format!("*{label}:* {}", skills.join(", ")))
+}
+
+fn status_line(participant: &Participant) -> String {
+    match (participant.status, participant.paused_until) {
+        (Status::Active, _) => "active".to_owned(),
+        (Status::Paused, Some(until)) => format!("paused until {until}"),
+        (Status::Paused, None) => "paused until you resume".to_owned(),
+        (Status::Left, _) => "left the program".to_owned(),
+    }
+}
+
+fn profile_lines(program: &Program, p: &Participant, tz: Option<&str>) -> String {
+    let mut lines = vec![
+        format!("*Program:* {}", program.name),
+        format!("*Role:* {}", p.role.describe()),
+        format!("*Status:* {}", status_line(p)),
+    ];
+    lines.extend(skills_line("Can teach", &p.teach_skills));
+    lines.extend(skills_line("Wants to learn", &p.learn_skills));
+    lines.push(format!("*Department:* {}", p.department.as_deref().unwrap_or("not given")));
+    if let Some(goals) = &p.goals {
+        lines.push(format!("*Goals:* {goals}"));
+    }
+    lines.push(format!("*Time zone:* {}", tz.unwrap_or("unknown (Slack did not say)")));
+    lines.join("\n")
+}
+
+pub fn joined(program: &Program, p: &Participant, tz: Option<&str>, rejoined: bool) -> Message {
+    let opening = if rejoined {
+        format!("Your profile in *{}* is updated.", program.name)
+    } else {
+        format!("Welcome to *{}*! You're in.", program.name)
+    };
+    let next = match p.role {
+        Role::Mentor => "When the next matching round runs, I'll introduce you to a senior colleague who wants to learn what you know.",
+        Role::Mentee => "When the next matching round runs, I'll introduce you to a junior colleague who can teach you what you want to learn.",
+        Role::Both => "When the next matching round runs, I'll introduce you to colleagues to teach and to learn from.",
+    };
+    Message {
+        text: opening.clone(),
+        blocks: vec![
+            section(opening),
+            section(profile_lines(program, p, tz)),
+            context(format!("{next} Change anything with `/mentoring join`; take a break with `/mentoring pause`.")),
+        ],
+    }
+}
+
+pub fn profile(entries: &[(Program, Participant)], tz: Option<&str>) -> Message {
+    if entries.is_empty() {
+        return reply("You haven't joined a mentoring program yet. Run `/mentoring join` to sign up.");
+    }
+    let mut blocks = vec![section("Here is what I hold about you:".to_owned())];
+    for (program, p) in entries {
+        blocks.push(section(profile_lines(program, p, tz)));
+    }
+    blocks.push(context("Change it with `/mentoring join`; `/mentoring leave` takes you out of a program."));
+    Message { text: "Your mentoring profile".to_owned(), blocks }
+}
+
+pub fn not_a_participant(program: &Program) -> Message {
+    reply(format!(
+        "You're not in *{}* yet, so there is nothing to change. Run `/mentoring join` to sign up.",
+        program.name
+    ))
+}
+
+pub fn paused(program: &Program, until: Option<NaiveDate>) -> Message {
+    reply(match until {
+        Some(date) => format!(
+            "You're paused in *{}* until {date}: no new matches or check-ins until then. \
+             `/mentoring resume` brings you back sooner.",
+            program.name
+        ),
+        None => format!(
+            "You're paused in *{}*: no new matches or check-ins until you run `/mentoring resume`.",
+            program.name
+        ),
+    })
+}
+
+pub fn resumed(program: &Program) -> Message {
+    reply(format!("Welcome back! You're active in *{}* again.", program.name))
+}
+
+pub fn already(program: &Program, state: &str) -> Message {
+    reply(format!("You're already {state} in *{}*: nothing changed.", program.name))
+}
+
+pub fn left(program: &Program) -> Message {
+    reply(format!(
+        "You've left *{}*. You won't be matched or nudged again. Your past sessions stay in the \
+         program's anonymous counts, so the program keeps a true record of what happened. \
+         `/mentoring join` brings you back at any time.",
+        program.name
+    ))
+}
+
+pub fn pick_program(programs: &[Program], usage: &str) -> Message {
+    let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.name)).collect();
+    reply(format!(
+        "There are several programs ({}): say which one by adding `program:<name>`, e.g. `{usage} program:{}`.",
+        names.join(", "),
+        programs.first().map(|p| p.name.as_str()).unwrap_or("default")
+    ))
+}
+
+pub fn unknown_program(name: &str, programs: &[Program]) -> Message {
+    let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.name)).collect();
+    reply(format!("There is no program called `{name}`. Programs: {}.", names.join(", ")))
+}
+
+pub fn program_created(program: &Program) -> Message {
+    reply(format!(
+        "Program *{}* is created. People can join with `/mentoring join program:{}`; add skills to its \
+         form with `/mentoring skills add <tag>, <tag> program:{}`.",
+        program.name, program.name, program.name
+    ))
+}
+
+pub fn program_exists(name: &str) -> Message {
+    reply(format!("A program called `{name}` already exists: nothing changed."))
+}
+
+pub fn program_list(programs: &[(Program, ParticipantCounts)]) -> Message {
+    let lines: Vec<String> = programs
+        .iter()
+        .map(|(p, c)| {
+            format!(
+                "• *{}*: {} mentors, {} mentees ({} active, {} paused, {} left)",
+                p.name, c.mentors, c.mentees, c.active, c.paused, c.left
+            )
+        })
+        .collect();
+    Message { text: "Mentoring programs".to_owned(), blocks: vec![section(lines.join("\n"))] }
+}
+
+pub fn skills_added(program: &Program, added: &[String], catalogue: &[String]) -> Message {
+    let news = if added.is_empty() {
+        "Those skills were already in the catalogue: nothing changed.".to_owned()
+    } else {
+        format!("Added to *{}*: {}.", program.name, added.join(", "))
+    };
+    reply(format!("{news}\nThe join form now offers: {}.", catalogue.join(", ")))
+}
+
+fn options(tags: &[String]) -> Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> {
+    tags.iter().map(|t| SlackBlockChoiceItem::new(pt!(t.clone()), t.clone())).collect()
+}
+
+fn role_option(role: Role) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
+    let label = match role {
+        Role::Mentor => "Teach (mentor): I'm the junior who shares what I know",
+        Role::Mentee => "Learn (mentee): I'm the senior who wants to learn",
+        Role::Both => "Both: I teach and I learn",
+    };
+    SlackBlockChoiceItem::new(pt!(label), role.as_str().to_owned())
+}
+
+fn text_input(block_id: &str, label: &str, initial: Option<String>, multiline: bool, hint: &str) -> SlackBlock {
+    let mut element = SlackBlockPlainTextInputElement::new()
+        .with_action_id(ids::TEXT_ACTION.into())
+        .with_multiline(multiline);
+    element.initial_value = initial;
+    SlackInputBlock::new(pt!(label), SlackInputBlockElement::PlainTextInput(element))
+        .with_block_id(block_id.into())
+        .with_optional(true)
+        .with_hint(pt!(hint))
+        .into()
+}
+
+fn tags_input(block_id: &str, label: &str, catalogue: &[String], chosen: &[String]) -> Option<SlackBlock> {
+    if catalogue.is_empty() {
+        return None;
+    }
+    let mut element = SlackBlockMultiStaticSelectElement::new()
+        .with_action_id(ids::TAGS_ACTION.into())
+        .with_options(options(catalogue))
+        .with_placeholder(pt!("Pick from the program's skills"));
+    let initial: Vec<String> = chosen.iter().filter(|t| catalogue.contains(t)).cloned().collect();
+    if !initial.is_empty() {
+        element.initial_options = Some(options(&initial));
+    }
+    Some(
+        SlackInputBlock::new(pt!(label), SlackInputBlockElement::MultiStaticSelect(element))
+            .with_block_id(block_id.into())
+            .with_optional(true)
+            .into(),
+    )
+}
+
+/// The join (or change) form. `private_metadata` carries the program id back to us.
+pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Participant>) -> SlackView {
+    let mut role = SlackBlockStaticSelectElement::new()
+        .with_action_id(ids::ROLE_ACTION.into())
+        .with_options(vec![role_option(Role::Mentor), role_option(Role::Mentee), role_option(Role::Both)]);
+    role.initial_option = current.map(|p| role_option(p.role));
+    let free = |chosen: &[String]| {
+        let others: Vec<String> = chosen.iter().filter(|t| !catalogue.contains(t)).cloned().collect();
+        (!others.is_empty()).then(|| others.join(", "))
+    };
+    let (teach, learn) = current.map(|p| (p.teach_skills.clone(), p.learn_skills.clone())).unwrap_or_default();
+    let mut blocks: Vec<SlackBlock> = vec![
+        section(
+            "Reverse mentoring pairs a *junior* colleague who teaches (the mentor) with a *senior* \
+             colleague who learns (the mentee). Both sides learn something.",
+        ),
+        SlackInputBlock::new(pt!("I want to"), SlackInputBlockElement::StaticSelect(role))
+            .with_block_id(ids::ROLE_BLOCK.into())
+            .into(),
+    ];
+    blocks.extend(tags_input(ids::TEACH_TAGS_BLOCK, "Skills I can teach", catalogue, &teach));
+    blocks.push(text_input(
+        ids::TEACH_BLOCK,
+        "Other skills I can teach",
+        free(&teach),
+        false,
+        "Comma-separated, e.g. generative AI, TikTok, Figma. Needed if you teach.",
+    ));
+    blocks.extend(tags_input(ids::LEARN_TAGS_BLOCK, "Skills I want to learn", catalogue, &learn));
+    blocks.push(text_input(
+        ids::LEARN_BLOCK,
+        "Other skills I want to learn",
+        free(&learn),
+        false,
+        "Comma-separated, most wanted first. Needed if you learn.",
+    ));
+    blocks.push(text_input(
+        ids::DEPARTMENT_BLOCK,
+        "Department",
+        current.and_then(|p| p.department.clone()),
+        false,
+        "Matching prefers partners from other departments.",
+    ));
+    blocks.push(text_input(
+        ids::GOALS_BLOCK,
+        "Goals",
+        current.and_then(|p| p.goals.clone()),
+        true,
+        "What do you hope to get out of it?",
+    ));
+    SlackView::Modal(
+        SlackModalView::new(pt!("Reverse mentoring"), blocks)
+            .with_submit(pt!(if current.is_some() { "Save" } else { "Join" }))
+            .with_close(pt!("Cancel"))
+            .with_callback_id(ids::JOIN_CALLBACK.into())
+            .with_private_metadata(format!("program={}", program.id)),
+    )
+}
+
+/// The App Home tab: the person's standing in each program, and owners' figures.
+pub fn home(
+    entries: &[(Program, Option<Participant>)],
+    tz: Option<&str>,
+    owner_view: Option<&[(Program, ParticipantCounts)]>,
+) -> SlackView {
+    let mut blocks = vec![
+        header("Reverse mentoring"),
+        section(
+            "Junior colleagues teach senior colleagues about new tools, trends and ways of working, \
+             and both sides learn. Type `/mentoring help` anywhere for the commands.",
+        ),
+    ];
+    for (program, participant) in entries {
+        blocks.push(SlackDividerBlock::new().into());
+        match participant {
+            None => {
+                blocks.push(section(format!("You haven't joined *{}* yet.", program.name)));
+                blocks.push(
+                    SlackActionsBlock::new(vec![button(ids::HOME_JOIN, "Join", &program.id.to_string())]).into(),
+                );
+            }
+            Some(p) => {
+                blocks.push(section(profile_lines(program, p, tz)));
+                let value = program.id.to_string();
+                let mut actions = vec![button(
+                    ids::HOME_JOIN,
+                    if p.status == Status::Left { "Join again" } else { "Change profile" },
+                    &value,
+                )];
+                match p.status {
+                    Status::Active => actions.push(button(ids::HOME_PAUSE, "Pause", &value)),
+                    Status::Paused => actions.push(button(ids::HOME_RESUME, "Resume", &value)),
+                    Status::Left => {}
+                }
+                blocks.push(SlackActionsBlock::new(actions).into());
+            }
+        }
+    }
+    if let Some(programs) = owner_view {
+        blocks.push(SlackDividerBlock::new().into());
+        blocks.push(header("Program owners"));
+        for (program, c) in programs {
+            blocks.push(section(format!(
+                "*{}*: {} mentors, {} mentees · {} active, {} paused, {} left",
+                program.name, c.mentors, c.mentees, c.active, c.paused, c.left
+            )));
+        }
+    }
+    SlackView::Home(SlackHomeView::new(blocks))
+}
+
+/// The text a person would read in Slack, for transcripts and logs.
+pub fn plain_text(blocks: &[SlackBlock]) -> String {
+    let value = serde_json::to_value(blocks).unwrap_or_default();
+    let mut out = Vec::new();
+    collect_text(&value, &mut out);
+    out.join("\n")
+}
+
+fn collect_text(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let (Some(serde_json::Value::String(kind)), Some(serde_json::Value::String(text))) =
+                (map.get("type"), map.get("text"))
+            {
+                if kind == "mrkdwn" || kind == "plain_text" {
+                    out.push(text.clone());
+                    return;
+                }
+            }
+            for (key, v) in map {
+                if key != "options" && key != "initial_option" && key != "initial_options" {
+                    collect_text(v, out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_text(v, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,424 @@
+//! A Slack simulator on loopback, used by the tests, the demo and the benchmarks.
+//!
+//! It plays both sides of Slack the bot sees: the Web API the bot calls (answering in
+//! Slack's wire format, checking the bot token, recording every call, and failing on
+//! request with 429/5xx so retries can be exercised), and the Slack that calls the bot
+//! ([`SlackCaller`]: slash commands, button presses, form submissions and events, each
+//! signed with the signing secret exactly as Slack signs them).
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use super::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+pub const TEAM_ID: &str = "T0001";
+pub const BOT_USER_ID: &str = "U0BOT";
+
+/// One call the bot made, as Slack would have received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The Web API method, or `response_url` for answers through a command's URL.
+    pub method: String,
+    /// Query and body arguments merged into one JSON object.
+    pub args: Value,
+    /// Whether the simulator answered with success.
+    pub ok: bool,
+}
+
+/// A failure to answer the next call of a method with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After`.
+    RateLimited { retry_after_secs: u64 },
+    /// HTTP 500.
+    ServerError,
+    /// HTTP 200 with `{"ok": false, "error": code}`.
+    ApiError(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct SimUser {
+    pub name: String,
+    pub tz: Option<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    users: HashMap<String, SimUser>,
+    next_ts: u64,
+}
+
+#[derive(Clone)]
+pub struct Sim {
+    addr: SocketAddr,
+    token: String,
+    inner: Arc<Mutex<Inner>>,
+    called: Arc<Notify>,
+}
+
+impl Sim {
+    /// Starts the simulator on an ephemeral loopback port; it accepts `bot_token` only.
+    pub async fn start(bot_token: &str) -> std::io::Result<Sim> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let sim = Sim {
+            addr: listener.local_addr()?,
+            token: bot_token.to_owned(),
+            inner: Arc::default(),
+            called: Arc::new(Notify::new()),
+        };
+        let router = Router::new()
+            .route("/api/{method}", any(api))
+            .route("/respond/{tag}", post(respond))
+            .with_state(sim.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Ok(sim)
+    }
+
+    /// The value for `SLACK_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/", self.addr)
+    }
+
+    /// A response_url for a command or action, as Slack would put in its payload.
+    pub fn response_url(&self, tag: &str) -> String {
+        format!("http://{}/respond/{tag}", self.addr)
+    }
+
+    pub fn add_user(&self, id: &str, name: &str, tz: Option<&str>) {
+        let user = SimUser { name: name.to_owned(), tz: tz.map(str::to_owned) };
+        self.lock().users.insert(id.to_owned(), user);
+    }
+
+    /// The next `count` calls of `method` fail with `fault`.
+    pub fn fail(&self, method: &str, fault: Fault, count: usize) {
+        let mut inner = self.lock();
+        let queue = inner.faults.entry(method.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(fault, count));
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    /// Successful calls of one method, in order.
+    pub fn delivered(&self, method: &str) -> Vec<Value> {
+        self.lock().calls.iter().filter(|c| c.ok && c.method == method).map(|c| c.args.clone()).collect()
+    }
+
+    /// Waits until at least `count` calls have been recorded.
+    pub async fn wait_for_calls(&self, count: usize) {
+        loop {
+            let notified = self.called.notified();
+            if self.lock().calls.len() >= count {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn record(&self, method: &str, args: Value, ok: bool) {
+        self.lock().calls.push(Call { method: method.to_owned(), args, ok });
+        self.called.notify_waiters();
+    }
+
+    fn take_fault(&self, method: &str) -> Option<Fault> {
+        self.lock().faults.get_mut(method).and_then(VecDeque::pop_front)
+    }
+
+    fn next_ts(&self) -> String {
+        let mut inner = self.lock();
+        inner.next_ts += 1;
+        format!("1700000000.{:06}", inner.next_ts)
+    }
+
+    fn user(&self, id: &str) -> SimUser {
+        self.lock().users.get(id).cloned().unwrap_or(SimUser {
+            name: id.to_lowercase(),
+            tz: Some("Europe/London".to_owned()),
+        })
+    }
+
+    /// Slack's answer to a successful call of `method`.
+    fn answer(&self, method: &str, args: &Value) -> Value {
+        match method {
+            "auth.test" => json!({
+                "ok": true, "url": "https://example.slack.com/", "team": "Example", "user": "upward",
+                "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "B0BOT"
+            }),
+            "users.info" => {
+                let id = args["user"].as_str().unwrap_or_default();
+                let user = self.user(id);
+                json!({"ok": true, "user": {
+                    "id": id, "team_id": TEAM_ID, "name": user.name, "real_name": user.name,
+                    "tz": user.tz, "deleted": false, "is_bot": false,
+                    "profile": {"real_name": user.name, "display_name": user.name}
+                }})
+            }
+            "conversations.open" => {
+                let mut users: Vec<String> = match &args["users"] {
+                    Value::Array(items) => items.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect(),
+                    Value::String(list) => list.split(',').map(str::to_owned).collect(),
+                    _ => vec![],
+                };
+                users.sort();
+                json!({"ok": true, "channel": {"id": format!("G{}", users.join("").replace('U', ""))}})
+            }
+            "chat.postMessage" | "chat.postEphemeral" => {
+                let ts = self.next_ts();
+                json!({"ok": true, "channel": args["channel"], "ts": ts, "message": {
+                    "type": "message", "subtype": "bot_message", "bot_id": "B0BOT", "ts": ts,
+                    "text": args["text"]
+                }})
+            }
+            "views.open" | "views.publish" | "views.update" => {
+                let mut view = args["view"].clone();
+                if let Value::String(text) = &view {
+                    view = serde_json::from_str(text).unwrap_or(Value::Null);
+                }
+                if let Value::Object(map) = &mut view {
+                    map.insert("id".into(), json!(format!("V{}", self.next_ts().replace('.', ""))));
+                    map.insert("team_id".into(), json!(TEAM_ID));
+                }
+                json!({"ok": true, "view": view})
+            }
+            _ => json!({"ok": true}),
+        }
+    }
+}
+
+fn merge_args(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Value {
+    let mut args = serde_json::Map::new();
+    let mut put_form = |text: &str| {
+        for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+            let value = serde_json::from_str::<Value>(&v).ok().filter(|v| v.is_array() || v.is_object());
+            args.insert(k.into_owned(), value.unwrap_or(Value::String(v.into_owned())));
+        }
+    };
+    if let Some(query) = query {
+        put_form(&query);
+    }
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json_body {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            args.extend(map);
+        }
+    } else if let Ok(text) = std::str::from_utf8(body) {
+        put_form(text);
+    }
+    Value::Object(args)
+}
+
+fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::RateLimited { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after_secs.to_string())],
+            Json(json!({"ok": false, "error": "ratelimited"})),
+        )
+            .into_response(),
+        Fault::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response(),
+        Fault::ApiError(code) => Json(json!({"ok": false, "error": code})).into_response(),
+    }
+}
+
+async fn api(
+    State(sim): State<Sim>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let args = merge_args(query, &headers, &body);
+    let authorised = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == format!("Bearer {}", sim.token));
+    if !authorised {
+        sim.record(&method, args, false);
+        return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
+    }
+    if let Some(fault) = sim.take_fault(&method) {
+        sim.record(&method, args, false);
+        return fault_response(fault);
+    }
+    let answer = sim.answer(&method, &args);
+    sim.record(&method, args, true);
+    Json(answer).into_response()
+}
+
+async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut args = merge_args(None, &headers, &body);
+    args["response_url_tag"] = json!(tag);
+    if let Some(fault) = sim.take_fault("response_url") {
+        sim.record("response_url", args, false);
+        return fault_response(fault);
+    }
+    sim.record("response_url", args, true);
+    Json(json!({"ok": true})).into_response()
+}
+
+/// What the bot answered to a request Slack sent.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// Plays Slack calling the bot: builds payloads in Slack's shapes and signs them.
+#[derive(Clone)]
+pub struct SlackCaller {
+    base: String,
+    secret: String,
+    http: HttpClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    sim: Sim,
+    counter: Arc<Mutex<u64>>,
+}
+
+impl SlackCaller {
+    /// `bot` is the bot's HTTP address; `secret` its signing secret.
+    pub fn new(bot: SocketAddr, secret: &str, sim: Sim) -> SlackCaller {
+        SlackCaller {
+            base: format!("http://{bot}"),
+            secret: secret.to_owned(),
+            http: HttpClient::builder(TokioExecutor::new()).build_http(),
+            sim,
+            counter: Arc::default(),
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        let mut counter = self.counter.lock().unwrap_or_else(|p| p.into_inner());
+        *counter += 1;
+        *counter
+    }
+
+    /// Sends `body` to `path` with custom headers (a signature, or none); the raw tool for tests.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: String, headers: &[(&str, String)]) -> Answer {
+        let mut request = hyper::Request::post(format!("{}{path}", self.base)).header(header::CONTENT_TYPE, content_type);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request.body(Full::new(Bytes::from(body))).expect("a valid request");
+        match self.http.request(request).await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                Answer { status, body: String::from_utf8_lossy(&bytes).into_owned() }
+            }
+            Err(e) => Answer { status: 0, body: e.to_string() },
+        }
+    }
+
+    /// Headers Slack would send for `body` now.
+    pub fn signed_headers(&self, body: &str) -> Vec<(&'static str, String)> {
+        let ts = chrono::Utc::now().timestamp();
+        vec![(SIGNATURE_HEADER, sign(&self.secret, ts, body.as_bytes())), (TIMESTAMP_HEADER, ts.to_string())]
+    }
+
+    pub async fn post_signed(&self, path: &str, content_type: &str, body: String) -> Answer {
+        let headers = self.signed_headers(&body);
+        self.post_raw(path, content_type, body, &headers).await
+    }
+
+    /// `/mentoring <text>` typed by `user`; answers come to `sim.response_url(tag)`.
+    pub async fn command(&self, user: &str, text: &str) -> (Answer, String) {
+        let n = self.next_id();
+        let tag = format!("cmd{n}");
+        let body = serde_urlencoded::to_string([
+            ("token", "unused"),
+            ("team_id", TEAM_ID),
+            ("team_domain", "example"),
+            ("channel_id", "C0GENERAL"),
+            ("channel_name", "general"),
+            ("user_id", user),
+            ("user_name", user),
+            ("command", "/mentoring"),
+            ("text", text),
+            ("response_url", &self.sim.response_url(&tag)),
+            ("trigger_id", &format!("{n}.1.trigger")),
+            ("api_app_id", "A0001"),
+        ])
+        .expect("a form encodes");
+        (self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await, tag)
+    }
+
+    /// An interaction payload (block_actions, view_submission) sent as Slack sends it.
+    pub async fn interaction(&self, payload: &Value) -> Answer {
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("a form encodes");
+        self.post_signed("/slack/interactivity", "application/x-www-form-urlencoded", body).await
+    }
+
+    /// A button press by `user` in their App Home.
+    pub async fn press(&self, user: &str, action_id: &str, value: &str) -> Answer {
+        let n = self.next_id();
+        let payload = json!({
+            "type": "block_actions", "user": {"id": user, "username": user, "team_id": TEAM_ID},
+            "api_app_id": "A0001", "token": "unused",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "trigger_id": format!("{n}.2.trigger"), "team": {"id": TEAM_ID, "domain": "example"},
+            "actions": [{"action_id": action_id, "block_id": "home", "type": "button", "value": value,
+                         "text": {"type": "plain_text", "text": action_id}, "action_ts": format!("{n}.000")}]
+        });
+        self.interaction(&payload).await
+    }
+
+    /// Submits a modal the bot opened (`view` as sent to views.open) with `values`
+    /// (block id → action id → value object).
+    pub async fn submit(&self, user: &str, view: &Value, values: Value) -> Answer {
+        let n = self.next_id();
+        let mut view = view.clone();
+        if let Value::Object(map) = &mut view {
+            map.insert("id".into(), json!(format!("VMODAL{n}")));
+            map.insert("team_id".into(), json!(TEAM_ID));
+            map.insert("hash".into(), json!(format!("{n}.hash")));
+            map.insert("state".into(), json!({"values": values}));
+        }
+        let payload = json!({
+            "type": "view_submission", "team": {"id": TEAM_ID, "domain": "example"},
+            "user": {"id": user, "username": user, "team_id": TEAM_ID}, "api_app_id": "A0001",
+            "trigger_id": format!("{n}.3.trigger"), "view": view
+        });
+        self.interaction(&payload).await
+    }
+
+    /// `user` opens the App Home tab.
+    pub async fn open_home(&self, user: &str) -> Answer {
+        let n = self.next_id();
+        let body = json!({
+            "token": "unused", "team_id": TEAM_ID, "api_app_id": "A0001", "type": "event_callback",
+            "event_id": format!("EvHOME{n}"), "event_time": 1_700_000_000 + n,
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+                      "event_ts": format!("{n}.000")}
+        });
+        self.post_signed("/slack/events", "application/json", body.to_string()).await
+    }
+}

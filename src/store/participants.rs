@@ -1,0 +1,148 @@
+//! People in programs: their profiles and status.
+
+use chrono::NaiveDate;
+use sqlx::FromRow;
+
+use super::{from_json, to_json, Result, Store, StoreError, Tx};
+use crate::domain::participant::{Role, Status, ValidProfile};
+use crate::domain::summary::Membership;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub id: i64,
+    pub program_id: i64,
+    pub user_id: String,
+    pub role: Role,
+    pub teach_skills: Vec<String>,
+    pub learn_skills: Vec<String>,
+    pub department: Option<String>,
+    pub goals: Option<String>,
+    pub status: Status,
+    pub paused_until: Option<NaiveDate>,
+    pub created_at: i64,
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: i64,
+    program_id: i64,
+    user_id: String,
+    role: String,
+    teach_skills: String,
+    learn_skills: String,
+    department: Option<String>,
+    goals: Option<String>,
+    status: String,
+    paused_until: Option<String>,
+    created_at: i64,
+}
+
+const COLUMNS: &str = "id, program_id, user_id, role, teach_skills, learn_skills, department, goals, \
+                       status, paused_until, created_at";
+
+impl TryFrom<Row> for Participant {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Participant> {
+        let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("participant {}: {what} `{value}`", row.id));
+        Ok(Participant {
+            role: Role::parse(&row.role).ok_or_else(|| corrupt("role", &row.role))?,
+            status: Status::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
+            paused_until: match &row.paused_until {
+                Some(d) => Some(d.parse().map_err(|_| corrupt("paused_until", d))?),
+                None => None,
+            },
+            teach_skills: from_json(&row.teach_skills)?,
+            learn_skills: from_json(&row.learn_skills)?,
+            id: row.id,
+            program_id: row.program_id,
+            user_id: row.user_id,
+            department: row.department,
+            goals: row.goals,
+            created_at: row.created_at,
+        })
+    }
+}
+
+impl Participant {
+    pub fn membership(&self) -> Membership {
+        Membership { role: self.role, status: self.status, paused_until: self.paused_until }
+    }
+}
+
+impl Store {
+    pub async fn participant(&self, program_id: i64, user_id: &str) -> Result<Option<Participant>> {
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM participants WHERE program_id = $1 AND user_id = $2"
+        )))
+        .bind(program_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Participant::try_from).transpose()
+    }
+
+    pub async fn participants(&self, program_id: i64) -> Result<Vec<Participant>> {
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM participants WHERE program_id = $1 ORDER BY id"
+        )))
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Participant::try_from).collect()
+    }
+}
+
+impl Tx {
+    /// Reads a participant inside the change, seeing what it wrote so far.
+    pub async fn participant(&mut self, program_id: i64, user_id: &str) -> Result<Participant> {
+        let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM participants WHERE program_id = $1 AND user_id = $2"
+        )))
+        .bind(program_id)
+        .bind(user_id)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Participant::try_from(row)
+    }
+
+    /// Stores a profile; joining again replaces the profile and makes the person active.
+    pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
+                                       status, paused_until, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', NULL, $8, $8)
+             ON CONFLICT (program_id, user_id) DO UPDATE SET
+                role = excluded.role, teach_skills = excluded.teach_skills, learn_skills = excluded.learn_skills,
+                department = excluded.department, goals = excluded.goals, status = 'active', paused_until = NULL,
+                updated_at = excluded.updated_at",
+        )
+        .bind(program_id)
+        .bind(user_id)
+        .bind(profile.role.as_str())
+        .bind(to_json(&profile.teach_skills))
+        .bind(to_json(&profile.learn_skills))
+        .bind(&profile.department)
+        .bind(&profile.goals)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_status(
+        &mut self,
+        participant_id: i64,
+        status: Status,
+        paused_until: Option<NaiveDate>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE participants SET status = $1, paused_until = $2, updated_at = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(paused_until.map(|d| d.to_string()))
+            .bind(self.now)
+            .bind(participant_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

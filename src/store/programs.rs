@@ -1,0 +1,108 @@
+//! Workspaces, programs and their skill catalogues.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, Tx};
+
+/// The program everyone can join on a fresh install, before any owner acts.
+pub const DEFAULT_PROGRAM: &str = "default";
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Program {
+    pub id: i64,
+    pub team_id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Records the workspace the bot token belongs to and gives it its first program.
+    pub async fn ensure_workspace(&self, team_id: &str, bot_user_id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin(now).await?;
+        sqlx::query(
+            "INSERT INTO workspaces (team_id, bot_user_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (team_id) DO UPDATE SET bot_user_id = excluded.bot_user_id",
+        )
+        .bind(team_id)
+        .bind(bot_user_id)
+        .bind(now)
+        .execute(&mut *tx.tx)
+        .await?;
+        let programs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs WHERE team_id = $1")
+            .bind(team_id)
+            .fetch_one(&mut *tx.tx)
+            .await?;
+        if programs == 0 {
+            tx.create_program(team_id, DEFAULT_PROGRAM, None).await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn programs(&self, team_id: &str) -> Result<Vec<Program>> {
+        Ok(sqlx::query_as(
+            "SELECT id, team_id, name, created_at FROM programs WHERE team_id = $1 ORDER BY id",
+        )
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every program of every workspace: the command line works without knowing the team.
+    pub async fn all_programs(&self) -> Result<Vec<Program>> {
+        Ok(sqlx::query_as("SELECT id, team_id, name, created_at FROM programs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn skills(&self, program_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+impl Tx {
+    /// Creates a program; `None` when one of that name already exists.
+    pub async fn create_program(
+        &mut self,
+        team_id: &str,
+        name: &str,
+        created_by: Option<&str>,
+    ) -> Result<Option<Program>> {
+        Ok(sqlx::query_as(
+            "INSERT INTO programs (team_id, name, created_by, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (team_id, name) DO NOTHING
+             RETURNING id, team_id, name, created_at",
+        )
+        .bind(team_id)
+        .bind(name)
+        .bind(created_by)
+        .bind(self.now)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// Adds tags to a program's catalogue; returns the ones that were new.
+    pub async fn add_skills(&mut self, program_id: i64, tags: &[String]) -> Result<Vec<String>> {
+        let mut added = Vec::new();
+        for tag in tags {
+            let inserted = sqlx::query(
+                "INSERT INTO program_skills (program_id, tag, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (program_id, tag) DO NOTHING",
+            )
+            .bind(program_id)
+            .bind(tag)
+            .bind(self.now)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                added.push(tag.clone());
+            }
+        }
+        Ok(added)
+    }
+}

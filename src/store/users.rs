@@ -1,0 +1,40 @@
+//! The cache of what Slack's users.info said about people (their time zone).
+
+use super::{Result, Store};
+
+impl Store {
+    /// The cached time zone, `Some(None)` when Slack was asked and gave none.
+    pub async fn cached_time_zone(&self, team_id: &str, user_id: &str) -> Result<Option<Option<String>>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT tz FROM slack_users WHERE team_id = $1 AND user_id = $2")
+                .bind(team_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(tz,)| tz))
+    }
+
+    /// A cache entry is not business state: it is written outside any change's transaction.
+    pub async fn cache_user(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        tz: Option<&str>,
+        real_name: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO slack_users (team_id, user_id, tz, real_name, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (team_id, user_id) DO UPDATE SET tz = excluded.tz, real_name = excluded.real_name,
+             created_at = excluded.created_at",
+        )
+        .bind(team_id)
+        .bind(user_id)
+        .bind(tz)
+        .bind(real_name)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
