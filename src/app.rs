@@ -89,13 +89,7 @@ impl App {
         info!(team = identity.team_id, "connected to the workspace");
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
         let dispatcher = Arc::new(Dispatcher { store: store.clone(), slack: slack.clone(), clock: clock.clone() });
-        let ctx = Arc::new(Context {
-            store,
-            slack,
-            team_id: identity.team_id,
-            owners: config.owners.clone(),
-            clock,
-        });
+        let ctx = Arc::new(Context { store, slack, team_id: identity.team_id, owners: config.owners.clone(), clock });
         Ok(App { config, ctx, dispatcher, intake })
     }
 
@@ -106,9 +100,8 @@ impl App {
         let mut addr = None;
         match &self.config.transport {
             Transport::Http => {
-                let listener = TcpListener::bind(self.config.listen)
-                    .await
-                    .map_err(|e| AppError::Listen(self.config.listen, e))?;
+                let listener =
+                    TcpListener::bind(self.config.listen).await.map_err(|e| AppError::Listen(self.config.listen, e))?;
                 let local = listener.local_addr().map_err(|e| AppError::Listen(self.config.listen, e))?;
                 addr = Some(local);
                 info!(%local, "listening for Slack over HTTP");

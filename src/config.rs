@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use thiserror::Error;
 
 /// Slack's own Web API; tests and the demo point `SLACK_API_URL` at a simulator.
-pub const SLACK_API_URL: &str = "https://slack.com/api/";
+pub const SLACK_API_URL: &str = "https://slack.com/api";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://upward.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 
@@ -116,28 +116,17 @@ impl ServeArgs {
         if !bot_token.starts_with("xoxb-") {
             return Err(malformed("SLACK_BOT_TOKEN", "a bot token starts with xoxb-"));
         }
-        let signing_secret = required(
-            self.slack_signing_secret,
-            "SLACK_SIGNING_SECRET",
-            "slack-signing-secret",
-        )?;
+        let signing_secret = required(self.slack_signing_secret, "SLACK_SIGNING_SECRET", "slack-signing-secret")?;
         let transport = match self.slack_app_token.filter(|t| !t.trim().is_empty()) {
             None => Transport::Http,
             Some(token) if token.starts_with("xapp-") => Transport::SocketMode(token.into()),
-            Some(_) => {
-                return Err(malformed("SLACK_APP_TOKEN", "an app-level token starts with xapp-"))
-            }
+            Some(_) => return Err(malformed("SLACK_APP_TOKEN", "an app-level token starts with xapp-")),
         };
         let slack_api_url = slack_api_url(self.slack_api_url)?;
-        let database_url = self
-            .database_url
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url =
+            self.database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         if !database_url.starts_with("sqlite:") {
-            return Err(malformed(
-                "DATABASE_URL",
-                "only sqlite: URLs are supported, e.g. sqlite://upward.db",
-            ));
+            return Err(malformed("DATABASE_URL", "only sqlite: URLs are supported, e.g. sqlite://upward.db"));
         }
         let listen_text = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| {
@@ -157,30 +146,25 @@ impl ServeArgs {
 }
 
 fn required(value: Option<String>, name: &'static str, flag: &'static str) -> Result<String, ConfigError> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(ConfigError::Missing(name, flag))
+    value.filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name, flag))
 }
 
 fn malformed(name: &'static str, why: &str) -> ConfigError {
     ConfigError::Malformed { name, why: why.to_owned() }
 }
 
-/// slack-morphism joins method names onto this base, so it must end with a slash.
+/// slack-morphism joins method names onto this base with a slash of its own, so a
+/// trailing slash would make `/api//auth.test`.
 fn slack_api_url(value: Option<String>) -> Result<String, ConfigError> {
     let Some(raw) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(SLACK_API_URL.to_owned());
     };
-    let parsed = url::Url::parse(raw.trim())
-        .map_err(|e| malformed("SLACK_API_URL", &format!("`{raw}` is not a URL ({e})")))?;
+    let parsed =
+        url::Url::parse(raw.trim()).map_err(|e| malformed("SLACK_API_URL", &format!("`{raw}` is not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(malformed("SLACK_API_URL", "the URL must be http:// or https://"));
     }
-    let mut url = parsed.to_string();
-    if !url.ends_with('/') {
-        url.push('/');
-    }
-    Ok(url)
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Slack user ids are upper-case letters and digits starting with U or W.
@@ -194,10 +178,7 @@ fn parse_owners(text: &str) -> Result<Vec<String>, ConfigError> {
     let mut owners = Vec::new();
     for id in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if !is_user_id(id) {
-            return Err(malformed(
-                "UPWARD_OWNERS",
-                &format!("`{id}` is not a Slack user id (like U012AB3CD)"),
-            ));
+            return Err(malformed("UPWARD_OWNERS", &format!("`{id}` is not a Slack user id (like U012AB3CD)")));
         }
         if !owners.iter().any(|o| o == id) {
             owners.push(id.to_owned());

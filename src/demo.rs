@@ -1,1 +1,276 @@
-pub async fn run(_args: crate::config::DemoArgs) -> anyhow::Result<()> { Ok(()) }
+//! `upward demo`: the whole bot, with no Slack workspace and no set-up.
+//!
+//! It starts the [`Sim`] Slack simulator on loopback, runs the real bot in HTTP mode
+//! against it on a fresh SQLite file, and plays a synthetic company of 40 employees
+//! through the product: juniors offering skills such as generative AI and social media,
+//! seniors wanting them. Every request goes the way Slack's would (signed HTTP to the
+//! bot's router), every answer the way the bot's would (the outbox, the Web API client),
+//! so the transcript it prints is what Slack users would have seen.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{ensure, Context as _};
+use serde_json::Value;
+
+use crate::app::{App, Running, Workers};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{DemoArgs, ServeArgs};
+use crate::slack::sim::{Call, JoinForm, Sim, SlackCaller};
+use crate::status;
+
+const BOT_TOKEN: &str = "xoxb-demo-token";
+const SIGNING_SECRET: &str = "demo-signing-secret";
+const OWNER: &str = "U0HR0001";
+
+/// The skills juniors bring, most sought after first.
+const SKILLS: &[&str] = &[
+    "generative AI",
+    "social media",
+    "design tools",
+    "data visualisation",
+    "automation",
+    "TikTok",
+    "remote collaboration",
+    "inclusive language",
+];
+const DEPARTMENTS: &[&str] = &["Finance", "Sales", "Operations", "Legal", "Marketing", "Engineering"];
+const TIME_ZONES: &[&str] = &["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Singapore"];
+const FIRST_NAMES: &[&str] = &[
+    "Ada", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jay", "Kira", "Leo", "Maya", "Nico",
+    "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Ulrike", "Victor", "Wendy", "Xavier", "Yusuf", "Zoe", "Amira",
+    "Bernard", "Carmen", "Dieter", "Esther", "Farid", "Gloria", "Henrik", "Ingrid", "Jonas", "Kofi", "Lucia", "Martin",
+    "Nadia",
+];
+const LAST_NAMES: &[&str] = &["Okafor", "Schmidt", "Tanaka", "Moreau", "Silva", "Novak", "Haddad", "Larsen"];
+
+/// One synthetic employee.
+struct Employee {
+    id: String,
+    name: String,
+    senior: bool,
+    department: &'static str,
+    skills: Vec<&'static str>,
+}
+
+/// Twenty juniors who teach and twenty seniors who learn, the same every run.
+fn company() -> Vec<Employee> {
+    (0..40)
+        .map(|i| {
+            let senior = i >= 20;
+            let first = FIRST_NAMES[i];
+            let last = LAST_NAMES[(i * 3 + usize::from(senior)) % LAST_NAMES.len()];
+            let skills = (0..2 + i % 2).map(|k| SKILLS[(i + k * 3) % SKILLS.len()]).collect();
+            Employee {
+                id: format!("U{:02}{}", i + 1, if senior { "SNR" } else { "JNR" }),
+                name: if senior { format!("{first} {last} (VP)") } else { format!("{first} {last}") },
+                senior,
+                department: DEPARTMENTS[i % DEPARTMENTS.len()],
+                skills,
+            }
+        })
+        .collect()
+}
+
+/// Drives the bot like Slack and its users would, and narrates what they saw.
+struct Script {
+    running: Running,
+    sim: Sim,
+    slack: SlackCaller,
+    names: HashMap<String, String>,
+    seen: usize,
+}
+
+impl Script {
+    fn name(&self, user: &str) -> String {
+        self.names.get(user).cloned().unwrap_or_else(|| user.to_owned())
+    }
+
+    /// Lets the bot finish everything, then prints what Slack received since last time.
+    async fn show(&mut self, title: &str) -> anyhow::Result<()> {
+        self.running.settle().await.context("the bot failed while handling the demo")?;
+        let calls = self.sim.calls();
+        println!("\n── {title} ──");
+        for call in &calls[self.seen..] {
+            if let Some(line) = self.describe(call) {
+                println!("{line}");
+            }
+        }
+        self.seen = calls.len();
+        Ok(())
+    }
+
+    /// Skips what a person would not see (look-ups, opening a DM channel).
+    fn describe(&self, call: &Call) -> Option<String> {
+        let args = &call.args;
+        let body = |value: &Value| {
+            let text = crate::slack::messages::plain_text(&value["blocks"]);
+            indent(if text.is_empty() { value["text"].as_str().unwrap_or_default() } else { &text })
+        };
+        let line = match call.method.as_str() {
+            "response_url" => format!("  (only visible to {})\n{}", self.name_of_tag(args), body(args)),
+            "chat.postMessage" => {
+                format!("  DM to {}:\n{}", self.name(args["channel"].as_str().unwrap_or_default()), body(args))
+            }
+            "views.open" => format!("  [a form opens]\n{}", body(&args["view"])),
+            "views.publish" => {
+                format!(
+                    "  [App Home of {}]\n{}",
+                    self.name(args["user_id"].as_str().unwrap_or_default()),
+                    body(&args["view"])
+                )
+            }
+            _ => return None,
+        };
+        Some(if call.ok { line } else { format!("  (Slack refused {}: retried)", call.method) })
+    }
+
+    fn name_of_tag(&self, args: &Value) -> String {
+        let tag = args["response_url_tag"].as_str().unwrap_or_default();
+        self.names.get(tag).cloned().unwrap_or_else(|| "the person who asked".to_owned())
+    }
+
+    /// `/mentoring <text>` typed by `user`.
+    async fn command(&mut self, user: &str, text: &str) -> anyhow::Result<()> {
+        let (answer, tag) = self.slack.command(user, text).await;
+        ensure!(answer.status == 200, "the bot refused a command: HTTP {} {}", answer.status, answer.body);
+        self.names.insert(tag, self.name(user));
+        Ok(())
+    }
+
+    /// Opens the join form for `user` and submits it filled in.
+    async fn join_by_form(&mut self, user: &str, form: JoinForm<'_>) -> anyhow::Result<()> {
+        self.command(user, "join").await?;
+        self.running.settle().await?;
+        let view = self.sim.delivered("views.open").pop().context("the join form did not open")?["view"].clone();
+        let answer = self.slack.submit(user, &view, form.values()).await;
+        ensure!(answer.status == 200, "the bot refused the join form: HTTP {} {}", answer.status, answer.body);
+        Ok(())
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// A fresh database path for this run, unless the user chose one.
+fn database_path(args: &DemoArgs) -> PathBuf {
+    args.database.clone().unwrap_or_else(|| {
+        let stamp = SystemClock.now().timestamp_nanos_opt().unwrap_or_default();
+        std::env::temp_dir().join(format!("upward-demo-{}-{stamp}.db", std::process::id()))
+    })
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let path = database_path(&args);
+    let sim = Sim::start(BOT_TOKEN).await.context("cannot start the Slack simulator on loopback")?;
+    let people = company();
+    for (person, tz) in people.iter().zip(TIME_ZONES.iter().cycle()) {
+        sim.add_user(&person.id, &person.name, Some(tz));
+    }
+    sim.add_user(OWNER, "Hana Ruiz (HR)", Some("Europe/London"));
+
+    let config = ServeArgs {
+        slack_bot_token: Some(BOT_TOKEN.into()),
+        slack_signing_secret: Some(SIGNING_SECRET.into()),
+        slack_api_url: Some(sim.api_url()),
+        database_url: Some(format!("sqlite://{}", path.display())),
+        listen: Some("127.0.0.1:0".into()),
+        owners: Some(OWNER.into()),
+        ..ServeArgs::default()
+    }
+    .into_config()?;
+    let running = App::build(config, Arc::new(SystemClock)).await?.start(Workers::Manual).await?;
+    let addr = running.addr.context("the demo bot listens over HTTP")?;
+    let mut names: HashMap<String, String> = people.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
+    names.insert(OWNER.into(), "Hana Ruiz (HR)".into());
+    let slack = SlackCaller::new(addr, SIGNING_SECRET, sim.clone());
+    let mut script = Script { running, sim, slack, names, seen: 0 };
+
+    println!("upward demo: the bot runs against a Slack simulator on {addr}, data in {}", path.display());
+    println!("A company of 40: 20 juniors who can teach, 20 senior leaders who want to learn.");
+
+    script.command(OWNER, "help").await?;
+    script.show("HR asks the bot what it can do").await?;
+    script.command(OWNER, &format!("skills add {}", SKILLS.join(", "))).await?;
+    script.show("HR fills the skill catalogue of the default program").await?;
+
+    let (first, rest) = people.split_at(2);
+    let junior = &first[0];
+    script
+        .join_by_form(
+            &junior.id,
+            JoinForm {
+                role: Some("mentor"),
+                teach_tags: &junior.skills,
+                teach_text: "prompt writing",
+                department: junior.department,
+                goals: "Practise leadership and understand how the company is run",
+                ..JoinForm::default()
+            },
+        )
+        .await?;
+    script.show(&format!("{} joins through the form", junior.name)).await?;
+
+    let senior = people.iter().find(|p| p.senior).context("the company has seniors")?;
+    script.command(&senior.id, "join mentee").await?;
+    script.show(&format!("{} makes a mistake: no skills given", senior.name)).await?;
+    script.command(&senior.id, &format!("join mentee {}", senior.skills.join(", "))).await?;
+    script.show(&format!("{} joins in one line", senior.name)).await?;
+
+    for person in rest.iter().chain(&first[1..]).filter(|p| p.id != senior.id) {
+        let role = if person.senior { "mentee" } else { "mentor" };
+        script.command(&person.id, &format!("join {role} {}", person.skills.join(", "))).await?;
+    }
+    script.running.settle().await?;
+    script.seen = script.sim.calls().len();
+    println!("\n── 37 more colleagues join the same way (their confirmations are not repeated here) ──");
+
+    script.command(&senior.id, "profile").await?;
+    script.show(&format!("{} checks their profile", senior.name)).await?;
+
+    let holiday = (SystemClock.now().date_naive() + chrono::Days::new(21)).format("%Y-%m-%d");
+    let traveller = &people[3];
+    script.command(&traveller.id, &format!("pause {holiday}")).await?;
+    script.show(&format!("{} pauses until {holiday}", traveller.name)).await?;
+    let busy = &people[25];
+    script.command(&busy.id, "pause").await?;
+    script.command(&busy.id, "resume").await?;
+    script.show(&format!("{} pauses, then changes their mind", busy.name)).await?;
+    let leaver = &people[30];
+    script.command(&leaver.id, "leave").await?;
+    script.show(&format!("{} leaves the program", leaver.name)).await?;
+
+    script.command(&people[5].id, "program create pilot").await?;
+    script.show(&format!("{} tries an owner command", people[5].name)).await?;
+    script.command(&junior.id, "teach me").await?;
+    script.show("An unknown command gets the guide, not an error").await?;
+
+    script.slack.open_home(&junior.id).await;
+    script.show(&format!("{} opens the App Home tab", junior.name)).await?;
+    script.slack.open_home(OWNER).await;
+    script.show("HR opens the App Home tab").await?;
+
+    let store = &script.running.ctx.store;
+    let figures = status::program_status(store, None, SystemClock.now().date_naive()).await?;
+    let outbox = store.outbox_stats().await?;
+    println!("\n── The program's figures (upward status) ──");
+    print!("{}", status::table(&figures));
+    println!(
+        "Slack calls made: {}, outbox: {} sent, {} waiting, {} dead",
+        script.sim.calls().len(),
+        outbox.sent,
+        outbox.pending,
+        outbox.dead
+    );
+    ensure!(outbox.pending == 0 && outbox.dead == 0, "the demo left messages unsent");
+    ensure!(figures.participants.mentors + figures.participants.mentees == 40, "not everyone joined");
+    script.running.stop().await;
+    if args.database.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    Ok(())
+}

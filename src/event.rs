@@ -13,23 +13,11 @@ use crate::domain::participant::ValidProfile;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// `/mentoring <text>`.
-    Command {
-        user: String,
-        channel: String,
-        text: String,
-        trigger_id: String,
-        response_url: String,
-    },
+    Command { user: String, channel: String, text: String, trigger_id: String, response_url: String },
     /// Someone opened the bot's App Home tab.
     HomeOpened { user: String },
     /// A button press.
-    Action {
-        user: String,
-        action_id: String,
-        value: Option<String>,
-        trigger_id: String,
-        response_url: Option<String>,
-    },
+    Action { user: String, action_id: String, value: Option<String>, trigger_id: String, response_url: Option<String> },
     /// The join form, already checked field by field at the edge.
     JoinSubmitted { user: String, program_id: i64, profile: ValidProfile },
 }

@@ -26,7 +26,11 @@ pub struct ProgramStatus {
     pub participants: ParticipantCounts,
 }
 
-pub async fn program_status(store: &Store, program: Option<&str>, today: chrono::NaiveDate) -> Result<ProgramStatus, StatusError> {
+pub async fn program_status(
+    store: &Store,
+    program: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<ProgramStatus, StatusError> {
     let programs = store.all_programs().await?;
     let names = || programs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
     let chosen = match program {
@@ -50,13 +54,8 @@ pub async fn program_status(store: &Store, program: Option<&str>, today: chrono:
 /// The readable form of [`ProgramStatus`].
 pub fn table(status: &ProgramStatus) -> String {
     let c = &status.participants;
-    let rows = [
-        ("mentors", c.mentors),
-        ("mentees", c.mentees),
-        ("active", c.active),
-        ("paused", c.paused),
-        ("left", c.left),
-    ];
+    let rows =
+        [("mentors", c.mentors), ("mentees", c.mentees), ("active", c.active), ("paused", c.paused), ("left", c.left)];
     let mut out = format!("Program: {}\n", status.program);
     for (name, value) in rows {
         out.push_str(&format!("  {name:<10}{value:>6}\n"));

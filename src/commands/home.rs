@@ -21,7 +21,8 @@ pub(super) async fn view_for(
         };
         entries.push((program, participant));
     }
-    let owner_view = if request.ctx.is_owner(&request.user) { Some(programs::program_counts(request).await?) } else { None };
+    let owner_view =
+        if request.ctx.is_owner(&request.user) { Some(programs::program_counts(request).await?) } else { None };
     let view = messages::home(&entries, tz, owner_view.as_deref());
     Ok(Outbound::PublishHome { user: request.user.clone(), view })
 }
@@ -32,7 +33,12 @@ pub(super) async fn publish(request: &Request<'_>) -> Result<()> {
     request.answer(vec![view]).await
 }
 
-pub(super) async fn action(request: &Request<'_>, action_id: &str, value: Option<&str>, trigger_id: &str) -> Result<()> {
+pub(super) async fn action(
+    request: &Request<'_>,
+    action_id: &str,
+    value: Option<&str>,
+    trigger_id: &str,
+) -> Result<()> {
     let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
     let program = value.and_then(|v| v.parse::<i64>().ok()).and_then(|id| programs.into_iter().find(|p| p.id == id));
     let Some(program) = program else {

@@ -45,7 +45,9 @@ pub(super) async fn one_line(
         Ok(valid) => save(request, program.id, valid, false).await,
         Err(errors) => {
             let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            request.reply(messages::usage_error(&problems.join(" "), "/mentoring join mentor|mentee <skill>, <skill>")).await
+            request
+                .reply(messages::usage_error(&problems.join(" "), "/mentoring join mentor|mentee <skill>, <skill>"))
+                .await
         }
     }
 }
@@ -54,8 +56,9 @@ pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: V
     save(request, program_id, profile, true).await
 }
 
-/// Stores the profile (spelled as the catalogue spells it) and confirms by DM; a
-/// command also gets its ephemeral answer, a modal a refreshed App Home.
+/// Stores the profile (spelled as the catalogue spells it) and confirms: a command
+/// with its ephemeral answer; a modal, which has nowhere to answer, by DM and a
+/// refreshed App Home.
 async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile, from_form: bool) -> Result<()> {
     let store = &request.ctx.store;
     let programs = store.programs(&request.ctx.team_id).await?;
@@ -72,8 +75,8 @@ async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile,
     tx.save_profile(program.id, &request.user, &profile).await?;
     let saved = tx.participant(program.id, &request.user).await?;
     let confirmation = messages::joined(&program, &saved, tz.as_deref(), rejoined);
-    tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: confirmation.clone() }).await?;
     if from_form {
+        tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: confirmation }).await?;
         tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((&program, &saved))).await?).await?;
     } else {
         tx.enqueue(&request.reply_to.with(confirmation)).await?;
@@ -91,11 +94,9 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
         SlackView::Modal(modal) => modal.private_metadata.as_deref(),
         SlackView::Home(home) => home.private_metadata.as_deref(),
     };
-    let program_id = metadata
-        .and_then(|m| m.strip_prefix("program=")?.parse::<i64>().ok())
-        .ok_or_else(|| {
-            HashMap::from([(ids::ROLE_BLOCK.to_owned(), "This form is out of date: please open it again.".to_owned())])
-        })?;
+    let program_id = metadata.and_then(|m| m.strip_prefix("program=")?.parse::<i64>().ok()).ok_or_else(|| {
+        HashMap::from([(ids::ROLE_BLOCK.to_owned(), "This form is out of date: please open it again.".to_owned())])
+    })?;
     let values = &view.state_params.state.as_ref().map(|s| &s.values);
     let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
     let text = |block: &str| -> Option<String> {
@@ -136,7 +137,10 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
             .map(|e| {
                 let block = match e.field() {
                     ProfileField::Role => ids::ROLE_BLOCK,
-                    _ if has_generic_field && e.field() != ProfileField::Department && e.field() != ProfileField::Goals => {
+                    _ if has_generic_field
+                        && e.field() != ProfileField::Department
+                        && e.field() != ProfileField::Goals =>
+                    {
                         ids::SKILLS_BLOCK
                     }
                     ProfileField::TeachSkills => ids::TEACH_BLOCK,

@@ -7,16 +7,33 @@ use crate::domain::participant::{split_tags, Role};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// The guide; `unknown` is the word we did not understand, if any.
-    Help { unknown: Option<String> },
+    Help {
+        unknown: Option<String>,
+    },
     /// Without a line: open the modal.
-    Join { program: Option<String>, line: Option<(Role, Vec<String>)> },
+    Join {
+        program: Option<String>,
+        line: Option<(Role, Vec<String>)>,
+    },
     Profile,
-    Pause { program: Option<String>, until: Option<NaiveDate> },
-    Resume { program: Option<String> },
-    Leave { program: Option<String> },
-    ProgramCreate { name: String },
+    Pause {
+        program: Option<String>,
+        until: Option<NaiveDate>,
+    },
+    Resume {
+        program: Option<String>,
+    },
+    Leave {
+        program: Option<String>,
+    },
+    ProgramCreate {
+        name: String,
+    },
     ProgramList,
-    SkillsAdd { program: Option<String>, tags: Vec<String> },
+    SkillsAdd {
+        program: Option<String>,
+        tags: Vec<String>,
+    },
 }
 
 /// A command we recognised whose arguments are wrong: what is wrong, and the usage line.
@@ -53,9 +70,7 @@ fn take_program(text: &str) -> Result<(Option<String>, String), ParseError> {
     for word in text.split_whitespace() {
         match word.strip_prefix("program:") {
             Some(name) if valid_program_name(name) => program = Some(name.to_owned()),
-            Some(name) => {
-                return Err(error(format!("`{name}` is not a program name."), "... program:<name>"))
-            }
+            Some(name) => return Err(error(format!("`{name}` is not a program name."), "... program:<name>")),
             None => rest.push(word),
         }
     }

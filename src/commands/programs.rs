@@ -42,9 +42,7 @@ pub(super) async fn list(request: &Request<'_>) -> Result<()> {
     request.reply(messages::program_list(&counted)).await
 }
 
-pub(super) async fn program_counts(
-    request: &Request<'_>,
-) -> Result<Vec<(crate::store::Program, ParticipantCounts)>> {
+pub(super) async fn program_counts(request: &Request<'_>) -> Result<Vec<(crate::store::Program, ParticipantCounts)>> {
     let today = request.ctx.today();
     let mut counted = Vec::new();
     for program in request.ctx.store.programs(&request.ctx.team_id).await? {
@@ -68,10 +66,8 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
         Err(question) => return request.reply(question).await,
     };
     let existing = request.ctx.store.skills(program.id).await?;
-    let fresh: Vec<String> = canonical_tags(tags.to_vec(), &existing)
-        .into_iter()
-        .filter(|t| !existing.contains(t))
-        .collect();
+    let fresh: Vec<String> =
+        canonical_tags(tags.to_vec(), &existing).into_iter().filter(|t| !existing.contains(t)).collect();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let added = tx.add_skills(program.id, &fresh).await?;
     let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();

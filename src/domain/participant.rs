@@ -216,11 +216,7 @@ pub fn split_tags(text: &str) -> Vec<String> {
 pub fn canonical_tags(tags: Vec<String>, catalogue: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
-        let tag = catalogue
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(&tag))
-            .cloned()
-            .unwrap_or(tag);
+        let tag = catalogue.iter().find(|c| c.eq_ignore_ascii_case(&tag)).cloned().unwrap_or(tag);
         if !out.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
             out.push(tag);
         }
@@ -315,10 +311,7 @@ mod tests {
         let today = date("2026-11-24");
         assert!(check_pause_until(None, today).is_ok());
         assert!(check_pause_until(Some(date("2026-11-25")), today).is_ok());
-        assert_eq!(
-            check_pause_until(Some(today), today),
-            Err(PauseError::InThePast(today, date("2026-12-01")))
-        );
+        assert_eq!(check_pause_until(Some(today), today), Err(PauseError::InThePast(today, date("2026-12-01"))));
         assert!(matches!(check_pause_until(Some(date("2028-01-01")), today), Err(PauseError::TooFar(_))));
     }
 

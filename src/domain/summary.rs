@@ -62,10 +62,7 @@ mod tests {
             ],
             today,
         );
-        assert_eq!(
-            counts,
-            ParticipantCounts { mentors: 2, mentees: 3, active: 2, paused: 1, left: 1 }
-        );
+        assert_eq!(counts, ParticipantCounts { mentors: 2, mentees: 3, active: 2, paused: 1, left: 1 });
         assert_eq!(counts.total(), 4);
     }
 }

@@ -58,12 +58,8 @@ pub struct SlackApi {
 
 impl SlackApi {
     pub fn new(api_url: &str, bot_token: &SecretString) -> Result<SlackApi, ClientSetupError> {
-        let https = HttpsConnectorBuilder::new()
-            .with_native_roots()?
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
+        let https =
+            HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().enable_http2().build();
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
         let token = SlackApiToken::new(SlackApiTokenValue::new(bot_token.expose_secret().to_owned()));
         Ok(SlackApi { client: Arc::new(SlackClient::new(connector)), token })
@@ -91,11 +87,9 @@ impl SlackApi {
         let session = self.client.open_session(&self.token);
         match message {
             Outbound::Respond { response_url, message } => {
-                let url: url::Url = response_url
-                    .parse()
-                    .map_err(|e| SendError::Permanent(format!("bad response_url: {e}")))?;
-                let request = SlackApiPostWebhookMessageRequest::new(message.content())
-                    .with_replace_original(false);
+                let url: url::Url =
+                    response_url.parse().map_err(|e| SendError::Permanent(format!("bad response_url: {e}")))?;
+                let request = SlackApiPostWebhookMessageRequest::new(message.content()).with_replace_original(false);
                 timed(self.client.post_webhook_message(&url, &request)).await?;
             }
             Outbound::DirectMessage { user, message } => {

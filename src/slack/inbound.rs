@@ -111,10 +111,7 @@ impl Intake {
         }
         if command.command.as_ref() != COMMAND {
             warn!(command = %command.command, "unknown slash command");
-            return Ok(Some(messages::reply(format!(
-                "I only know `{COMMAND}`; `{}` is not mine.",
-                command.command
-            ))));
+            return Ok(Some(messages::reply(format!("I only know `{COMMAND}`; `{}` is not mine.", command.command))));
         }
         let key = format!("command:{}", command.trigger_id);
         let event = Event::Command {
@@ -128,7 +125,10 @@ impl Intake {
         Ok(None)
     }
 
-    pub async fn accept_interaction(&self, interaction: SlackInteractionEvent) -> Result<InteractionAnswer, IntakeError> {
+    pub async fn accept_interaction(
+        &self,
+        interaction: SlackInteractionEvent,
+    ) -> Result<InteractionAnswer, IntakeError> {
         match interaction {
             SlackInteractionEvent::BlockActions(ev) => {
                 if self.foreign(ev.team.id.as_ref()) {
@@ -138,11 +138,8 @@ impl Intake {
                     warn!("block action without a user or an action");
                     return Ok(InteractionAnswer::Ack);
                 };
-                let key = format!(
-                    "action:{}:{}",
-                    ev.trigger_id,
-                    action.action_ts.map(|t| t.to_string()).unwrap_or_default()
-                );
+                let key =
+                    format!("action:{}:{}", ev.trigger_id, action.action_ts.map(|t| t.to_string()).unwrap_or_default());
                 let event = Event::Action {
                     user: user.id.to_string(),
                     action_id: action.action_id.to_string(),

@@ -269,9 +269,8 @@ fn role_option(role: Role) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
 }
 
 fn text_input(block_id: &str, label: &str, initial: Option<String>, multiline: bool, hint: &str) -> SlackBlock {
-    let mut element = SlackBlockPlainTextInputElement::new()
-        .with_action_id(ids::TEXT_ACTION.into())
-        .with_multiline(multiline);
+    let mut element =
+        SlackBlockPlainTextInputElement::new().with_action_id(ids::TEXT_ACTION.into()).with_multiline(multiline);
     element.initial_value = initial;
     SlackInputBlock::new(pt!(label), SlackInputBlockElement::PlainTextInput(element))
         .with_block_id(block_id.into())
@@ -302,9 +301,11 @@ fn tags_input(block_id: &str, label: &str, catalogue: &[String], chosen: &[Strin
 
 /// The join (or change) form. `private_metadata` carries the program id back to us.
 pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Participant>) -> SlackView {
-    let mut role = SlackBlockStaticSelectElement::new()
-        .with_action_id(ids::ROLE_ACTION.into())
-        .with_options(vec![role_option(Role::Mentor), role_option(Role::Mentee), role_option(Role::Both)]);
+    let mut role = SlackBlockStaticSelectElement::new().with_action_id(ids::ROLE_ACTION.into()).with_options(vec![
+        role_option(Role::Mentor),
+        role_option(Role::Mentee),
+        role_option(Role::Both),
+    ]);
     role.initial_option = current.map(|p| role_option(p.role));
     let free = |chosen: &[String]| {
         let others: Vec<String> = chosen.iter().filter(|t| !catalogue.contains(t)).cloned().collect();
@@ -377,9 +378,8 @@ pub fn home(
         match participant {
             None => {
                 blocks.push(section(format!("You haven't joined *{}* yet.", program.name)));
-                blocks.push(
-                    SlackActionsBlock::new(vec![button(ids::HOME_JOIN, "Join", &program.id.to_string())]).into(),
-                );
+                blocks
+                    .push(SlackActionsBlock::new(vec![button(ids::HOME_JOIN, "Join", &program.id.to_string())]).into());
             }
             Some(p) => {
                 blocks.push(section(profile_lines(program, p, tz)));
@@ -411,11 +411,11 @@ pub fn home(
     SlackView::Home(SlackHomeView::new(blocks))
 }
 
-/// The text a person would read in Slack, for transcripts and logs.
-pub fn plain_text(blocks: &[SlackBlock]) -> String {
-    let value = serde_json::to_value(blocks).unwrap_or_default();
+/// The text a person would read in Slack, from blocks or a view as sent on the wire:
+/// for transcripts and for tests that read what Slack received.
+pub fn plain_text(wire: &serde_json::Value) -> String {
     let mut out = Vec::new();
-    collect_text(&value, &mut out);
+    collect_text(wire, &mut out);
     out.join("\n")
 }
 

@@ -92,7 +92,7 @@ impl Sim {
 
     /// The value for `SLACK_API_URL`.
     pub fn api_url(&self) -> String {
-        format!("http://{}/api/", self.addr)
+        format!("http://{}/api", self.addr)
     }
 
     /// A response_url for a command or action, as Slack would put in its payload.
@@ -152,10 +152,11 @@ impl Sim {
     }
 
     fn user(&self, id: &str) -> SimUser {
-        self.lock().users.get(id).cloned().unwrap_or(SimUser {
-            name: id.to_lowercase(),
-            tz: Some("Europe/London".to_owned()),
-        })
+        self.lock()
+            .users
+            .get(id)
+            .cloned()
+            .unwrap_or(SimUser { name: id.to_lowercase(), tz: Some("Europe/London".to_owned()) })
     }
 
     /// Slack's answer to a successful call of `method`.
@@ -196,8 +197,21 @@ impl Sim {
                     view = serde_json::from_str(text).unwrap_or(Value::Null);
                 }
                 if let Value::Object(map) = &mut view {
-                    map.insert("id".into(), json!(format!("V{}", self.next_ts().replace('.', ""))));
-                    map.insert("team_id".into(), json!(TEAM_ID));
+                    let id = format!("V{}", self.next_ts().replace('.', ""));
+                    for (key, value) in [
+                        ("id", json!(id)),
+                        ("team_id", json!(TEAM_ID)),
+                        ("app_id", json!("A0001")),
+                        ("bot_id", json!("B0BOT")),
+                        ("hash", json!(format!("{id}.hash"))),
+                        ("root_view_id", json!(id)),
+                        ("state", json!({"values": {}})),
+                    ] {
+                        map.entry(key).or_insert(value);
+                    }
+                    for key in ["private_metadata", "callback_id", "external_id"] {
+                        map.entry(key).or_insert(json!(""));
+                    }
                 }
                 json!({"ok": true, "view": view})
             }
@@ -280,6 +294,42 @@ async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: Heade
     Json(json!({"ok": true})).into_response()
 }
 
+/// What a person fills into the join modal, turned into the `state.values` Slack sends.
+#[derive(Debug, Clone, Default)]
+pub struct JoinForm<'a> {
+    pub role: Option<&'a str>,
+    /// Picked from the catalogue's multi-select.
+    pub teach_tags: &'a [&'a str],
+    /// Typed into the free-text field.
+    pub teach_text: &'a str,
+    pub learn_tags: &'a [&'a str],
+    pub learn_text: &'a str,
+    pub department: &'a str,
+    pub goals: &'a str,
+}
+
+impl JoinForm<'_> {
+    pub fn values(&self) -> Value {
+        use super::messages::ids;
+        let text = |value: &str| json!({ ids::TEXT_ACTION: {"type": "plain_text_input", "value": value} });
+        let tags = |tags: &[&str]| {
+            let options: Vec<Value> =
+                tags.iter().map(|t| json!({"text": {"type": "plain_text", "text": t}, "value": t})).collect();
+            json!({ ids::TAGS_ACTION: {"type": "multi_static_select", "selected_options": options} })
+        };
+        let role = self.role.map(|r| json!({"text": {"type": "plain_text", "text": r}, "value": r}));
+        json!({
+            ids::ROLE_BLOCK: { ids::ROLE_ACTION: {"type": "static_select", "selected_option": role} },
+            ids::TEACH_TAGS_BLOCK: tags(self.teach_tags),
+            ids::TEACH_BLOCK: text(self.teach_text),
+            ids::LEARN_TAGS_BLOCK: tags(self.learn_tags),
+            ids::LEARN_BLOCK: text(self.learn_text),
+            ids::DEPARTMENT_BLOCK: text(self.department),
+            ids::GOALS_BLOCK: text(self.goals),
+        })
+    }
+}
+
 /// What the bot answered to a request Slack sent.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -323,7 +373,8 @@ impl SlackCaller {
 
     /// Sends `body` to `path` with custom headers (a signature, or none); the raw tool for tests.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: String, headers: &[(&str, String)]) -> Answer {
-        let mut request = hyper::Request::post(format!("{}{path}", self.base)).header(header::CONTENT_TYPE, content_type);
+        let mut request =
+            hyper::Request::post(format!("{}{path}", self.base)).header(header::CONTENT_TYPE, content_type);
         for (name, value) in headers {
             request = request.header(*name, value);
         }

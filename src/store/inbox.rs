@@ -48,27 +48,17 @@ impl Store {
     }
 
     pub async fn inbox_failed(&self, id: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE inbox SET last_error = $1 WHERE id = $2")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("UPDATE inbox SET last_error = $1 WHERE id = $2").bind(error).bind(id).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Entries still waiting to be handled (or given up on).
     pub async fn inbox_pending(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL").fetch_one(&self.pool).await?)
     }
 }
 
 pub(super) async fn mark_processed(tx: &mut Transaction<'static, Sqlite>, id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE inbox SET processed_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("UPDATE inbox SET processed_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
     Ok(())
 }

@@ -63,11 +63,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store {
-            pool,
-            outbox_ready: Arc::new(Notify::new()),
-            inbox_ready: Arc::new(Notify::new()),
-        })
+        Ok(Store { pool, outbox_ready: Arc::new(Notify::new()), inbox_ready: Arc::new(Notify::new()) })
     }
 
     /// Health check: the database answers a query.

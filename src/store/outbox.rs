@@ -20,8 +20,7 @@ pub struct OutboxEntry {
 
 impl OutboxEntry {
     pub fn message(&self) -> Result<Outbound> {
-        serde_json::from_str(&self.payload)
-            .map_err(|e| StoreError::Corrupt(format!("outbox row {}: {e}", self.id)))
+        serde_json::from_str(&self.payload).map_err(|e| StoreError::Corrupt(format!("outbox row {}: {e}", self.id)))
     }
 }
 
@@ -36,8 +35,8 @@ pub struct OutboxStats {
 impl Tx {
     /// Queues a Slack call; it is sent only if this transaction commits.
     pub async fn enqueue(&mut self, message: &Outbound) -> Result<()> {
-        let payload = serde_json::to_string(message)
-            .map_err(|e| StoreError::Corrupt(format!("outbound message: {e}")))?;
+        let payload =
+            serde_json::to_string(message).map_err(|e| StoreError::Corrupt(format!("outbound message: {e}")))?;
         sqlx::query(
             "INSERT INTO outbox (method, channel_key, payload, not_before, created_at) VALUES ($1, $2, $3, $4, $4)",
         )
@@ -85,12 +84,12 @@ impl Store {
             "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2,
              attempts = attempts - $3 WHERE id = $4",
         )
-            .bind(not_before)
-            .bind(error)
-            .bind(i64::from(refund))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        .bind(not_before)
+        .bind(error)
+        .bind(i64::from(refund))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -44,7 +44,8 @@ impl TryFrom<Row> for Participant {
     type Error = StoreError;
 
     fn try_from(row: Row) -> Result<Participant> {
-        let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("participant {}: {what} `{value}`", row.id));
+        let corrupt =
+            |what: &str, value: &str| StoreError::Corrupt(format!("participant {}: {what} `{value}`", row.id));
         Ok(Participant {
             role: Role::parse(&row.role).ok_or_else(|| corrupt("role", &row.role))?,
             status: Status::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,

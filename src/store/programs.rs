@@ -39,12 +39,10 @@ impl Store {
     }
 
     pub async fn programs(&self, team_id: &str) -> Result<Vec<Program>> {
-        Ok(sqlx::query_as(
-            "SELECT id, team_id, name, created_at FROM programs WHERE team_id = $1 ORDER BY id",
-        )
-        .bind(team_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as("SELECT id, team_id, name, created_at FROM programs WHERE team_id = $1 ORDER BY id")
+            .bind(team_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Every program of every workspace: the command line works without knowing the team.
@@ -55,12 +53,10 @@ impl Store {
     }
 
     pub async fn skills(&self, program_id: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag",
-        )
-        .bind(program_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar("SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag")
+            .bind(program_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 
