@@ -230,14 +230,14 @@ mod tests {
         let config = ServeArgs {
             slack_app_token: Some("xapp-1".into()),
             owners: Some("U1, W2 ,U1".into()),
-            slack_api_url: Some("http://127.0.0.1:9/api".into()),
+            slack_api_url: Some("http://127.0.0.1:9/api/".into()),
             ..args()
         }
         .into_config()
         .unwrap();
         assert!(matches!(config.transport, Transport::SocketMode(_)));
         assert_eq!(config.owners, vec!["U1", "W2"]);
-        assert_eq!(config.slack_api_url, "http://127.0.0.1:9/api/");
+        assert_eq!(config.slack_api_url, "http://127.0.0.1:9/api", "no trailing slash: slack-morphism adds its own");
     }
 
     #[test]

@@ -18,7 +18,7 @@ async fn transition(
     request: &Request<'_>,
     program: Option<&str>,
     usage: &str,
-    decide: impl FnOnce(Status) -> std::result::Result<(Status, Option<NaiveDate>), &'static str>,
+    decide: impl FnOnce(Status, Option<NaiveDate>) -> std::result::Result<(Status, Option<NaiveDate>), &'static str>,
 ) -> Result<()> {
     let program = match request.program(program, usage).await? {
         Ok(p) => p,
@@ -28,7 +28,7 @@ async fn transition(
         return request.reply(messages::not_a_participant(&program)).await;
     };
     let current = effective_status(participant.status, participant.paused_until, request.ctx.today());
-    let (status, until) = match decide(current) {
+    let (status, until) = match decide(current, participant.paused_until) {
         Ok(next) => next,
         Err(state) => return request.reply(messages::already(&program, state)).await,
     };
@@ -49,15 +49,17 @@ pub(super) async fn pause(request: &Request<'_>, program: Option<&str>, until: O
     if let Err(problem) = check_pause_until(until, request.ctx.today()) {
         return request.reply(messages::usage_error(&problem.to_string(), "/mentoring pause [YYYY-MM-DD]")).await;
     }
-    transition(request, program, "/mentoring pause", |current| match current {
+    // Pausing again with another end date moves the date; the same pause twice is a no-op.
+    transition(request, program, "/mentoring pause", |current, paused_until| match current {
         Status::Left => Err("out of the program (you left)"),
+        Status::Paused if paused_until == until => Err("paused"),
         _ => Ok((Status::Paused, until)),
     })
     .await
 }
 
 pub(super) async fn resume(request: &Request<'_>, program: Option<&str>) -> Result<()> {
-    transition(request, program, "/mentoring resume", |current| match current {
+    transition(request, program, "/mentoring resume", |current, _| match current {
         Status::Paused => Ok((Status::Active, None)),
         Status::Active => Err("active"),
         Status::Left => Err("out of the program (you left; `/mentoring join` brings you back)"),
@@ -66,7 +68,7 @@ pub(super) async fn resume(request: &Request<'_>, program: Option<&str>) -> Resu
 }
 
 pub(super) async fn leave(request: &Request<'_>, program: Option<&str>) -> Result<()> {
-    transition(request, program, "/mentoring leave", |current| match current {
+    transition(request, program, "/mentoring leave", |current, _| match current {
         Status::Left => Err("out of the program"),
         _ => Ok((Status::Left, None)),
     })

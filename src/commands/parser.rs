@@ -137,7 +137,8 @@ fn parse_program(rest: &str) -> Result<Command, ParseError> {
     let (verb, name) = split_first(rest);
     match verb.as_str() {
         "list" | "" => Ok(Command::ProgramList),
-        "create" | "new" if valid_program_name(name) => Ok(Command::ProgramCreate { name: name.to_owned() }),
+        // Names are compared without case everywhere, so they are stored in lower case.
+        "create" | "new" if valid_program_name(name) => Ok(Command::ProgramCreate { name: name.to_lowercase() }),
         "create" | "new" if name.is_empty() => Err(error("Give the new program a name.", PROGRAM_USAGE)),
         "create" | "new" => Err(error(
             format!(

@@ -89,8 +89,19 @@ impl SlackApi {
             Outbound::Respond { response_url, message } => {
                 let url: url::Url =
                     response_url.parse().map_err(|e| SendError::Permanent(format!("bad response_url: {e}")))?;
-                let request = SlackApiPostWebhookMessageRequest::new(message.content()).with_replace_original(false);
-                timed(self.client.post_webhook_message(&url, &request)).await?;
+                // slack-morphism's webhook request has no `response_type`; an answer to
+                // a command says `ephemeral` so only the person who asked sees it.
+                let request = SlackCommandEventResponse::new(message.content())
+                    .with_response_type(SlackMessageResponseType::Ephemeral);
+                let span = tracing::debug_span!("Slack response_url");
+                let context = SlackClientApiCallContext {
+                    rate_control_params: None,
+                    token: None,
+                    tracing_span: &span,
+                    is_sensitive_url: true,
+                };
+                let call = self.client.http_api.connector.http_post_uri(url, &request, context);
+                let _: SlackApiPostWebhookMessageResponse = timed(call).await?;
             }
             Outbound::DirectMessage { user, message } => {
                 let request = SlackApiChatPostMessageRequest::new(user.as_str().into(), message.content());

@@ -203,15 +203,27 @@ pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
         .with_state(state)
 }
 
-fn refuse(status: StatusCode, why: &str) -> Response {
+/// An HTTP answer that turns a request away, logged once where it is made.
+struct Refusal {
+    status: StatusCode,
+    why: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, self.why).into_response()
+    }
+}
+
+fn refuse(status: StatusCode, why: &str) -> Refusal {
     warn!(status = status.as_u16(), why, "request refused");
-    (status, why.to_owned()).into_response()
+    Refusal { status, why: why.to_owned() }
 }
 
 impl Http {
     /// Checks `X-Slack-Signature` over the exact bytes received; timestamps more than
     /// five minutes from now are refused, so a captured request cannot be replayed.
-    fn verify<'b>(&self, headers: &HeaderMap, body: &'b Bytes) -> Result<&'b str, Response> {
+    fn verify<'b>(&self, headers: &HeaderMap, body: &'b Bytes) -> Result<&'b str, Refusal> {
         let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
         let (Some(signature), Some(timestamp)) = (header(SIGNATURE_HEADER), header(TIMESTAMP_HEADER)) else {
             return Err(refuse(StatusCode::UNAUTHORIZED, "missing Slack signature headers"));
@@ -226,27 +238,44 @@ impl Http {
     }
 }
 
-fn stored<T>(result: Result<T, IntakeError>) -> Result<T, Response> {
+fn stored<T>(result: Result<T, IntakeError>) -> Result<T, Refusal> {
     result.map_err(|e| {
         tracing::error!(error = %e, "could not store a delivery; Slack will retry");
-        (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
+        Refusal { status: StatusCode::INTERNAL_SERVER_ERROR, why: "try again".to_owned() }
     })
+}
+
+/// Parses an Events API body. Some of Slack's own examples (app_home_opened among
+/// them) carry `event_time` in microseconds, which slack-morphism rejects as out of
+/// range; it is scaled to seconds first, as refusing the event would make Slack retry it
+/// and eventually switch our events off.
+fn parse_push_event(text: &str) -> Result<SlackPushEvent, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_str(text)?;
+    if let Some(time) = value.get_mut("event_time") {
+        if let Some(mut seconds) = time.as_i64() {
+            while seconds > 100_000_000_000 {
+                seconds /= 1000;
+            }
+            *time = seconds.into();
+        }
+    }
+    serde_json::from_value(value)
 }
 
 async fn events(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
     let text = match http.verify(&headers, &body) {
         Ok(text) => text,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
-    let event: SlackPushEvent = match serde_json::from_str(text) {
+    let event = match parse_push_event(text) {
         Ok(event) => event,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a Slack event: {e}")),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a Slack event: {e}")).into_response(),
     };
     match event {
         SlackPushEvent::UrlVerification(v) => Json(serde_json::json!({ "challenge": v.challenge })).into_response(),
         SlackPushEvent::EventCallback(callback) => match stored(http.intake.accept_push(callback).await) {
             Ok(()) => StatusCode::OK.into_response(),
-            Err(response) => response,
+            Err(refused) => refused.into_response(),
         },
         SlackPushEvent::AppRateLimited(limited) => {
             warn!(minute = ?limited.minute_rate_limited, "Slack is rate limiting our events");
@@ -258,11 +287,11 @@ async fn events(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Re
 async fn commands(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
     let text = match http.verify(&headers, &body) {
         Ok(text) => text,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let command: SlackCommandEvent = match serde_urlencoded::from_str(text) {
         Ok(command) => command,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a slash command: {e}")),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a slash command: {e}")).into_response(),
     };
     match stored(http.intake.accept_command(command).await) {
         Ok(None) => StatusCode::OK.into_response(),
@@ -272,7 +301,7 @@ async fn commands(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> 
             "blocks": message.blocks,
         }))
         .into_response(),
-        Err(response) => response,
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -284,21 +313,21 @@ struct InteractionForm {
 async fn interactivity(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
     let text = match http.verify(&headers, &body) {
         Ok(text) => text,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let interaction: SlackInteractionEvent = match serde_urlencoded::from_str::<InteractionForm>(text)
         .map_err(|e| e.to_string())
         .and_then(|form| serde_json::from_str(&form.payload).map_err(|e| e.to_string()))
     {
         Ok(interaction) => interaction,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a Slack interaction: {e}")),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a Slack interaction: {e}")).into_response(),
     };
     match stored(http.intake.accept_interaction(interaction).await) {
         Ok(InteractionAnswer::Ack) => StatusCode::OK.into_response(),
         Ok(InteractionAnswer::FieldErrors(errors)) => {
             Json(serde_json::json!({ "response_action": "errors", "errors": errors })).into_response()
         }
-        Err(response) => response,
+        Err(refused) => refused.into_response(),
     }
 }
 

@@ -1,0 +1,79 @@
+//! The binary: the demo, configuration errors, `status`.
+
+use std::process::Command;
+
+use crate::helpers::*;
+
+fn upward() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upward"));
+    for var in [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "UPWARD_LISTEN",
+        "UPWARD_OWNERS",
+        "RUST_LOG",
+    ] {
+        command.env_remove(var);
+    }
+    command.current_dir(env!("CARGO_TARGET_TMPDIR"));
+    command
+}
+
+#[test]
+fn the_demo_runs_the_company_and_exits_zero() {
+    let output = upward().arg("demo").output().expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "demo failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("joins through the form") && stdout.contains("Welcome to *default*"), "{stdout}");
+    assert!(stdout.contains("mentors       20") && stdout.contains("left           1"), "{stdout}");
+    assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
+}
+
+#[test]
+fn missing_or_malformed_settings_stop_start_up_with_one_line_naming_them() {
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[], "SLACK_BOT_TOKEN"),
+        (&[("SLACK_BOT_TOKEN", "xoxb-1")], "SLACK_SIGNING_SECRET"),
+        (
+            &[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s"), ("UPWARD_LISTEN", "nowhere")],
+            "UPWARD_LISTEN",
+        ),
+        (
+            &[("SLACK_BOT_TOKEN", "xoxb-secret-value"), ("SLACK_SIGNING_SECRET", "s"), ("UPWARD_OWNERS", "alice")],
+            "UPWARD_OWNERS",
+        ),
+    ];
+    for (env, name) in cases {
+        let output = upward().arg("serve").envs(env.iter().copied()).output().expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name}: started anyway");
+        assert!(stderr.contains(name), "{name}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(!stderr.contains("xoxb-secret-value"), "tokens are never printed: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn status_prints_the_program_counts_as_json_and_as_a_table() {
+    let app = spawn_app().await;
+    app.ask(ALICE, "join mentor Figma").await;
+    app.ask(BOB, "join mentee Figma").await;
+    app.ask(BOB, "pause").await;
+    let url = app.database_url.clone();
+    let output = upward().args(["status", "--json"]).env("DATABASE_URL", &url).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        json,
+        serde_json::json!({"program": "default", "participants": {"mentors": 1, "mentees": 1, "active": 1, "paused": 1, "left": 0}})
+    );
+    let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("Program: default") && table.contains("paused         1"), "{table}");
+    let output = upward().args(["status", "--program", "nope", "--database-url", &url]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no program called `nope`"));
+}

@@ -1,0 +1,158 @@
+//! The harness: a bot on a fresh SQLite file, its HTTP router on port 0, the Slack
+//! simulator on loopback, and helpers that sign requests like Slack and drain the work.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+use upward::app::{App, Running, Workers};
+use upward::clock::SystemClock;
+use upward::config::ServeArgs;
+use upward::slack::messages::plain_text;
+use upward::slack::sim::{Answer, Sim, SlackCaller};
+
+pub const TOKEN: &str = "xoxb-test-token";
+pub const SECRET: &str = "test-signing-secret";
+pub const OWNER: &str = "U0OWNER01";
+pub const ALICE: &str = "U0ALICE01";
+pub const BOB: &str = "U0BOB0001";
+
+/// A payload from `tests/fixtures` (copied from Slack's documented shapes).
+pub fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+pub struct TestApp {
+    pub sim: Sim,
+    pub slack: SlackCaller,
+    pub running: Running,
+    pub database_url: String,
+    _dir: Arc<TempDir>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let sim = Sim::start(TOKEN).await.expect("the simulator starts");
+    sim.add_user(ALICE, "Alice Junior", Some("Europe/Berlin"));
+    sim.add_user(BOB, "Bob Senior", Some("America/New_York"));
+    sim.add_user(OWNER, "Olga Owner", Some("Europe/London"));
+    let dir = Arc::new(TempDir::new().expect("a temp dir"));
+    let database_url = format!("sqlite://{}", dir.path().join("upward.db").display());
+    start(sim, database_url, dir).await
+}
+
+async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>) -> TestApp {
+    let config = ServeArgs {
+        slack_bot_token: Some(TOKEN.into()),
+        slack_signing_secret: Some(SECRET.into()),
+        slack_api_url: Some(sim.api_url()),
+        database_url: Some(database_url.clone()),
+        listen: Some("127.0.0.1:0".into()),
+        owners: Some(OWNER.into()),
+        ..ServeArgs::default()
+    }
+    .into_config()
+    .expect("a valid test config");
+    let app = App::build(config, Arc::new(SystemClock)).await.expect("the bot builds");
+    let running = app.start(Workers::Manual).await.expect("the bot starts");
+    let slack = SlackCaller::new(running.addr.expect("HTTP transport"), SECRET, sim.clone());
+    TestApp { sim, slack, running, database_url, _dir: dir }
+}
+
+impl TestApp {
+    /// Stops the bot (without handling what is pending) and starts it again on the
+    /// same database and the same simulator, as a restart after a crash would.
+    pub async fn restart(self) -> TestApp {
+        let TestApp { sim, running, database_url, _dir, .. } = self;
+        running.stop().await;
+        start(sim, database_url, _dir).await
+    }
+
+    /// Handles every stored event and sends every due message.
+    pub async fn settle(&self) {
+        self.running.settle().await.expect("the bot settles without a store error");
+    }
+
+    /// `/mentoring <text>` by `user`, handled to the end; returns the text of the
+    /// ephemeral answers it got through its response_url.
+    pub async fn ask(&self, user: &str, text: &str) -> String {
+        let (answer, tag) = self.slack.command(user, text).await;
+        assert_eq!(answer.status, 200, "command `{text}` was refused: {}", answer.body);
+        self.settle().await;
+        self.answers(&tag).join("\n---\n")
+    }
+
+    /// Texts sent to the response_url of one command.
+    pub fn answers(&self, tag: &str) -> Vec<String> {
+        self.sim
+            .delivered("response_url")
+            .iter()
+            .filter(|a| a["response_url_tag"] == tag)
+            .map(|a| {
+                assert_eq!(a["response_type"], "ephemeral", "command answers are ephemeral: {a}");
+                plain_text(&a["blocks"])
+            })
+            .collect()
+    }
+
+    /// Successful calls of `method` the bot made.
+    pub fn sent(&self, method: &str) -> Vec<Value> {
+        self.sim.delivered(method)
+    }
+
+    /// A direct connection to the bot's database, to check what is stored without the
+    /// bot's own store code.
+    pub async fn db(&self) -> SqlitePool {
+        SqlitePool::connect(&self.database_url).await.expect("the test database opens")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let pool = self.db().await;
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        n
+    }
+
+    /// Every row of the tables a request could change, for "changed nothing" checks.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let pool = self.db().await;
+        let mut rows = Vec::new();
+        for table in ["programs", "program_skills", "participants", "inbox", "outbox"] {
+            let sql = format!("SELECT * FROM {table}");
+            let n = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&pool).await.expect("a table").len();
+            rows.push(format!("{table}: {n}"));
+        }
+        let people: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT user_id, role, status FROM participants ORDER BY user_id")
+                .fetch_all(&pool)
+                .await
+                .expect("participants");
+        rows.extend(people.into_iter().map(|p| format!("{p:?}")));
+        pool.close().await;
+        rows
+    }
+
+    /// The participant row as stored: (role, status, teach, learn, paused_until).
+    pub async fn participant(&self, user: &str) -> Option<(String, String, String, String, Option<String>)> {
+        let pool = self.db().await;
+        let row = sqlx::query_as(
+            "SELECT role, status, teach_skills, learn_skills, paused_until FROM participants WHERE user_id = $1",
+        )
+        .bind(user)
+        .fetch_optional(&pool)
+        .await
+        .expect("participants");
+        pool.close().await;
+        row
+    }
+}
+
+/// The text of an answer Slack got straight back in the HTTP response.
+pub fn inline_text(answer: &Answer) -> String {
+    plain_text(&answer.json()["blocks"])
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real router, signed requests in Slack's shapes, the Slack
+//! simulator on 127.0.0.1 and a real SQLite file per test.
+
+mod cli;
+mod commands;
+mod durability;
+mod edge;
+mod helpers;
+mod home;
+mod modal;
