@@ -7,4 +7,5 @@ mod durability;
 mod edge;
 mod helpers;
 mod home;
+mod manifest;
 mod modal;

@@ -1,0 +1,44 @@
+//! `manifest.yml` agrees with the code: the command, events, transports and scopes
+//! the bot uses. (Its shape is checked against Slack's schema by
+//! `scripts/validate-manifest.py`.)
+
+use upward::slack::inbound::COMMAND;
+
+fn manifest() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.yml")).expect("manifest.yml")
+}
+
+/// The list items under `key:` (one level of YAML, as the manifest writes them).
+fn list_under(text: &str, key: &str) -> Vec<String> {
+    let mut lines = text.lines().skip_while(|l| l.trim() != format!("{key}:")).skip(1);
+    let mut items = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        match line.strip_prefix("- ") {
+            Some(item) => items.push(item.to_owned()),
+            None => break,
+        }
+    }
+    items
+}
+
+#[test]
+fn the_manifest_declares_what_the_bot_uses_and_nothing_more() {
+    let text = manifest();
+    assert!(text.contains(&format!("- command: {COMMAND}")));
+    assert_eq!(list_under(&text, "bot_events"), ["app_home_opened"]);
+    // commands: /mentoring; chat:write: chat.postMessage and response_url answers;
+    // mpim:write: conversations.open for a pair; users:read: users.info for time zones.
+    let mut scopes = list_under(&text, "bot");
+    scopes.sort();
+    assert_eq!(scopes, ["chat:write", "commands", "mpim:write", "users:read"]);
+    for setting in ["home_tab_enabled: true", "socket_mode_enabled: true", "is_enabled: true"] {
+        assert!(text.contains(setting), "{setting}");
+    }
+    for path in ["/slack/events", "/slack/commands", "/slack/interactivity"] {
+        assert!(text.contains(&format!("https://upward.example.com{path}")), "{path}");
+    }
+}
