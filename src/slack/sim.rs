@@ -4,7 +4,10 @@
 //! Slack's wire format, checking the bot token, recording every call, and failing on
 //! request with 429/5xx so retries can be exercised), and the Slack that calls the bot
 //! ([`SlackCaller`]: slash commands, button presses, form submissions and events, each
-//! signed with the signing secret exactly as Slack signs them).
+//! signed with the signing secret exactly as Slack signs them). With
+//! [`Sim::socket_mode`] it also plays Slack's Socket Mode: `apps.connections.open`
+//! hands out a `ws://127.0.0.1` URL, and [`Sim::socket_deliver`] sends envelopes over
+//! it and returns the bot's ack.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -21,7 +24,7 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
 use super::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
@@ -62,7 +65,14 @@ struct Inner {
     faults: HashMap<String, VecDeque<Fault>>,
     users: HashMap<String, SimUser>,
     next_ts: u64,
+    /// The websocket URL `apps.connections.open` hands out, once Socket Mode is on.
+    socket_url: Option<String>,
+    /// Acks the bot sent over Socket Mode, by envelope id.
+    acks: HashMap<String, Value>,
 }
+
+/// Envelopes waiting for the bot's Socket Mode connection.
+type EnvelopeQueue = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>;
 
 #[derive(Clone)]
 pub struct Sim {
@@ -70,17 +80,22 @@ pub struct Sim {
     token: String,
     inner: Arc<Mutex<Inner>>,
     called: Arc<Notify>,
+    envelopes: mpsc::UnboundedSender<String>,
+    queue: EnvelopeQueue,
 }
 
 impl Sim {
     /// Starts the simulator on an ephemeral loopback port; it accepts `bot_token` only.
     pub async fn start(bot_token: &str) -> std::io::Result<Sim> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let (envelopes, queue) = mpsc::unbounded_channel();
         let sim = Sim {
             addr: listener.local_addr()?,
             token: bot_token.to_owned(),
             inner: Arc::default(),
             called: Arc::new(Notify::new()),
+            envelopes,
+            queue: Arc::new(tokio::sync::Mutex::new(queue)),
         };
         let router = Router::new()
             .route("/api/{method}", any(api))
@@ -127,6 +142,69 @@ impl Sim {
             let notified = self.called.notified();
             if self.lock().calls.len() >= count {
                 return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Turns on Socket Mode: a websocket endpoint on loopback, handed out by
+    /// `apps.connections.open` to any app-level (`xapp-`) token.
+    pub async fn socket_mode(&self) -> std::io::Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        self.lock().socket_url = Some(format!("ws://{}/link", listener.local_addr()?));
+        let sim = self.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(sim.clone().socket_connection(stream));
+            }
+        });
+        Ok(())
+    }
+
+    /// One Socket Mode connection: hello first, then queued envelopes out and acks in.
+    /// Slack-morphism keeps spare connections open; whichever holds the queue delivers.
+    async fn socket_connection(self, stream: tokio::net::TcpStream) {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message as Frame;
+        let Ok(socket) = tokio_tungstenite::accept_async(stream).await else { return };
+        let (mut sink, mut frames) = socket.split();
+        let hello = json!({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"},
+                           "debug_info": {"host": "sim", "approximate_connection_time": 3600}});
+        if sink.send(Frame::text(hello.to_string())).await.is_err() {
+            return;
+        }
+        let mut queue = self.queue.lock().await;
+        loop {
+            tokio::select! {
+                envelope = queue.recv() => match envelope {
+                    Some(text) => if sink.send(Frame::text(text)).await.is_err() { return },
+                    None => return,
+                },
+                frame = frames.next() => match frame {
+                    Some(Ok(Frame::Text(text))) => {
+                        if let Ok(ack) = serde_json::from_str::<Value>(&text) {
+                            if let Some(id) = ack["envelope_id"].as_str() {
+                                self.lock().acks.insert(id.to_owned(), ack.clone());
+                                self.called.notify_waiters();
+                            }
+                        }
+                    }
+                    Some(Ok(Frame::Ping(data))) => { let _ = sink.send(Frame::Pong(data)).await; }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return,
+                },
+            }
+        }
+    }
+
+    /// Sends a Socket Mode envelope to the bot and waits for its ack.
+    pub async fn socket_deliver(&self, envelope: &Value) -> Value {
+        let id = envelope["envelope_id"].as_str().expect("an envelope has an envelope_id").to_owned();
+        self.envelopes.send(envelope.to_string()).expect("the simulator holds the queue");
+        loop {
+            let notified = self.called.notified();
+            if let Some(ack) = self.lock().acks.remove(&id) {
+                return ack;
             }
             notified.await;
         }
@@ -191,6 +269,10 @@ impl Sim {
                     "text": args["text"]
                 }})
             }
+            "apps.connections.open" => match &self.lock().socket_url {
+                Some(url) => json!({"ok": true, "url": url}),
+                None => json!({"ok": false, "error": "socket_mode_not_enabled"}),
+            },
             "views.open" | "views.publish" | "views.update" => {
                 let mut view = args["view"].clone();
                 if let Value::String(text) = &view {
@@ -266,10 +348,12 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let args = merge_args(query, &headers, &body);
-    let authorised = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {}", sim.token));
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let authorised = if method == "apps.connections.open" {
+        bearer.starts_with("Bearer xapp-")
+    } else {
+        bearer == format!("Bearer {}", sim.token)
+    };
     if !authorised {
         sim.record(&method, args, false);
         return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();

@@ -30,44 +30,60 @@ pub struct TestApp {
     pub slack: SlackCaller,
     pub running: Running,
     pub database_url: String,
+    socket_mode: bool,
     _dir: Arc<TempDir>,
 }
 
+/// The bot over HTTP, as most tests use it.
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// The bot in Socket Mode: it dials the simulator's websocket.
+pub async fn spawn_socket_app() -> TestApp {
+    spawn(true).await
+}
+
+async fn spawn(socket_mode: bool) -> TestApp {
     let sim = Sim::start(TOKEN).await.expect("the simulator starts");
     sim.add_user(ALICE, "Alice Junior", Some("Europe/Berlin"));
     sim.add_user(BOB, "Bob Senior", Some("America/New_York"));
     sim.add_user(OWNER, "Olga Owner", Some("Europe/London"));
+    if socket_mode {
+        sim.socket_mode().await.expect("the simulator's websocket starts");
+    }
     let dir = Arc::new(TempDir::new().expect("a temp dir"));
     let database_url = format!("sqlite://{}", dir.path().join("upward.db").display());
-    start(sim, database_url, dir).await
+    start(sim, database_url, dir, socket_mode).await
 }
 
-async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>) -> TestApp {
+async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: bool) -> TestApp {
     let config = ServeArgs {
+        slack_app_token: socket_mode.then(|| "xapp-test-token".to_owned()),
         slack_bot_token: Some(TOKEN.into()),
         slack_signing_secret: Some(SECRET.into()),
         slack_api_url: Some(sim.api_url()),
         database_url: Some(database_url.clone()),
         listen: Some("127.0.0.1:0".into()),
         owners: Some(OWNER.into()),
-        ..ServeArgs::default()
     }
     .into_config()
     .expect("a valid test config");
     let app = App::build(config, Arc::new(SystemClock)).await.expect("the bot builds");
     let running = app.start(Workers::Manual).await.expect("the bot starts");
-    let slack = SlackCaller::new(running.addr.expect("HTTP transport"), SECRET, sim.clone());
-    TestApp { sim, slack, running, database_url, _dir: dir }
+    // In Socket Mode nothing listens for HTTP; the caller then only serves for signing.
+    let addr = running.addr.unwrap_or_else(|| "127.0.0.1:9".parse().expect("an address"));
+    let slack = SlackCaller::new(addr, SECRET, sim.clone());
+    TestApp { sim, slack, running, database_url, socket_mode, _dir: dir }
 }
 
 impl TestApp {
     /// Stops the bot (without handling what is pending) and starts it again on the
     /// same database and the same simulator, as a restart after a crash would.
     pub async fn restart(self) -> TestApp {
-        let TestApp { sim, running, database_url, _dir, .. } = self;
+        let TestApp { sim, running, database_url, socket_mode, _dir, .. } = self;
         running.stop().await;
-        start(sim, database_url, _dir).await
+        start(sim, database_url, _dir, socket_mode).await
     }
 
     /// Handles every stored event and sends every due message.

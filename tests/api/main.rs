@@ -9,3 +9,4 @@ mod helpers;
 mod home;
 mod manifest;
 mod modal;
+mod socket;

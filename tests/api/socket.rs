@@ -1,0 +1,65 @@
+//! Socket Mode: the same intake over the simulator's websocket, acked per envelope.
+
+use serde_json::{json, Value};
+use upward::slack::messages::plain_text;
+
+use crate::helpers::*;
+
+fn envelope(name: &str) -> Value {
+    serde_json::from_str(&fixture(name)).expect("a JSON fixture")
+}
+
+#[tokio::test]
+async fn commands_and_events_arrive_over_the_websocket_and_are_acked() {
+    let app = spawn_socket_app().await;
+    assert!(app.running.addr.is_none(), "no HTTP listener in Socket Mode");
+
+    let mut command = envelope("socket_mode_envelope_slash_commands.json");
+    command["payload"]["response_url"] = json!(app.sim.response_url("socket"));
+    let ack = app.sim.socket_deliver(&command).await;
+    assert_eq!(ack["envelope_id"], command["envelope_id"]);
+    assert!(!app.sent("apps.connections.open").is_empty(), "the bot asked Slack for its websocket URL");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 1, "stored before the ack");
+    app.settle().await;
+    let answer = app.answers("socket").join("\n");
+    assert!(answer.contains("/mentoring join mentor <skill>, <skill>"), "the help guide: {answer}");
+
+    let event = envelope("socket_mode_envelope_events_api.json");
+    let ack = app.sim.socket_deliver(&event).await;
+    assert_eq!(ack["envelope_id"], event["envelope_id"]);
+    // Slack redelivers when an ack is late; the second copy is stored once.
+    let mut again = event.clone();
+    again["envelope_id"] = json!("second-delivery");
+    again["retry_attempt"] = json!(1);
+    app.sim.socket_deliver(&again).await;
+    app.settle().await;
+    let homes = app.sent("views.publish");
+    assert_eq!(homes.len(), 1, "one App Home for one event_id");
+    assert_eq!(homes[0]["user_id"], "U0001");
+}
+
+#[tokio::test]
+async fn foreign_workspaces_get_their_answer_in_the_ack() {
+    let app = spawn_socket_app().await;
+    let mut command = envelope("socket_mode_envelope_slash_commands.json");
+    command["payload"]["team_id"] = json!("T0OTHER");
+    let ack = app.sim.socket_deliver(&command).await;
+    assert_eq!(ack["payload"]["response_type"], "ephemeral");
+    assert!(plain_text(&ack["payload"]["blocks"]).contains("another Slack workspace"), "{ack}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 0);
+}
+
+#[tokio::test]
+async fn join_form_errors_come_back_in_the_ack() {
+    let app = spawn_socket_app().await;
+    let mut submission: Value = serde_json::from_str(&fixture("view_submission.json")).unwrap();
+    let id = app.count("SELECT id FROM programs").await;
+    submission["view"]["private_metadata"] = json!(format!("program={id}"));
+    submission["view"]["state"]["values"]["skills"]["skills_input"]["value"] = json!(" , ");
+    let envelope = json!({"envelope_id": "view-1", "type": "interactive", "payload": submission,
+                          "accepts_response_payload": true});
+    let ack = app.sim.socket_deliver(&envelope).await;
+    assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
+    assert!(ack["payload"]["errors"]["skills"].as_str().unwrap().contains("at least one skill"), "{ack}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM participants").await, 0);
+}
