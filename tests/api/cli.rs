@@ -77,3 +77,58 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no program called `nope`"));
 }
+
+/// `upward serve` as a real process: it answers Slack over HTTP with its background
+/// workers, and SIGTERM stops it cleanly after the work in hand is done.
+#[tokio::test]
+async fn serve_runs_the_workers_and_stops_cleanly_on_sigterm() {
+    use upward::slack::sim::{Sim, SlackCaller};
+    let sim = Sim::start(TOKEN).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
+        .arg("serve")
+        .env_clear()
+        .env("SLACK_BOT_TOKEN", TOKEN)
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_API_URL", sim.api_url())
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("serve.db").display()))
+        .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Wait for the bot to say it listens (its log goes to stderr).
+    use tokio::io::AsyncBufReadExt;
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    while !log.contains("listening for Slack over HTTP") {
+        let line = stderr.next_line().await.unwrap().expect("the bot exited before listening");
+        log.push_str(&line);
+        log.push('\n');
+    }
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let slack = SlackCaller::new(addr, SECRET, sim.clone());
+    let (answer, tag) = slack.command(ALICE, "join mentor Figma").await;
+    assert_eq!(answer.status, 200);
+    // The background dispatcher sends the answer without anyone driving it.
+    loop {
+        let n = sim.calls().len();
+        if sim.delivered("response_url").iter().any(|a| a["response_url_tag"] == tag) {
+            break;
+        }
+        sim.wait_for_calls(n + 1).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().await.unwrap();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert!(status.success(), "exit after SIGTERM: {status:?}\n{log}");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains(TOKEN), "the token is never logged");
+}
