@@ -1,0 +1,65 @@
+//! `upward bench matching`: the optimiser on seeded synthetic organisations, measured
+//! for time, memory, quality and rule-breaking.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::matching::{exact, generate, solve, validate, Mode};
+
+/// Largest size the dense reference solver is run at.
+const EXACT_UP_TO: usize = 5_000;
+
+/// One line of `bench/results/matching.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchRow {
+    pub participants: usize,
+    pub seconds: f64,
+    /// The process's peak resident memory after this size ran (VmHWM): run sizes in
+    /// increasing order for it to describe the largest so far.
+    pub peak_mib: f64,
+    pub total_score: i64,
+    /// From the dense exact solver, where it can run; otherwise null.
+    pub optimum: Option<i64>,
+    /// Below the optimum where known, else below the proven upper bound.
+    pub gap_pct: f64,
+    pub violations: usize,
+    pub upper_bound: i64,
+}
+
+/// The process's peak resident set, in MiB (Linux; 0 elsewhere).
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+pub fn run_size(participants: usize, seed: u64) -> BenchRow {
+    let instance = generate::generate(participants, seed);
+    let started = Instant::now();
+    let outcome = solve(&instance, Mode::Fast);
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = peak_mib();
+    let violations = validate::violations(&instance, &outcome).len();
+    let optimum = (participants <= EXACT_UP_TO).then(|| exact::optimum(&instance));
+    let reference = optimum.unwrap_or(outcome.upper_bound);
+    let gap_pct = if reference > 0 { (reference - outcome.total_score) as f64 * 100.0 / reference as f64 } else { 0.0 };
+    BenchRow {
+        participants,
+        seconds,
+        peak_mib: peak,
+        total_score: outcome.total_score,
+        optimum,
+        gap_pct,
+        violations,
+        upper_bound: outcome.upper_bound,
+    }
+}
+
+/// Writes the generated instance as JSON, for feeding the same input to another solver.
+pub fn write_instance(path: &Path, participants: usize, seed: u64) -> std::io::Result<()> {
+    let instance = generate::generate(participants, seed);
+    std::fs::write(path, serde_json::to_vec(&instance).map_err(std::io::Error::other)?)
+}

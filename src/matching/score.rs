@@ -1,0 +1,209 @@
+//! Compatibility of one mentor with one mentee: the hard rules and the score. Used by
+//! candidate generation, pricing and the validator alike, so all three agree on what a
+//! pair is worth.
+
+use std::collections::HashSet;
+
+use super::model::{Instance, Person, PersonId, Reason, Rules, Weights, NO_DEPARTMENT};
+
+/// Priority factor of the skill at `position` in a mentee's list.
+pub fn priority(position: usize) -> u32 {
+    4u32.saturating_sub(position as u32).max(1)
+}
+
+/// Working minutes the two local windows share, on the 24-hour circle.
+pub fn overlap_minutes(a_offset: i32, b_offset: i32, rules: &Rules) -> u32 {
+    let start = rules.work_start_minute as i64;
+    let end = rules.work_end_minute.max(rules.work_start_minute) as i64;
+    // Each window in UTC minutes; compare b shifted by a day either way too.
+    let (a0, a1) = (start - a_offset as i64, end - a_offset as i64);
+    let mut total = 0;
+    for shift in [-1440, 0, 1440] {
+        let (b0, b1) = (start - b_offset as i64 + shift, end - b_offset as i64 + shift);
+        total += (a1.min(b1) - a0.max(b0)).max(0);
+    }
+    total.min(1440) as u32
+}
+
+/// The facts about a pair that the score and the reasons are made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fit {
+    pub score: i64,
+    pub shared: Vec<u16>,
+    pub hours: u32,
+    pub cross_department: bool,
+}
+
+impl Fit {
+    pub fn reasons(&self) -> Vec<Reason> {
+        let mut reasons = vec![Reason::SharedSkills(self.shared.clone())];
+        if self.hours > 0 {
+            reasons.push(Reason::HoursOverlap(self.hours));
+        }
+        if self.cross_department {
+            reasons.push(Reason::CrossDepartment);
+        }
+        reasons
+    }
+}
+
+/// The score of a pair, or `None` when they share no skill (the hard rules are
+/// [`Rules`]' business, checked by [`Compatibility::allowed`]).
+pub fn fit(mentor: &Person, mentee: &Person, weights: &Weights, rules: &Rules) -> Option<Fit> {
+    let mut skill = 0u32;
+    let mut shared = Vec::new();
+    for (position, wanted) in mentee.learn.iter().enumerate() {
+        if mentor.teach.contains(wanted) && !shared.contains(wanted) {
+            skill += priority(position);
+            shared.push(*wanted);
+        }
+    }
+    if shared.is_empty() {
+        return None;
+    }
+    let hours = overlap_minutes(mentor.utc_offset_minutes, mentee.utc_offset_minutes, rules) / 60;
+    let cross_department = mentor.department != NO_DEPARTMENT
+        && mentee.department != NO_DEPARTMENT
+        && mentor.department != mentee.department;
+    let score = i64::from(weights.skill) * i64::from(skill)
+        + i64::from(weights.hour) * i64::from(hours)
+        + if cross_department { i64::from(weights.cross_department) } else { 0 };
+    Some(Fit { score, shared, hours, cross_department })
+}
+
+/// Scores without allocating, for the scans over every compatible pair: mentors' skills
+/// as bitsets, mentees' wishes as (skill, priority) lists. Agrees with [`fit`] on every
+/// pair (a test checks it); the hard rules are left to [`Compatibility::allowed`],
+/// asked only about the few pairs worth keeping.
+pub struct FastScorer<'a> {
+    instance: &'a Instance,
+    words: usize,
+    bits: Vec<u64>,
+    wishes: Vec<Vec<(u16, u32)>>,
+}
+
+impl<'a> FastScorer<'a> {
+    pub fn new(instance: &'a Instance) -> Self {
+        let max_skill = instance.mentors.iter().flat_map(|m| m.teach.iter()).copied().max().unwrap_or(0);
+        let words = usize::from(max_skill) / 64 + 1;
+        let mut bits = vec![0u64; words * instance.mentors.len()];
+        for (j, mentor) in instance.mentors.iter().enumerate() {
+            for &skill in &mentor.teach {
+                bits[j * words + usize::from(skill) / 64] |= 1 << (skill % 64);
+            }
+        }
+        let wishes = instance
+            .mentees
+            .iter()
+            .map(|mentee| {
+                let mut seen: Vec<(u16, u32)> = Vec::new();
+                for (position, &skill) in mentee.learn.iter().enumerate() {
+                    if !seen.iter().any(|&(s, _)| s == skill) {
+                        seen.push((skill, priority(position)));
+                    }
+                }
+                seen
+            })
+            .collect();
+        FastScorer { instance, words, bits, wishes }
+    }
+
+    /// The score of mentor `j` for mentee `i`, `None` without a shared skill.
+    pub fn score(&self, j: usize, i: usize) -> Option<i64> {
+        let row = &self.bits[j * self.words..(j + 1) * self.words];
+        let mut skill = 0u32;
+        for &(s, prio) in &self.wishes[i] {
+            let word = usize::from(s) / 64;
+            if word < self.words && row[word] & (1 << (s % 64)) != 0 {
+                skill += prio;
+            }
+        }
+        if skill == 0 {
+            return None;
+        }
+        let (mentor, mentee) = (&self.instance.mentors[j], &self.instance.mentees[i]);
+        let w = &self.instance.weights;
+        let hours = overlap_minutes(mentor.utc_offset_minutes, mentee.utc_offset_minutes, &self.instance.rules) / 60;
+        let cross = mentor.department != NO_DEPARTMENT
+            && mentee.department != NO_DEPARTMENT
+            && mentor.department != mentee.department;
+        Some(
+            i64::from(w.skill) * i64::from(skill)
+                + i64::from(w.hour) * i64::from(hours)
+                + if cross { i64::from(w.cross_department) } else { 0 },
+        )
+    }
+}
+
+/// The hard rules of one instance, with the past pairs indexed once.
+pub struct Compatibility<'a> {
+    instance: &'a Instance,
+    past: HashSet<(PersonId, PersonId)>,
+}
+
+impl<'a> Compatibility<'a> {
+    pub fn new(instance: &'a Instance) -> Self {
+        let past =
+            if instance.rules.allow_repeats { HashSet::new() } else { instance.past_pairs.iter().copied().collect() };
+        Compatibility { instance, past }
+    }
+
+    /// Whether the rules allow this pair at all, whatever it scores.
+    pub fn allowed(&self, mentor: &Person, mentee: &Person) -> bool {
+        let rules = &self.instance.rules;
+        mentor.id != mentee.id
+            && !self.past.contains(&(mentor.id, mentee.id))
+            && mentor.manager != Some(mentee.id)
+            && mentee.manager != Some(mentor.id)
+            && !(rules.forbid_same_department
+                && mentor.department != NO_DEPARTMENT
+                && mentor.department == mentee.department)
+            && match (rules.min_level_gap, mentor.level, mentee.level) {
+                (Some(gap), Some(junior), Some(senior)) => i32::from(senior) - i32::from(junior) >= i32::from(gap),
+                _ => true,
+            }
+    }
+
+    /// The pair's fit if it is allowed and shares a skill.
+    pub fn fit(&self, mentor: &Person, mentee: &Person) -> Option<Fit> {
+        if !self.allowed(mentor, mentee) {
+            return None;
+        }
+        fit(mentor, mentee, &self.instance.weights, &self.instance.rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn working_hours_overlap_on_the_circle() {
+        let rules = Rules::default();
+        assert_eq!(overlap_minutes(0, 0, &rules), 8 * 60);
+        assert_eq!(overlap_minutes(0, 60, &rules), 7 * 60);
+        assert_eq!(overlap_minutes(-300, 60, &rules), 2 * 60, "New York and Berlin share two hours");
+        assert_eq!(overlap_minutes(-480, 480, &rules), 0, "Los Angeles and Singapore share none");
+        assert_eq!(overlap_minutes(720, -660, &rules), 8 * 60 - 60, "across the date line: 23 h apart is 1 h");
+    }
+
+    #[test]
+    fn earlier_wishes_weigh_more() {
+        let person = |teach: Vec<u16>, learn: Vec<u16>| Person {
+            id: 0,
+            department: 1,
+            manager: None,
+            utc_offset_minutes: 0,
+            teach,
+            learn,
+            level: None,
+            capacity: None,
+        };
+        let (w, r) = (Weights::default(), Rules::default());
+        let first = fit(&person(vec![7], vec![]), &person(vec![], vec![7, 8]), &w, &r).unwrap();
+        let second = fit(&person(vec![8], vec![]), &person(vec![], vec![7, 8]), &w, &r).unwrap();
+        assert_eq!(first.score, 40 + 8);
+        assert_eq!(second.score, 30 + 8);
+        assert!(fit(&person(vec![9], vec![]), &person(vec![], vec![7]), &w, &r).is_none());
+    }
+}
