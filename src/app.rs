@@ -17,6 +17,7 @@ use crate::commands::Context;
 use crate::config::{Config, Transport};
 use crate::jobs::consumer;
 use crate::jobs::dispatcher::Dispatcher;
+use crate::jobs::scheduler::Scheduler;
 use crate::slack::client::ClientSetupError;
 use crate::slack::inbound::{self, Intake};
 use crate::slack::{socket, SendError, SlackApi};
@@ -36,7 +37,7 @@ pub enum AppError {
     SocketMode(String),
 }
 
-/// Whether the consumer and dispatcher run by themselves, or are driven by the caller
+/// Whether the consumer, dispatcher and scheduler run by themselves, or are driven by the caller
 /// (tests and the demo call [`Running::settle`] to drain work deterministically).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workers {
@@ -48,6 +49,7 @@ pub struct App {
     config: Config,
     ctx: Arc<Context>,
     dispatcher: Arc<Dispatcher>,
+    scheduler: Arc<Scheduler>,
     intake: Intake,
 }
 
@@ -57,6 +59,7 @@ pub struct Running {
     pub addr: Option<SocketAddr>,
     pub ctx: Arc<Context>,
     pub dispatcher: Arc<Dispatcher>,
+    pub scheduler: Arc<Scheduler>,
     shutdown: CancellationToken,
     tasks: JoinSet<Result<(), AppError>>,
 }
@@ -89,8 +92,9 @@ impl App {
         info!(team = identity.team_id, "connected to the workspace");
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
         let dispatcher = Arc::new(Dispatcher { store: store.clone(), slack: slack.clone(), clock: clock.clone() });
+        let scheduler = Arc::new(Scheduler { store: store.clone(), clock: clock.clone() });
         let ctx = Arc::new(Context { store, slack, team_id: identity.team_id, owners: config.owners.clone(), clock });
-        Ok(App { config, ctx, dispatcher, intake })
+        Ok(App { config, ctx, dispatcher, scheduler, intake })
     }
 
     /// Starts the inbound edge and, with [`Workers::Background`], the workers.
@@ -133,16 +137,23 @@ impl App {
                 dispatcher.run(stop).await;
                 Ok(())
             });
+            let (scheduler, stop) = (self.scheduler.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                scheduler.run(stop).await;
+                Ok(())
+            });
         }
-        Ok(Running { addr, ctx: self.ctx, dispatcher: self.dispatcher, shutdown, tasks })
+        Ok(Running { addr, ctx: self.ctx, dispatcher: self.dispatcher, scheduler: self.scheduler, shutdown, tasks })
     }
 }
 
 impl Running {
-    /// Handles every stored event and sends every due message, until neither is left.
+    /// Starts what is due, handles every stored event and sends every due message,
+    /// until none is left.
     pub async fn settle(&self) -> Result<(), StoreError> {
         loop {
             let mut progressed = false;
+            self.scheduler.tick().await?;
             while consumer::consume_one(&self.ctx).await? {
                 progressed = true;
             }

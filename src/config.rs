@@ -6,6 +6,7 @@
 //! error at the first Slack request. Secrets are kept in [`SecretString`] so that they
 //! cannot end up in a log line by accident.
 
+use crate::domain::participant::is_user_id;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -33,6 +34,10 @@ pub enum CliCommand {
     Demo(DemoArgs),
     /// Print a program's figures from the database.
     Status(StatusArgs),
+    /// Run a matching round from the command line (ops, scripts).
+    Match(MatchArgs),
+    /// Run a benchmark and write its figures under bench/results/.
+    Bench(BenchArgs),
 }
 
 /// The raw settings of `upward serve`, as given; [`ServeArgs::into_config`] checks them.
@@ -78,6 +83,44 @@ pub struct StatusArgs {
     pub json: bool,
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MatchArgs {
+    /// Which program; may be left out when there is only one.
+    #[arg(long)]
+    pub program: Option<String>,
+    /// Show the round without storing it or introducing anyone.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchTarget {
+    /// The pairing optimiser on synthetic organisations.
+    Matching,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    pub target: BenchTarget,
+    /// Participant counts to run, comma-separated (default 1000,10000,100000).
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Option<Vec<usize>>,
+    /// Seed of the synthetic organisations.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write the instance of the first size to this file (JSON) instead of running.
+    #[arg(long)]
+    pub write_instance: Option<PathBuf>,
+    /// Where the figures go.
+    #[arg(long, default_value = "bench/results")]
+    pub results: PathBuf,
 }
 
 /// How the bot hears from Slack.
@@ -165,13 +208,6 @@ fn slack_api_url(value: Option<String>) -> Result<String, ConfigError> {
         return Err(malformed("SLACK_API_URL", "the URL must be http:// or https://"));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
-}
-
-/// Slack user ids are upper-case letters and digits starting with U or W.
-pub fn is_user_id(id: &str) -> bool {
-    id.len() >= 2
-        && (id.starts_with('U') || id.starts_with('W'))
-        && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 fn parse_owners(text: &str) -> Result<Vec<String>, ConfigError> {

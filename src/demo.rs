@@ -101,6 +101,27 @@ impl Script {
         Ok(())
     }
 
+    /// Like [`Script::show`], but prints only the first `count` messages of the batch
+    /// (the work must already be settled).
+    fn show_first(&mut self, count: usize, title: &str) -> anyhow::Result<()> {
+        let calls = self.sim.calls();
+        println!("\n── {title} ──");
+        for line in calls[self.seen..].iter().filter_map(|c| self.describe(c)).take(count) {
+            println!("{line}");
+        }
+        self.seen = calls.len();
+        Ok(())
+    }
+
+    /// The mentor (or mentee) of the pair an introduction names: the first (second)
+    /// person mentioned in it.
+    fn member_of(&self, blocks: &str, mentor: bool) -> Option<String> {
+        let mut ids = blocks.split("<@").skip(1).filter_map(|s| s.split('>').next());
+        let first = ids.next()?.to_owned();
+        let second = ids.find(|id| *id != first)?.to_owned();
+        Some(if mentor { first } else { second })
+    }
+
     /// Skips what a person would not see (look-ups, opening a DM channel).
     fn describe(&self, call: &Call) -> Option<String> {
         let args = &call.args;
@@ -109,9 +130,14 @@ impl Script {
             indent(if text.is_empty() { value["text"].as_str().unwrap_or_default() } else { &text })
         };
         let line = match call.method.as_str() {
-            "response_url" => format!("  (only visible to {})\n{}", self.name_of_tag(args), body(args)),
+            "response_url" => format!("  (only visible to {})\n{}", self.name_of_tag(args), self.named(&body(args))),
             "chat.postMessage" => {
-                format!("  DM to {}:\n{}", self.name(args["channel"].as_str().unwrap_or_default()), body(args))
+                let channel = args["channel"].as_str().unwrap_or_default();
+                if channel.starts_with('G') {
+                    format!("  Group DM {channel}:\n{}", self.named(&body(args)))
+                } else {
+                    format!("  DM to {}:\n{}", self.name(channel), self.named(&body(args)))
+                }
             }
             "views.open" => format!("  [a form opens]\n{}", body(&args["view"])),
             "views.publish" => {
@@ -124,6 +150,15 @@ impl Script {
             _ => return None,
         };
         Some(if call.ok { line } else { format!("  (Slack refused {}: retried)", call.method) })
+    }
+
+    /// Mentions as Slack would render them: `<@U01JNR>` becomes `@Ada Okafor`.
+    fn named(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (id, name) in &self.names {
+            out = out.replace(&format!("<@{id}>"), &format!("@{name}"));
+        }
+        out
     }
 
     fn name_of_tag(&self, args: &Value) -> String {
@@ -148,6 +183,13 @@ impl Script {
         ensure!(answer.status == 200, "the bot refused the join form: HTTP {} {}", answer.status, answer.body);
         Ok(())
     }
+}
+
+/// The value of button `action_id` in a posted message.
+fn button_value(message: &Value, action_id: &str) -> Option<String> {
+    message["blocks"].as_array()?.iter().find_map(|block| {
+        block["elements"].as_array()?.iter().find(|e| e["action_id"] == action_id)?["value"].as_str().map(str::to_owned)
+    })
 }
 
 fn indent(text: &str) -> String {
@@ -216,12 +258,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let senior = people.iter().find(|p| p.senior).context("the company has seniors")?;
     script.command(&senior.id, "join mentee").await?;
     script.show(&format!("{} makes a mistake: no skills given", senior.name)).await?;
-    script.command(&senior.id, &format!("join mentee {}", senior.skills.join(", "))).await?;
+    script.command(&senior.id, &format!("join mentee {} dept:{}", senior.skills.join(", "), senior.department)).await?;
     script.show(&format!("{} joins in one line", senior.name)).await?;
 
     for person in rest.iter().chain(&first[1..]).filter(|p| p.id != senior.id) {
         let role = if person.senior { "mentee" } else { "mentor" };
-        script.command(&person.id, &format!("join {role} {}", person.skills.join(", "))).await?;
+        let line = format!("join {role} {} dept:{}", person.skills.join(", "), person.department);
+        script.command(&person.id, &line).await?;
     }
     script.running.settle().await?;
     script.seen = script.sim.calls().len();
@@ -246,6 +289,37 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     script.show(&format!("{} tries an owner command", people[5].name)).await?;
     script.command(&junior.id, "teach me").await?;
     script.show("An unknown command gets the guide, not an error").await?;
+
+    script.command(OWNER, "match").await?;
+    script.show("HR previews the first matching round").await?;
+    script.command(OWNER, "match confirm").await?;
+    script.running.settle().await?;
+    let intros: Vec<Value> = script
+        .sim
+        .delivered("chat.postMessage")
+        .into_iter()
+        .filter(|m| m["channel"].as_str().is_some_and(|c| c.starts_with('G')))
+        .collect();
+    script.show_first(
+        2,
+        &format!("HR confirms: {} pairs are introduced in group DMs (the first two shown)", intros.len()),
+    )?;
+    if let [first, second, ..] = intros.as_slice() {
+        for (intro, action, presser) in [(first, "intro_scheduled", "mentee"), (second, "intro_wont_work", "mentor")] {
+            let channel = intro["channel"].as_str().unwrap_or_default();
+            let pair = intro["blocks"].to_string();
+            let value = button_value(intro, action).context("the intro has its buttons")?;
+            let who = script.member_of(&pair, presser == "mentor").context("the intro names its pair")?;
+            let (_, tag) = script.slack.press_in_message(&who, channel, action, &value).await;
+            script.names.insert(tag, script.name(&who));
+            let title = if action == "intro_scheduled" {
+                format!("{} presses \"We've scheduled our first session\"", script.name(&who))
+            } else {
+                format!("{} presses \"This pairing won't work\" (privately)", script.name(&who))
+            };
+            script.show(&title).await?;
+        }
+    }
 
     script.slack.open_home(&junior.id).await;
     script.show(&format!("{} opens the App Home tab", junior.name)).await?;

@@ -20,7 +20,12 @@ pub enum Event {
     Action { user: String, action_id: String, value: Option<String>, trigger_id: String, response_url: Option<String> },
     /// The join form, already checked field by field at the edge.
     JoinSubmitted { user: String, program_id: i64, profile: ValidProfile },
+    /// A program's automatic matching round came due (Unix seconds of the due time).
+    ScheduledRound { program_id: i64, due: i64 },
 }
+
+/// Who an automatic round is recorded as started by.
+pub const SCHEDULER: &str = "schedule";
 
 impl Event {
     pub fn user(&self) -> &str {
@@ -29,6 +34,7 @@ impl Event {
             | Event::HomeOpened { user }
             | Event::Action { user, .. }
             | Event::JoinSubmitted { user, .. } => user,
+            Event::ScheduledRound { .. } => SCHEDULER,
         }
     }
 }

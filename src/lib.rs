@@ -14,6 +14,7 @@
 //! [`slack::sim`] simulator stands in for Slack in tests and in `upward demo`.
 
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -21,6 +22,8 @@ pub mod demo;
 pub mod domain;
 pub mod event;
 pub mod jobs;
+pub mod matching;
+pub mod rounds;
 pub mod slack;
 pub mod status;
 pub mod store;

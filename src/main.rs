@@ -15,7 +15,7 @@ use upward::store::Store;
 fn main() -> ExitCode {
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, CliCommand::Demo(_) | CliCommand::Status(_));
+    let quiet = !matches!(cli.command, CliCommand::Serve(_));
     let default_filter = if quiet { "warn" } else { "info" };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -57,6 +57,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         CliCommand::Demo(args) => upward::demo::run(args).await,
+        CliCommand::Match(args) => {
+            let store = Store::connect(&args.database_url)
+                .await
+                .with_context(|| format!("cannot open {}", args.database_url))?;
+            let program = upward::status::choose_program(&store, args.program.as_deref()).await?;
+            let (plan, round) =
+                upward::rounds::run_now(&store, &program, "cli", SystemClock.now(), args.dry_run).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&upward::rounds::report_json(&plan, round))?);
+            } else {
+                print!("{}", upward::rounds::report_table(&plan, round));
+            }
+            Ok(())
+        }
+        CliCommand::Bench(args) => upward::bench::run(&args),
         CliCommand::Status(args) => {
             let store = Store::connect(&args.database_url)
                 .await

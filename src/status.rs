@@ -5,7 +5,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::domain::summary::ParticipantCounts;
-use crate::store::{Store, StoreError};
+use crate::store::{Program, Store, StoreError};
 
 #[derive(Debug, Error)]
 pub enum StatusError {
@@ -24,6 +24,33 @@ pub enum StatusError {
 pub struct ProgramStatus {
     pub program: String,
     pub participants: ParticipantCounts,
+    /// Confirmed matching rounds.
+    pub rounds: i64,
+    pub pairs: PairCounts,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct PairCounts {
+    pub active: i64,
+    pub ended: i64,
+}
+
+/// The program a command-line tool means: the named one, or the only one.
+pub async fn choose_program(store: &Store, program: Option<&str>) -> Result<Program, StatusError> {
+    let programs = store.all_programs().await?;
+    let names = || programs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    match program {
+        Some(name) => programs
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .cloned()
+            .ok_or_else(|| StatusError::UnknownProgram(name.to_owned(), names())),
+        None => match programs.as_slice() {
+            [] => Err(StatusError::Empty),
+            [only] => Ok(only.clone()),
+            _ => Err(StatusError::Ambiguous(names())),
+        },
+    }
 }
 
 pub async fn program_status(
@@ -31,31 +58,30 @@ pub async fn program_status(
     program: Option<&str>,
     today: chrono::NaiveDate,
 ) -> Result<ProgramStatus, StatusError> {
-    let programs = store.all_programs().await?;
-    let names = || programs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
-    let chosen = match program {
-        Some(name) => programs
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| StatusError::UnknownProgram(name.to_owned(), names()))?,
-        None => match programs.as_slice() {
-            [] => return Err(StatusError::Empty),
-            [only] => only,
-            _ => return Err(StatusError::Ambiguous(names())),
-        },
-    };
+    let chosen = choose_program(store, program).await?;
     let people = store.participants(chosen.id).await?;
+    let rounds = store.round_counts(chosen.id).await?;
     Ok(ProgramStatus {
-        program: chosen.name.clone(),
+        program: chosen.name,
         participants: ParticipantCounts::count(people.iter().map(|p| p.membership()), today),
+        rounds: rounds.rounds,
+        pairs: PairCounts { active: rounds.active_pairs, ended: rounds.ended_pairs },
     })
 }
 
 /// The readable form of [`ProgramStatus`].
 pub fn table(status: &ProgramStatus) -> String {
     let c = &status.participants;
-    let rows =
-        [("mentors", c.mentors), ("mentees", c.mentees), ("active", c.active), ("paused", c.paused), ("left", c.left)];
+    let rows = [
+        ("mentors", c.mentors as i64),
+        ("mentees", c.mentees as i64),
+        ("active", c.active as i64),
+        ("paused", c.paused as i64),
+        ("left", c.left as i64),
+        ("rounds", status.rounds),
+        ("pairs", status.pairs.active),
+        ("ended", status.pairs.ended),
+    ];
     let mut out = format!("Program: {}\n", status.program);
     for (name, value) in rows {
         out.push_str(&format!("  {name:<10}{value:>6}\n"));

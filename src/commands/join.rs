@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use slack_morphism::prelude::*;
 
+use super::parser::JoinLine;
 use super::{Request, Result};
 use crate::domain::participant::{canonical_tags, split_tags, Profile, ProfileField, Role, ValidProfile};
 use crate::slack::messages::{self, ids};
@@ -22,12 +23,8 @@ pub(super) async fn open_form(request: &Request<'_>, program: Option<&str>, trig
     request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
 }
 
-pub(super) async fn one_line(
-    request: &Request<'_>,
-    program: Option<&str>,
-    role: Role,
-    tags: Vec<String>,
-) -> Result<()> {
+pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line: JoinLine) -> Result<()> {
+    let JoinLine { role, tags, department, manager } = line;
     let program = match request.program(program, "/mentoring join mentor|mentee <skills>").await? {
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
@@ -38,8 +35,9 @@ pub(super) async fn one_line(
         role: Some(role),
         teach_skills,
         learn_skills,
-        department: current.as_ref().and_then(|p| p.department.clone()),
+        department: department.or_else(|| current.as_ref().and_then(|p| p.department.clone())),
         goals: current.as_ref().and_then(|p| p.goals.clone()),
+        manager: manager.or_else(|| current.as_ref().and_then(|p| p.manager.clone())),
     };
     match profile.validate() {
         Ok(valid) => save(request, program.id, valid, false).await,
@@ -111,6 +109,7 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
         chosen.extend(split_tags(&text(text_block).unwrap_or_default()));
         split_tags(&chosen.join(","))
     };
+    let manager = field(ids::MANAGER_BLOCK).and_then(|f| f.values().find_map(|v| v.selected_user.clone()));
     let role = field(ids::ROLE_BLOCK)
         .and_then(|f| f.values().find_map(|v| v.selected_option.as_ref()))
         .and_then(|o| Role::parse(&o.value));
@@ -130,6 +129,7 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
         learn_skills: split_tags(&learn_skills.join(",")),
         department: text(ids::DEPARTMENT_BLOCK),
         goals: text(ids::GOALS_BLOCK),
+        manager: manager.map(|m| m.to_string()),
     };
     profile.validate().map(|p| (program_id, p)).map_err(|errors| {
         errors
@@ -147,6 +147,7 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
                     ProfileField::LearnSkills => ids::LEARN_BLOCK,
                     ProfileField::Department => ids::DEPARTMENT_BLOCK,
                     ProfileField::Goals => ids::GOALS_BLOCK,
+                    ProfileField::Manager => ids::MANAGER_BLOCK,
                 };
                 (block.to_owned(), e.to_string())
             })

@@ -10,6 +10,7 @@ mod join;
 mod membership;
 pub mod parser;
 mod programs;
+mod rounds;
 
 use std::sync::Arc;
 
@@ -118,6 +119,16 @@ impl Request<'_> {
         self.answer(vec![self.reply_to.with(message)]).await
     }
 
+    /// Owners pass; anyone else gets a polite refusal and `false`.
+    async fn owner_only(&self, what: &str) -> Result<bool> {
+        if self.ctx.is_owner(&self.user) {
+            return Ok(true);
+        }
+        tracing::info!(what, "owner command refused");
+        self.reply(messages::owners_only(what)).await?;
+        Ok(false)
+    }
+
     /// Finds the program a command means: the named one; else the only one; else, for
     /// people in exactly one program, theirs. `Err` carries the question to ask back.
     async fn program(&self, name: Option<&str>, usage: &str) -> Result<Result<Program, Message>> {
@@ -180,8 +191,17 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 None => ReplyTo::Dm(user.clone()),
             };
             let request = Request { ctx, inbox_id, user, reply_to };
-            home::action(&request, &action_id, value.as_deref(), &trigger_id).await
+            match action_id.as_str() {
+                messages::ids::INTRO_SCHEDULED => {
+                    rounds::answer_intro(&request, crate::store::PairMark::Scheduled, value.as_deref()).await
+                }
+                messages::ids::INTRO_WONT_WORK => {
+                    rounds::answer_intro(&request, crate::store::PairMark::Flagged, value.as_deref()).await
+                }
+                _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
+            }
         }
+        Event::ScheduledRound { program_id, .. } => rounds::scheduled(ctx, inbox_id, program_id).await,
         Event::JoinSubmitted { user, program_id, profile } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             join::submitted(&request, program_id, profile).await
@@ -193,9 +213,7 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
     match command {
         Command::Help { unknown } => request.reply(messages::help(unknown.as_deref())).await,
         Command::Join { program, line: None } => join::open_form(request, program.as_deref(), &trigger_id).await,
-        Command::Join { program, line: Some((role, tags)) } => {
-            join::one_line(request, program.as_deref(), role, tags).await
-        }
+        Command::Join { program, line: Some(line) } => join::one_line(request, program.as_deref(), line).await,
         Command::Profile => membership::profile(request).await,
         Command::Pause { program, until } => membership::pause(request, program.as_deref(), until).await,
         Command::Resume { program } => membership::resume(request, program.as_deref()).await,
@@ -203,5 +221,9 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::ProgramCreate { name } => programs::create(request, &name).await,
         Command::ProgramList => programs::list(request).await,
         Command::SkillsAdd { program, tags } => programs::add_skills(request, program.as_deref(), &tags).await,
+        Command::ProgramSet { program, setting } => programs::set(request, program.as_deref(), setting).await,
+        Command::Match { program, confirm: false } => rounds::preview(request, program.as_deref()).await,
+        Command::Match { program, confirm: true } => rounds::confirm(request, program.as_deref()).await,
+        Command::Unpair { program, user } => rounds::unpair(request, program.as_deref(), &user).await,
     }
 }

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::participant::{split_tags, Role};
+use crate::domain::participant::{mentioned_user, split_tags, Role};
+use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -13,7 +14,7 @@ pub enum Command {
     /// Without a line: open the modal.
     Join {
         program: Option<String>,
-        line: Option<(Role, Vec<String>)>,
+        line: Option<JoinLine>,
     },
     Profile,
     Pause {
@@ -34,6 +35,29 @@ pub enum Command {
         program: Option<String>,
         tags: Vec<String>,
     },
+    ProgramSet {
+        program: Option<String>,
+        setting: Setting,
+    },
+    /// A preview of the next round, or (`confirm`) making the preview live.
+    Match {
+        program: Option<String>,
+        confirm: bool,
+    },
+    /// Ends the live pair of one person, so they can be matched again.
+    Unpair {
+        program: Option<String>,
+        user: String,
+    },
+}
+
+/// `join mentor|mentee <skills> [dept:<name>] [manager:@someone]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinLine {
+    pub role: Role,
+    pub tags: Vec<String>,
+    pub department: Option<String>,
+    pub manager: Option<String>,
 }
 
 /// A command we recognised whose arguments are wrong: what is wrong, and the usage line.
@@ -47,6 +71,9 @@ const JOIN_USAGE: &str = "/mentoring join mentor|mentee <skill>, <skill>";
 const PAUSE_USAGE: &str = "/mentoring pause [YYYY-MM-DD]";
 const PROGRAM_USAGE: &str = "/mentoring program create <name> | program list";
 const SKILLS_USAGE: &str = "/mentoring skills add <tag>, <tag>";
+const SET_USAGE: &str = "/mentoring program set <setting> <value>";
+const MATCH_USAGE: &str = "/mentoring match [confirm]";
+const UNPAIR_USAGE: &str = "/mentoring unpair @someone";
 
 fn error(problem: impl Into<String>, usage: &'static str) -> ParseError {
     ParseError { problem: problem.into(), usage }
@@ -63,18 +90,41 @@ pub fn valid_program_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Takes a `program:<name>` token out of the text, wherever it stands.
-fn take_program(text: &str) -> Result<(Option<String>, String), ParseError> {
-    let mut program = None;
+/// The `name:value` options a command may carry anywhere in its text.
+#[derive(Debug, Default)]
+struct Options {
+    program: Option<String>,
+    department: Option<String>,
+    manager: Option<String>,
+}
+
+/// Takes `program:<name>`, `dept:<name>` (underscores for spaces) and
+/// `manager:@someone` out of the text, wherever they stand.
+fn take_options(text: &str) -> Result<(Options, String), ParseError> {
+    let mut options = Options::default();
     let mut rest = Vec::new();
     for word in text.split_whitespace() {
-        match word.strip_prefix("program:") {
-            Some(name) if valid_program_name(name) => program = Some(name.to_owned()),
-            Some(name) => return Err(error(format!("`{name}` is not a program name."), "... program:<name>")),
-            None => rest.push(word),
+        if let Some(name) = word.strip_prefix("program:") {
+            if !valid_program_name(name) {
+                return Err(error(format!("`{name}` is not a program name."), "... program:<name>"));
+            }
+            options.program = Some(name.to_lowercase());
+        } else if let Some(name) = word.strip_prefix("dept:").or_else(|| word.strip_prefix("department:")) {
+            options.department = Some(name.replace('_', " "));
+        } else if let Some(who) = word.strip_prefix("manager:") {
+            let id = mentioned_user(who)
+                .ok_or_else(|| error(format!("`{who}` is not a person: write manager:@name."), JOIN_USAGE))?;
+            options.manager = Some(id);
+        } else {
+            rest.push(word);
         }
     }
-    Ok((program, rest.join(" ")))
+    Ok((options, rest.join(" ")))
+}
+
+/// Slack escapes `&`, `<` and `>` in command text; mentions stay escaped as `<@U…>`.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 fn split_first(text: &str) -> (String, &str) {
@@ -86,22 +136,33 @@ fn split_first(text: &str) -> (String, &str) {
 }
 
 pub fn parse(text: &str) -> Result<Command, ParseError> {
-    let (program, text) = take_program(text)?;
+    let (options, text) = take_options(&unescape(text))?;
+    let program = options.program.clone();
     let (word, rest) = split_first(&text);
     match word.as_str() {
         "" | "help" | "?" => Ok(Command::Help { unknown: None }),
-        "join" | "change" => parse_join(program, rest),
+        "join" | "change" => parse_join(options, rest),
         "profile" | "me" => Ok(Command::Profile),
         "pause" => Ok(Command::Pause { program, until: parse_date(rest)? }),
         "resume" => Ok(Command::Resume { program }),
         "leave" => Ok(Command::Leave { program }),
-        "program" | "programs" => parse_program(rest),
+        "program" | "programs" => parse_program(program, rest),
         "skills" | "skill" => parse_skills(program, rest),
+        "match" | "matching" => match rest.to_lowercase().as_str() {
+            "" | "preview" => Ok(Command::Match { program, confirm: false }),
+            "confirm" | "approve" => Ok(Command::Match { program, confirm: true }),
+            other => Err(error(format!("`match {other}` is not a command."), MATCH_USAGE)),
+        },
+        "unpair" => match mentioned_user(rest) {
+            Some(user) => Ok(Command::Unpair { program, user }),
+            None => Err(error("Say whose pair ends, e.g. `/mentoring unpair @alex`.", UNPAIR_USAGE)),
+        },
         _ => Ok(Command::Help { unknown: Some(word.chars().take(40).collect()) }),
     }
 }
 
-fn parse_join(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
+fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
+    let Options { program, department, manager } = options;
     if rest.is_empty() {
         return Ok(Command::Join { program, line: None });
     }
@@ -121,7 +182,7 @@ fn parse_join(program: Option<String>, rest: &str) -> Result<Command, ParseError
         let what = if role == Role::Mentor { "teach" } else { "learn" };
         return Err(error(format!("Name at least one skill you want to {what}."), JOIN_USAGE));
     }
-    Ok(Command::Join { program, line: Some((role, tags)) })
+    Ok(Command::Join { program, line: Some(JoinLine { role, tags, department, manager }) })
 }
 
 fn parse_date(rest: &str) -> Result<Option<NaiveDate>, ParseError> {
@@ -133,9 +194,17 @@ fn parse_date(rest: &str) -> Result<Option<NaiveDate>, ParseError> {
         .map_err(|_| error(format!("`{rest}` is not a date like 2027-01-31."), PAUSE_USAGE))
 }
 
-fn parse_program(rest: &str) -> Result<Command, ParseError> {
+fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
     let (verb, name) = split_first(rest);
     match verb.as_str() {
+        "set" => {
+            let (key, value) = split_first(name);
+            if key.is_empty() || value.is_empty() {
+                return Err(error(format!("Name a setting and its value. Settings: {SETTING_KEYS}."), SET_USAGE));
+            }
+            let setting = parse_setting(&key, value).map_err(|problem| error(problem, SET_USAGE))?;
+            Ok(Command::ProgramSet { program, setting })
+        }
         "list" | "" => Ok(Command::ProgramList),
         // Names are compared without case everywhere, so they are stored in lower case.
         "create" | "new" if valid_program_name(name) => Ok(Command::ProgramCreate { name: name.to_lowercase() }),
@@ -181,17 +250,27 @@ mod tests {
     #[test]
     fn join_forms() {
         assert_eq!(ok("join"), Command::Join { program: None, line: None });
+        let line = |role, tags: &[&str], department: Option<&str>, manager: Option<&str>| JoinLine {
+            role,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            department: department.map(str::to_owned),
+            manager: manager.map(str::to_owned),
+        };
         assert_eq!(
             ok("join Mentor generative AI, TikTok program:sales"),
             Command::Join {
                 program: Some("sales".into()),
-                line: Some((Role::Mentor, vec!["generative AI".into(), "TikTok".into()]))
+                line: Some(line(Role::Mentor, &["generative AI", "TikTok"], None, None))
             }
         );
         assert_eq!(
-            ok("join mentee Excel"),
-            Command::Join { program: None, line: Some((Role::Mentee, vec!["Excel".into()])) }
+            ok("join mentee Excel &amp; Q&amp;A dept:Human_Resources manager:<@U0BOSS|boss>"),
+            Command::Join {
+                program: None,
+                line: Some(line(Role::Mentee, &["Excel & Q&A"], Some("Human Resources"), Some("U0BOSS")))
+            }
         );
+        assert!(parse("join mentee AI manager:bob").unwrap_err().problem.contains("manager:@name"));
         assert_eq!(parse("join wizard magic").unwrap_err().usage, JOIN_USAGE);
         assert!(parse("join mentor").unwrap_err().problem.contains("teach"));
         assert!(parse("join both a").unwrap_err().problem.contains("form"));
@@ -222,5 +301,17 @@ mod tests {
         assert!(parse("skills add ,").is_err());
         assert!(parse("skills remove x").is_err());
         assert!(parse("leave program:bad/name").is_err());
+    }
+
+    #[test]
+    fn matching_commands() {
+        assert_eq!(ok("match"), Command::Match { program: None, confirm: false });
+        assert_eq!(ok("match confirm program:pilot"), Command::Match { program: Some("pilot".into()), confirm: true });
+        assert!(parse("match now").is_err());
+        assert_eq!(ok("unpair <@U0ALEX|alex>"), Command::Unpair { program: None, user: "U0ALEX".into() });
+        assert!(parse("unpair alex").is_err());
+        assert_eq!(ok("program set capacity 2"), Command::ProgramSet { program: None, setting: Setting::Capacity(2) });
+        assert!(parse("program set capacity lots").unwrap_err().problem.contains("1 to 10"));
+        assert!(parse("program set").unwrap_err().problem.contains("Settings:"));
     }
 }

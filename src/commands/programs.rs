@@ -2,20 +2,9 @@
 
 use super::{Request, Result};
 use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
+use crate::domain::settings::Setting;
 use crate::domain::summary::ParticipantCounts;
 use crate::slack::messages;
-
-impl Request<'_> {
-    /// Owners pass; anyone else gets a polite refusal and `false`.
-    async fn owner_only(&self, what: &str) -> Result<bool> {
-        if self.ctx.is_owner(&self.user) {
-            return Ok(true);
-        }
-        tracing::info!(what, "owner command refused");
-        self.reply(messages::owners_only(what)).await?;
-        Ok(false)
-    }
-}
 
 pub(super) async fn create(request: &Request<'_>, name: &str) -> Result<()> {
     if !request.owner_only("create programs").await? {
@@ -73,5 +62,23 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
     let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();
     tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue))).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: Setting) -> Result<()> {
+    if !request.owner_only("change program settings").await? {
+        return Ok(());
+    }
+    let program = match request.program(program, "/mentoring program set <setting> <value>").await? {
+        Ok(p) => p,
+        Err(question) => return request.reply(question).await,
+    };
+    let settings = request.ctx.store.match_settings(program.id).await?.with(setting);
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    tx.set_match_settings(program.id, &settings).await?;
+    tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
+    tx.commit().await?;
+    request.ctx.store.schedule_changed.notify_one();
+    tracing::info!(program = program.id, "program settings changed");
     Ok(())
 }

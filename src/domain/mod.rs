@@ -7,6 +7,8 @@
 //! store delivered the inputs.
 
 pub mod participant;
+pub mod schedule;
+pub mod settings;
 pub mod summary;
 
 pub use participant::{Profile, ProfileError, Role, Status};

@@ -95,6 +95,8 @@ pub struct Profile {
     pub learn_skills: Vec<String>,
     pub department: Option<String>,
     pub goals: Option<String>,
+    /// Their manager's Slack user id: matching never pairs someone with their manager.
+    pub manager: Option<String>,
 }
 
 /// Why a profile cannot be stored; each names the form field it belongs to so the
@@ -115,6 +117,8 @@ pub enum ProfileError {
     DepartmentTooLong,
     #[error("Goals are at most {MAX_GOALS_LEN} characters.")]
     GoalsTooLong,
+    #[error("Pick your manager from the list of people (or leave it empty).")]
+    BadManager,
 }
 
 /// Which form field a [`ProfileError`] belongs to.
@@ -125,6 +129,7 @@ pub enum ProfileField {
     LearnSkills,
     Department,
     Goals,
+    Manager,
 }
 
 impl ProfileError {
@@ -142,6 +147,7 @@ impl ProfileError {
             }
             ProfileError::DepartmentTooLong => ProfileField::Department,
             ProfileError::GoalsTooLong => ProfileField::Goals,
+            ProfileError::BadManager => ProfileField::Manager,
         }
     }
 }
@@ -154,6 +160,8 @@ pub struct ValidProfile {
     pub learn_skills: Vec<String>,
     pub department: Option<String>,
     pub goals: Option<String>,
+    #[serde(default)]
+    pub manager: Option<String>,
 }
 
 impl Profile {
@@ -180,8 +188,12 @@ impl Profile {
         if goals.as_ref().is_some_and(|g| g.chars().count() > MAX_GOALS_LEN) {
             errors.push(ProfileError::GoalsTooLong);
         }
+        let manager = self.manager.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        if manager.as_deref().is_some_and(|m| !is_user_id(m)) {
+            errors.push(ProfileError::BadManager);
+        }
         if errors.is_empty() {
-            Ok(ValidProfile { role, teach_skills, learn_skills, department, goals })
+            Ok(ValidProfile { role, teach_skills, learn_skills, department, goals, manager })
         } else {
             Err(errors)
         }
@@ -230,6 +242,22 @@ pub enum PauseError {
     InThePast(NaiveDate, NaiveDate),
     #[error("`{0}` is more than a year away: pause for at most a year, or leave instead.")]
     TooFar(NaiveDate),
+}
+
+/// Slack user ids are upper-case letters and digits starting with U or W.
+pub fn is_user_id(id: &str) -> bool {
+    id.len() >= 2
+        && (id.starts_with('U') || id.starts_with('W'))
+        && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// The user id in a mention as Slack escapes it in command text (`<@U123|name>`,
+/// `<@U123>`), or a bare id.
+pub fn mentioned_user(text: &str) -> Option<String> {
+    let text = text.trim();
+    let inner = text.strip_prefix("<@").and_then(|t| t.strip_suffix('>')).unwrap_or(text);
+    let id = inner.split('|').next().unwrap_or_default().trim_start_matches('@');
+    is_user_id(id).then(|| id.to_owned())
 }
 
 /// A pause ends on a future date within a year, or lasts until `resume` when no date is given.
@@ -285,11 +313,15 @@ mod tests {
             learn_skills: vec!["x".repeat(MAX_SKILL_LEN + 1)],
             department: Some("d".repeat(MAX_DEPARTMENT_LEN + 1)),
             goals: None,
+            manager: Some("not-an-id".into()),
         }
         .validate()
         .unwrap_err();
         let fields: Vec<_> = errors.iter().map(ProfileError::field).collect();
-        assert_eq!(fields, vec![ProfileField::TeachSkills, ProfileField::LearnSkills, ProfileField::Department]);
+        assert_eq!(
+            fields,
+            vec![ProfileField::TeachSkills, ProfileField::LearnSkills, ProfileField::Department, ProfileField::Manager]
+        );
 
         let ok = Profile {
             role: Some(Role::Mentor),
@@ -297,12 +329,16 @@ mod tests {
             learn_skills: vec!["Finance".into()],
             department: Some("  ".into()),
             goals: Some(" grow ".into()),
+            manager: Some(" U0BOSS ".into()),
         }
         .validate()
         .unwrap();
         assert!(ok.learn_skills.is_empty());
         assert_eq!(ok.department, None);
         assert_eq!(ok.goals.as_deref(), Some("grow"));
+        assert_eq!(ok.manager.as_deref(), Some("U0BOSS"));
+        assert_eq!(mentioned_user("<@U0BOSS|boss>").as_deref(), Some("U0BOSS"));
+        assert_eq!(mentioned_user("@alice"), None);
         assert_eq!(Profile::default().validate().unwrap_err(), vec![ProfileError::NoRole]);
     }
 

@@ -20,6 +20,9 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// When Slack says 429 without a Retry-After.
 const DEFAULT_RETRY_AFTER_SECS: i64 = 30;
 const MAX_BACKOFF_SECS: i64 = 15 * 60;
+/// The longest the dispatcher sleeps: rows queued by another process (`upward match`)
+/// ring no bell here, so they are picked up within this time.
+const MAX_IDLE_SECS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dispatched {
@@ -94,8 +97,8 @@ impl Dispatcher {
                 Err(e) => error!(error = %e, "outbox unavailable"),
             }
             let wait = match self.store.next_outbound_due().await {
-                Ok(Some(at)) => Duration::from_secs((at - self.clock.now().timestamp()).clamp(1, 3600) as u64),
-                Ok(None) => Duration::from_secs(3600),
+                Ok(Some(at)) => Duration::from_secs((at - self.clock.now().timestamp()).clamp(1, MAX_IDLE_SECS) as u64),
+                Ok(None) => Duration::from_secs(MAX_IDLE_SECS as u64),
                 Err(_) => Duration::from_secs(5),
             };
             tokio::select! {

@@ -4,3 +4,4 @@
 
 pub mod consumer;
 pub mod dispatcher;
+pub mod scheduler;

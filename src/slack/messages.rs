@@ -6,8 +6,10 @@ use slack_morphism::prelude::*;
 
 use super::outbound::Message;
 use crate::domain::participant::{Role, Status};
+use crate::domain::settings::MatchSettings;
 use crate::domain::summary::ParticipantCounts;
-use crate::store::{Participant, Program};
+use crate::rounds::Plan;
+use crate::store::{PairRow, Participant, Program};
 
 /// Block and action ids shared by the views we send and the parsers of what comes back.
 pub mod ids {
@@ -22,11 +24,15 @@ pub mod ids {
     pub const SKILLS_BLOCK: &str = "skills";
     pub const DEPARTMENT_BLOCK: &str = "department";
     pub const GOALS_BLOCK: &str = "goals";
+    pub const MANAGER_BLOCK: &str = "manager";
+    pub const USER_ACTION: &str = "user_select";
     pub const TAGS_ACTION: &str = "tags_select";
     pub const TEXT_ACTION: &str = "text_input";
     pub const HOME_JOIN: &str = "home_join";
     pub const HOME_PAUSE: &str = "home_pause";
     pub const HOME_RESUME: &str = "home_resume";
+    pub const INTRO_SCHEDULED: &str = "intro_scheduled";
+    pub const INTRO_WONT_WORK: &str = "intro_wont_work";
 }
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know.
@@ -34,6 +40,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring join", "open the sign-up form"),
     ("/mentoring join mentor <skill>, <skill>", "teach these skills to a senior colleague"),
     ("/mentoring join mentee <skill>, <skill>", "learn these skills from a junior colleague"),
+    ("/mentoring join ... dept:<name> manager:@someone", "add your department and manager in one line"),
     ("/mentoring profile", "what the bot knows about you"),
     ("/mentoring pause [YYYY-MM-DD]", "take a break, until a date or until you resume"),
     ("/mentoring resume", "come back from a pause"),
@@ -41,6 +48,10 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring program create <name>", "owners: start a new program"),
     ("/mentoring program list", "owners: list the programs"),
     ("/mentoring skills add <tag>, <tag>", "owners: add skills to the join form"),
+    ("/mentoring program set <setting> <value>", "owners: capacity, repeats, same-department, weights, match-schedule"),
+    ("/mentoring match", "owners: preview the next matching round"),
+    ("/mentoring match confirm", "owners: make the previewed pairs live and introduce them"),
+    ("/mentoring unpair @someone", "owners: end someone's pair so they can be matched again"),
 ];
 
 fn section(text: impl Into<String>) -> SlackBlock {
@@ -129,6 +140,9 @@ fn profile_lines(program: &Program, p: &Participant, tz: Option<&str>) -> String
     lines.extend(skills_line("Can teach", &p.teach_skills));
     lines.extend(skills_line("Wants to learn", &p.learn_skills));
     lines.push(format!("*Department:* {}", p.department.as_deref().unwrap_or("not given")));
+    if let Some(manager) = &p.manager {
+        lines.push(format!("*Manager:* <@{manager}>"));
+    }
     if let Some(goals) = &p.goals {
         lines.push(format!("*Goals:* {goals}"));
     }
@@ -344,6 +358,15 @@ pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Part
         false,
         "Matching prefers partners from other departments.",
     ));
+    let mut manager = SlackBlockUsersSelectElement::new().with_action_id(ids::USER_ACTION.into());
+    manager.initial_user = current.and_then(|p| p.manager.clone());
+    blocks.push(
+        SlackInputBlock::new(pt!("My manager"), SlackInputBlockElement::UsersSelect(manager))
+            .with_block_id(ids::MANAGER_BLOCK.into())
+            .with_optional(true)
+            .with_hint(pt!("Optional: you will never be paired with your own manager or direct report."))
+            .into(),
+    );
     blocks.push(text_input(
         ids::GOALS_BLOCK,
         "Goals",
@@ -439,4 +462,205 @@ fn collect_text(value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_text(v, out)),
         _ => {}
     }
+}
+
+fn weight(value: Option<u32>, default: u32) -> String {
+    match value {
+        Some(v) => v.to_string(),
+        None => format!("{default} (default)"),
+    }
+}
+
+/// A program's matching settings after a change.
+pub fn settings(program: &Program, s: &MatchSettings) -> Message {
+    let defaults = crate::matching::Weights::default();
+    reply(format!(
+        "Settings of *{}*:\n• capacity: {} mentee(s) per mentor\n• repeats: {}\n• same department: {}\n\
+         • weights: skill {}, hours {}, department {}\n• automatic rounds: {}",
+        program.name,
+        s.capacity,
+        if s.allow_repeats { "on (past partners may meet again)" } else { "off" },
+        if s.forbid_same_department { "forbidden" } else { "allowed (other departments are preferred)" },
+        weight(s.weight_skill, defaults.skill),
+        weight(s.weight_hour, defaults.hour),
+        weight(s.weight_cross_department, defaults.cross_department),
+        s.match_schedule.as_deref().map_or("off (owners run `/mentoring match`)".to_owned(), |c| format!("`{c}`")),
+    ))
+}
+
+/// Slack allows 50 blocks and 3,000 characters per section: long lists are cut.
+const MAX_LIST_BLOCKS: usize = 40;
+const MAX_SECTION_CHARS: usize = 2800;
+
+/// Lines packed into as few sections as Slack allows; what does not fit is counted.
+fn sections(lines: &[String], more_hint: &str) -> Vec<SlackBlock> {
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    for (shown, line) in lines.iter().enumerate() {
+        if current.len() + line.len() + 1 > MAX_SECTION_CHARS {
+            blocks.push(section(std::mem::take(&mut current)));
+            if blocks.len() == MAX_LIST_BLOCKS {
+                blocks.push(context(format!("…and {} more. {more_hint}", lines.len() - shown)));
+                return blocks;
+            }
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    if !current.is_empty() {
+        blocks.push(section(current));
+    }
+    blocks
+}
+
+fn plan_lines(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let pairs = plan
+        .pairs
+        .iter()
+        .map(|p| format!("• <@{}> teaches <@{}> (score {}): {}", p.mentor, p.mentee, p.score, p.reasons.join("; ")))
+        .collect();
+    let unmatched = plan.unmatched.iter().map(|u| format!("• <@{}>: {}", u.user, u.reason)).collect();
+    (pairs, unmatched)
+}
+
+/// What `/mentoring match` proposes, for the owner to confirm.
+pub fn round_preview(plan: &Plan, changed: bool) -> Message {
+    let (pairs, unmatched) = plan_lines(plan);
+    let mut blocks = vec![header(&format!("Matching preview: {}", plan.program))];
+    if changed {
+        blocks.push(section(
+            "People joined, paused or changed their profiles since the last preview, so here is a new \
+             proposal. Nothing was sent yet.",
+        ));
+    }
+    let proof = if plan.total_score == plan.upper_bound {
+        "the best possible total (proven)".to_owned()
+    } else {
+        format!("at most {} possible", plan.upper_bound)
+    };
+    blocks.push(section(format!(
+        "*{} pairs*, total score {} ({proof}). *{} unmatched.*",
+        plan.pairs.len(),
+        plan.total_score,
+        plan.unmatched.len()
+    )));
+    let hint = "`upward match --dry-run --json` lists them all.";
+    blocks.extend(sections(&pairs, hint));
+    if !unmatched.is_empty() {
+        blocks.push(section("*Unmatched, and why*"));
+        blocks.extend(sections(&unmatched, hint));
+    }
+    if !plan.not_eligible.is_empty() {
+        let left_out: Vec<String> = plan.not_eligible.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        blocks.push(context(format!("Not in this round: {}.", left_out.join(", "))));
+    }
+    blocks.truncate(48);
+    blocks.push(context(if plan.pairs.is_empty() {
+        "Nothing to confirm: there is no one to pair right now.".to_owned()
+    } else {
+        "Run `/mentoring match confirm` to make these pairs live and introduce them.".to_owned()
+    }));
+    Message { text: format!("Matching preview for {}: {} pairs", plan.program, plan.pairs.len()), blocks }
+}
+
+pub fn round_confirmed(program: &str, pairs: usize, unmatched: usize) -> Message {
+    reply(format!(
+        "Round confirmed in *{program}*: {pairs} pairs are live and their introductions are on their way; \
+         {unmatched} people stay unmatched until the next round."
+    ))
+}
+
+pub fn automatic_round(program: &str, pairs: usize, unmatched: usize) -> Message {
+    reply(if pairs == 0 {
+        format!("The automatic matching round of *{program}* ran: there was no one to pair this time.")
+    } else {
+        format!(
+            "The automatic matching round of *{program}* ran: {pairs} new pairs are live and introduced; \
+             {unmatched} people stay unmatched. `/mentoring match` previews who is left."
+        )
+    })
+}
+
+pub fn nothing_to_confirm(program: &str) -> Message {
+    reply(format!("There is no one to pair in *{program}* right now, so there is nothing to confirm."))
+}
+
+/// The group DM that starts a pair.
+pub fn introduction(program: &str, pair: &PairRow) -> Message {
+    let (mentor, mentee) = (&pair.mentor_user, &pair.mentee_user);
+    let reasons: Vec<String> = pair.reasons().iter().map(|r| format!("• {r}")).collect();
+    let value = pair.id.to_string();
+    let blocks = vec![
+        section(format!(
+            ":wave: <@{mentor}>, meet <@{mentee}>! You are a reverse-mentoring pair in *{program}*: \
+             <@{mentor}> teaches, <@{mentee}> learns, and you both learn from each other."
+        )),
+        section(format!("*Why you were matched*\n{}", reasons.join("\n"))),
+        section(
+            "*A first session (45 minutes)*\n\
+             1. Ten minutes each: your role, a normal week, what you are curious about.\n\
+             2. The mentee picks the first topic; the mentor shows it hands-on, on real work.\n\
+             3. Agree how often you meet (every two weeks works well) and book the next one.",
+        ),
+        section(
+            "*Ground rules*\n• What is said between you stays between you.\n\
+             • No hierarchy in the room: questions are welcome both ways.\n\
+             • Both sides learn: mentors, ask about strategy and leadership too.",
+        ),
+        SlackActionsBlock::new(vec![
+            button(ids::INTRO_SCHEDULED, "We've scheduled our first session", &value),
+            button(ids::INTRO_WONT_WORK, "This pairing won't work", &value),
+        ])
+        .into(),
+    ];
+    Message { text: format!("Meet your reverse-mentoring partner in {program}"), blocks }
+}
+
+pub fn session_scheduled(already: bool) -> Message {
+    reply(if already {
+        "Already noted: your first session is scheduled. Enjoy it!"
+    } else {
+        "Great, noted that your first session is scheduled. I'll check in with you both after it."
+    })
+}
+
+pub fn pairing_flagged_private() -> Message {
+    reply(
+        "Thanks for telling me. I've let the program owners know, privately; your partner is not told. \
+         An owner will follow up with you.",
+    )
+}
+
+pub fn pairing_flagged_owner(program: &str, pair: &PairRow, who: &str) -> Message {
+    reply(format!(
+        "In *{program}*, <@{who}> pressed \"This pairing won't work\" for the pair <@{}> teaching <@{}>. \
+         They may need a human touch; `/mentoring unpair @someone` ends the pair so both can be matched again.",
+        pair.mentor_user, pair.mentee_user
+    ))
+}
+
+pub fn not_your_pair() -> Message {
+    reply("That button belongs to another pair's introduction, so I did nothing.")
+}
+
+pub fn unpaired(program: &str, user: &str, ended: &[PairRow]) -> Message {
+    if ended.is_empty() {
+        return reply(format!("<@{user}> has no live pair in *{program}*: nothing changed."));
+    }
+    let partners: Vec<String> = ended
+        .iter()
+        .map(|p| format!("<@{}>", if p.mentor_user == user { &p.mentee_user } else { &p.mentor_user }))
+        .collect();
+    reply(format!(
+        "Ended <@{user}>'s pair with {} in *{program}*. Both are told kindly, and both can be matched again: \
+         run `/mentoring match` for a preview.",
+        partners.join(", ")
+    ))
+}
+
+pub fn pair_ended(program: &str, partner: &str) -> Message {
+    reply(format!(
+        "Your reverse-mentoring pair with <@{partner}> in *{program}* has ended. Thank you for the time you \
+         gave each other. You'll be matched with someone new in the next round."
+    ))
 }

@@ -414,6 +414,17 @@ impl JoinForm<'_> {
     }
 }
 
+/// A block_actions payload for one button, in Slack's shape.
+fn button_payload(n: u64, user: &str, action_id: &str, value: &str) -> Value {
+    json!({
+        "type": "block_actions", "user": {"id": user, "username": user, "team_id": TEAM_ID},
+        "api_app_id": "A0001", "token": "unused",
+        "trigger_id": format!("{n}.2.trigger"), "team": {"id": TEAM_ID, "domain": "example"},
+        "actions": [{"action_id": action_id, "block_id": "actions", "type": "button", "value": value,
+                     "text": {"type": "plain_text", "text": action_id}, "action_ts": format!("{n}.000")}]
+    })
+}
+
 /// What the bot answered to a request Slack sent.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -515,15 +526,21 @@ impl SlackCaller {
     /// A button press by `user` in their App Home.
     pub async fn press(&self, user: &str, action_id: &str, value: &str) -> Answer {
         let n = self.next_id();
-        let payload = json!({
-            "type": "block_actions", "user": {"id": user, "username": user, "team_id": TEAM_ID},
-            "api_app_id": "A0001", "token": "unused",
-            "container": {"type": "view", "view_id": "VHOME"},
-            "trigger_id": format!("{n}.2.trigger"), "team": {"id": TEAM_ID, "domain": "example"},
-            "actions": [{"action_id": action_id, "block_id": "home", "type": "button", "value": value,
-                         "text": {"type": "plain_text", "text": action_id}, "action_ts": format!("{n}.000")}]
-        });
+        let mut payload = button_payload(n, user, action_id, value);
+        payload["container"] = json!({"type": "view", "view_id": "VHOME"});
         self.interaction(&payload).await
+    }
+
+    /// A button press by `user` in a message the bot posted in `channel`; answers come
+    /// to `sim.response_url(tag)`.
+    pub async fn press_in_message(&self, user: &str, channel: &str, action_id: &str, value: &str) -> (Answer, String) {
+        let n = self.next_id();
+        let tag = format!("act{n}");
+        let mut payload = button_payload(n, user, action_id, value);
+        payload["container"] = json!({"type": "message", "message_ts": "1700000000.000001", "channel_id": channel});
+        payload["channel"] = json!({"id": channel, "name": "mpdm"});
+        payload["response_url"] = json!(self.sim.response_url(&tag));
+        (self.interaction(&payload).await, tag)
     }
 
     /// Submits a modal the bot opened (`view` as sent to views.open) with `values`

@@ -13,6 +13,7 @@ mod inbox;
 mod outbox;
 mod participants;
 mod programs;
+mod rounds;
 mod users;
 
 use std::str::FromStr;
@@ -28,6 +29,7 @@ pub use inbox::InboxEntry;
 pub use outbox::{OutboxEntry, OutboxStats};
 pub use participants::Participant;
 pub use programs::Program;
+pub use rounds::{NewPair, NewRound, PairMark, PairRow, RoundCounts, RoundRow, ScheduledProgram};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -49,6 +51,8 @@ pub struct Store {
     pub outbox_ready: Arc<Notify>,
     /// Rung after an inbox entry is stored, so the consumer handles it at once.
     pub inbox_ready: Arc<Notify>,
+    /// Rung after a program's schedule changed, so the scheduler recomputes its wake-up.
+    pub schedule_changed: Arc<Notify>,
 }
 
 impl Store {
@@ -63,7 +67,12 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, outbox_ready: Arc::new(Notify::new()), inbox_ready: Arc::new(Notify::new()) })
+        Ok(Store {
+            pool,
+            outbox_ready: Arc::new(Notify::new()),
+            inbox_ready: Arc::new(Notify::new()),
+            schedule_changed: Arc::new(Notify::new()),
+        })
     }
 
     /// Health check: the database answers a query.

@@ -17,6 +17,7 @@ pub struct Participant {
     pub learn_skills: Vec<String>,
     pub department: Option<String>,
     pub goals: Option<String>,
+    pub manager: Option<String>,
     pub status: Status,
     pub paused_until: Option<NaiveDate>,
     pub created_at: i64,
@@ -32,13 +33,14 @@ struct Row {
     learn_skills: String,
     department: Option<String>,
     goals: Option<String>,
+    manager: Option<String>,
     status: String,
     paused_until: Option<String>,
     created_at: i64,
 }
 
 const COLUMNS: &str = "id, program_id, user_id, role, teach_skills, learn_skills, department, goals, \
-                       status, paused_until, created_at";
+                       manager, status, paused_until, created_at";
 
 impl TryFrom<Row> for Participant {
     type Error = StoreError;
@@ -60,6 +62,7 @@ impl TryFrom<Row> for Participant {
             user_id: row.user_id,
             department: row.department,
             goals: row.goals,
+            manager: row.manager,
             created_at: row.created_at,
         })
     }
@@ -111,12 +114,12 @@ impl Tx {
     pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
         sqlx::query(
             "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
-                                       status, paused_until, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', NULL, $8, $8)
+                                       manager, status, paused_until, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 'active', NULL, $8, $8)
              ON CONFLICT (program_id, user_id) DO UPDATE SET
                 role = excluded.role, teach_skills = excluded.teach_skills, learn_skills = excluded.learn_skills,
-                department = excluded.department, goals = excluded.goals, status = 'active', paused_until = NULL,
-                updated_at = excluded.updated_at",
+                department = excluded.department, goals = excluded.goals, manager = excluded.manager,
+                status = 'active', paused_until = NULL, updated_at = excluded.updated_at",
         )
         .bind(program_id)
         .bind(user_id)
@@ -126,6 +129,7 @@ impl Tx {
         .bind(&profile.department)
         .bind(&profile.goals)
         .bind(self.now)
+        .bind(&profile.manager)
         .execute(&mut *self.tx)
         .await?;
         Ok(())

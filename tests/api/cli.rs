@@ -68,7 +68,8 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(
         json,
-        serde_json::json!({"program": "default", "participants": {"mentors": 1, "mentees": 1, "active": 1, "paused": 1, "left": 0}})
+        serde_json::json!({"program": "default", "participants": {"mentors": 1, "mentees": 1, "active": 1, "paused": 1, "left": 0},
+                           "rounds": 0, "pairs": {"active": 0, "ended": 0}})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);
@@ -131,4 +132,39 @@ async fn serve_runs_the_workers_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "exit after SIGTERM: {status:?}\n{log}");
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains(TOKEN), "the token is never logged");
+}
+
+#[tokio::test]
+async fn match_from_the_command_line_prints_json_and_queues_intros_unless_dry_run() {
+    let app = spawn_app().await;
+    app.ask(ALICE, "join mentor Figma, Excel").await;
+    app.ask(BOB, "join mentee Figma").await;
+    app.ask(OWNER, "join mentee Cobol").await;
+    let url = app.database_url.clone();
+    let run = |args: &[&str]| {
+        let output = upward().arg("match").args(args).env("DATABASE_URL", &url).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("JSON")
+    };
+    let dry = run(&["--dry-run", "--json"]);
+    assert_eq!(dry["pairs"].as_array().unwrap().len(), 1);
+    assert_eq!(dry["pairs"][0]["mentor"], ALICE);
+    assert_eq!(dry["pairs"][0]["mentee"], BOB);
+    assert!(dry["pairs"][0]["score"].as_i64().unwrap() > 0);
+    assert!(dry["pairs"][0]["reasons"][0].as_str().unwrap().contains("Figma"));
+    assert_eq!(dry["unmatched"][0]["user"], OWNER);
+    assert!(dry["unmatched"][0]["reason"].as_str().unwrap().contains("no available mentor"));
+    assert_eq!(dry["total_score"], dry["pairs"][0]["score"]);
+    assert_eq!(dry["round"], serde_json::Value::Null);
+    assert_eq!(app.count("SELECT COUNT(*) FROM rounds").await, 0, "a dry run stores nothing");
+
+    let live = run(&["--json", "--program", "default"]);
+    assert!(live["round"].as_i64().is_some());
+    assert_eq!(app.count("SELECT COUNT(*) FROM pairs WHERE status = 'active'").await, 1);
+    // The intro waits in the outbox for the bot's dispatcher.
+    app.settle().await;
+    assert_eq!(app.sent("conversations.open").len(), 1);
+    let status = upward().args(["status", "--json"]).env("DATABASE_URL", &url).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!((status["rounds"].as_i64(), status["pairs"]["active"].as_i64()), (Some(1), Some(1)));
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 use upward::app::{App, Running, Workers};
-use upward::clock::SystemClock;
+use upward::clock::{Clock, ManualClock, SystemClock};
 use upward::config::ServeArgs;
 use upward::slack::messages::plain_text;
 use upward::slack::sim::{Answer, Sim, SlackCaller};
@@ -31,20 +31,26 @@ pub struct TestApp {
     pub running: Running,
     pub database_url: String,
     socket_mode: bool,
+    clock: Arc<dyn Clock>,
     _dir: Arc<TempDir>,
 }
 
 /// The bot over HTTP, as most tests use it.
 pub async fn spawn_app() -> TestApp {
-    spawn(false).await
+    spawn(false, Arc::new(SystemClock)).await
+}
+
+/// The bot on a clock the test moves.
+pub async fn spawn_app_at(clock: Arc<ManualClock>) -> TestApp {
+    spawn(false, clock).await
 }
 
 /// The bot in Socket Mode: it dials the simulator's websocket.
 pub async fn spawn_socket_app() -> TestApp {
-    spawn(true).await
+    spawn(true, Arc::new(SystemClock)).await
 }
 
-async fn spawn(socket_mode: bool) -> TestApp {
+async fn spawn(socket_mode: bool, clock: Arc<dyn Clock>) -> TestApp {
     let sim = Sim::start(TOKEN).await.expect("the simulator starts");
     sim.add_user(ALICE, "Alice Junior", Some("Europe/Berlin"));
     sim.add_user(BOB, "Bob Senior", Some("America/New_York"));
@@ -54,10 +60,10 @@ async fn spawn(socket_mode: bool) -> TestApp {
     }
     let dir = Arc::new(TempDir::new().expect("a temp dir"));
     let database_url = format!("sqlite://{}", dir.path().join("upward.db").display());
-    start(sim, database_url, dir, socket_mode).await
+    start(sim, database_url, dir, socket_mode, clock).await
 }
 
-async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: bool) -> TestApp {
+async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: bool, clock: Arc<dyn Clock>) -> TestApp {
     let config = ServeArgs {
         slack_app_token: socket_mode.then(|| "xapp-test-token".to_owned()),
         slack_bot_token: Some(TOKEN.into()),
@@ -69,21 +75,21 @@ async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: b
     }
     .into_config()
     .expect("a valid test config");
-    let app = App::build(config, Arc::new(SystemClock)).await.expect("the bot builds");
+    let app = App::build(config, clock.clone()).await.expect("the bot builds");
     let running = app.start(Workers::Manual).await.expect("the bot starts");
     // In Socket Mode nothing listens for HTTP; the caller then only serves for signing.
     let addr = running.addr.unwrap_or_else(|| "127.0.0.1:9".parse().expect("an address"));
     let slack = SlackCaller::new(addr, SECRET, sim.clone());
-    TestApp { sim, slack, running, database_url, socket_mode, _dir: dir }
+    TestApp { sim, slack, running, database_url, socket_mode, clock, _dir: dir }
 }
 
 impl TestApp {
     /// Stops the bot (without handling what is pending) and starts it again on the
     /// same database and the same simulator, as a restart after a crash would.
     pub async fn restart(self) -> TestApp {
-        let TestApp { sim, running, database_url, socket_mode, _dir, .. } = self;
+        let TestApp { sim, running, database_url, socket_mode, clock, _dir, .. } = self;
         running.stop().await;
-        start(sim, database_url, _dir, socket_mode).await
+        start(sim, database_url, _dir, socket_mode, clock).await
     }
 
     /// Handles every stored event and sends every due message.

@@ -9,4 +9,5 @@ mod helpers;
 mod home;
 mod manifest;
 mod modal;
+mod rounds;
 mod socket;

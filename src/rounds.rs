@@ -1,0 +1,362 @@
+//! Matching rounds: who is eligible, the optimiser's answer in people's terms, and the
+//! one transaction that makes a round live with its introductions.
+//!
+//! The slash command, `upward match` and the scheduler all plan and commit rounds
+//! through here, so a round means the same whichever started it. [`plan`] is pure: it
+//! takes the program's people, history and settings and returns the pairs with readable
+//! reasons; [`load`] and [`commit`] are its I/O edges.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Offset, Utc};
+use serde::Serialize;
+
+use crate::domain::participant::{effective_status, Status};
+use crate::domain::settings::MatchSettings;
+use crate::matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
+use crate::slack::{messages, Outbound};
+use crate::store::{NewPair, NewRound, PairRow, Participant, Program, Store, StoreError, Tx};
+
+/// Everything a round is planned from, as loaded from the store.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub program: Program,
+    pub settings: MatchSettings,
+    pub participants: Vec<Participant>,
+    pub active_pairs: Vec<PairRow>,
+    /// (mentor participant id, mentee participant id) of every pair that was ever live.
+    pub past_pairs: Vec<(i64, i64)>,
+    /// IANA time zones by Slack user id.
+    pub time_zones: HashMap<String, String>,
+    pub round_number: i64,
+}
+
+/// A proposed pair, in the program's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedPair {
+    #[serde(skip)]
+    pub mentor_id: i64,
+    #[serde(skip)]
+    pub mentee_id: i64,
+    pub mentor: String,
+    pub mentee: String,
+    pub score: i64,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmatchedPerson {
+    pub user: String,
+    pub reason: String,
+}
+
+/// A round before it is stored. The JSON shape is `upward match --json`'s contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    #[serde(skip)]
+    pub program_id: i64,
+    pub program: String,
+    pub seed: i64,
+    pub pairs: Vec<PlannedPair>,
+    pub unmatched: Vec<UnmatchedPerson>,
+    pub total_score: i64,
+    /// The optimiser's proof: no pairing of these people can score more than this.
+    pub upper_bound: i64,
+    /// People left out before matching (paused, left, already paired), by reason.
+    pub not_eligible: BTreeMap<String, usize>,
+}
+
+impl Plan {
+    /// The pairs as (mentor, mentee) participant ids, to see whether two plans agree.
+    pub fn pair_ids(&self) -> Vec<(i64, i64)> {
+        self.pairs.iter().map(|p| (p.mentor_id, p.mentee_id)).collect()
+    }
+}
+
+pub async fn load(store: &Store, program: &Program) -> Result<Inputs, StoreError> {
+    Ok(Inputs {
+        settings: store.match_settings(program.id).await?,
+        participants: store.participants(program.id).await?,
+        active_pairs: store.pairs(program.id, "active").await?,
+        past_pairs: store.past_pairs(program.id).await?,
+        time_zones: store.time_zones(&program.team_id).await?,
+        round_number: store.round_number(program.id).await?,
+        program: program.clone(),
+    })
+}
+
+/// Minutes east of UTC of an IANA zone at `now`; unknown zones count as UTC.
+fn utc_offset_minutes(tz: Option<&String>, now: DateTime<Utc>) -> i32 {
+    tz.and_then(|name| name.parse::<chrono_tz::Tz>().ok())
+        .map(|zone| now.with_timezone(&zone).offset().fix().local_minus_utc() / 60)
+        .unwrap_or(0)
+}
+
+/// Interns strings as small ids, in first-seen order, so the same input always gives
+/// the same ids (and so the same tie-breaks).
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u16>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u16 {
+        let key = name.to_lowercase();
+        if let Some(id) = self.ids.get(&key) {
+            return *id;
+        }
+        let id = u16::try_from(self.names.len()).unwrap_or(u16::MAX);
+        self.ids.insert(key, id);
+        self.names.push(name.to_owned());
+        id
+    }
+}
+
+/// Chooses the round's pairs. Eligible: active people (a dated pause that has ended
+/// counts as active) not already in a live pair on that side; mentors with capacity
+/// left take as many new mentees as they have free places.
+pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
+    let settings = &inputs.settings;
+    let mut not_eligible: BTreeMap<String, usize> = BTreeMap::new();
+    let mut mentoring: HashMap<i64, u32> = HashMap::new();
+    let mut mentored: HashSet<i64> = HashSet::new();
+    for pair in &inputs.active_pairs {
+        *mentoring.entry(pair.mentor_id).or_default() += 1;
+        mentored.insert(pair.mentee_id);
+    }
+    let by_user: HashMap<&str, &Participant> = inputs.participants.iter().map(|p| (p.user_id.as_str(), p)).collect();
+    let mut skills = Interner::default();
+    let mut departments = Interner::default();
+    let person = |p: &Participant, skills: &mut Interner, departments: &mut Interner| Person {
+        id: u32::try_from(p.id).unwrap_or(u32::MAX),
+        department: p.department.as_deref().map_or(u16::MAX, |d| departments.id(d)),
+        manager: p
+            .manager
+            .as_deref()
+            .and_then(|m| by_user.get(m))
+            .map(|boss| u32::try_from(boss.id).unwrap_or(u32::MAX)),
+        utc_offset_minutes: utc_offset_minutes(inputs.time_zones.get(&p.user_id), now),
+        teach: p.teach_skills.iter().map(|s| skills.id(s)).collect(),
+        learn: p.learn_skills.iter().map(|s| skills.id(s)).collect(),
+        level: None,
+        capacity: None,
+    };
+    let (mut mentors, mut mentees) = (Vec::new(), Vec::new());
+    for p in &inputs.participants {
+        match effective_status(p.status, p.paused_until, today) {
+            Status::Active => {}
+            Status::Paused => {
+                *not_eligible.entry("paused".into()).or_default() += 1;
+                continue;
+            }
+            Status::Left => continue,
+        }
+        if p.role.teaches() {
+            let busy = mentoring.get(&p.id).copied().unwrap_or(0);
+            if busy < settings.capacity {
+                let mentor = person(p, &mut skills, &mut departments);
+                mentors.push(Person { capacity: Some(settings.capacity - busy), ..mentor });
+            } else {
+                *not_eligible.entry("mentoring at full capacity".into()).or_default() += 1;
+            }
+        }
+        if p.role.learns() {
+            if mentored.contains(&p.id) {
+                *not_eligible.entry("already paired as mentee".into()).or_default() += 1;
+            } else {
+                mentees.push(person(p, &mut skills, &mut departments));
+            }
+        }
+    }
+    let defaults = Weights::default();
+    let instance = Instance {
+        mentors,
+        mentees,
+        past_pairs: inputs
+            .past_pairs
+            .iter()
+            .map(|&(m, e)| (u32::try_from(m).unwrap_or(u32::MAX), u32::try_from(e).unwrap_or(u32::MAX)))
+            .collect(),
+        weights: Weights {
+            skill: settings.weight_skill.unwrap_or(defaults.skill),
+            hour: settings.weight_hour.unwrap_or(defaults.hour),
+            cross_department: settings.weight_cross_department.unwrap_or(defaults.cross_department),
+        },
+        rules: Rules {
+            capacity: settings.capacity,
+            allow_repeats: settings.allow_repeats,
+            forbid_same_department: settings.forbid_same_department,
+            ..Rules::default()
+        },
+        seed: seed(inputs),
+    };
+    let outcome = matching::solve(&instance, Mode::Exact);
+    let user_of: HashMap<u32, &Participant> =
+        inputs.participants.iter().map(|p| (u32::try_from(p.id).unwrap_or(u32::MAX), p)).collect();
+    let user = |id: u32| user_of.get(&id).map(|p| p.user_id.clone()).unwrap_or_default();
+    let department = |id: u32| user_of.get(&id).and_then(|p| p.department.clone()).unwrap_or_default();
+    let pairs = outcome
+        .pairs
+        .iter()
+        .map(|pair| PlannedPair {
+            mentor_id: i64::from(pair.mentor),
+            mentee_id: i64::from(pair.mentee),
+            mentor: user(pair.mentor),
+            mentee: user(pair.mentee),
+            score: pair.score,
+            reasons: pair
+                .reasons
+                .iter()
+                .map(|reason| match reason {
+                    Reason::SharedSkills(ids) => {
+                        let names: Vec<&str> = ids
+                            .iter()
+                            .filter_map(|id| skills.names.get(usize::from(*id)))
+                            .map(String::as_str)
+                            .collect();
+                        format!("teaches what the mentee wants to learn: {}", names.join(", "))
+                    }
+                    Reason::HoursOverlap(hours) => format!("{hours} working hours in common"),
+                    Reason::CrossDepartment => {
+                        format!("different departments ({} and {})", department(pair.mentor), department(pair.mentee))
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let unmatched = outcome
+        .unmatched
+        .iter()
+        .map(|u| UnmatchedPerson {
+            user: user(u.person),
+            reason: match (u.side, u.reason) {
+                (Side::Mentee, UnmatchedReason::NoCompatiblePartner) => {
+                    "no available mentor teaches what they want to learn (or every one is ruled out)".to_owned()
+                }
+                (Side::Mentor, UnmatchedReason::NoCompatiblePartner) => {
+                    "no available mentee wants what they teach (or every one is ruled out)".to_owned()
+                }
+                (_, UnmatchedReason::CapacityFull) => {
+                    "more mentees than mentor places this round: a better-scoring pair took the place".to_owned()
+                }
+                (_, UnmatchedReason::NoMenteeLeft) => {
+                    "more mentor places than mentees this round: a better-scoring pair took the mentee".to_owned()
+                }
+            },
+        })
+        .collect();
+    Plan {
+        program_id: inputs.program.id,
+        program: inputs.program.name.clone(),
+        seed: instance.seed as i64,
+        pairs,
+        unmatched,
+        total_score: outcome.total_score,
+        upper_bound: outcome.upper_bound,
+        not_eligible,
+    }
+}
+
+/// The same program and round number give the same seed, so a preview and the
+/// confirmation that follows it agree when nothing changed in between.
+fn seed(inputs: &Inputs) -> u64 {
+    (inputs.program.id as u64).wrapping_mul(1_000_003).wrapping_add(inputs.round_number as u64)
+}
+
+/// Stores a plan as a preview (`confirmed == false`) or as a live round whose
+/// introductions are queued in the same transaction. Returns the round id.
+pub async fn commit(tx: &mut Tx, plan: &Plan, started_by: &str, confirmed: bool) -> Result<i64, StoreError> {
+    let pairs: Vec<NewPair> = plan
+        .pairs
+        .iter()
+        .map(|p| NewPair { mentor_id: p.mentor_id, mentee_id: p.mentee_id, score: p.score, reasons: p.reasons.clone() })
+        .collect();
+    let round = NewRound {
+        program_id: plan.program_id,
+        started_by,
+        seed: plan.seed,
+        total_score: plan.total_score,
+        upper_bound: plan.upper_bound,
+        unmatched_json: serde_json::to_string(&plan.unmatched).unwrap_or_else(|_| "[]".into()),
+        pairs: &pairs,
+    };
+    let round_id = tx.insert_round(&round, confirmed).await?;
+    if confirmed {
+        introduce(tx, round_id, &plan.program).await?;
+    }
+    Ok(round_id)
+}
+
+/// Makes a stored preview live and queues its introductions.
+pub async fn confirm(tx: &mut Tx, round_id: i64, program: &str) -> Result<bool, StoreError> {
+    if !tx.confirm_round(round_id).await? {
+        return Ok(false);
+    }
+    introduce(tx, round_id, program).await?;
+    Ok(true)
+}
+
+async fn introduce(tx: &mut Tx, round_id: i64, program: &str) -> Result<(), StoreError> {
+    for pair in tx.round_pairs(round_id).await? {
+        let message = messages::introduction(program, &pair);
+        tx.enqueue(&Outbound::GroupMessage {
+            users: vec![pair.mentor_user.clone(), pair.mentee_user.clone()],
+            message,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Plans a round now and, unless `dry_run`, makes it live with its introductions in
+/// one transaction (the running bot's dispatcher sends them). For `upward match` and
+/// automatic rounds. Returns the plan and the round id when one was stored.
+pub async fn run_now(
+    store: &Store,
+    program: &Program,
+    started_by: &str,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<(Plan, Option<i64>), StoreError> {
+    let inputs = load(store, program).await?;
+    let plan = plan(&inputs, now, now.date_naive());
+    if dry_run || plan.pairs.is_empty() {
+        return Ok((plan, None));
+    }
+    let mut tx = store.begin(now.timestamp()).await?;
+    let round = commit(&mut tx, &plan, started_by, true).await?;
+    tx.commit().await?;
+    tracing::info!(program = program.id, round, pairs = plan.pairs.len(), started_by, "round confirmed");
+    Ok((plan, Some(round)))
+}
+
+/// `upward match --json`: the plan plus the stored round's id (null for a dry run).
+pub fn report_json(plan: &Plan, round: Option<i64>) -> serde_json::Value {
+    let mut value = serde_json::to_value(plan).unwrap_or_default();
+    value["round"] = serde_json::json!(round);
+    value
+}
+
+/// `upward match` without `--json`.
+pub fn report_table(plan: &Plan, round: Option<i64>) -> String {
+    let mut out = format!(
+        "Program: {}\n{} pairs, total score {} (upper bound {}), {} unmatched\n",
+        plan.program,
+        plan.pairs.len(),
+        plan.total_score,
+        plan.upper_bound,
+        plan.unmatched.len()
+    );
+    for p in &plan.pairs {
+        out.push_str(&format!("  {} -> {}  {:>4}  {}\n", p.mentor, p.mentee, p.score, p.reasons.join("; ")));
+    }
+    for u in &plan.unmatched {
+        out.push_str(&format!("  unmatched {}: {}\n", u.user, u.reason));
+    }
+    out.push_str(&match round {
+        Some(id) => format!("Stored as round {id}; introductions are queued for the bot to send.\n"),
+        None => "Dry run or nothing to pair: nothing was stored.\n".to_owned(),
+    });
+    out
+}

@@ -1,0 +1,368 @@
+//! Matching rounds and their pairs, and the program settings matching reads.
+
+use std::collections::HashMap;
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError, Tx};
+use crate::domain::settings::MatchSettings;
+
+/// A round's pair as the bot shows and sends it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PairRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub program_id: i64,
+    pub mentor_id: i64,
+    pub mentee_id: i64,
+    pub mentor_user: String,
+    pub mentee_user: String,
+    pub score: i64,
+    /// JSON list of readable reasons.
+    pub reasons: String,
+    pub status: String,
+    pub scheduled_at: Option<i64>,
+    pub flagged_at: Option<i64>,
+}
+
+impl PairRow {
+    pub fn reasons(&self) -> Vec<String> {
+        serde_json::from_str(&self.reasons).unwrap_or_default()
+    }
+
+    pub fn has(&self, user: &str) -> bool {
+        self.mentor_user == user || self.mentee_user == user
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RoundRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub status: String,
+    pub started_by: String,
+    pub seed: i64,
+    pub total_score: i64,
+    pub upper_bound: i64,
+    /// JSON `[{"user": .., "reason": ..}]`.
+    pub unmatched: String,
+    pub created_at: i64,
+}
+
+/// A pair about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPair {
+    pub mentor_id: i64,
+    pub mentee_id: i64,
+    pub score: i64,
+    pub reasons: Vec<String>,
+}
+
+/// A round about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRound<'a> {
+    pub program_id: i64,
+    pub started_by: &'a str,
+    pub seed: i64,
+    pub total_score: i64,
+    pub upper_bound: i64,
+    pub unmatched_json: String,
+    pub pairs: &'a [NewPair],
+}
+
+/// Figures of a program's rounds for status reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
+pub struct RoundCounts {
+    pub rounds: i64,
+    pub active_pairs: i64,
+    pub ended_pairs: i64,
+}
+
+const PAIR_SELECT: &str = "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
+     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.flagged_at \
+     FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id";
+
+#[derive(FromRow)]
+struct SettingsRow {
+    capacity: i64,
+    allow_repeats: i64,
+    forbid_same_department: i64,
+    weight_skill: Option<i64>,
+    weight_hour: Option<i64>,
+    weight_cross_department: Option<i64>,
+    match_schedule: Option<String>,
+}
+
+fn small(value: i64, what: &str) -> Result<u32> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("program setting {what} = {value}")))
+}
+
+impl TryFrom<SettingsRow> for MatchSettings {
+    type Error = StoreError;
+
+    fn try_from(row: SettingsRow) -> Result<MatchSettings> {
+        let weight = |w: Option<i64>, what| w.map(|w| small(w, what)).transpose();
+        Ok(MatchSettings {
+            capacity: small(row.capacity, "capacity")?,
+            allow_repeats: row.allow_repeats != 0,
+            forbid_same_department: row.forbid_same_department != 0,
+            weight_skill: weight(row.weight_skill, "weight_skill")?,
+            weight_hour: weight(row.weight_hour, "weight_hour")?,
+            weight_cross_department: weight(row.weight_cross_department, "weight_cross_department")?,
+            match_schedule: row.match_schedule,
+        })
+    }
+}
+
+impl Store {
+    pub async fn match_settings(&self, program_id: i64) -> Result<MatchSettings> {
+        let row: SettingsRow = sqlx::query_as(
+            "SELECT capacity, allow_repeats, forbid_same_department, weight_skill, weight_hour,
+                    weight_cross_department, match_schedule FROM programs WHERE id = $1",
+        )
+        .bind(program_id)
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
+    }
+
+    /// Pairs of a program with the given status, oldest first.
+    pub async fn pairs(&self, program_id: i64, status: &str) -> Result<Vec<PairRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{PAIR_SELECT} WHERE p.program_id = $1 AND p.status = $2 ORDER BY p.id"
+        )))
+        .bind(program_id)
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn pair(&self, pair_id: i64) -> Result<Option<PairRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.id = $1")))
+            .bind(pair_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Every (mentor, mentee) participant pair that was ever live in the program.
+    pub async fn past_pairs(&self, program_id: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT mentor_id, mentee_id FROM pairs WHERE program_id = $1 AND status IN ('active', 'ended')
+             ORDER BY id",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// How many rounds a program has had: it seeds the next round's tie-breaks.
+    pub async fn round_number(&self, program_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rounds WHERE program_id = $1")
+            .bind(program_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The preview an owner may confirm: the newest proposed round and its pairs.
+    pub async fn proposal(&self, program_id: i64) -> Result<Option<(RoundRow, Vec<PairRow>)>> {
+        let round: Option<RoundRow> = sqlx::query_as(
+            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at
+             FROM rounds WHERE program_id = $1 AND status = 'proposed' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(program_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(round) = round else { return Ok(None) };
+        let pairs = sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.round_id = $1 ORDER BY p.id")))
+            .bind(round.id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Some((round, pairs)))
+    }
+
+    pub async fn round_counts(&self, program_id: i64) -> Result<RoundCounts> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed') AS rounds,
+                    (SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = 'active') AS active_pairs,
+                    (SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = 'ended') AS ended_pairs",
+        )
+        .bind(program_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Cached time zones of a workspace's people, for matching by working hours.
+    pub async fn time_zones(&self, team_id: &str) -> Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT user_id, tz FROM slack_users WHERE team_id = $1 AND tz IS NOT NULL")
+                .bind(team_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
+/// A program that matches on a schedule.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ScheduledProgram {
+    pub id: i64,
+    pub match_schedule: String,
+    /// The last due time a round was started for; the program's creation before that.
+    pub since: i64,
+}
+
+impl Store {
+    pub async fn scheduled_programs(&self) -> Result<Vec<ScheduledProgram>> {
+        Ok(sqlx::query_as(
+            "SELECT id, match_schedule, COALESCE(last_auto_match_at, created_at) AS since
+             FROM programs WHERE match_schedule IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records that the round due at `due` was started: the event that runs it goes to
+    /// the inbox in the same transaction, so a crash cannot start it twice or lose it.
+    pub async fn start_scheduled_round(&self, program_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin(now).await?;
+        sqlx::query(
+            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(format!("round:{program_id}:{due}"))
+        .bind(payload)
+        .bind(now)
+        .execute(&mut *tx.tx)
+        .await?;
+        sqlx::query("UPDATE programs SET last_auto_match_at = $1 WHERE id = $2")
+            .bind(due)
+            .bind(program_id)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await?;
+        self.inbox_ready.notify_one();
+        Ok(())
+    }
+}
+
+impl Tx {
+    pub async fn set_match_settings(&mut self, program_id: i64, s: &MatchSettings) -> Result<()> {
+        sqlx::query(
+            "UPDATE programs SET capacity = $1, allow_repeats = $2, forbid_same_department = $3, weight_skill = $4,
+                    weight_hour = $5, weight_cross_department = $6, match_schedule = $7 WHERE id = $8",
+        )
+        .bind(i64::from(s.capacity))
+        .bind(i64::from(s.allow_repeats))
+        .bind(i64::from(s.forbid_same_department))
+        .bind(s.weight_skill.map(i64::from))
+        .bind(s.weight_hour.map(i64::from))
+        .bind(s.weight_cross_department.map(i64::from))
+        .bind(&s.match_schedule)
+        .bind(program_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a round with its pairs, `confirmed` (pairs live) or `proposed` (a preview,
+    /// replacing the program's earlier previews). Returns the round id.
+    pub async fn insert_round(&mut self, round: &NewRound<'_>, confirmed: bool) -> Result<i64> {
+        sqlx::query("UPDATE rounds SET status = 'discarded' WHERE program_id = $1 AND status = 'proposed'")
+            .bind(round.program_id)
+            .execute(&mut *self.tx)
+            .await?;
+        let status = if confirmed { "confirmed" } else { "proposed" };
+        let round_id: i64 = sqlx::query_scalar(
+            "INSERT INTO rounds (program_id, status, started_by, seed, total_score, upper_bound, unmatched,
+                                 created_at, confirmed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(round.program_id)
+        .bind(status)
+        .bind(round.started_by)
+        .bind(round.seed)
+        .bind(round.total_score)
+        .bind(round.upper_bound)
+        .bind(&round.unmatched_json)
+        .bind(self.now)
+        .bind(confirmed.then_some(self.now))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let pair_status = if confirmed { "active" } else { "proposed" };
+        for pair in round.pairs {
+            sqlx::query(
+                "INSERT INTO pairs (round_id, program_id, mentor_id, mentee_id, score, reasons, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(round_id)
+            .bind(round.program_id)
+            .bind(pair.mentor_id)
+            .bind(pair.mentee_id)
+            .bind(pair.score)
+            .bind(serde_json::to_string(&pair.reasons).unwrap_or_else(|_| "[]".into()))
+            .bind(pair_status)
+            .bind(self.now)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(round_id)
+    }
+
+    /// The pairs of one round, seen from inside the change that wrote them.
+    pub async fn round_pairs(&mut self, round_id: i64) -> Result<Vec<PairRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.round_id = $1 ORDER BY p.id")))
+            .bind(round_id)
+            .fetch_all(&mut *self.tx)
+            .await?)
+    }
+
+    /// Makes a previewed round live; `false` if it was no longer a proposal.
+    pub async fn confirm_round(&mut self, round_id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE rounds SET status = 'confirmed', confirmed_at = $1 WHERE id = $2 AND status = 'proposed'",
+        )
+        .bind(self.now)
+        .bind(round_id)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE pairs SET status = 'active' WHERE round_id = $1 AND status = 'proposed'")
+            .bind(round_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done == 1)
+    }
+
+    /// Ends a live pair; `false` if it was not live.
+    pub async fn end_pair(&mut self, pair_id: i64, by: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE pairs SET status = 'ended', ended_at = $1, ended_by = $2 WHERE id = $3 AND status = 'active'",
+        )
+        .bind(self.now)
+        .bind(by)
+        .bind(pair_id)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
+    /// Records a pair's answer to its introduction; `false` if it was already recorded.
+    pub async fn mark_pair(&mut self, pair_id: i64, mark: PairMark) -> Result<bool> {
+        let sql = match mark {
+            PairMark::Scheduled => "UPDATE pairs SET scheduled_at = $1 WHERE id = $2 AND scheduled_at IS NULL",
+            PairMark::Flagged => "UPDATE pairs SET flagged_at = $1 WHERE id = $2 AND flagged_at IS NULL",
+        };
+        let done = sqlx::query(sql).bind(self.now).bind(pair_id).execute(&mut *self.tx).await?.rows_affected();
+        Ok(done == 1)
+    }
+}
+
+/// The introduction's two buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairMark {
+    /// "We've scheduled our first session".
+    Scheduled,
+    /// "This pairing won't work".
+    Flagged,
+}
