@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::participant::ValidProfile;
+use crate::domain::reflection::ValidReflection;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -22,6 +23,12 @@ pub enum Event {
     JoinSubmitted { user: String, program_id: i64, profile: ValidProfile },
     /// A program's automatic matching round came due (Unix seconds of the due time).
     ScheduledRound { program_id: i64, due: i64 },
+    /// A pair's check-in came due (Unix seconds of the schedule time it answers).
+    CheckinDue { pair_id: i64, due: i64 },
+    /// A snoozed check-in is asked again.
+    CheckinReminder { checkin_id: i64 },
+    /// The reflection form, already checked at the edge.
+    ReflectionSubmitted { user: String, pair_id: i64, checkin_id: Option<i64>, reflection: ValidReflection },
 }
 
 /// Who an automatic round is recorded as started by.
@@ -33,8 +40,9 @@ impl Event {
             Event::Command { user, .. }
             | Event::HomeOpened { user }
             | Event::Action { user, .. }
-            | Event::JoinSubmitted { user, .. } => user,
-            Event::ScheduledRound { .. } => SCHEDULER,
+            | Event::JoinSubmitted { user, .. }
+            | Event::ReflectionSubmitted { user, .. } => user,
+            Event::ScheduledRound { .. } | Event::CheckinDue { .. } | Event::CheckinReminder { .. } => SCHEDULER,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! the Slack messages it causes (outbox rows) and the mark that the inbox entry is done.
 //! A handler never calls Slack to *say* something; only the dispatcher does that.
 
+mod checkins;
 mod home;
 mod join;
 mod membership;
@@ -25,6 +26,7 @@ use crate::slack::{Message, Outbound, SlackApi};
 use crate::store::{Participant, Program, Store, StoreError};
 use parser::Command;
 
+pub use checkins::parse_reflection;
 pub use join::parse_submission;
 
 #[derive(Debug, Error)]
@@ -198,10 +200,21 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 messages::ids::INTRO_WONT_WORK => {
                     rounds::answer_intro(&request, crate::store::PairMark::Flagged, value.as_deref()).await
                 }
+                messages::ids::CHECKIN_MET => checkins::met(&request, value.as_deref(), &trigger_id).await,
+                messages::ids::CHECKIN_NOT_YET => checkins::not_yet(&request, value.as_deref()).await,
+                messages::ids::CHECKIN_SNOOZE => checkins::snooze(&request, value.as_deref()).await,
+                messages::ids::PAIR_PAUSE => checkins::pause_pair(&request, value.as_deref(), true).await,
+                messages::ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
                 _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
             }
         }
         Event::ScheduledRound { program_id, .. } => rounds::scheduled(ctx, inbox_id, program_id).await,
+        Event::CheckinDue { pair_id, due } => checkins::due(ctx, inbox_id, pair_id, due).await,
+        Event::CheckinReminder { checkin_id } => checkins::remind(ctx, inbox_id, checkin_id).await,
+        Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            checkins::submitted(&request, pair_id, checkin_id, reflection).await
+        }
         Event::JoinSubmitted { user, program_id, profile } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             join::submitted(&request, program_id, profile).await
@@ -225,5 +238,7 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Match { program, confirm: false } => rounds::preview(request, program.as_deref()).await,
         Command::Match { program, confirm: true } => rounds::confirm(request, program.as_deref()).await,
         Command::Unpair { program, user } => rounds::unpair(request, program.as_deref(), &user).await,
+        Command::Reflect { partner } => checkins::reflect(request, partner.as_deref(), &trigger_id).await,
+        Command::Reflections => checkins::list(request).await,
     }
 }

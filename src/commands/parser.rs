@@ -49,6 +49,12 @@ pub enum Command {
         program: Option<String>,
         user: String,
     },
+    /// The reflection form, for the pair with `partner` (needed only with several).
+    Reflect {
+        partner: Option<String>,
+    },
+    /// The person's own reflections.
+    Reflections,
 }
 
 /// `join mentor|mentee <skills> [dept:<name>] [manager:@someone]`.
@@ -74,6 +80,7 @@ const SKILLS_USAGE: &str = "/mentoring skills add <tag>, <tag>";
 const SET_USAGE: &str = "/mentoring program set <setting> <value>";
 const MATCH_USAGE: &str = "/mentoring match [confirm]";
 const UNPAIR_USAGE: &str = "/mentoring unpair @someone";
+const REFLECT_USAGE: &str = "/mentoring reflect [@partner]";
 
 fn error(problem: impl Into<String>, usage: &'static str) -> ParseError {
     ParseError { problem: problem.into(), usage }
@@ -157,6 +164,13 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             Some(user) => Ok(Command::Unpair { program, user }),
             None => Err(error("Say whose pair ends, e.g. `/mentoring unpair @alex`.", UNPAIR_USAGE)),
         },
+        "reflect" => match rest {
+            "" => Ok(Command::Reflect { partner: None }),
+            who => mentioned_user(who)
+                .map(|user| Command::Reflect { partner: Some(user) })
+                .ok_or_else(|| error(format!("`{who}` is not a person: write @name."), REFLECT_USAGE)),
+        },
+        "reflections" => Ok(Command::Reflections),
         _ => Ok(Command::Help { unknown: Some(word.chars().take(40).collect()) }),
     }
 }
@@ -313,5 +327,18 @@ mod tests {
         assert_eq!(ok("program set capacity 2"), Command::ProgramSet { program: None, setting: Setting::Capacity(2) });
         assert!(parse("program set capacity lots").unwrap_err().problem.contains("1 to 10"));
         assert!(parse("program set").unwrap_err().problem.contains("Settings:"));
+    }
+
+    #[test]
+    fn reflection_commands() {
+        assert_eq!(ok("reflect"), Command::Reflect { partner: None });
+        assert_eq!(ok("reflect <@U0ALEX|alex>"), Command::Reflect { partner: Some("U0ALEX".into()) });
+        assert_eq!(parse("reflect alex").unwrap_err().usage, REFLECT_USAGE);
+        assert_eq!(ok("Reflections"), Command::Reflections);
+        assert!(matches!(
+            ok("program set window 08:00-16:00"),
+            Command::ProgramSet { setting: Setting::Window(_), .. }
+        ));
+        assert!(parse("program set schedule \"0 99 * * *\"").unwrap_err().problem.contains("not a schedule"));
     }
 }

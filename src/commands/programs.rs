@@ -2,7 +2,7 @@
 
 use super::{Request, Result};
 use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
-use crate::domain::settings::Setting;
+use crate::domain::settings::{ProgramSettings, Setting};
 use crate::domain::summary::ParticipantCounts;
 use crate::slack::messages;
 
@@ -73,9 +73,15 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let settings = request.ctx.store.match_settings(program.id).await?.with(setting);
-    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    tx.set_match_settings(program.id, &settings).await?;
+    let store = &request.ctx.store;
+    let current = ProgramSettings {
+        matching: store.match_settings(program.id).await?,
+        checkins: store.checkin_settings(program.id).await?,
+    };
+    let settings = current.with(setting);
+    let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    tx.set_match_settings(program.id, &settings.matching).await?;
+    tx.set_checkin_settings(program.id, &settings.checkins).await?;
     tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();

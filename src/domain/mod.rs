@@ -6,7 +6,9 @@
 //! testable with plain unit and property tests, and the same whichever transport or
 //! store delivered the inputs.
 
+pub mod checkins;
 pub mod participant;
+pub mod reflection;
 pub mod schedule;
 pub mod settings;
 pub mod summary;

@@ -1,9 +1,11 @@
-//! A program's matching settings and the `program set` vocabulary that changes them.
+//! A program's settings (matching and check-ins) and the `program set` vocabulary that
+//! changes them.
 //!
-//! Owners type settings as words (`capacity 2`, `repeats on`, `weights skill=12`); this
+//! Owners type settings as words (`capacity 2`, `repeats on`, `window 09:00-17:00`); this
 //! module turns them into a typed [`Setting`] or a reason to show back, so the parser
 //! and the store never see a half-checked value.
 
+use super::checkins::{parse_checkin_schedule, parse_time_zone, parse_window, CheckinSettings, Window, MAX_EVERY};
 use super::schedule::parse_cron;
 
 /// How a program's rounds are matched. Weights left as `None` use the engine's
@@ -43,12 +45,31 @@ pub enum Setting {
     Capacity(u32),
     AllowRepeats(bool),
     ForbidSameDepartment(bool),
-    Weights { skill: Option<u32>, hour: Option<u32>, cross_department: Option<u32> },
+    Weights {
+        skill: Option<u32>,
+        hour: Option<u32>,
+        cross_department: Option<u32>,
+    },
     MatchSchedule(Option<String>),
+    /// Check-in cron (normalised to six fields).
+    CheckinSchedule(String),
+    CheckinEvery(u32),
+    Window(Window),
+    /// An IANA zone name, already checked.
+    TimeZone(String),
+    Weekends(bool),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
-pub const SETTING_KEYS: &str = "capacity, repeats, same-department, weights, match-schedule";
+pub const SETTING_KEYS: &str =
+    "capacity, repeats, same-department, weights, match-schedule, schedule, every, window, timezone, weekends";
+
+/// Everything `program set` can change about a program.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramSettings {
+    pub matching: MatchSettings,
+    pub checkins: CheckinSettings,
+}
 
 pub const MAX_CAPACITY: u32 = 10;
 pub const MAX_WEIGHT: u32 = 1000;
@@ -87,6 +108,24 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             }
             parse_cron(value).map(|cron| Setting::MatchSchedule(Some(cron.normalised)))
         }
+        "schedule" | "checkin-schedule" | "check-ins" => parse_checkin_schedule(value).map(Setting::CheckinSchedule),
+        "every" => {
+            let number = value.split_whitespace().next().unwrap_or_default();
+            match number.parse::<u32>() {
+                Ok(n) if (1..=MAX_EVERY).contains(&n) => Ok(Setting::CheckinEvery(n)),
+                _ => Err(format!(
+                    "`every` is which of the schedule's times bring a check-in: a number from 1 to {MAX_EVERY} \
+                     (2 = every second Monday with the default schedule)."
+                )),
+            }
+        }
+        "window" | "hours" => parse_window(value).map(Setting::Window),
+        "timezone" | "time-zone" | "tz" => parse_time_zone(value).map(|tz| Setting::TimeZone(tz.name().to_owned())),
+        "weekends" | "weekend" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "skipped", "false"])
+            .map(Setting::Weekends)
+            .ok_or_else(|| {
+                "Say `weekends on` (check-ins may arrive on Saturdays and Sundays) or `weekends off`.".to_owned()
+            }),
         other => Err(format!("`{other}` is not a setting. Settings: {SETTING_KEYS}.")),
     }
 }
@@ -118,22 +157,28 @@ fn parse_weights(value: &str) -> Result<Setting, String> {
     Ok(Setting::Weights { skill, hour, cross_department })
 }
 
-impl MatchSettings {
+impl ProgramSettings {
     /// The settings after `setting`; weights not named keep their value.
-    pub fn with(mut self, setting: Setting) -> MatchSettings {
+    pub fn with(mut self, setting: Setting) -> ProgramSettings {
+        let (m, c) = (&mut self.matching, &mut self.checkins);
         match setting {
-            Setting::Capacity(k) => self.capacity = k,
-            Setting::AllowRepeats(on) => self.allow_repeats = on,
-            Setting::ForbidSameDepartment(on) => self.forbid_same_department = on,
+            Setting::Capacity(k) => m.capacity = k,
+            Setting::AllowRepeats(on) => m.allow_repeats = on,
+            Setting::ForbidSameDepartment(on) => m.forbid_same_department = on,
             Setting::Weights { skill: None, hour: None, cross_department: None } => {
-                (self.weight_skill, self.weight_hour, self.weight_cross_department) = (None, None, None);
+                (m.weight_skill, m.weight_hour, m.weight_cross_department) = (None, None, None);
             }
             Setting::Weights { skill, hour, cross_department } => {
-                self.weight_skill = skill.or(self.weight_skill);
-                self.weight_hour = hour.or(self.weight_hour);
-                self.weight_cross_department = cross_department.or(self.weight_cross_department);
+                m.weight_skill = skill.or(m.weight_skill);
+                m.weight_hour = hour.or(m.weight_hour);
+                m.weight_cross_department = cross_department.or(m.weight_cross_department);
             }
-            Setting::MatchSchedule(cron) => self.match_schedule = cron,
+            Setting::MatchSchedule(cron) => m.match_schedule = cron,
+            Setting::CheckinSchedule(cron) => c.schedule = cron,
+            Setting::CheckinEvery(n) => c.every = n,
+            Setting::Window(w) => c.window = w,
+            Setting::TimeZone(tz) => c.time_zone = tz,
+            Setting::Weekends(on) => c.weekends = on,
         }
         self
     }
@@ -162,15 +207,23 @@ mod tests {
         );
         assert_eq!(parse_setting("match-schedule", "off"), Ok(Setting::MatchSchedule(None)));
         assert!(parse_setting("match-schedule", "every monday").is_err());
+        assert_eq!(parse_setting("schedule", "\"0 10 * * 1\""), Ok(Setting::CheckinSchedule("0 0 10 * * MON".into())));
+        assert!(parse_setting("schedule", "0 61 * * *").unwrap_err().contains("not a schedule"));
+        assert_eq!(parse_setting("every", "3 weeks"), Ok(Setting::CheckinEvery(3)));
+        assert!(parse_setting("every", "0").unwrap_err().contains("1 to 12"));
+        assert!(parse_setting("window", "18:00-08:00").unwrap_err().contains("start before"));
+        assert_eq!(parse_setting("timezone", "Europe/Berlin"), Ok(Setting::TimeZone("Europe/Berlin".into())));
+        assert_eq!(parse_setting("weekends", "on"), Ok(Setting::Weekends(true)));
     }
 
     #[test]
     fn unnamed_weights_keep_their_values_and_default_resets_them() {
-        let s = MatchSettings::default()
+        let s = ProgramSettings::default()
             .with(Setting::Weights { skill: Some(3), hour: Some(2), cross_department: None })
             .with(Setting::Weights { skill: None, hour: Some(7), cross_department: None });
-        assert_eq!((s.weight_skill, s.weight_hour, s.weight_cross_department), (Some(3), Some(7), None));
-        let s = s.with(parse_setting("weights", "default").unwrap());
-        assert_eq!((s.weight_skill, s.weight_hour), (None, None));
+        let m = &s.matching;
+        assert_eq!((m.weight_skill, m.weight_hour, m.weight_cross_department), (Some(3), Some(7), None));
+        let s = s.with(parse_setting("weights", "default").unwrap()).with(Setting::CheckinEvery(3));
+        assert_eq!((s.matching.weight_skill, s.matching.weight_hour, s.checkins.every), (None, None, 3));
     }
 }

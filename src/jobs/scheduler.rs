@@ -1,19 +1,23 @@
-//! Timers: programs' automatic matching rounds. The scheduler does no work itself: when
-//! a round comes due it stores a [`Event::ScheduledRound`] in the inbox, and the
-//! consumer runs it like any other event. Due times come from the database (the
-//! program's cron and the last round it started), so a restart neither loses a round
-//! nor repeats one, and rounds missed while the bot was down are caught up once.
+//! Timers: programs' automatic matching rounds, pairs' check-ins and snoozed check-ins
+//! asked again. The scheduler does no work itself: when something comes due it stores an
+//! event ([`Event::ScheduledRound`], [`Event::CheckinDue`], [`Event::CheckinReminder`]) in
+//! the inbox, in the same transaction that records the timer fired, and the consumer
+//! handles it like any other event. Due times come from the database (schedules, the
+//! last round or check-in, snoozes), so a restart neither loses nor repeats one, and
+//! times missed while the bot was down are caught up once.
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::clock::Clock;
+use crate::domain::checkins::{self, delivery_time, parse_time_zone, PairClock};
 use crate::domain::schedule::{latest_due, next_after, parse_cron};
 use crate::event::Event;
-use crate::store::{Store, StoreError};
+use crate::store::{CheckinPair, Store, StoreError};
 
 /// How long the scheduler sleeps when nothing is due, so a schedule set in another
 /// process is noticed; a schedule set through Slack rings the bell at once.
@@ -24,11 +28,33 @@ pub struct Scheduler {
     pub clock: std::sync::Arc<dyn Clock>,
 }
 
+fn at(seconds: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(seconds, 0).single()
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn payload(event: &Event) -> String {
+    serde_json::to_string(event).expect("events serialise")
+}
+
 impl Scheduler {
-    /// Starts every round that is due now; returns when the next one is due.
+    /// Starts everything that is due now; returns when the next thing is due.
     pub async fn tick(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let now = self.clock.now();
-        let mut next: Option<DateTime<Utc>> = None;
+        let rounds = self.rounds(now).await?;
+        let checkins = self.checkins(now).await?;
+        let reminders = self.reminders(now).await?;
+        Ok(earliest(earliest(rounds, checkins), reminders))
+    }
+
+    async fn rounds(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut next = None;
         for program in self.store.scheduled_programs().await? {
             let cron = match parse_cron(&program.match_schedule) {
                 Ok(cron) => cron,
@@ -37,20 +63,70 @@ impl Scheduler {
                     continue;
                 }
             };
-            let Some(since) = Utc.timestamp_opt(program.since, 0).single() else { continue };
+            let Some(since) = at(program.since) else { continue };
             let mut anchor = since;
             if let Some(due) = latest_due(&cron.schedule, &since, &now) {
                 let event = Event::ScheduledRound { program_id: program.id, due: due.timestamp() };
-                let payload = serde_json::to_string(&event).expect("events serialise");
-                self.store.start_scheduled_round(program.id, due.timestamp(), &payload, now.timestamp()).await?;
+                self.store
+                    .start_scheduled_round(program.id, due.timestamp(), &payload(&event), now.timestamp())
+                    .await?;
                 info!(program = program.id, due = %due, "automatic round started");
                 anchor = due;
             }
-            if let Some(at) = next_after(&cron.schedule, &anchor) {
-                next = Some(next.map_or(at, |n| n.min(at)));
-            }
+            next = earliest(next, next_after(&cron.schedule, &anchor));
         }
         Ok(next)
+    }
+
+    /// Each live pair's check-in: started once its schedule time has come and the
+    /// pair's working hours have begun.
+    async fn checkins(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut next = None;
+        for pair in self.store.checkin_pairs(&now.date_naive().to_string()).await? {
+            next = earliest(next, self.checkin(&pair, now).await?);
+        }
+        Ok(next)
+    }
+
+    async fn checkin(&self, pair: &CheckinPair, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let settings = pair.settings()?;
+        let cron = match parse_cron(&settings.schedule) {
+            Ok(cron) => cron,
+            Err(why) => {
+                warn!(program = pair.program_id, why, "stored check-in schedule does not parse; skipped");
+                return Ok(None);
+            }
+        };
+        let zone = parse_time_zone(&settings.time_zone).unwrap_or(chrono_tz::UTC);
+        let tz = |name: &Option<String>| name.as_deref().and_then(|n| n.parse::<Tz>().ok());
+        let (mentee, mentor) = (tz(&pair.mentee_tz), tz(&pair.mentor_tz));
+        let deliver = |due| delivery_time(due, mentee, mentor, zone, settings.window, settings.weekends);
+        let Some(start) = at(pair.start) else { return Ok(None) };
+        let clock = PairClock { start, last_due: pair.last_checkin_due.and_then(at) };
+        let (due, upcoming) = checkins::due(&cron.schedule, zone, settings.every, clock, now);
+        match due.map(|due| (due, deliver(due))) {
+            Some((due, delivery)) if delivery <= now => {
+                let event = Event::CheckinDue { pair_id: pair.pair_id, due: due.timestamp() };
+                self.store.start_checkin(pair.pair_id, due.timestamp(), &payload(&event), now.timestamp()).await?;
+                info!(pair = pair.pair_id, due = %due, "check-in started");
+                Ok(upcoming.map(deliver))
+            }
+            Some((_, delivery)) => Ok(Some(delivery)),
+            None => Ok(upcoming.map(deliver)),
+        }
+    }
+
+    /// Snoozed check-ins whose time has come are asked again.
+    async fn reminders(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        for snoozed in self.store.snoozed_checkins().await? {
+            if snoozed.snoozed_until > now.timestamp() {
+                return Ok(at(snoozed.snoozed_until));
+            }
+            let event = Event::CheckinReminder { checkin_id: snoozed.checkin_id };
+            self.store.start_reminder(snoozed, &payload(&event), now.timestamp()).await?;
+            info!(checkin = snoozed.checkin_id, "snoozed check-in asked again");
+        }
+        Ok(None)
     }
 
     /// Sleeps until the next due time (or a settings change), then ticks.

@@ -6,7 +6,7 @@
 //! to the inbox (unique on Slack's event id, so retries are kept once), ack. Handling
 //! happens afterwards, in the consumer; a crash after the ack loses nothing because the
 //! inbox is replayed at start. The only work done before the ack is what Slack insists
-//! on seeing in the answer itself: the join form's field errors.
+//! on seeing in the answer itself: the forms' field errors.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ use tracing::{info, warn};
 use super::messages::{self, ids};
 use super::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::clock::Clock;
-use crate::commands::parse_submission;
+use crate::commands::{parse_reflection, parse_submission};
 use crate::event::Event;
 use crate::store::{Store, StoreError};
 
@@ -158,18 +158,28 @@ impl Intake {
                     SlackView::Modal(m) => m.callback_id.as_ref().map(|c| c.to_string()),
                     SlackView::Home(_) => None,
                 };
-                if callback.as_deref() != Some(ids::JOIN_CALLBACK) {
-                    warn!(?callback, "submission of an unknown view ignored");
-                    return Ok(InteractionAnswer::Ack);
-                }
-                match parse_submission(&ev.view) {
+                let user = ev.user.id.to_string();
+                let key = format!("view:{}:{}", ev.view.state_params.id, ev.view.state_params.hash);
+                let parsed =
+                    match callback.as_deref() {
+                        Some(ids::JOIN_CALLBACK) => parse_submission(&ev.view)
+                            .map(|(program_id, profile)| Event::JoinSubmitted { user, program_id, profile }),
+                        Some(ids::REFLECTION_CALLBACK) => {
+                            parse_reflection(&ev.view).map(|(pair_id, checkin_id, reflection)| {
+                                Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection }
+                            })
+                        }
+                        _ => {
+                            warn!(?callback, "submission of an unknown view ignored");
+                            return Ok(InteractionAnswer::Ack);
+                        }
+                    };
+                match parsed {
                     Err(errors) => {
-                        info!(fields = errors.len(), "join form returned with field errors");
+                        info!(?callback, fields = errors.len(), "form returned with field errors");
                         Ok(InteractionAnswer::FieldErrors(errors))
                     }
-                    Ok((program_id, profile)) => {
-                        let key = format!("view:{}:{}", ev.view.state_params.id, ev.view.state_params.hash);
-                        let event = Event::JoinSubmitted { user: ev.user.id.to_string(), program_id, profile };
+                    Ok(event) => {
                         self.keep(&key, &event).await?;
                         Ok(InteractionAnswer::Ack)
                     }

@@ -58,6 +58,25 @@ impl Store {
     }
 }
 
+/// Stores an event a timer produced, inside the change that records the timer fired;
+/// an event already stored under `dedupe_key` is kept once.
+pub(super) async fn receive_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    dedupe_key: &str,
+    payload: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(dedupe_key)
+    .bind(payload)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn mark_processed(tx: &mut Transaction<'static, Sqlite>, id: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE inbox SET processed_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
     Ok(())

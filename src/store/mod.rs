@@ -9,6 +9,7 @@
 //! The SQL is written to run unchanged on SQLite and PostgreSQL (`$1` placeholders,
 //! `returning`, `on conflict`, Unix-second integers for times).
 
+mod checkins;
 mod inbox;
 mod outbox;
 mod participants;
@@ -25,6 +26,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use thiserror::Error;
 use tokio::sync::Notify;
 
+pub use checkins::{CheckinCounts, CheckinPair, CheckinRow, ReflectionRow, Snoozed};
 pub use inbox::InboxEntry;
 pub use outbox::{OutboxEntry, OutboxStats};
 pub use participants::Participant;

@@ -33,6 +33,15 @@ impl PairRow {
     pub fn has(&self, user: &str) -> bool {
         self.mentor_user == user || self.mentee_user == user
     }
+
+    /// The other person of the pair, seen from `user`.
+    pub fn partner_of(&self, user: &str) -> &str {
+        if self.mentor_user == user {
+            &self.mentee_user
+        } else {
+            &self.mentor_user
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -144,6 +153,16 @@ impl Store {
             .await?)
     }
 
+    /// A person's live pairs in every program, oldest first.
+    pub async fn live_pairs_of(&self, user: &str) -> Result<Vec<PairRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{PAIR_SELECT} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id"
+        )))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Every (mentor, mentee) participant pair that was ever live in the program.
     pub async fn past_pairs(&self, program_id: i64) -> Result<Vec<(i64, i64)>> {
         Ok(sqlx::query_as(
@@ -225,15 +244,7 @@ impl Store {
     /// the inbox in the same transaction, so a crash cannot start it twice or lose it.
     pub async fn start_scheduled_round(&self, program_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
         let mut tx = self.begin(now).await?;
-        sqlx::query(
-            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(format!("round:{program_id}:{due}"))
-        .bind(payload)
-        .bind(now)
-        .execute(&mut *tx.tx)
-        .await?;
+        super::inbox::receive_in(&mut tx.tx, &format!("round:{program_id}:{due}"), payload, now).await?;
         sqlx::query("UPDATE programs SET last_auto_match_at = $1 WHERE id = $2")
             .bind(due)
             .bind(program_id)

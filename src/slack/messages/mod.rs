@@ -6,7 +6,7 @@ use slack_morphism::prelude::*;
 
 use super::outbound::Message;
 use crate::domain::participant::{Role, Status};
-use crate::domain::settings::MatchSettings;
+use crate::domain::settings::ProgramSettings;
 use crate::domain::summary::ParticipantCounts;
 use crate::rounds::Plan;
 use crate::store::{PairRow, Participant, Program};
@@ -33,7 +33,23 @@ pub mod ids {
     pub const HOME_RESUME: &str = "home_resume";
     pub const INTRO_SCHEDULED: &str = "intro_scheduled";
     pub const INTRO_WONT_WORK: &str = "intro_wont_work";
+    pub const CHECKIN_MET: &str = "checkin_met";
+    pub const CHECKIN_NOT_YET: &str = "checkin_not_yet";
+    pub const CHECKIN_SNOOZE: &str = "checkin_snooze";
+    pub const PAIR_PAUSE: &str = "pair_pause";
+    pub const PAIR_RESUME: &str = "pair_resume";
+    pub const REFLECTION_CALLBACK: &str = "reflection_modal";
+    pub const LEARNED_BLOCK: &str = "learned";
+    pub const TAUGHT_BLOCK: &str = "taught";
+    pub const RATING_BLOCK: &str = "rating";
+    pub const RATING_ACTION: &str = "rating_select";
+    pub const SESSION_SKILLS_BLOCK: &str = "session_skills";
+    pub const VISIBILITY_BLOCK: &str = "visibility";
+    pub const VISIBILITY_ACTION: &str = "visibility_select";
 }
+
+mod checkins;
+pub use checkins::*;
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know.
 pub const USAGE: &[(&str, &str)] = &[
@@ -48,10 +64,12 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring program create <name>", "owners: start a new program"),
     ("/mentoring program list", "owners: list the programs"),
     ("/mentoring skills add <tag>, <tag>", "owners: add skills to the join form"),
-    ("/mentoring program set <setting> <value>", "owners: capacity, repeats, same-department, weights, match-schedule"),
+    ("/mentoring program set <setting> <value>", "owners: matching and check-in settings (`program set` lists them)"),
     ("/mentoring match", "owners: preview the next matching round"),
     ("/mentoring match confirm", "owners: make the previewed pairs live and introduce them"),
     ("/mentoring unpair @someone", "owners: end someone's pair so they can be matched again"),
+    ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
+    ("/mentoring reflections", "read your own reflections"),
 ];
 
 fn section(text: impl Into<String>) -> SlackBlock {
@@ -471,20 +489,28 @@ fn weight(value: Option<u32>, default: u32) -> String {
     }
 }
 
-/// A program's matching settings after a change.
-pub fn settings(program: &Program, s: &MatchSettings) -> Message {
+/// A program's settings after a change.
+pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
     let defaults = crate::matching::Weights::default();
+    let (m, c) = (&s.matching, &s.checkins);
     reply(format!(
-        "Settings of *{}*:\n• capacity: {} mentee(s) per mentor\n• repeats: {}\n• same department: {}\n\
-         • weights: skill {}, hours {}, department {}\n• automatic rounds: {}",
+        "Settings of *{}*:\n*Matching*\n• capacity: {} mentee(s) per mentor\n• repeats: {}\n• same department: {}\n\
+         • weights: skill {}, hours {}, department {}\n• automatic rounds: {}\n\
+         *Check-ins*\n• schedule: `{}` in {}, every {} time(s) it fires\n• window: {} in each person's time zone\n\
+         • weekends: {}",
         program.name,
-        s.capacity,
-        if s.allow_repeats { "on (past partners may meet again)" } else { "off" },
-        if s.forbid_same_department { "forbidden" } else { "allowed (other departments are preferred)" },
-        weight(s.weight_skill, defaults.skill),
-        weight(s.weight_hour, defaults.hour),
-        weight(s.weight_cross_department, defaults.cross_department),
-        s.match_schedule.as_deref().map_or("off (owners run `/mentoring match`)".to_owned(), |c| format!("`{c}`")),
+        m.capacity,
+        if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
+        if m.forbid_same_department { "forbidden" } else { "allowed (other departments are preferred)" },
+        weight(m.weight_skill, defaults.skill),
+        weight(m.weight_hour, defaults.hour),
+        weight(m.weight_cross_department, defaults.cross_department),
+        m.match_schedule.as_deref().map_or("off (owners run `/mentoring match`)".to_owned(), |c| format!("`{c}`")),
+        c.schedule,
+        c.time_zone,
+        c.every,
+        c.window,
+        if c.weekends { "on" } else { "skipped" },
     ))
 }
 
@@ -647,10 +673,7 @@ pub fn unpaired(program: &str, user: &str, ended: &[PairRow]) -> Message {
     if ended.is_empty() {
         return reply(format!("<@{user}> has no live pair in *{program}*: nothing changed."));
     }
-    let partners: Vec<String> = ended
-        .iter()
-        .map(|p| format!("<@{}>", if p.mentor_user == user { &p.mentee_user } else { &p.mentor_user }))
-        .collect();
+    let partners: Vec<String> = ended.iter().map(|p| format!("<@{}>", p.partner_of(user))).collect();
     reply(format!(
         "Ended <@{user}>'s pair with {} in *{program}*. Both are told kindly, and both can be matched again: \
          run `/mentoring match` for a preview.",

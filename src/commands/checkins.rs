@@ -1,0 +1,259 @@
+//! Between sessions: the check-in a pair is sent when it comes due, its buttons (we
+//! met, not yet, snooze, pause), and reflections (the form, its submission, the list).
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use chrono_tz::Tz;
+use slack_morphism::prelude::*;
+
+use super::{Context, Request, Result};
+use crate::domain::checkins::{delivery_time, parse_time_zone, stalled};
+use crate::domain::reflection::{Draft, Field, ValidReflection};
+use crate::slack::messages::{self, ids};
+use crate::slack::Outbound;
+use crate::store::{PairRow, Tx};
+
+async fn program_name(ctx: &Context, program_id: i64) -> Result<String> {
+    let programs = ctx.store.all_programs().await?;
+    Ok(programs.into_iter().find(|p| p.id == program_id).map(|p| p.name).unwrap_or_default())
+}
+
+async fn send_nudge(
+    ctx: &Context,
+    tx: &mut Tx,
+    pair: &PairRow,
+    checkin_id: i64,
+    gentle: bool,
+    reminder: bool,
+) -> Result<()> {
+    let program = program_name(ctx, pair.program_id).await?;
+    let (mentor, mentee) = (&pair.mentor_user, &pair.mentee_user);
+    let message = messages::nudge(&program, mentor, mentee, checkin_id, pair.id, gentle, reminder);
+    tx.enqueue(&Outbound::GroupMessage { users: vec![mentor.clone(), mentee.clone()], message }).await?;
+    Ok(())
+}
+
+/// A check-in came due: stored and sent in one change. A pair that has not met for two
+/// check-ins gets the gentler nudge.
+pub(super) async fn due(ctx: &Context, inbox_id: i64, pair_id: i64, due: i64) -> Result<()> {
+    let pair = ctx.store.pair(pair_id).await?.filter(|p| p.status == "active");
+    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
+    if let Some(pair) = pair {
+        let gentle = stalled(&tx.meetings_of(pair.id).await?);
+        if let Some(checkin_id) = tx.insert_checkin(pair.id, due, gentle).await? {
+            send_nudge(ctx, &mut tx, &pair, checkin_id, gentle, false).await?;
+            tracing::info!(pair = pair.id, checkin = checkin_id, gentle, "check-in sent");
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A snoozed check-in is asked again, unless the pair met or ended in between.
+pub(super) async fn remind(ctx: &Context, inbox_id: i64, checkin_id: i64) -> Result<()> {
+    let checkin = ctx.store.checkin(checkin_id).await?.filter(|c| c.answer.as_deref() != Some("met"));
+    let pair = match &checkin {
+        Some(c) => ctx.store.pair(c.pair_id).await?.filter(|p| p.status == "active"),
+        None => None,
+    };
+    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
+    if let (Some(checkin), Some(pair)) = (checkin, pair) {
+        send_nudge(ctx, &mut tx, &pair, checkin.id, false, true).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The live pair behind a check-in button, if the presser belongs to it.
+async fn checkin_pair(request: &Request<'_>, value: Option<&str>) -> Result<Option<(i64, PairRow)>> {
+    let Some(checkin_id) = value.and_then(|v| v.split(':').next()?.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let Some(checkin) = request.ctx.store.checkin(checkin_id).await? else { return Ok(None) };
+    let pair = request.ctx.store.pair(checkin.pair_id).await?;
+    Ok(pair.filter(|p| p.status == "active" && p.has(&request.user)).map(|p| (checkin_id, p)))
+}
+
+/// "We met": recorded, and the reflection form opens for the person who pressed.
+pub(super) async fn met(request: &Request<'_>, value: Option<&str>, trigger_id: &str) -> Result<()> {
+    let Some((checkin_id, pair)) = checkin_pair(request, value).await? else {
+        return request.reply(messages::checkin_gone()).await;
+    };
+    let catalogue = request.ctx.store.skills(pair.program_id).await?;
+    let view = messages::reflection_modal(pair.partner_of(&request.user), &catalogue, pair.id, Some(checkin_id));
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    tx.answer_checkin(checkin_id, true, &request.user).await?;
+    tx.enqueue(&Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Not yet": recorded, with an offer to ask again in a few days.
+pub(super) async fn not_yet(request: &Request<'_>, value: Option<&str>) -> Result<()> {
+    let Some((checkin_id, _)) = checkin_pair(request, value).await? else {
+        return request.reply(messages::checkin_gone()).await;
+    };
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    tx.answer_checkin(checkin_id, false, &request.user).await?;
+    tx.enqueue(&request.reply_to.with(messages::not_yet(checkin_id))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The most a check-in may be snoozed by, in days.
+const MAX_SNOOZE_DAYS: i64 = 14;
+
+/// "Ask again in N days": the reminder lands in the pair's working hours.
+pub(super) async fn snooze(request: &Request<'_>, value: Option<&str>) -> Result<()> {
+    let days =
+        value.and_then(|v| v.split(':').nth(1)?.parse::<i64>().ok()).filter(|d| (1..=MAX_SNOOZE_DAYS).contains(d));
+    let (Some(days), Some((checkin_id, pair))) = (days, checkin_pair(request, value).await?) else {
+        return request.reply(messages::checkin_gone()).await;
+    };
+    let ctx = request.ctx;
+    let settings = ctx.store.checkin_settings(pair.program_id).await?;
+    let zone = |name: Option<String>| name.and_then(|n| n.parse::<Tz>().ok());
+    let mentee = zone(ctx.store.cached_time_zone(&ctx.team_id, &pair.mentee_user).await?.flatten());
+    let mentor = zone(ctx.store.cached_time_zone(&ctx.team_id, &pair.mentor_user).await?.flatten());
+    let program_zone = parse_time_zone(&settings.time_zone).unwrap_or(chrono_tz::UTC);
+    let at = delivery_time(
+        ctx.clock.now() + Duration::days(days),
+        mentee,
+        mentor,
+        program_zone,
+        settings.window,
+        settings.weekends,
+    );
+    let mut tx = ctx.store.begin_for(request.inbox_id, ctx.now()).await?;
+    tx.snooze_checkin(checkin_id, at.timestamp()).await?;
+    let when = at.with_timezone(&mentee.unwrap_or(program_zone)).format("on %A %-d %B").to_string();
+    tx.enqueue(&request.reply_to.with(messages::snoozed(&when))).await?;
+    tx.commit().await?;
+    ctx.store.schedule_changed.notify_one();
+    Ok(())
+}
+
+/// "Pause our pair" and "Resume check-ins".
+pub(super) async fn pause_pair(request: &Request<'_>, value: Option<&str>, pause: bool) -> Result<()> {
+    let pair = match value.and_then(|v| v.parse::<i64>().ok()) {
+        Some(id) => request.ctx.store.pair(id).await?,
+        None => None,
+    };
+    let Some(pair) = pair.filter(|p| p.status == "active" && p.has(&request.user)) else {
+        return request.reply(messages::checkin_gone()).await;
+    };
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    let changed = tx.set_pair_paused(pair.id, pause).await?;
+    let answer = if pause { messages::pair_paused(pair.id, !changed) } else { messages::pair_resumed(changed) };
+    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.commit().await?;
+    request.ctx.store.schedule_changed.notify_one();
+    tracing::info!(pair = pair.id, pause, changed, "pair check-ins paused or resumed");
+    Ok(())
+}
+
+/// `/mentoring reflect [@partner]`: the reflection form, any time.
+pub(super) async fn reflect(request: &Request<'_>, partner: Option<&str>, trigger_id: &str) -> Result<()> {
+    let pairs: Vec<PairRow> = request
+        .ctx
+        .store
+        .live_pairs_of(&request.user)
+        .await?
+        .into_iter()
+        .filter(|p| partner.is_none_or(|who| p.partner_of(&request.user) == who))
+        .collect();
+    let pair = match pairs.as_slice() {
+        [] => return request.reply(messages::no_live_pair()).await,
+        [only] => only,
+        several => {
+            let partners: Vec<String> = several.iter().map(|p| p.partner_of(&request.user).to_owned()).collect();
+            return request.reply(messages::pick_pair(&partners)).await;
+        }
+    };
+    let catalogue = request.ctx.store.skills(pair.program_id).await?;
+    let view = messages::reflection_modal(pair.partner_of(&request.user), &catalogue, pair.id, None);
+    request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
+}
+
+/// A submitted reflection: stored, confirmed to its author, and copied to the partner
+/// only if the author chose so.
+pub(super) async fn submitted(
+    request: &Request<'_>,
+    pair_id: i64,
+    checkin_id: Option<i64>,
+    reflection: ValidReflection,
+) -> Result<()> {
+    let pair = request.ctx.store.pair(pair_id).await?.filter(|p| p.has(&request.user));
+    let Some(pair) = pair else {
+        return request.reply(messages::checkin_gone()).await;
+    };
+    let partner = pair.partner_of(&request.user).to_owned();
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    tx.insert_reflection(pair.id, checkin_id, &request.user, &reflection).await?;
+    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection))).await?;
+    if reflection.visibility.partner_reads() {
+        let message = messages::reflection_shared(&request.user, &reflection);
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message }).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(pair = pair.id, visibility = reflection.visibility.as_str(), "reflection stored");
+    Ok(())
+}
+
+/// `/mentoring reflections`: the person's own, texts included.
+pub(super) async fn list(request: &Request<'_>) -> Result<()> {
+    let rows = request.ctx.store.reflections_by(&request.user).await?;
+    request.reply(messages::reflections_list(&rows)).await
+}
+
+/// Reads the reflection form into a checked reflection, or the per-block errors Slack
+/// shows beside each field. Pure, and run at the edge, like the join form's parser.
+pub fn parse_reflection(
+    view: &SlackStatefulView,
+) -> std::result::Result<(i64, Option<i64>, ValidReflection), HashMap<String, String>> {
+    let metadata = match &view.view {
+        SlackView::Modal(modal) => modal.private_metadata.clone().unwrap_or_default(),
+        SlackView::Home(_) => String::new(),
+    };
+    let part =
+        |key: &str| metadata.split(';').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse::<i64>().ok());
+    let Some(pair_id) = part("pair") else {
+        return Err(HashMap::from([(
+            ids::RATING_BLOCK.to_owned(),
+            "This form is out of date: please open it again.".to_owned(),
+        )]));
+    };
+    let values = view.state_params.state.as_ref().map(|s| &s.values);
+    let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
+    let text = |block: &str| field(block).and_then(|f| f.values().find_map(|v| v.value.clone()));
+    let chosen = |block: &str| {
+        field(block).and_then(|f| f.values().find_map(|v| v.selected_option.as_ref().map(|o| o.value.clone())))
+    };
+    let skills: Vec<String> = field(ids::SESSION_SKILLS_BLOCK)
+        .into_iter()
+        .flat_map(|f| f.values())
+        .flat_map(|v| v.selected_options.iter().flatten().map(|o| o.value.clone()))
+        .collect();
+    let draft = Draft {
+        learned: text(ids::LEARNED_BLOCK),
+        taught: text(ids::TAUGHT_BLOCK),
+        rating: chosen(ids::RATING_BLOCK),
+        skills,
+        visibility: chosen(ids::VISIBILITY_BLOCK),
+    };
+    draft.validate().map(|r| (pair_id, part("checkin"), r)).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|(field, why)| {
+                let block = match field {
+                    Field::Learned => ids::LEARNED_BLOCK,
+                    Field::Taught => ids::TAUGHT_BLOCK,
+                    Field::Rating => ids::RATING_BLOCK,
+                    Field::Visibility => ids::VISIBILITY_BLOCK,
+                };
+                (block.to_owned(), why)
+            })
+            .collect()
+    })
+}
