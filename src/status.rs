@@ -4,6 +4,7 @@
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::domain::checkins::stalled;
 use crate::domain::summary::ParticipantCounts;
 use crate::store::{Program, Store, StoreError};
 
@@ -27,6 +28,18 @@ pub struct ProgramStatus {
     /// Confirmed matching rounds.
     pub rounds: i64,
     pub pairs: PairCounts,
+    pub checkins: CheckinFigures,
+    /// Check-ins answered "We met".
+    pub meetings: i64,
+    pub reflections: i64,
+    /// Live pairs whose two latest check-ins brought no meeting.
+    pub stalled_pairs: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct CheckinFigures {
+    pub sent: i64,
+    pub answered: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -61,11 +74,17 @@ pub async fn program_status(
     let chosen = choose_program(store, program).await?;
     let people = store.participants(chosen.id).await?;
     let rounds = store.round_counts(chosen.id).await?;
+    let checkins = store.checkin_counts(chosen.id).await?;
+    let stalled = store.meeting_history(chosen.id).await?.iter().filter(|(_, met)| stalled(met)).count();
     Ok(ProgramStatus {
         program: chosen.name,
         participants: ParticipantCounts::count(people.iter().map(|p| p.membership()), today),
         rounds: rounds.rounds,
         pairs: PairCounts { active: rounds.active_pairs, ended: rounds.ended_pairs },
+        checkins: CheckinFigures { sent: checkins.sent, answered: checkins.answered },
+        meetings: checkins.meetings,
+        reflections: checkins.reflections,
+        stalled_pairs: stalled as i64,
     })
 }
 
@@ -81,10 +100,15 @@ pub fn table(status: &ProgramStatus) -> String {
         ("rounds", status.rounds),
         ("pairs", status.pairs.active),
         ("ended", status.pairs.ended),
+        ("check-ins", status.checkins.sent),
+        ("answered", status.checkins.answered),
+        ("meetings", status.meetings),
+        ("reflections", status.reflections),
+        ("stalled", status.stalled_pairs),
     ];
     let mut out = format!("Program: {}\n", status.program);
     for (name, value) in rows {
-        out.push_str(&format!("  {name:<10}{value:>6}\n"));
+        out.push_str(&format!("  {name:<12}{value:>6}\n"));
     }
     out
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real router, signed requests in Slack's shapes, the Slack
 //! simulator on 127.0.0.1 and a real SQLite file per test.
 
+mod checkins;
 mod cli;
 mod commands;
 mod durability;
