@@ -174,9 +174,10 @@ impl Store {
         .await?)
     }
 
-    /// How many rounds a program has had: it seeds the next round's tie-breaks.
+    /// How many rounds a program has confirmed: it seeds the next round's tie-breaks.
+    /// Previews are not counted, so a preview and its confirmation break ties alike.
     pub async fn round_number(&self, program_id: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rounds WHERE program_id = $1")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed'")
             .bind(program_id)
             .fetch_one(&self.pool)
             .await?)

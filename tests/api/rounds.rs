@@ -86,6 +86,30 @@ async fn confirming_makes_pairs_live_and_introduces_each_pair_once_in_a_group_dm
 }
 
 #[tokio::test]
+async fn a_preview_with_tied_pairings_is_confirmed_as_previewed() {
+    let app = spawn_app().await;
+    app.sim.add_user(CAROL, "Carol Junior", Some("Europe/Berlin"));
+    app.sim.add_user(DAN, "Dan Senior", Some("America/New_York"));
+    // Two identical mentors and two identical mentees: either pairing is optimal.
+    for (user, role) in [(ALICE, "mentor"), (CAROL, "mentor"), (BOB, "mentee"), (DAN, "mentee")] {
+        app.ask(user, &format!("join {role} generative AI dept:{role}s")).await;
+    }
+    let preview = app.ask(OWNER, "match").await;
+    let answer = app.ask(OWNER, "match confirm").await;
+    assert!(answer.contains("2 pairs are live"), "the tie is broken the same way twice: {answer}");
+    let live = app.count("SELECT COUNT(*) FROM pairs WHERE status = 'active'").await;
+    assert_eq!(live, 2);
+    for line in preview.lines().filter(|l| l.contains(" teaches ")) {
+        let mentor = &line[line.find("<@").unwrap() + 2..line.find('>').unwrap()];
+        let sql = format!(
+            "SELECT COUNT(*) FROM pairs p JOIN participants m ON m.id = p.mentor_id \
+             WHERE p.status = 'active' AND m.user_id = '{mentor}'"
+        );
+        assert_eq!(app.count(&sql).await, 1, "{line}");
+    }
+}
+
+#[tokio::test]
 async fn a_confirm_after_people_changed_shows_the_new_proposal_instead() {
     let app = two_pairs_program().await;
     app.ask(OWNER, "match").await;
