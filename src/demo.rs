@@ -5,7 +5,8 @@
 //! through the product: juniors offering skills such as generative AI and social media,
 //! seniors wanting them. Every request goes the way Slack's would (signed HTTP to the
 //! bot's router), every answer the way the bot's would (the outbox, the Web API client),
-//! so the transcript it prints is what Slack users would have seen.
+//! so the transcript it prints is what Slack users would have seen. The bot runs on a
+//! manual clock, so three check-in cycles two weeks apart pass in a moment.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,9 +16,9 @@ use anyhow::{ensure, Context as _};
 use serde_json::Value;
 
 use crate::app::{App, Running, Workers};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::{DemoArgs, ServeArgs};
-use crate::slack::sim::{Call, JoinForm, Sim, SlackCaller};
+use crate::slack::sim::{Call, JoinForm, ReflectionForm, Sim, SlackCaller};
 use crate::status;
 
 const BOT_TOKEN: &str = "xoxb-demo-token";
@@ -76,6 +77,8 @@ fn company() -> Vec<Employee> {
 /// Drives the bot like Slack and its users would, and narrates what they saw.
 struct Script {
     running: Running,
+    /// The demo's clock: check-in cycles two weeks apart pass in moments.
+    clock: Arc<ManualClock>,
     sim: Sim,
     slack: SlackCaller,
     names: HashMap<String, String>,
@@ -139,7 +142,7 @@ impl Script {
                     format!("  DM to {}:\n{}", self.name(channel), self.named(&body(args)))
                 }
             }
-            "views.open" => format!("  [a form opens]\n{}", body(&args["view"])),
+            "views.open" => format!("  [a form opens]\n{}", self.named(&body(&args["view"]))),
             "views.publish" => {
                 format!(
                     "  [App Home of {}]\n{}",
@@ -185,6 +188,85 @@ impl Script {
     }
 }
 
+/// How the simulated pairs answer their check-ins, by pair: most meet, some are busy,
+/// a few never answer (and get the gentler nudge at the third check-in).
+fn answer_for(pair: usize, cycle: usize) -> Option<&'static str> {
+    match (pair + cycle) % 5 {
+        0..=2 => Some("checkin_met"),
+        3 => Some("checkin_not_yet"),
+        _ if pair.is_multiple_of(7) => None,
+        _ => Some("checkin_met"),
+    }
+}
+
+impl Script {
+    /// Moves the clock until every live pair has had its next check-in, then plays the
+    /// pairs' answers: "We met" with a reflection, or "Not yet".
+    async fn checkin_cycle(&mut self, cycle: usize) -> anyhow::Result<()> {
+        let store = self.running.ctx.store.clone();
+        let pairs = status::program_status(&store, None, self.clock.now().date_naive()).await?.pairs.active;
+        let target = pairs * i64::try_from(cycle)?;
+        let started = self.clock.now();
+        while store.checkin_counts_all().await? < target {
+            let next = self.running.scheduler.tick().await?.context("no check-in is scheduled")?;
+            self.clock.advance((next - self.clock.now()).max(chrono::Duration::zero()));
+            self.running.settle().await?;
+        }
+        let days = (self.clock.now() - started).num_days();
+        let nudges: Vec<Value> = self
+            .sim
+            .delivered("chat.postMessage")
+            .into_iter()
+            .skip_while(|m| !m.to_string().contains("checkin_met"))
+            .filter(|m| m.to_string().contains("checkin_met"))
+            .collect();
+        let batch = &nudges[nudges.len().saturating_sub(usize::try_from(pairs)?)..];
+        self.show_first(
+            1,
+            &format!("Check-in {cycle}, {days} days later: every pair is asked in its working hours (the first shown)"),
+        )?;
+        let gentle = batch.iter().filter(|m| m.to_string().contains("no pressure")).count();
+        if gentle > 0 {
+            println!("  ({gentle} pair(s) that have not met twice get the gentler nudge with conversation starters)");
+        }
+        for (i, nudge) in batch.iter().enumerate() {
+            let Some(action) = answer_for(i, cycle) else { continue };
+            let channel = nudge["channel"].as_str().unwrap_or_default();
+            let value = button_value(nudge, action).context("the check-in has its buttons")?;
+            let who =
+                self.member_of(&nudge["blocks"].to_string(), i % 2 == 0).context("the check-in names its pair")?;
+            let (_, tag) = self.slack.press_in_message(&who, channel, action, &value).await;
+            self.names.insert(tag, self.name(&who));
+            self.running.settle().await?;
+            if action == "checkin_met" {
+                let view =
+                    self.sim.delivered("views.open").pop().context("the reflection form did not open")?["view"].clone();
+                let learned = format!("cycle {cycle}: a new way to use {}", SKILLS[(i + cycle) % SKILLS.len()]);
+                let form = ReflectionForm {
+                    learned: &learned,
+                    taught: "how decisions get made at the top",
+                    rating: Some(["5", "4", "4", "3"][(i + cycle) % 4]),
+                    skills: &[SKILLS[(i + cycle) % SKILLS.len()]],
+                    visibility: ["private", "partner", "owners"][(i + cycle) % 3],
+                };
+                let answer = self.slack.submit(&who, &view, form.values()).await;
+                ensure!(answer.status == 200, "the bot refused a reflection: HTTP {} {}", answer.status, answer.body);
+            }
+            if i == 0 {
+                self.show(&format!(
+                    "{} answers \"{}\"",
+                    self.name(&who),
+                    if action == "checkin_met" { "We met" } else { "Not yet" }
+                ))
+                .await?;
+            }
+        }
+        self.running.settle().await?;
+        self.seen = self.sim.calls().len();
+        Ok(())
+    }
+}
+
 /// The value of button `action_id` in a posted message.
 fn button_value(message: &Value, action_id: &str) -> Option<String> {
     message["blocks"].as_array()?.iter().find_map(|block| {
@@ -223,12 +305,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ..ServeArgs::default()
     }
     .into_config()?;
-    let running = App::build(config, Arc::new(SystemClock)).await?.start(Workers::Manual).await?;
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let running = App::build(config, clock.clone()).await?.start(Workers::Manual).await?;
     let addr = running.addr.context("the demo bot listens over HTTP")?;
     let mut names: HashMap<String, String> = people.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
     names.insert(OWNER.into(), "Hana Ruiz (HR)".into());
     let slack = SlackCaller::new(addr, SIGNING_SECRET, sim.clone());
-    let mut script = Script { running, sim, slack, names, seen: 0 };
+    let mut script = Script { running, clock, sim, slack, names, seen: 0 };
 
     println!("upward demo: the bot runs against a Slack simulator on {addr}, data in {}", path.display());
     println!("A company of 40: 20 juniors who can teach, 20 senior leaders who want to learn.");
@@ -273,7 +356,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     script.command(&senior.id, "profile").await?;
     script.show(&format!("{} checks their profile", senior.name)).await?;
 
-    let holiday = (SystemClock.now().date_naive() + chrono::Days::new(21)).format("%Y-%m-%d");
+    let holiday = (script.clock.now().date_naive() + chrono::Days::new(21)).format("%Y-%m-%d");
     let traveller = &people[3];
     script.command(&traveller.id, &format!("pause {holiday}")).await?;
     script.show(&format!("{} pauses until {holiday}", traveller.name)).await?;
@@ -326,8 +409,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     script.slack.open_home(OWNER).await;
     script.show("HR opens the App Home tab").await?;
 
+    for cycle in 1..=3 {
+        script.checkin_cycle(cycle).await?;
+    }
+
     let store = &script.running.ctx.store;
-    let figures = status::program_status(store, None, SystemClock.now().date_naive()).await?;
+    let figures = status::program_status(store, None, script.clock.now().date_naive()).await?;
     let outbox = store.outbox_stats().await?;
     println!("\n── The program's figures (upward status) ──");
     print!("{}", status::table(&figures));
@@ -340,6 +427,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     ensure!(outbox.pending == 0 && outbox.dead == 0, "the demo left messages unsent");
     ensure!(figures.participants.mentors + figures.participants.mentees == 40, "not everyone joined");
+    ensure!(figures.checkins.sent >= 3 * figures.pairs.active, "not every pair was checked in with three times");
     script.running.stop().await;
     if args.database.is_none() {
         for suffix in ["", "-wal", "-shm"] {

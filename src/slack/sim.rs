@@ -414,6 +414,34 @@ impl JoinForm<'_> {
     }
 }
 
+/// What a person fills into the reflection form, turned into the `state.values` Slack sends.
+#[derive(Debug, Clone, Default)]
+pub struct ReflectionForm<'a> {
+    pub learned: &'a str,
+    pub taught: &'a str,
+    /// `1` to `5`; `None` leaves the required field empty.
+    pub rating: Option<&'a str>,
+    pub skills: &'a [&'a str],
+    /// `private`, `partner` or `owners`.
+    pub visibility: &'a str,
+}
+
+impl ReflectionForm<'_> {
+    pub fn values(&self) -> Value {
+        use super::messages::ids;
+        let option = |v: &str| json!({"text": {"type": "plain_text", "text": v}, "value": v});
+        let text = |value: &str| json!({ ids::TEXT_ACTION: {"type": "plain_text_input", "value": value} });
+        let skills: Vec<Value> = self.skills.iter().map(|s| option(s)).collect();
+        json!({
+            ids::LEARNED_BLOCK: text(self.learned),
+            ids::TAUGHT_BLOCK: text(self.taught),
+            ids::RATING_BLOCK: { ids::RATING_ACTION: {"type": "static_select", "selected_option": self.rating.map(option)} },
+            ids::SESSION_SKILLS_BLOCK: { ids::TAGS_ACTION: {"type": "multi_static_select", "selected_options": skills} },
+            ids::VISIBILITY_BLOCK: { ids::VISIBILITY_ACTION: {"type": "static_select", "selected_option": option(self.visibility)} },
+        })
+    }
+}
+
 /// A block_actions payload for one button, in Slack's shape.
 fn button_payload(n: u64, user: &str, action_id: &str, value: &str) -> Value {
     json!({

@@ -266,6 +266,11 @@ impl Store {
         .await?)
     }
 
+    /// Check-ins ever started, in every program.
+    pub async fn checkin_counts_all(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM checkins").fetch_one(&self.pool).await?)
+    }
+
     /// Whether each check-in brought a meeting, per live pair, latest first.
     pub async fn meeting_history(&self, program_id: i64) -> Result<Vec<(i64, Vec<bool>)>> {
         let rows: Vec<(i64, Option<String>)> = sqlx::query_as(

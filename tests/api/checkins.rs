@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use upward::clock::ManualClock;
 use upward::slack::messages::plain_text;
+use upward::slack::sim::ReflectionForm;
 use upward::status::program_status;
 
 use crate::helpers::*;
@@ -50,16 +51,10 @@ async fn set_clock(app: &TestApp, clock: &ManualClock, to: DateTime<Utc>) {
     app.settle().await;
 }
 
-/// What a person fills into the reflection form, as Slack sends it back.
+/// A reflection as a person would fill it in.
 fn reflection(learned: &str, rating: Option<&str>, visibility: &str) -> Value {
-    let option = |v: &str| json!({"text": {"type": "plain_text", "text": v}, "value": v});
-    json!({
-        "learned": {"text_input": {"type": "plain_text_input", "value": learned}},
-        "taught": {"text_input": {"type": "plain_text_input", "value": "how our budget cycle works"}},
-        "rating": {"rating_select": {"type": "static_select", "selected_option": rating.map(option)}},
-        "session_skills": {"tags_select": {"type": "multi_static_select", "selected_options": [option("prompting")]}},
-        "visibility": {"visibility_select": {"type": "static_select", "selected_option": option(visibility)}},
-    })
+    ReflectionForm { learned, taught: "how our budget cycle works", rating, skills: &["prompting"], visibility }
+        .values()
 }
 
 #[tokio::test]
