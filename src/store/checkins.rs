@@ -178,16 +178,8 @@ impl Store {
     /// Records that the check-in due at `due` was started: its event goes to the inbox
     /// in the same transaction, so a crash can neither lose it nor start it twice.
     pub async fn start_checkin(&self, pair_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
-        let mut tx = self.begin(now).await?;
-        super::inbox::receive_in(&mut tx.tx, &format!("checkin:{pair_id}:{due}"), payload, now).await?;
-        sqlx::query("UPDATE pairs SET last_checkin_due = $1 WHERE id = $2")
-            .bind(due)
-            .bind(pair_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await?;
-        self.inbox_ready.notify_one();
-        Ok(())
+        let mark = "UPDATE pairs SET last_checkin_due = $1 WHERE id = $2";
+        self.fire_timer(&format!("checkin:{pair_id}:{due}"), payload, now, mark, due, pair_id).await
     }
 
     /// Snoozed check-ins whose reminder has not been started yet, soonest first.
@@ -204,17 +196,9 @@ impl Store {
 
     /// Starts a snoozed check-in's reminder, like [`Store::start_checkin`].
     pub async fn start_reminder(&self, snoozed: Snoozed, payload: &str, now: i64) -> Result<()> {
-        let mut tx = self.begin(now).await?;
         let key = format!("remind:{}:{}", snoozed.checkin_id, snoozed.snoozed_until);
-        super::inbox::receive_in(&mut tx.tx, &key, payload, now).await?;
-        sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(snoozed.checkin_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await?;
-        self.inbox_ready.notify_one();
-        Ok(())
+        let mark = "UPDATE checkins SET reminded_at = $1 WHERE id = $2";
+        self.fire_timer(&key, payload, now, mark, now, snoozed.checkin_id).await
     }
 
     pub async fn checkin(&self, id: i64) -> Result<Option<CheckinRow>> {

@@ -58,23 +58,35 @@ impl Store {
     }
 }
 
-/// Stores an event a timer produced, inside the change that records the timer fired;
-/// an event already stored under `dedupe_key` is kept once.
-pub(super) async fn receive_in(
-    tx: &mut Transaction<'static, Sqlite>,
-    dedupe_key: &str,
-    payload: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3) ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(dedupe_key)
-    .bind(payload)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+impl Store {
+    /// Stores the event a timer produced in the same transaction as the timer's mark
+    /// (`mark`: an `UPDATE … SET x = $1 WHERE id = $2` run with `value` and `id`), so a
+    /// crash can neither lose the event nor fire the timer twice. An event already
+    /// stored under `dedupe_key` is kept once.
+    pub(super) async fn fire_timer(
+        &self,
+        dedupe_key: &str,
+        payload: &str,
+        now: i64,
+        mark: &'static str,
+        value: i64,
+        id: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin(now).await?;
+        sqlx::query(
+            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(dedupe_key)
+        .bind(payload)
+        .bind(now)
+        .execute(&mut *tx.tx)
+        .await?;
+        sqlx::query(mark).bind(value).bind(id).execute(&mut *tx.tx).await?;
+        tx.commit().await?;
+        self.inbox_ready.notify_one();
+        Ok(())
+    }
 }
 
 pub(super) async fn mark_processed(tx: &mut Transaction<'static, Sqlite>, id: i64, now: i64) -> Result<()> {

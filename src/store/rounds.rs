@@ -244,16 +244,8 @@ impl Store {
     /// Records that the round due at `due` was started: the event that runs it goes to
     /// the inbox in the same transaction, so a crash cannot start it twice or lose it.
     pub async fn start_scheduled_round(&self, program_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
-        let mut tx = self.begin(now).await?;
-        super::inbox::receive_in(&mut tx.tx, &format!("round:{program_id}:{due}"), payload, now).await?;
-        sqlx::query("UPDATE programs SET last_auto_match_at = $1 WHERE id = $2")
-            .bind(due)
-            .bind(program_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await?;
-        self.inbox_ready.notify_one();
-        Ok(())
+        let mark = "UPDATE programs SET last_auto_match_at = $1 WHERE id = $2";
+        self.fire_timer(&format!("round:{program_id}:{due}"), payload, now, mark, due, program_id).await
     }
 }
 

@@ -28,7 +28,9 @@ fn the_demo_runs_the_company_and_exits_zero() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "demo failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("joins through the form") && stdout.contains("Welcome to *default*"), "{stdout}");
-    assert!(stdout.contains("mentors       20") && stdout.contains("left           1"), "{stdout}");
+    assert!(stdout.contains("mentors         20") && stdout.contains("left             1"), "{stdout}");
+    assert!(stdout.contains("Check-in 3,") && stdout.contains("Saved your reflection"), "{stdout}");
+    assert!(stdout.contains("pairs           19") && stdout.contains("check-ins       57"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
 }
 
@@ -69,11 +71,12 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
     assert_eq!(
         json,
         serde_json::json!({"program": "default", "participants": {"mentors": 1, "mentees": 1, "active": 1, "paused": 1, "left": 0},
-                           "rounds": 0, "pairs": {"active": 0, "ended": 0}})
+                           "rounds": 0, "pairs": {"active": 0, "ended": 0}, "checkins": {"sent": 0, "answered": 0},
+                           "meetings": 0, "reflections": 0, "stalled_pairs": 0})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);
-    assert!(table.contains("Program: default") && table.contains("paused         1"), "{table}");
+    assert!(table.contains("Program: default") && table.contains("paused           1"), "{table}");
     let output = upward().args(["status", "--program", "nope", "--database-url", &url]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no program called `nope`"));
