@@ -427,7 +427,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     ensure!(outbox.pending == 0 && outbox.dead == 0, "the demo left messages unsent");
     ensure!(figures.participants.mentors + figures.participants.mentees == 40, "not everyone joined");
-    ensure!(figures.checkins.sent >= 3 * figures.pairs.active, "not every pair was checked in with three times");
+    ensure!(
+        figures.checkins.sent >= 3 * u64::try_from(figures.pairs.active)?,
+        "not every pair was checked in with three times"
+    );
     script.running.stop().await;
     if args.database.is_none() {
         for suffix in ["", "-wal", "-shm"] {

@@ -44,7 +44,7 @@ pub struct PlannedPair {
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct UnmatchedPerson {
     pub user: String,
     pub reason: String,

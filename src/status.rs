@@ -1,11 +1,12 @@
-//! `upward status`: a program's figures straight from the database, for people and
-//! scripts that have no Slack at hand.
+//! A program's figures straight from the database: `upward status` for people and
+//! scripts without Slack, and the very same [`ProgramStatus`] behind `/mentoring status`,
+//! the owners' App Home and the digest, so the numbers agree wherever they are read.
 
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::domain::checkins::stalled;
-use crate::domain::summary::ParticipantCounts;
+use crate::domain::summary::{Activity, ParticipantCounts, RoundFigures, SkillCount};
+use crate::rounds::UnmatchedPerson;
 use crate::store::{Program, Store, StoreError};
 
 #[derive(Debug, Error)]
@@ -30,16 +31,37 @@ pub struct ProgramStatus {
     pub pairs: PairCounts,
     pub checkins: CheckinFigures,
     /// Check-ins answered "We met".
-    pub meetings: i64,
-    pub reflections: i64,
+    pub meetings: u64,
+    pub reflections: u64,
     /// Live pairs whose two latest check-ins brought no meeting.
-    pub stalled_pairs: i64,
+    pub stalled_pairs: u64,
+    /// Pairs that have met at least once.
+    pub first_sessions: u64,
+    /// Answered over sent check-ins (0 to 1), null before the first check-in.
+    pub response_rate: Option<f64>,
+    pub meetings_per_pair: Option<f64>,
+    /// Mean reflection rating (1 to 5), null before the first reflection.
+    pub average_rating: Option<f64>,
+    /// The skills reflections name most.
+    pub top_skills: Vec<SkillCount>,
+    /// Who the latest confirmed round left unmatched, and why.
+    pub unmatched: Vec<UnmatchedPerson>,
+    /// Messages the bot gave up sending (the workspace's, not only this program's).
+    pub dead_letters: i64,
+    /// The latest confirmed round against the one before, once there are two.
+    pub trend: Option<Trend>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Trend {
+    pub previous: RoundFigures,
+    pub latest: RoundFigures,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub struct CheckinFigures {
-    pub sent: i64,
-    pub answered: i64,
+    pub sent: u64,
+    pub answered: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -74,17 +96,34 @@ pub async fn program_status(
     let chosen = choose_program(store, program).await?;
     let people = store.participants(chosen.id).await?;
     let rounds = store.round_counts(chosen.id).await?;
-    let checkins = store.checkin_counts(chosen.id).await?;
-    let stalled = store.meeting_history(chosen.id).await?.iter().filter(|(_, met)| stalled(met)).count();
+    let (pairs, checkins, reflections) = store.activity_facts(chosen.id).await?;
+    let activity = Activity::compute(&pairs, &checkins, &reflections);
+    let unmatched = match store.latest_round(chosen.id).await? {
+        Some(round) => serde_json::from_str(&round.unmatched)
+            .map_err(|e| StoreError::Corrupt(format!("round {} unmatched: {e}", round.id)))?,
+        None => Vec::new(),
+    };
+    let trend = match activity.rounds.as_slice() {
+        [.., previous, latest] => Some(Trend { previous: previous.clone(), latest: latest.clone() }),
+        _ => None,
+    };
     Ok(ProgramStatus {
         program: chosen.name,
         participants: ParticipantCounts::count(people.iter().map(|p| p.membership()), today),
         rounds: rounds.rounds,
         pairs: PairCounts { active: rounds.active_pairs, ended: rounds.ended_pairs },
-        checkins: CheckinFigures { sent: checkins.sent, answered: checkins.answered },
-        meetings: checkins.meetings,
-        reflections: checkins.reflections,
-        stalled_pairs: stalled as i64,
+        checkins: CheckinFigures { sent: activity.checkins_sent, answered: activity.checkins_answered },
+        meetings: activity.meetings,
+        reflections: activity.reflections,
+        stalled_pairs: activity.stalled_pairs,
+        first_sessions: activity.first_sessions,
+        response_rate: activity.response_rate,
+        meetings_per_pair: activity.meetings_per_pair,
+        average_rating: activity.average_rating,
+        top_skills: activity.top_skills,
+        unmatched,
+        dead_letters: store.outbox_stats().await?.dead,
+        trend,
     })
 }
 
@@ -100,15 +139,20 @@ pub fn table(status: &ProgramStatus) -> String {
         ("rounds", status.rounds),
         ("pairs", status.pairs.active),
         ("ended", status.pairs.ended),
-        ("check-ins", status.checkins.sent),
-        ("answered", status.checkins.answered),
-        ("meetings", status.meetings),
-        ("reflections", status.reflections),
-        ("stalled", status.stalled_pairs),
+        ("check-ins", status.checkins.sent as i64),
+        ("answered", status.checkins.answered as i64),
+        ("meetings", status.meetings as i64),
+        ("reflections", status.reflections as i64),
+        ("stalled", status.stalled_pairs as i64),
+        ("first met", status.first_sessions as i64),
+        ("dead", status.dead_letters),
     ];
     let mut out = format!("Program: {}\n", status.program);
     for (name, value) in rows {
         out.push_str(&format!("  {name:<12}{value:>6}\n"));
     }
+    let figure = |v: Option<f64>| v.map_or("-".to_owned(), |v| v.to_string());
+    out.push_str(&format!("  {:<12}{:>6}\n", "response", figure(status.response_rate)));
+    out.push_str(&format!("  {:<12}{:>6}\n", "rating", figure(status.average_rating)));
     out
 }

@@ -1,8 +1,14 @@
-//! Program figures, counted the same way for `upward status`, App Home and later reports.
+//! Program figures, counted the same way for `upward status`, `/mentoring status`, the
+//! App Home dashboard and the digest: one pure computation, so the numbers agree
+//! wherever an owner reads them. Its inputs carry no reflection text, so no figure can
+//! leak one.
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::checkins::stalled;
 use super::participant::{effective_status, Role, Status};
 
 /// The participant figures of one program. Someone registered as both roles counts in
@@ -45,6 +51,149 @@ impl ParticipantCounts {
     }
 }
 
+/// A pair as the figures need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairFact {
+    pub pair_id: i64,
+    pub round_id: i64,
+    pub active: bool,
+}
+
+/// A check-in as the figures need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinFact {
+    pub pair_id: i64,
+    pub due_at: i64,
+    pub answered: bool,
+    pub met: bool,
+}
+
+/// A reflection's figures, never its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReflectionFact {
+    pub pair_id: i64,
+    pub rating: u8,
+    pub skills: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkillCount {
+    pub skill: String,
+    pub count: u64,
+}
+
+/// One confirmed round's figures, for the trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundFigures {
+    pub round: i64,
+    pub pairs: u64,
+    pub meetings: u64,
+    pub average_rating: Option<f64>,
+}
+
+/// What the pairs did: check-ins, meetings, reflections.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    pub checkins_sent: u64,
+    pub checkins_answered: u64,
+    pub meetings: u64,
+    pub reflections: u64,
+    /// Live pairs whose two latest check-ins brought no meeting.
+    pub stalled_pairs: u64,
+    /// Pairs (live or ended) that have met at least once.
+    pub first_sessions: u64,
+    /// Answered check-ins over sent ones, rounded to three decimals.
+    pub response_rate: Option<f64>,
+    /// Meetings over pairs that were ever live, rounded to two decimals.
+    pub meetings_per_pair: Option<f64>,
+    /// Mean reflection rating, rounded to two decimals.
+    pub average_rating: Option<f64>,
+    /// The skills reflections name most, at most five, most named first.
+    pub top_skills: Vec<SkillCount>,
+    /// Per confirmed round, oldest first.
+    pub rounds: Vec<RoundFigures>,
+}
+
+fn ratio(part: u64, whole: u64, decimals: i32) -> Option<f64> {
+    (whole > 0).then(|| {
+        let scale = 10f64.powi(decimals);
+        (part as f64 / whole as f64 * scale).round() / scale
+    })
+}
+
+fn mean(ratings: impl Iterator<Item = u8>) -> Option<f64> {
+    let (sum, n) = ratings.fold((0u64, 0u64), |(s, n), r| (s + u64::from(r), n + 1));
+    ratio(sum, n, 2)
+}
+
+/// How many skills the figures list.
+pub const TOP_SKILLS: usize = 5;
+
+impl Activity {
+    pub fn compute(pairs: &[PairFact], checkins: &[CheckinFact], reflections: &[ReflectionFact]) -> Activity {
+        let round_of: HashMap<i64, i64> = pairs.iter().map(|p| (p.pair_id, p.round_id)).collect();
+        let mut history: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
+        for c in checkins {
+            history.entry(c.pair_id).or_default().push((c.due_at, c.met));
+        }
+        let stalled_pairs = pairs
+            .iter()
+            .filter(|p| p.active)
+            .filter(|p| {
+                let mut own = history.get(&p.pair_id).cloned().unwrap_or_default();
+                own.sort_by_key(|&(due, _)| std::cmp::Reverse(due));
+                stalled(&own.iter().map(|&(_, met)| met).collect::<Vec<_>>())
+            })
+            .count() as u64;
+        let first_sessions =
+            pairs.iter().filter(|p| history.get(&p.pair_id).is_some_and(|h| h.iter().any(|&(_, met)| met))).count();
+        let sent = checkins.len() as u64;
+        let answered = checkins.iter().filter(|c| c.answered).count() as u64;
+        let meetings = checkins.iter().filter(|c| c.met).count() as u64;
+        let mut skills: BTreeMap<&str, u64> = BTreeMap::new();
+        for skill in reflections.iter().flat_map(|r| &r.skills) {
+            *skills.entry(skill).or_default() += 1;
+        }
+        let mut top_skills: Vec<SkillCount> =
+            skills.into_iter().map(|(skill, count)| SkillCount { skill: skill.to_owned(), count }).collect();
+        top_skills.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.skill.cmp(&b.skill)));
+        top_skills.truncate(TOP_SKILLS);
+        let mut rounds: BTreeMap<i64, RoundFigures> = BTreeMap::new();
+        for p in pairs {
+            let entry = rounds.entry(p.round_id).or_insert(RoundFigures {
+                round: p.round_id,
+                pairs: 0,
+                meetings: 0,
+                average_rating: None,
+            });
+            entry.pairs += 1;
+        }
+        for c in checkins.iter().filter(|c| c.met) {
+            if let Some(r) = round_of.get(&c.pair_id).and_then(|id| rounds.get_mut(id)) {
+                r.meetings += 1;
+            }
+        }
+        for (id, figures) in rounds.iter_mut() {
+            let ratings = reflections.iter().filter(|r| round_of.get(&r.pair_id) == Some(id)).map(|r| r.rating);
+            figures.average_rating = mean(ratings);
+        }
+        Activity {
+            checkins_sent: sent,
+            checkins_answered: answered,
+            meetings,
+            reflections: reflections.len() as u64,
+            stalled_pairs,
+            first_sessions: first_sessions as u64,
+            response_rate: ratio(answered, sent, 3),
+            meetings_per_pair: ratio(meetings, pairs.len() as u64, 2),
+            average_rating: mean(reflections.iter().map(|r| r.rating)),
+            top_skills,
+            rounds: rounds.into_values().collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +213,37 @@ mod tests {
         );
         assert_eq!(counts, ParticipantCounts { mentors: 2, mentees: 3, active: 2, paused: 1, left: 1 });
         assert_eq!(counts.total(), 4);
+    }
+
+    #[test]
+    fn activity_figures_from_a_small_program() {
+        let pair = |pair_id, round_id, active| PairFact { pair_id, round_id, active };
+        let checkin = |pair_id, due_at, answered, met| CheckinFact { pair_id, due_at, answered, met };
+        let reflection = |pair_id, rating, skills: &[&str]| ReflectionFact {
+            pair_id,
+            rating,
+            skills: skills.iter().map(|s| s.to_string()).collect(),
+            created_at: 0,
+        };
+        let a = Activity::compute(
+            &[pair(1, 10, true), pair(2, 10, true), pair(3, 11, false)],
+            &[
+                checkin(1, 1, true, true),
+                checkin(1, 2, true, false),
+                checkin(2, 1, false, false),
+                checkin(2, 2, true, false),
+                checkin(3, 1, true, true),
+            ],
+            &[reflection(1, 5, &["AI", "video"]), reflection(1, 4, &["AI"]), reflection(3, 2, &[])],
+        );
+        assert_eq!((a.checkins_sent, a.checkins_answered, a.meetings, a.reflections), (5, 4, 2, 3));
+        assert_eq!((a.stalled_pairs, a.first_sessions), (1, 2), "pair 2 stalled; pairs 1 and 3 met");
+        assert_eq!((a.response_rate, a.meetings_per_pair, a.average_rating), (Some(0.8), Some(0.67), Some(3.67)));
+        assert_eq!(a.top_skills[0], SkillCount { skill: "AI".into(), count: 2 });
+        assert_eq!(a.rounds.len(), 2);
+        assert_eq!((a.rounds[0].pairs, a.rounds[0].meetings, a.rounds[0].average_rating), (2, 1, Some(4.5)));
+        assert_eq!((a.rounds[1].pairs, a.rounds[1].average_rating), (1, Some(2.0)));
+        let empty = Activity::compute(&[], &[], &[]);
+        assert_eq!((empty.response_rate, empty.average_rating), (None, None));
     }
 }

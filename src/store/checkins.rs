@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use super::{from_json, to_json, Result, Store, StoreError, Tx};
 use crate::domain::checkins::{CheckinSettings, Window};
 use crate::domain::reflection::{ValidReflection, Visibility};
+use crate::domain::summary::{CheckinFact, PairFact, ReflectionFact};
 
 #[derive(Debug, Clone, FromRow)]
 struct CheckinSettingsRow {
@@ -129,15 +130,6 @@ impl TryFrom<ReflectionDbRow> for ReflectionRow {
     }
 }
 
-/// Check-in figures of a program, for status reports. Reflection texts are not here.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
-pub struct CheckinCounts {
-    pub sent: i64,
-    pub answered: i64,
-    pub meetings: i64,
-    pub reflections: i64,
-}
-
 const CHECKIN_COLUMNS: &str = "id, pair_id, due_at, gentle, answer, snoozed_until";
 
 impl Store {
@@ -234,45 +226,58 @@ impl Store {
         rows.into_iter().map(ReflectionRow::try_from).collect()
     }
 
-    pub async fn checkin_counts(&self, program_id: i64) -> Result<CheckinCounts> {
-        Ok(sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM checkins c JOIN pairs p ON p.id = c.pair_id WHERE p.program_id = $1)
-                        AS sent,
-                    (SELECT COUNT(*) FROM checkins c JOIN pairs p ON p.id = c.pair_id
-                     WHERE p.program_id = $1 AND c.answer IS NOT NULL) AS answered,
-                    (SELECT COUNT(*) FROM checkins c JOIN pairs p ON p.id = c.pair_id
-                     WHERE p.program_id = $1 AND c.answer = 'met') AS meetings,
-                    (SELECT COUNT(*) FROM reflections r JOIN pairs p ON p.id = r.pair_id WHERE p.program_id = $1)
-                        AS reflections",
-        )
-        .bind(program_id)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     /// Check-ins ever started, in every program.
     pub async fn checkin_counts_all(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM checkins").fetch_one(&self.pool).await?)
     }
 
-    /// Whether each check-in brought a meeting, per live pair, latest first.
-    pub async fn meeting_history(&self, program_id: i64) -> Result<Vec<(i64, Vec<bool>)>> {
-        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT c.pair_id, c.answer FROM checkins c JOIN pairs p ON p.id = c.pair_id
-             WHERE p.program_id = $1 AND p.status = 'active' ORDER BY c.pair_id, c.due_at DESC",
+    /// What a program's figures are computed from: its confirmed pairs, their check-ins
+    /// and the figures (never the texts) of their reflections.
+    pub async fn activity_facts(
+        &self,
+        program_id: i64,
+    ) -> Result<(Vec<PairFact>, Vec<CheckinFact>, Vec<ReflectionFact>)> {
+        let pairs: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT id, round_id, status FROM pairs WHERE program_id = $1 AND status IN ('active', 'ended') ORDER BY id",
         )
         .bind(program_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut history: Vec<(i64, Vec<bool>)> = Vec::new();
-        for (pair_id, answer) in rows {
-            let met = answer.as_deref() == Some("met");
-            match history.last_mut() {
-                Some((id, flags)) if *id == pair_id => flags.push(met),
-                _ => history.push((pair_id, vec![met])),
-            }
-        }
-        Ok(history)
+        let checkins: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT c.pair_id, c.due_at, c.answer FROM checkins c JOIN pairs p ON p.id = c.pair_id
+             WHERE p.program_id = $1 ORDER BY c.id",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let reflections: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT r.pair_id, r.rating, r.skills, r.created_at FROM reflections r JOIN pairs p ON p.id = r.pair_id
+             WHERE p.program_id = $1 ORDER BY r.id",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let pairs = pairs
+            .into_iter()
+            .map(|(pair_id, round_id, status)| PairFact { pair_id, round_id, active: status == "active" })
+            .collect();
+        let checkins = checkins
+            .into_iter()
+            .map(|(pair_id, due_at, answer)| CheckinFact {
+                pair_id,
+                due_at,
+                answered: answer.is_some(),
+                met: answer.as_deref() == Some("met"),
+            })
+            .collect();
+        let reflections = reflections
+            .into_iter()
+            .map(|(pair_id, rating, skills, created_at)| {
+                let rating = u8::try_from(rating).map_err(|_| StoreError::Corrupt(format!("rating {rating}")))?;
+                Ok(ReflectionFact { pair_id, rating, skills: from_json(&skills)?, created_at })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((pairs, checkins, reflections))
     }
 }
 

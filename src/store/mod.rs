@@ -26,7 +26,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use thiserror::Error;
 use tokio::sync::Notify;
 
-pub use checkins::{CheckinCounts, CheckinPair, CheckinRow, ReflectionRow, Snoozed};
+pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
 pub use inbox::InboxEntry;
 pub use outbox::{OutboxEntry, OutboxStats};
 pub use participants::Participant;

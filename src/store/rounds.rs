@@ -183,6 +183,17 @@ impl Store {
             .await?)
     }
 
+    /// The program's newest confirmed round.
+    pub async fn latest_round(&self, program_id: i64) -> Result<Option<RoundRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at
+             FROM rounds WHERE program_id = $1 AND status = 'confirmed' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(program_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The preview an owner may confirm: the newest proposed round and its pairs.
     pub async fn proposal(&self, program_id: i64) -> Result<Option<(RoundRow, Vec<PairRow>)>> {
         let round: Option<RoundRow> = sqlx::query_as(
