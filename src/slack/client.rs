@@ -14,13 +14,13 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use thiserror::Error;
 
-use super::outbound::Outbound;
+use super::outbound::{Message, Outbound};
 
 /// The client type used in production, tests and the demo alike.
 pub type Client = SlackHyperClient;
 
-/// No single Slack call may hold a worker longer than this.
-const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// No single Slack call may hold a worker longer than this, unless told otherwise.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SendError {
@@ -54,6 +54,8 @@ pub struct UserInfo {
 pub struct SlackApi {
     client: Arc<Client>,
     token: SlackApiToken,
+    /// How long a call may go unanswered before it counts as a transient failure.
+    timeout: Duration,
 }
 
 impl SlackApi {
@@ -62,7 +64,13 @@ impl SlackApi {
             HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().enable_http2().build();
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
         let token = SlackApiToken::new(SlackApiTokenValue::new(bot_token.expose_secret().to_owned()));
-        Ok(SlackApi { client: Arc::new(SlackClient::new(connector)), token })
+        Ok(SlackApi { client: Arc::new(SlackClient::new(connector)), token, timeout: CALL_TIMEOUT })
+    }
+
+    /// The same client with another call timeout: tests of a stalled Slack need not
+    /// wait the production fifteen seconds.
+    pub fn with_timeout(self, timeout: Duration) -> SlackApi {
+        SlackApi { timeout, ..self }
     }
 
     /// The shared client, for the Socket Mode listener.
@@ -72,13 +80,13 @@ impl SlackApi {
 
     pub async fn auth_test(&self) -> Result<Identity, SendError> {
         let session = self.client.open_session(&self.token);
-        let response = timed(session.auth_test()).await?;
+        let response = self.timed(session.auth_test()).await?;
         Ok(Identity { team_id: response.team_id.to_string(), bot_user_id: response.user_id.to_string() })
     }
 
     pub async fn user_info(&self, user: &str) -> Result<UserInfo, SendError> {
         let session = self.client.open_session(&self.token);
-        let response = timed(session.users_info(&SlackApiUsersInfoRequest::new(user.into()))).await?;
+        let response = self.timed(session.users_info(&SlackApiUsersInfoRequest::new(user.into()))).await?;
         Ok(UserInfo { tz: response.user.tz, real_name: response.user.real_name })
     }
 
@@ -101,36 +109,47 @@ impl SlackApi {
                     is_sensitive_url: true,
                 };
                 let call = self.client.http_api.connector.http_post_uri(url, &request, context);
-                let _: SlackApiPostWebhookMessageResponse = timed(call).await?;
+                let _: SlackApiPostWebhookMessageResponse = self.timed(call).await?;
             }
-            Outbound::DirectMessage { user, message } => {
-                let request = SlackApiChatPostMessageRequest::new(user.as_str().into(), message.content());
-                timed(session.chat_post_message(&request)).await?;
-            }
+            Outbound::DirectMessage { user, message } => self.post(user, message).await?,
             Outbound::GroupMessage { users, message } => {
-                let open = SlackApiConversationsOpenRequest::new()
-                    .with_users(users.iter().map(|u| SlackUserId::new(u.clone())).collect());
-                let channel = timed(session.conversations_open(&open)).await?.channel.id;
-                let request = SlackApiChatPostMessageRequest::new(channel, message.content());
-                timed(session.chat_post_message(&request)).await?;
+                let channel = self.open_group(users).await?;
+                self.post(&channel, message).await?;
             }
             Outbound::OpenView { trigger_id, view } => {
                 let request = SlackApiViewsOpenRequest::new(trigger_id.as_str().into(), view.clone());
-                timed(session.views_open(&request)).await?;
+                self.timed(session.views_open(&request)).await?;
             }
             Outbound::PublishHome { user, view } => {
                 let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view.clone());
-                timed(session.views_publish(&request)).await?;
+                self.timed(session.views_publish(&request)).await?;
             }
         }
         Ok(())
     }
-}
 
-async fn timed<T>(call: impl std::future::Future<Output = ClientResult<T>>) -> Result<T, SendError> {
-    match tokio::time::timeout(CALL_TIMEOUT, call).await {
-        Err(_) => Err(SendError::Transient(format!("no answer within {}s", CALL_TIMEOUT.as_secs()))),
-        Ok(result) => result.map_err(classify),
+    /// Opens (or finds: Slack answers the same id again) the group DM of `users` and
+    /// returns its channel id, which the outbox keeps so later messages skip this call.
+    pub async fn open_group(&self, users: &[String]) -> Result<String, SendError> {
+        let session = self.client.open_session(&self.token);
+        let open = SlackApiConversationsOpenRequest::new()
+            .with_users(users.iter().map(|u| SlackUserId::new(u.clone())).collect());
+        Ok(self.timed(session.conversations_open(&open)).await?.channel.id.to_string())
+    }
+
+    /// Posts `message` into a channel (or a DM, given a user id).
+    pub async fn post(&self, channel: &str, message: &Message) -> Result<(), SendError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiChatPostMessageRequest::new(channel.into(), message.content());
+        self.timed(session.chat_post_message(&request)).await?;
+        Ok(())
+    }
+
+    async fn timed<T>(&self, call: impl std::future::Future<Output = ClientResult<T>>) -> Result<T, SendError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Err(_) => Err(SendError::Transient(format!("no answer within {:?}", self.timeout))),
+            Ok(result) => result.map_err(classify),
+        }
     }
 }
 

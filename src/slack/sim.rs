@@ -4,7 +4,9 @@
 //! Slack's wire format, checking the bot token, recording every call, and failing on
 //! request with 429/5xx so retries can be exercised), and the Slack that calls the bot
 //! ([`SlackCaller`]: slash commands, button presses, form submissions and events, each
-//! signed with the signing secret exactly as Slack signs them). With
+//! signed with the signing secret exactly as Slack signs them). Given a [`RateLimits`]
+//! table ([`Sim::enforce`]) it refuses calls past Slack's limits the way Slack does, so
+//! the dispatcher's pacing is measured against a Slack that pushes back. With
 //! [`Sim::socket_mode`] it also plays Slack's Socket Mode: `apps.connections.open`
 //! hands out a `ws://127.0.0.1` URL, and [`Sim::socket_deliver`] sends envelopes over
 //! it and returns the bot's ack.
@@ -26,6 +28,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 
+use super::limits::{Buckets, RateLimits};
 use super::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 pub const TEAM_ID: &str = "T0001";
@@ -51,6 +54,9 @@ pub enum Fault {
     ServerError,
     /// HTTP 200 with `{"ok": false, "error": code}`.
     ApiError(String),
+    /// No answer at all, as when Slack or the network stalls: the client must give up
+    /// on its own timeout. The call is recorded as failed.
+    NoAnswer,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +75,11 @@ struct Inner {
     socket_url: Option<String>,
     /// Acks the bot sent over Socket Mode, by envelope id.
     acks: HashMap<String, Value>,
+    /// The limits enforced, once [`Sim::enforce`] was called.
+    limits: Option<RateLimits>,
+    /// Calls counted against those limits: by method, and by (method, channel) for
+    /// `chat.postMessage`; microseconds since the simulator started.
+    buckets: Buckets<(String, Option<String>)>,
 }
 
 /// Envelopes waiting for the bot's Socket Mode connection.
@@ -82,6 +93,7 @@ pub struct Sim {
     called: Arc<Notify>,
     envelopes: mpsc::UnboundedSender<String>,
     queue: EnvelopeQueue,
+    started: std::time::Instant,
 }
 
 impl Sim {
@@ -96,6 +108,7 @@ impl Sim {
             called: Arc::new(Notify::new()),
             envelopes,
             queue: Arc::new(tokio::sync::Mutex::new(queue)),
+            started: std::time::Instant::now(),
         };
         let router = Router::new()
             .route("/api/{method}", any(api))
@@ -125,6 +138,24 @@ impl Sim {
         let mut inner = self.lock();
         let queue = inner.faults.entry(method.to_owned()).or_default();
         queue.extend(std::iter::repeat_n(fault, count));
+    }
+
+    /// From now on, calls past `limits` are refused as Slack refuses them: HTTP 429,
+    /// `Retry-After` in whole seconds, `{"ok": false, "error": "ratelimited"}`. A refused
+    /// call is recorded (not ok) and does not count against the limit.
+    pub fn enforce(&self, limits: RateLimits) {
+        self.lock().limits = Some(limits);
+    }
+
+    /// Calls recorded that `filter` accepts, without copying them: a benchmark's
+    /// simulator holds tens of thousands.
+    pub fn count_calls(&self, filter: impl Fn(&Call) -> bool) -> usize {
+        self.lock().calls.iter().filter(|call| filter(call)).count()
+    }
+
+    /// Faults injected with [`Sim::fail`] for `method` that have not struck yet.
+    pub fn faults_left(&self, method: &str) -> usize {
+        self.lock().faults.get(method).map_or(0, VecDeque::len)
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -217,6 +248,31 @@ impl Sim {
     fn record(&self, method: &str, args: Value, ok: bool) {
         self.lock().calls.push(Call { method: method.to_owned(), args, ok });
         self.called.notify_waiters();
+    }
+
+    /// Counts a call against the enforced limits, or says how many whole seconds to
+    /// come back after (as Slack's `Retry-After`) when it is over one of them.
+    fn over_limit(&self, method: &str, args: &Value) -> Option<u64> {
+        let now = i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let mut inner = self.lock();
+        let limits = inner.limits.clone()?;
+        let mut keys = Vec::new();
+        if let Some(rate) = limits.method(method) {
+            keys.push(((method.to_owned(), None), rate));
+        }
+        if method == "chat.postMessage" {
+            let channel = args["channel"].as_str().unwrap_or_default().to_owned();
+            keys.push(((method.to_owned(), Some(channel)), limits.per_channel));
+        }
+        inner.buckets.prune(now);
+        let free_at = keys.iter().map(|(key, rate)| inner.buckets.free_at(key, *rate)).max()?;
+        if free_at > now {
+            return Some(((free_at - now) as u64).div_ceil(1_000_000).max(1));
+        }
+        for (key, rate) in keys {
+            inner.buckets.take(key, rate, now);
+        }
+        None
     }
 
     fn take_fault(&self, method: &str) -> Option<Fault> {
@@ -327,7 +383,9 @@ fn merge_args(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Value
     Value::Object(args)
 }
 
-fn fault_response(fault: Fault) -> Response {
+/// Slack's answer for `fault`; [`Fault::NoAnswer`] never answers (until the caller
+/// hangs up).
+async fn fault_response(fault: Fault) -> Response {
     match fault {
         Fault::RateLimited { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -337,6 +395,7 @@ fn fault_response(fault: Fault) -> Response {
             .into_response(),
         Fault::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response(),
         Fault::ApiError(code) => Json(json!({"ok": false, "error": code})).into_response(),
+        Fault::NoAnswer => std::future::pending().await,
     }
 }
 
@@ -360,7 +419,11 @@ async fn api(
     }
     if let Some(fault) = sim.take_fault(&method) {
         sim.record(&method, args, false);
-        return fault_response(fault);
+        return fault_response(fault).await;
+    }
+    if let Some(retry_after_secs) = sim.over_limit(&method, &args) {
+        sim.record(&method, args, false);
+        return fault_response(Fault::RateLimited { retry_after_secs }).await;
     }
     let answer = sim.answer(&method, &args);
     sim.record(&method, args, true);
@@ -372,7 +435,7 @@ async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: Heade
     args["response_url_tag"] = json!(tag);
     if let Some(fault) = sim.take_fault("response_url") {
         sim.record("response_url", args, false);
-        return fault_response(fault);
+        return fault_response(fault).await;
     }
     sim.record("response_url", args, true);
     Json(json!({"ok": true})).into_response()
