@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod delivery;
 mod durability;
 mod edge;
 mod helpers;
