@@ -51,7 +51,8 @@ impl Rate {
 
 /// Slack's Tier 3 (`conversations.open`): 50 calls a minute per workspace.
 pub const TIER_3: Rate = Rate::per_minute(50);
-/// Slack's Tier 4 (`users.info`, `views.open`, `views.publish`): 100 a minute.
+/// Slack's Tier 4 (`users.info`, `views.open`, `views.publish`, and both calls of the
+/// external file upload that count as methods): 100 a minute.
 pub const TIER_4: Rate = Rate::per_minute(100);
 
 /// The limits one bot token lives under.
@@ -81,6 +82,9 @@ impl RateLimits {
                 ("users.info", TIER_4),
                 ("views.open", TIER_4),
                 ("views.publish", TIER_4),
+                // The bytes' POST to the upload URL is not a Web API call and not paced.
+                ("files.getUploadURLExternal", TIER_4),
+                ("files.completeUploadExternal", TIER_4),
                 // "Several hundred messages a minute" per workspace: read as 300.
                 ("chat.postMessage", Rate::per_minute(300)),
             ],
@@ -151,6 +155,8 @@ mod tests {
         assert_eq!(limits.method("conversations.open"), Some(TIER_3));
         assert_eq!(TIER_3.interval, Duration::from_millis(1_200));
         assert_eq!(limits.method("views.publish").map(|r| r.burst), Some(100));
+        assert_eq!(limits.method("files.getUploadURLExternal"), Some(TIER_4));
+        assert_eq!(limits.method("files.completeUploadExternal"), Some(TIER_4));
         assert_eq!(limits.method("response_url"), None);
         assert_eq!(limits.per_channel.per_second(), 1.0);
     }

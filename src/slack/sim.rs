@@ -10,6 +10,12 @@
 //! [`Sim::socket_mode`] it also plays Slack's Socket Mode: `apps.connections.open`
 //! hands out a `ws://127.0.0.1` URL, and [`Sim::socket_deliver`] sends envelopes over
 //! it and returns the bot's ack.
+//!
+//! Files go through Slack's external upload flow here too: `files.getUploadURLExternal`
+//! hands out a loopback upload URL, the bytes POSTed there are kept, and
+//! `files.completeUploadExternal` turns them into a file, shared into a conversation or
+//! private. Only completed files show in [`Sim::uploads`], so a test sees what a person
+//! would see, not the attempts that failed half-way.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -33,11 +39,35 @@ use super::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "U0BOT";
+/// What a POST of file bytes to an upload URL is recorded (and can be failed) as.
+pub const UPLOAD: &str = "upload_url";
+
+/// A file whose upload was completed: what Slack holds and, when shared, shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub file_id: String,
+    pub filename: String,
+    pub title: Option<String>,
+    /// The conversation it was shared into; `None` for a file private to the app.
+    pub channel: Option<String>,
+    /// The message that introduced it (`initial_comment`).
+    pub comment: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A file between `files.getUploadURLExternal` and its completion.
+#[derive(Debug, Clone, Default)]
+struct PendingFile {
+    filename: String,
+    /// The bytes POSTed to its upload URL, once they arrive.
+    bytes: Option<Vec<u8>>,
+}
 
 /// One call the bot made, as Slack would have received it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    /// The Web API method, or `response_url` for answers through a command's URL.
+    /// The Web API method, `response_url` for answers through a command's URL, or
+    /// [`UPLOAD`] for file bytes POSTed to an upload URL (args: `file_id`, `length`).
     pub method: String,
     /// Query and body arguments merged into one JSON object.
     pub args: Value,
@@ -80,6 +110,11 @@ struct Inner {
     /// Calls counted against those limits: by method, and by (method, channel) for
     /// `chat.postMessage`; microseconds since the simulator started.
     buckets: Buckets<(String, Option<String>)>,
+    /// Files handed an upload URL and not completed yet, by file id.
+    pending_files: HashMap<String, PendingFile>,
+    /// Completed uploads, in order.
+    uploads: Vec<Upload>,
+    next_file: u64,
 }
 
 /// Envelopes waiting for the bot's Socket Mode connection.
@@ -113,6 +148,7 @@ impl Sim {
         let router = Router::new()
             .route("/api/{method}", any(api))
             .route("/respond/{tag}", post(respond))
+            .route("/upload/{file_id}", post(upload))
             .with_state(sim.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(sim)
@@ -160,6 +196,12 @@ impl Sim {
 
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
+    }
+
+    /// Files whose upload was completed, in order: shared ones with their channel and
+    /// comment, private ones (an App Home chart) with none.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.lock().uploads.clone()
     }
 
     /// Successful calls of one method, in order.
@@ -293,6 +335,67 @@ impl Sim {
             .unwrap_or(SimUser { name: id.to_lowercase(), tz: Some("Europe/London".to_owned()) })
     }
 
+    /// A file id and the loopback URL its bytes go to, as `files.getUploadURLExternal`
+    /// answers; Slack refuses an upload without a name or of no bytes.
+    fn upload_ticket(&self, args: &Value) -> Value {
+        let filename = args["filename"].as_str().unwrap_or_default().to_owned();
+        let length = match &args["length"] {
+            Value::String(text) => text.parse().unwrap_or(0),
+            other => other.as_u64().unwrap_or(0),
+        };
+        if filename.is_empty() || length == 0 {
+            return json!({"ok": false, "error": "missing_argument"});
+        }
+        let mut inner = self.lock();
+        inner.next_file += 1;
+        let file_id = format!("F{:08}", inner.next_file);
+        inner.pending_files.insert(file_id.clone(), PendingFile { filename, bytes: None });
+        let upload_url = format!("http://{}/upload/{file_id}", self.addr);
+        json!({"ok": true, "upload_url": upload_url, "file_id": file_id})
+    }
+
+    /// `files.completeUploadExternal`: every file must have had its bytes POSTed, and
+    /// `channel_id`, when given, must be a conversation id: Slack refuses a user id
+    /// there (`^[CGDZ][A-Z0-9]{8,}$`), so a DM has to be opened first.
+    fn complete_upload(&self, args: &Value) -> Value {
+        let channel = args["channel_id"].as_str().map(str::to_owned);
+        if let Some(channel) = &channel {
+            let mut chars = channel.chars();
+            let kind_ok = chars.next().is_some_and(|c| "CGDZ".contains(c));
+            let rest: Vec<char> = chars.collect();
+            if !kind_ok || rest.len() < 8 || !rest.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+                return json!({"ok": false, "error": "invalid_arguments"});
+            }
+        }
+        let files: Vec<(String, Option<String>)> = match &args["files"] {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|f| Some((f["id"].as_str()?.to_owned(), f["title"].as_str().map(str::to_owned))))
+                .collect(),
+            _ => vec![],
+        };
+        let mut inner = self.lock();
+        let uploaded = |id: &String| inner.pending_files.get(id).is_some_and(|f| f.bytes.is_some());
+        if files.is_empty() || !files.iter().all(|(id, _)| uploaded(id)) {
+            return json!({"ok": false, "error": "file_not_found"});
+        }
+        let comment = args["initial_comment"].as_str().map(str::to_owned);
+        let mut answered = Vec::new();
+        for (file_id, title) in files {
+            let file = inner.pending_files.remove(&file_id).unwrap_or_default();
+            answered.push(json!({"id": file_id, "title": title, "name": file.filename, "user": BOT_USER_ID}));
+            inner.uploads.push(Upload {
+                file_id,
+                filename: file.filename,
+                title,
+                channel: channel.clone(),
+                comment: comment.clone(),
+                bytes: file.bytes.unwrap_or_default(),
+            });
+        }
+        json!({"ok": true, "files": answered})
+    }
+
     /// Slack's answer to a successful call of `method`.
     fn answer(&self, method: &str, args: &Value) -> Value {
         match method {
@@ -316,8 +419,12 @@ impl Sim {
                     _ => vec![],
                 };
                 users.sort();
-                json!({"ok": true, "channel": {"id": format!("G{}", users.join("").replace('U', ""))}})
+                // One person: the app's DM with them (a D id); several: a group DM.
+                let kind = if users.len() == 1 { 'D' } else { 'G' };
+                json!({"ok": true, "channel": {"id": format!("{kind}{}", users.join("").replace('U', ""))}})
             }
+            "files.getUploadURLExternal" => self.upload_ticket(args),
+            "files.completeUploadExternal" => self.complete_upload(args),
             "chat.postMessage" | "chat.postEphemeral" => {
                 let ts = self.next_ts();
                 json!({"ok": true, "channel": args["channel"], "ts": ts, "message": {
@@ -426,8 +533,30 @@ async fn api(
         return fault_response(Fault::RateLimited { retry_after_secs }).await;
     }
     let answer = sim.answer(&method, &args);
-    sim.record(&method, args, true);
+    sim.record(&method, args, answer["ok"] == json!(true));
     Json(answer).into_response()
+}
+
+/// An upload URL: keeps the POSTed bytes for the file and answers as Slack's file
+/// servers do, in plain text.
+async fn upload(State(sim): State<Sim>, Path(file_id): Path<String>, body: Bytes) -> Response {
+    let args = json!({"file_id": file_id, "length": body.len()});
+    if let Some(fault) = sim.take_fault(UPLOAD) {
+        sim.record(UPLOAD, args, false);
+        return fault_response(fault).await;
+    }
+    let known = match sim.lock().pending_files.get_mut(&file_id) {
+        Some(file) => {
+            file.bytes = Some(body.to_vec());
+            true
+        }
+        None => false,
+    };
+    sim.record(UPLOAD, args, known);
+    if !known {
+        return (StatusCode::NOT_FOUND, "unknown upload").into_response();
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], format!("OK - {}", body.len())).into_response()
 }
 
 async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
