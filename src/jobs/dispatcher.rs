@@ -16,7 +16,13 @@
 //!
 //! A group DM's channel is kept in the database as soon as `conversations.open` answers
 //! (`Store::remember_group_dm`), so a retry after a failed post, and every later
-//! message to the same people, costs one call instead of two and no Tier 3 token.
+//! message to the same people, costs one call instead of two and no Tier 3 token. A
+//! file for one person keeps the app's DM with them the same way, as a one-person
+//! group: `files.completeUploadExternal` needs the DM's id, not the user's.
+//!
+//! A file costs a token of both upload methods (`files.getUploadURLExternal` and
+//! `files.completeUploadExternal`, always called together); its row is claimed by the
+//! first, so a spent completion tier holds the first back too.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,6 +34,7 @@ use tracing::{error, info, warn};
 
 use crate::clock::Clock;
 use crate::slack::limits::{Buckets, Rate, RateLimits};
+use crate::slack::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
 use crate::slack::{Outbound, SendError, SlackApi};
 use crate::store::{OutboxEntry, Store, StoreError};
 
@@ -121,6 +128,9 @@ impl Pacer {
         if held.methods.contains(&POST) && !held.methods.contains(&OPEN) {
             held.methods.push(OPEN);
         }
+        if held.methods.contains(&UPLOAD_COMPLETE) && !held.methods.contains(&UPLOAD_URL) {
+            held.methods.push(UPLOAD_URL);
+        }
         held
     }
 
@@ -213,36 +223,67 @@ impl Dispatcher {
     }
 
     /// Makes the Slack calls of one row, counting each against the pacer as it goes.
-    /// A group message opens its DM only when none is known, and keeps the answer
-    /// before posting.
+    /// A group message or a file opens its DM only when none is known, and keeps the
+    /// answer before going on.
     async fn deliver(&self, entry: &OutboxEntry, message: &Outbound) -> Result<Result<(), SendError>, StoreError> {
-        let (users, message) = match message {
-            Outbound::GroupMessage { users, message } => (users, message),
+        match message {
+            Outbound::GroupMessage { users, message } => {
+                let channel = match self.conversation(entry, users).await? {
+                    Ok(channel) => channel,
+                    Err(e) => return Ok(Err(e)),
+                };
+                self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
+                Ok(self.slack.post(&channel, message).await)
+            }
+            Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
+                let channel = match self.conversation(entry, std::slice::from_ref(user)).await? {
+                    Ok(channel) => channel,
+                    Err(e) => return Ok(Err(e)),
+                };
+                self.take_upload();
+                Ok(self.slack.share_file(&channel, filename, title, comment, content_b64).await)
+            }
             Outbound::DirectMessage { .. } => {
                 self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
-                return Ok(self.slack.send(message).await);
+                Ok(self.slack.send(message).await)
             }
             other => {
-                self.pacer().take(other.method(), None, self.now_us());
-                return Ok(self.slack.send(other).await);
-            }
-        };
-        let channel = match self.store.group_dm(&entry.channel_key).await? {
-            Some(channel) => channel,
-            None => {
-                self.pacer().take(OPEN, None, self.now_us());
-                match self.slack.open_group(users).await {
-                    Ok(channel) => {
-                        let now = self.clock.now().timestamp();
-                        self.store.remember_group_dm(entry.id, &entry.channel_key, &channel, now).await?;
-                        channel
-                    }
-                    Err(e) => return Ok(Err(e)),
+                if let Outbound::PublishHome { chart_png_b64: Some(_), .. } = other {
+                    self.take_upload();
                 }
+                self.pacer().take(other.method(), None, self.now_us());
+                Ok(self.slack.send(other).await)
             }
-        };
-        self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
-        Ok(self.slack.post(&channel, message).await)
+        }
+    }
+
+    /// Counts the two Web API calls of a file upload.
+    fn take_upload(&self) {
+        let now = self.now_us();
+        let mut pacer = self.pacer();
+        pacer.take(UPLOAD_URL, None, now);
+        pacer.take(UPLOAD_COMPLETE, None, now);
+    }
+
+    /// The channel of the DM (one user) or group DM (several) of `users`: kept from an
+    /// earlier row, or opened now and kept before anything else is sent to it.
+    async fn conversation(
+        &self,
+        entry: &OutboxEntry,
+        users: &[String],
+    ) -> Result<Result<String, SendError>, StoreError> {
+        if let Some(channel) = self.store.group_dm(&entry.channel_key).await? {
+            return Ok(Ok(channel));
+        }
+        self.pacer().take(OPEN, None, self.now_us());
+        match self.slack.open_group(users).await {
+            Ok(channel) => {
+                let now = self.clock.now().timestamp();
+                self.store.remember_group_dm(entry.id, &entry.channel_key, &channel, now).await?;
+                Ok(Ok(channel))
+            }
+            Err(e) => Ok(Err(e)),
+        }
     }
 
     /// How long to sleep when nothing can go now: until the next row is due or the

@@ -4,6 +4,15 @@
 //! Its job beyond making calls is to sort failures into the three kinds the outbox
 //! cares about: rate limited (wait as long as Slack says), transient (retry with
 //! backoff) and permanent (retrying cannot help; dead-letter it).
+//!
+//! Files go through Slack's external upload flow ([`SlackApi::upload`]): three calls,
+//! any of which may fail, and the outbox retries the whole flow from the start. That is
+//! safe because nothing is shown until `files.completeUploadExternal` answers ok, and
+//! the row is marked sent right after it: an abandoned half-upload is a file id Slack
+//! never completes. The App Home chart is uploaded the same way but kept private to the
+//! app, and the view points at it with a Block Kit image block's `slack_file: {"id"}`
+//! (Slack's documented way to show an uploaded image; `image_url` would need a public
+//! URL, which private files do not have).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +23,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use thiserror::Error;
 
-use super::outbound::{Message, Outbound};
+use super::outbound::{decode_file, Message, Outbound, CHART_BLOCK};
 
 /// The client type used in production, tests and the demo alike.
 pub type Client = SlackHyperClient;
@@ -35,6 +44,22 @@ pub enum SendError {
 #[derive(Debug, Error)]
 #[error("could not set up the Slack client: {0}")]
 pub struct ClientSetupError(#[from] std::io::Error);
+
+/// Where an uploaded file ends up once Slack completes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share<'a> {
+    /// Private to the app: only something that points at the file id shows it.
+    Private,
+    /// Shared into a conversation (a `C`, `G` or `D` id: Slack refuses user ids here)
+    /// with `comment` as the message that introduces it.
+    Into { channel: &'a str, comment: &'a str },
+}
+
+/// What the App Home chart is uploaded as.
+const CHART_FILENAME: &str = "upward-weekly.png";
+const CHART_TITLE: &str = "Meetings and ratings per week";
+/// Read aloud by screen readers: the chart has no text of its own.
+const CHART_ALT: &str = "Bar chart of meetings per week, with a line for the average session rating (1 to 5)";
 
 /// What `auth.test` says about the bot token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,16 +145,71 @@ impl SlackApi {
                 let request = SlackApiViewsOpenRequest::new(trigger_id.as_str().into(), view.clone());
                 self.timed(session.views_open(&request)).await?;
             }
-            Outbound::PublishHome { user, view } => {
-                let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view.clone());
+            Outbound::PublishHome { user, view, chart_png_b64 } => {
+                let view = match chart_png_b64 {
+                    Some(png) => {
+                        let file = self.upload(CHART_FILENAME, CHART_TITLE, file_bytes(png)?, Share::Private).await?;
+                        with_chart(view.clone(), &file)
+                    }
+                    None => view.clone(),
+                };
+                let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view);
                 self.timed(session.views_publish(&request)).await?;
+            }
+            Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
+                let channel = self.open_group(std::slice::from_ref(user)).await?;
+                self.share_file(&channel, filename, title, comment, content_b64).await?;
             }
         }
         Ok(())
     }
 
+    /// Delivers a stored file (base64, as the outbox keeps it) into `channel`.
+    pub async fn share_file(
+        &self,
+        channel: &str,
+        filename: &str,
+        title: &str,
+        comment: &str,
+        content_b64: &str,
+    ) -> Result<(), SendError> {
+        let bytes = file_bytes(content_b64)?;
+        self.upload(filename, title, bytes, Share::Into { channel, comment }).await.map(drop)
+    }
+
+    /// Slack's external upload flow: an upload URL for `bytes`, the bytes POSTed there,
+    /// then the completion that makes the file exist (and, when shared, appear).
+    /// Returns the file's id.
+    pub async fn upload(
+        &self,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+        share: Share<'_>,
+    ) -> Result<String, SendError> {
+        let session = self.client.open_session(&self.token);
+        let ticket = SlackApiFilesGetUploadUrlExternalRequest::new(filename.to_owned(), bytes.len());
+        let ticket = self.timed(session.get_upload_url_external(&ticket)).await?;
+        let post =
+            SlackApiFilesUploadViaUrlRequest::new(ticket.upload_url, bytes, "application/octet-stream".to_owned());
+        self.timed(session.files_upload_via_url(&post)).await?;
+        let file = SlackApiFilesComplete::new(ticket.file_id.clone()).with_title(title.to_owned());
+        let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![file]);
+        if let Share::Into { channel, comment } = share {
+            complete = complete.with_channel_id(channel.into()).with_initial_comment(comment.to_owned());
+        }
+        let completed = self.timed(session.files_complete_upload_external(&complete)).await?;
+        // Slack answers with the files it completed; ours is the only one.
+        match completed.files.into_iter().next() {
+            Some(file) => Ok(file.id.to_string()),
+            None => Err(SendError::Permanent("files.completeUploadExternal completed no file".to_owned())),
+        }
+    }
+
     /// Opens (or finds: Slack answers the same id again) the group DM of `users` and
     /// returns its channel id, which the outbox keeps so later messages skip this call.
+    /// With one user it is the app's DM with them (a `D` id), which a file needs:
+    /// `files.completeUploadExternal` takes no user ids.
     pub async fn open_group(&self, users: &[String]) -> Result<String, SendError> {
         let session = self.client.open_session(&self.token);
         let open = SlackApiConversationsOpenRequest::new()
@@ -153,6 +233,34 @@ impl SlackApi {
     }
 }
 
+/// The bytes of a stored file; a row whose file does not decode can never be sent.
+fn file_bytes(content_b64: &str) -> Result<Vec<u8>, SendError> {
+    decode_file(content_b64).map_err(|e| SendError::Permanent(format!("file is not base64: {e}")))
+}
+
+/// `view` with its `owner_chart` block showing the uploaded file `file_id`: that block
+/// becomes an image of the file (a view has one block per id), or, when the view has
+/// none, the image is appended at the end. Only home views carry the chart; a modal
+/// is returned as it came.
+pub fn with_chart(view: SlackView, file_id: &str) -> SlackView {
+    let SlackView::Home(mut home) = view else { return view };
+    let source = SlackImageUrlOrFile::SlackFile { slack_file: SlackFileIdOrUrl::Id { id: file_id.into() } };
+    let is_chart = |block: &SlackBlock| serde_json::to_value(block).is_ok_and(|b| b["block_id"] == CHART_BLOCK);
+    match home.blocks.iter().position(is_chart) {
+        // An image placeholder keeps its own alt text and title.
+        Some(at) => match &mut home.blocks[at] {
+            SlackBlock::Image(image) => image.image_url_or_file = source,
+            other => *other = chart_image(source),
+        },
+        None => home.blocks.push(chart_image(source)),
+    }
+    SlackView::Home(home)
+}
+
+fn chart_image(source: SlackImageUrlOrFile) -> SlackBlock {
+    SlackImageBlock::new(source, CHART_ALT.to_owned()).with_block_id(CHART_BLOCK.into()).into()
+}
+
 /// Slack error codes that say "try again later" rather than "this call is wrong".
 const TRANSIENT_CODES: &[&str] = &["internal_error", "fatal_error", "service_unavailable", "request_timeout"];
 
@@ -172,4 +280,34 @@ fn classify(error: SlackClientError) -> SendError {
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home(blocks: Vec<SlackBlock>) -> SlackView {
+        SlackView::Home(SlackHomeView::new(blocks))
+    }
+
+    fn blocks(view: &SlackView) -> serde_json::Value {
+        serde_json::to_value(view).unwrap()["blocks"].clone()
+    }
+
+    #[test]
+    fn an_image_placeholder_keeps_its_alt_text_and_gets_the_file() {
+        let url: url::Url = "https://example.com/loading.png".parse().unwrap();
+        let placeholder = SlackImageBlock::new(url.into(), "Weekly chart".into()).with_block_id(CHART_BLOCK.into());
+        let view = with_chart(home(vec![placeholder.into()]), "F123");
+        let image = &blocks(&view)[0];
+        assert_eq!(image["slack_file"], serde_json::json!({"id": "F123"}));
+        assert_eq!(image["alt_text"], "Weekly chart");
+        assert!(image.get("image_url").is_none(), "{image}");
+    }
+
+    #[test]
+    fn a_modal_is_never_given_a_chart() {
+        let modal = SlackView::Modal(SlackModalView::new(pt!("Join"), vec![]));
+        assert_eq!(with_chart(modal.clone(), "F123"), modal);
+    }
 }

@@ -7,7 +7,8 @@
 //! Rows are claimed in order of when they became due, skipping those the dispatcher's
 //! pacer holds back (a method over its workspace limit, a channel posted to a moment
 //! ago), so one busy channel or one exhausted tier never blocks everything behind it.
-//! Group DMs opened for a set of people are kept here too (`group_dms`).
+//! Group DMs opened for a set of people are kept here too (`group_dms`), and so is the
+//! app's DM with one person that a file was delivered into (its key is the user id).
 
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Sqlite};
@@ -50,7 +51,8 @@ impl Tx {
     pub async fn enqueue(&mut self, message: &Outbound) -> Result<()> {
         let payload =
             serde_json::to_string(message).map_err(|e| StoreError::Corrupt(format!("outbound message: {e}")))?;
-        // A group message starts with conversations.open unless that DM is known.
+        // A group message, and a file for one person, start with conversations.open
+        // unless that DM is known.
         sqlx::query(
             "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method)
              VALUES ($1, $2, $3, $4, $4,
@@ -60,7 +62,7 @@ impl Tx {
         .bind(message.channel_key())
         .bind(payload)
         .bind(self.now)
-        .bind(matches!(message, Outbound::GroupMessage { .. }))
+        .bind(matches!(message, Outbound::GroupMessage { .. } | Outbound::UploadFile { .. }))
         .bind(OPENING)
         .execute(&mut *self.tx)
         .await?;
