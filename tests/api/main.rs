@@ -12,3 +12,4 @@ mod manifest;
 mod modal;
 mod rounds;
 mod socket;
+mod upload;
