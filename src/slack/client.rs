@@ -12,7 +12,10 @@
 //! never completes. The App Home chart is uploaded the same way but kept private to the
 //! app, and the view points at it with a Block Kit image block's `slack_file: {"id"}`
 //! (Slack's documented way to show an uploaded image; `image_url` would need a public
-//! URL, which private files do not have).
+//! URL, which private files do not have). Not yet checked against a real workspace:
+//! Slack processes uploads asynchronously and has been reported to refuse a
+//! `slack_file` published a moment after its upload (`invalid_blocks`), which this
+//! client counts as permanent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -196,7 +199,8 @@ impl SlackApi {
         let file = SlackApiFilesComplete::new(ticket.file_id.clone()).with_title(title.to_owned());
         let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![file]);
         if let Share::Into { channel, comment } = share {
-            complete = complete.with_channel_id(channel.into()).with_initial_comment(comment.to_owned());
+            let comment = (!comment.is_empty()).then(|| comment.to_owned());
+            complete = complete.with_channel_id(channel.into()).opt_initial_comment(comment);
         }
         let completed = self.timed(session.files_complete_upload_external(&complete)).await?;
         // Slack answers with the files it completed; ours is the only one.
@@ -242,7 +246,7 @@ fn file_bytes(content_b64: &str) -> Result<Vec<u8>, SendError> {
 /// becomes an image of the file (a view has one block per id), or, when the view has
 /// none, the image is appended at the end. Only home views carry the chart; a modal
 /// is returned as it came.
-pub fn with_chart(view: SlackView, file_id: &str) -> SlackView {
+fn with_chart(view: SlackView, file_id: &str) -> SlackView {
     let SlackView::Home(mut home) = view else { return view };
     let source = SlackImageUrlOrFile::SlackFile { slack_file: SlackFileIdOrUrl::Id { id: file_id.into() } };
     let is_chart = |block: &SlackBlock| serde_json::to_value(block).is_ok_and(|b| b["block_id"] == CHART_BLOCK);
