@@ -20,6 +20,7 @@ use crate::jobs::dispatcher::Dispatcher;
 use crate::jobs::scheduler::Scheduler;
 use crate::slack::client::ClientSetupError;
 use crate::slack::inbound::{self, Intake};
+use crate::slack::limits::RateLimits;
 use crate::slack::{socket, SendError, SlackApi};
 use crate::store::{Store, StoreError};
 
@@ -91,7 +92,7 @@ impl App {
         store.ensure_workspace(&identity.team_id, &identity.bot_user_id, clock.now().timestamp()).await?;
         info!(team = identity.team_id, "connected to the workspace");
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
-        let dispatcher = Arc::new(Dispatcher { store: store.clone(), slack: slack.clone(), clock: clock.clone() });
+        let dispatcher = Arc::new(Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack()));
         let scheduler = Arc::new(Scheduler { store: store.clone(), clock: clock.clone() });
         let ctx = Arc::new(Context { store, slack, team_id: identity.team_id, owners: config.owners.clone(), clock });
         Ok(App { config, ctx, dispatcher, scheduler, intake })

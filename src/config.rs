@@ -104,14 +104,21 @@ pub struct MatchArgs {
 pub enum BenchTarget {
     /// The pairing optimiser on synthetic organisations.
     Matching,
+    /// A check-in round of group DMs through the outbox against Slack's rate limits.
+    Delivery,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     pub target: BenchTarget,
-    /// Participant counts to run, comma-separated (default 1000,10000,100000).
+    /// Matching: participant counts to run, comma-separated (default 1000,10000,100000).
+    /// Delivery: pairs to nudge (default 10000).
     #[arg(long, value_delimiter = ',')]
     pub sizes: Option<Vec<usize>>,
+    /// Delivery: how many times faster than Slack's published limits the simulator and
+    /// the dispatcher's pacing run, so a round of hours takes minutes.
+    #[arg(long, default_value_t = 100.0)]
+    pub speed: f64,
     /// Seed of the synthetic organisations.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

@@ -23,6 +23,7 @@ pub mod domain;
 pub mod event;
 pub mod jobs;
 pub mod matching;
+pub mod report;
 pub mod rounds;
 pub mod slack;
 pub mod status;

@@ -71,7 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        CliCommand::Bench(args) => upward::bench::run(&args),
+        CliCommand::Bench(args) => upward::bench::run(&args).await,
         CliCommand::Status(args) => {
             let store = Store::connect(&args.database_url)
                 .await

@@ -28,20 +28,12 @@ pub struct BenchRow {
     pub upper_bound: i64,
 }
 
-/// The process's peak resident set, in MiB (Linux; 0 elsewhere).
-fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 pub fn run_size(participants: usize, seed: u64) -> BenchRow {
     let instance = generate::generate(participants, seed);
     let started = Instant::now();
     let outcome = solve(&instance, Mode::Fast);
     let seconds = started.elapsed().as_secs_f64();
-    let peak = peak_mib();
+    let peak = super::peak_mib();
     let violations = validate::violations(&instance, &outcome).len();
     let optimum = (participants <= EXACT_UP_TO).then(|| exact::optimum(&instance));
     let reference = optimum.unwrap_or(outcome.upper_bound);

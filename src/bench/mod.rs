@@ -2,6 +2,7 @@
 //! writes them as JSON under `bench/results/`, so runs on different machines or
 //! commits can be compared.
 
+pub mod delivery;
 pub mod matching;
 
 use std::path::Path;
@@ -12,9 +13,58 @@ use crate::config::{BenchArgs, BenchTarget};
 
 /// Sizes run when none are given: the three the matching targets are stated for.
 const DEFAULT_SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+/// Pairs nudged when no size is given: the delivery target is stated for 10,000.
+const DEFAULT_PAIRS: usize = 10_000;
 
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+/// The process's peak resident set, in MiB (Linux; 0 elsewhere).
+pub(crate) fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match args.target {
+        BenchTarget::Delivery => {
+            let pairs = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(DEFAULT_PAIRS);
+            println!(
+                "{:>6} {:>8} {:>6} {:>8} {:>7} {:>20} {:>8} {:>8} {:>5} {:>5} {:>7} {:>8}",
+                "run",
+                "messages",
+                "speed",
+                "seconds",
+                "msg/s",
+                "binding limit",
+                "ceiling",
+                "% of it",
+                "dup",
+                "lost",
+                "429s",
+                "peak MiB"
+            );
+            let mut rows = Vec::new();
+            for crash in [false, true] {
+                let row = delivery::run_round(pairs, args.speed, crash).await?;
+                println!(
+                    "{:>6} {:>8} {:>6} {:>8.1} {:>7.1} {:>20} {:>8.1} {:>8.1} {:>5} {:>5} {:>7} {:>8.1}",
+                    row.run,
+                    row.messages,
+                    row.speed,
+                    row.seconds,
+                    row.per_second,
+                    row.binding_limit,
+                    row.ceiling_per_second,
+                    row.fraction_of_ceiling * 100.0,
+                    row.duplicates,
+                    row.lost,
+                    row.refused,
+                    row.peak_mib
+                );
+                rows.push(row);
+            }
+            write_results(&args.results, "delivery.json", &rows)
+        }
         BenchTarget::Matching => {
             let mut sizes = args.sizes.clone().unwrap_or_else(|| DEFAULT_SIZES.to_vec());
             if let Some(path) = &args.write_instance {

@@ -24,7 +24,7 @@ pub(super) async fn view_for(
     let owner_view =
         if request.ctx.is_owner(&request.user) { Some(programs::program_counts(request).await?) } else { None };
     let view = messages::home(&entries, tz, owner_view.as_deref());
-    Ok(Outbound::PublishHome { user: request.user.clone(), view })
+    Ok(Outbound::PublishHome { user: request.user.clone(), view, chart_png_b64: None })
 }
 
 pub(super) async fn publish(request: &Request<'_>) -> Result<()> {

@@ -2,19 +2,44 @@
 //! sent. Rate limits wait as long as Slack says; transient failures back off
 //! exponentially with jitter; permanent failures and exhausted retries go to the
 //! dead-letter state, visible in reports, instead of vanishing.
+//!
+//! It also paces itself to Slack's published limits ([`RateLimits`]) so that it rarely
+//! meets a 429 at all. The [`Pacer`] is a set of token buckets in memory: one per
+//! paced method for the workspace, one per channel for posts. Before claiming, the
+//! dispatcher asks it which methods and channels are held back right now, and the claim
+//! passes over rows that would need them, so a busy channel or an exhausted tier never
+//! blocks rows for other channels, and a held row is not touched (no attempt counted,
+//! nothing written). When nothing can go, the loop sleeps until the next row is due or
+//! the next bucket frees, whichever is first. The buckets live in memory on purpose:
+//! after a restart they start full, which costs at most one burst, and a 429 that
+//! follows is honoured like any other.
+//!
+//! A group DM's channel is kept in the database as soon as `conversations.open` answers
+//! (`Store::remember_group_dm`), so a retry after a failed post, and every later
+//! message to the same people, costs one call instead of two and no Tier 3 token. A
+//! file for one person keeps the app's DM with them the same way, as a one-person
+//! group: `files.completeUploadExternal` needs the DM's id, not the user's.
+//!
+//! A file costs a token of both upload methods (`files.getUploadURLExternal` and
+//! `files.completeUploadExternal`, always called together); its row is claimed by the
+//! first, so a spent completion tier holds the first back too.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::clock::Clock;
-use crate::slack::{SendError, SlackApi};
-use crate::store::{Store, StoreError};
+use crate::slack::limits::{Buckets, Rate, RateLimits};
+use crate::slack::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
+use crate::slack::{Outbound, SendError, SlackApi};
+use crate::store::{OutboxEntry, Store, StoreError};
 
-/// A claimed row whose sender died is retried after this long.
-const LEASE_SECS: i64 = 60;
+/// A claimed row whose sender died is retried after this long, unless told otherwise.
+pub const LEASE_SECS: i64 = 60;
 /// Transient failures tried this many times in all before the row is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// When Slack says 429 without a Retry-After.
@@ -23,6 +48,13 @@ const MAX_BACKOFF_SECS: i64 = 15 * 60;
 /// The longest the dispatcher sleeps: rows queued by another process (`upward match`)
 /// ring no bell here, so they are picked up within this time.
 const MAX_IDLE_SECS: i64 = 30;
+/// The dispatcher plans at this share of each published rate. Slack counts a call
+/// when it arrives, we when we claim it; without a margin, a dispatcher running
+/// exactly at the ceiling would be refused whenever one call's latency was a
+/// millisecond shorter than the one before.
+const PACE_SHARE: f64 = 0.95;
+const POST: &str = "chat.postMessage";
+const OPEN: &str = "conversations.open";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dispatched {
@@ -37,17 +69,121 @@ pub fn backoff_secs(attempts: i64, jitter: f64) -> i64 {
     base + (base as f64 * 0.5 * jitter.clamp(0.0, 1.0)) as i64
 }
 
+/// What a bucket counts: a method across the workspace, or posts into one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PaceKey {
+    Method(&'static str),
+    Channel(String),
+}
+
+/// The dispatcher's token buckets over the rate-limit table, on the dispatcher's clock
+/// (microseconds), so tests on a manual clock see exactly the slots it computed.
+pub struct Pacer {
+    limits: RateLimits,
+    buckets: Buckets<PaceKey>,
+}
+
+/// What cannot go at a given moment, and when the first of it can.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Held {
+    /// Pace methods (the outbox's `pace_method`) whose rows must wait.
+    pub methods: Vec<&'static str>,
+    /// Channels (outbox `channel_key`s) that were posted to too recently.
+    pub channels: Vec<String>,
+    /// When the earliest of these frees, in microseconds.
+    pub until: Option<i64>,
+}
+
+impl Pacer {
+    /// Paces to `limits`, planning at [`PACE_SHARE`] of each rate.
+    pub fn new(limits: &RateLimits) -> Pacer {
+        Pacer { limits: limits.scaled(PACE_SHARE), buckets: Buckets::default() }
+    }
+
+    fn rate(&self, key: &PaceKey) -> Option<Rate> {
+        match key {
+            PaceKey::Method(method) => self.limits.method(method),
+            PaceKey::Channel(_) => Some(self.limits.per_channel),
+        }
+    }
+
+    /// What is held back at `now`. A row starting with conversations.open posts right
+    /// after, so it waits for both methods.
+    pub fn held(&mut self, now: i64) -> Held {
+        self.buckets.prune(now);
+        let mut held = Held::default();
+        let keys: Vec<PaceKey> = self.buckets.keys().cloned().collect();
+        for key in keys {
+            let Some(rate) = self.rate(&key) else { continue };
+            let free_at = self.buckets.free_at(&key, rate);
+            if free_at <= now {
+                continue;
+            }
+            held.until = Some(held.until.map_or(free_at, |until: i64| until.min(free_at)));
+            match key {
+                PaceKey::Method(method) => held.methods.push(method),
+                PaceKey::Channel(channel) => held.channels.push(channel),
+            }
+        }
+        if held.methods.contains(&POST) && !held.methods.contains(&OPEN) {
+            held.methods.push(OPEN);
+        }
+        if held.methods.contains(&UPLOAD_COMPLETE) && !held.methods.contains(&UPLOAD_URL) {
+            held.methods.push(UPLOAD_URL);
+        }
+        held
+    }
+
+    /// Counts a call of `method` (a post into `channel`, when given) made at `now`.
+    fn take(&mut self, method: &str, channel: Option<&str>, now: i64) {
+        if let Some(&(method, rate)) = self.limits.methods.iter().find(|(m, _)| *m == method) {
+            self.buckets.take(PaceKey::Method(method), rate, now);
+        }
+        if let Some(channel) = channel {
+            self.buckets.take(PaceKey::Channel(channel.to_owned()), self.limits.per_channel, now);
+        }
+    }
+}
+
 pub struct Dispatcher {
     pub store: Store,
     pub slack: SlackApi,
-    pub clock: std::sync::Arc<dyn Clock>,
+    pub clock: Arc<dyn Clock>,
+    pacer: Mutex<Pacer>,
+    lease_secs: i64,
 }
 
 impl Dispatcher {
-    /// Sends the next due message, if any.
+    /// A dispatcher pacing itself to `limits` (Slack's: [`RateLimits::slack`]).
+    pub fn new(store: Store, slack: SlackApi, clock: Arc<dyn Clock>, limits: &RateLimits) -> Dispatcher {
+        Dispatcher { store, slack, clock, pacer: Mutex::new(Pacer::new(limits)), lease_secs: LEASE_SECS }
+    }
+
+    /// The same dispatcher with another lease: the benchmark's crash must not cost it
+    /// a minute of waiting for the row that was in flight.
+    pub fn with_lease(self, secs: i64) -> Dispatcher {
+        Dispatcher { lease_secs: secs.max(1), ..self }
+    }
+
+    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now_us(&self) -> i64 {
+        self.clock.now().timestamp_micros()
+    }
+
+    /// When the pacer next frees a method or channel it holds back now, if it holds any.
+    pub fn next_slot(&self) -> Option<DateTime<Utc>> {
+        let until = self.pacer().held(self.now_us()).until?;
+        DateTime::from_timestamp_micros(until)
+    }
+
+    /// Sends the next due message that the rate limits let go now, if any.
     pub async fn dispatch_one(&self) -> Result<Option<Dispatched>, StoreError> {
         let now = self.clock.now().timestamp();
-        let Some(entry) = self.store.claim_outbound(now, LEASE_SECS).await? else {
+        let held = self.pacer().held(self.now_us());
+        let Some(entry) = self.store.claim_outbound(now, self.lease_secs, &held.methods, &held.channels).await? else {
             return Ok(None);
         };
         let message = match entry.message() {
@@ -58,7 +194,7 @@ impl Dispatcher {
                 return Ok(Some(Dispatched::Dead));
             }
         };
-        let result = self.slack.send(&message).await;
+        let result = self.deliver(&entry, &message).await?;
         let now = self.clock.now().timestamp();
         let outcome = match result {
             Ok(()) => {
@@ -86,8 +222,94 @@ impl Dispatcher {
         Ok(Some(outcome))
     }
 
-    /// Runs until `shutdown`, sleeping until the next message is due or a new one is
-    /// queued. The call in flight is finished before the loop stops.
+    /// Makes the Slack calls of one row, counting each against the pacer as it goes.
+    /// A group message or a file opens its DM only when none is known, and keeps the
+    /// answer before going on.
+    async fn deliver(&self, entry: &OutboxEntry, message: &Outbound) -> Result<Result<(), SendError>, StoreError> {
+        match message {
+            Outbound::GroupMessage { users, message } => {
+                let channel = match self.conversation(entry, users).await? {
+                    Ok(channel) => channel,
+                    Err(e) => return Ok(Err(e)),
+                };
+                self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
+                Ok(self.slack.post(&channel, message).await)
+            }
+            Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
+                let channel = match self.conversation(entry, std::slice::from_ref(user)).await? {
+                    Ok(channel) => channel,
+                    Err(e) => return Ok(Err(e)),
+                };
+                self.take_upload();
+                Ok(self.slack.share_file(&channel, filename, title, comment, content_b64).await)
+            }
+            Outbound::DirectMessage { .. } => {
+                self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
+                Ok(self.slack.send(message).await)
+            }
+            other => {
+                if let Outbound::PublishHome { chart_png_b64: Some(_), .. } = other {
+                    self.take_upload();
+                }
+                self.pacer().take(other.method(), None, self.now_us());
+                Ok(self.slack.send(other).await)
+            }
+        }
+    }
+
+    /// Counts the two Web API calls of a file upload.
+    fn take_upload(&self) {
+        let now = self.now_us();
+        let mut pacer = self.pacer();
+        pacer.take(UPLOAD_URL, None, now);
+        pacer.take(UPLOAD_COMPLETE, None, now);
+    }
+
+    /// The channel of the DM (one user) or group DM (several) of `users`: kept from an
+    /// earlier row, or opened now and kept before anything else is sent to it.
+    async fn conversation(
+        &self,
+        entry: &OutboxEntry,
+        users: &[String],
+    ) -> Result<Result<String, SendError>, StoreError> {
+        if let Some(channel) = self.store.group_dm(&entry.channel_key).await? {
+            return Ok(Ok(channel));
+        }
+        self.pacer().take(OPEN, None, self.now_us());
+        match self.slack.open_group(users).await {
+            Ok(channel) => {
+                let now = self.clock.now().timestamp();
+                self.store.remember_group_dm(entry.id, &entry.channel_key, &channel, now).await?;
+                Ok(Ok(channel))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    /// How long to sleep when nothing can go now: until the next row is due or the
+    /// pacer frees what holds the due ones back, within [1 ms, MAX_IDLE_SECS].
+    async fn idle_for(&self) -> Duration {
+        let now = self.now_us();
+        let due = match self.store.next_outbound_due().await {
+            Ok(due) => due.map(|secs| secs.saturating_mul(1_000_000)),
+            Err(_) => return Duration::from_secs(5),
+        };
+        let slot = self.pacer().held(now).until;
+        let wake = match (due, slot) {
+            // Rows are due but held back: they go when the pacer frees them.
+            (Some(due), Some(slot)) if due <= now => slot,
+            (Some(due), Some(slot)) => due.min(slot),
+            (Some(due), None) if due > now => due,
+            // Due, nothing held, yet unclaimable: another sender holds it; look again soon.
+            (Some(_), None) => now + 1_000_000,
+            (None, _) => now + MAX_IDLE_SECS * 1_000_000,
+        };
+        Duration::from_micros((wake - now).clamp(1_000, MAX_IDLE_SECS * 1_000_000) as u64)
+    }
+
+    /// Runs until `shutdown`, sleeping until the next message is due, the pacer frees
+    /// a slot, or a new message is queued. The call in flight is finished before the
+    /// loop stops.
     pub async fn run(&self, shutdown: CancellationToken) {
         loop {
             let notified = self.store.outbox_ready.notified();
@@ -96,11 +318,7 @@ impl Dispatcher {
                 Ok(None) => {}
                 Err(e) => error!(error = %e, "outbox unavailable"),
             }
-            let wait = match self.store.next_outbound_due().await {
-                Ok(Some(at)) => Duration::from_secs((at - self.clock.now().timestamp()).clamp(1, MAX_IDLE_SECS) as u64),
-                Ok(None) => Duration::from_secs(MAX_IDLE_SECS as u64),
-                Err(_) => Duration::from_secs(5),
-            };
+            let wait = self.idle_for().await;
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = notified => {}

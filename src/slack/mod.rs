@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod inbound;
+pub mod limits;
 pub mod messages;
 pub mod outbound;
 pub mod signing;

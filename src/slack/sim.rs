@@ -4,10 +4,18 @@
 //! Slack's wire format, checking the bot token, recording every call, and failing on
 //! request with 429/5xx so retries can be exercised), and the Slack that calls the bot
 //! ([`SlackCaller`]: slash commands, button presses, form submissions and events, each
-//! signed with the signing secret exactly as Slack signs them). With
+//! signed with the signing secret exactly as Slack signs them). Given a [`RateLimits`]
+//! table ([`Sim::enforce`]) it refuses calls past Slack's limits the way Slack does, so
+//! the dispatcher's pacing is measured against a Slack that pushes back. With
 //! [`Sim::socket_mode`] it also plays Slack's Socket Mode: `apps.connections.open`
 //! hands out a `ws://127.0.0.1` URL, and [`Sim::socket_deliver`] sends envelopes over
 //! it and returns the bot's ack.
+//!
+//! Files go through Slack's external upload flow here too: `files.getUploadURLExternal`
+//! hands out a loopback upload URL, the bytes POSTed there are kept, and
+//! `files.completeUploadExternal` turns them into a file, shared into a conversation or
+//! private. Only completed files show in [`Sim::uploads`], so a test sees what a person
+//! would see, not the attempts that failed half-way.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -26,15 +34,40 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 
+use super::limits::{Buckets, RateLimits};
 use super::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "U0BOT";
+/// What a POST of file bytes to an upload URL is recorded (and can be failed) as.
+pub const UPLOAD: &str = "upload_url";
+
+/// A file whose upload was completed: what Slack holds and, when shared, shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub file_id: String,
+    pub filename: String,
+    pub title: Option<String>,
+    /// The conversation it was shared into; `None` for a file private to the app.
+    pub channel: Option<String>,
+    /// The message that introduced it (`initial_comment`).
+    pub comment: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A file between `files.getUploadURLExternal` and its completion.
+#[derive(Debug, Clone, Default)]
+struct PendingFile {
+    filename: String,
+    /// The bytes POSTed to its upload URL, once they arrive.
+    bytes: Option<Vec<u8>>,
+}
 
 /// One call the bot made, as Slack would have received it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    /// The Web API method, or `response_url` for answers through a command's URL.
+    /// The Web API method, `response_url` for answers through a command's URL, or
+    /// [`UPLOAD`] for file bytes POSTed to an upload URL (args: `file_id`, `length`).
     pub method: String,
     /// Query and body arguments merged into one JSON object.
     pub args: Value,
@@ -51,6 +84,9 @@ pub enum Fault {
     ServerError,
     /// HTTP 200 with `{"ok": false, "error": code}`.
     ApiError(String),
+    /// No answer at all, as when Slack or the network stalls: the client must give up
+    /// on its own timeout. The call is recorded as failed.
+    NoAnswer,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +105,16 @@ struct Inner {
     socket_url: Option<String>,
     /// Acks the bot sent over Socket Mode, by envelope id.
     acks: HashMap<String, Value>,
+    /// The limits enforced, once [`Sim::enforce`] was called.
+    limits: Option<RateLimits>,
+    /// Calls counted against those limits: by method, and by (method, channel) for
+    /// `chat.postMessage`; microseconds since the simulator started.
+    buckets: Buckets<(String, Option<String>)>,
+    /// Files handed an upload URL and not completed yet, by file id.
+    pending_files: HashMap<String, PendingFile>,
+    /// Completed uploads, in order.
+    uploads: Vec<Upload>,
+    next_file: u64,
 }
 
 /// Envelopes waiting for the bot's Socket Mode connection.
@@ -82,6 +128,7 @@ pub struct Sim {
     called: Arc<Notify>,
     envelopes: mpsc::UnboundedSender<String>,
     queue: EnvelopeQueue,
+    started: std::time::Instant,
 }
 
 impl Sim {
@@ -96,10 +143,12 @@ impl Sim {
             called: Arc::new(Notify::new()),
             envelopes,
             queue: Arc::new(tokio::sync::Mutex::new(queue)),
+            started: std::time::Instant::now(),
         };
         let router = Router::new()
             .route("/api/{method}", any(api))
             .route("/respond/{tag}", post(respond))
+            .route("/upload/{file_id}", post(upload))
             .with_state(sim.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(sim)
@@ -127,8 +176,32 @@ impl Sim {
         queue.extend(std::iter::repeat_n(fault, count));
     }
 
+    /// From now on, calls past `limits` are refused as Slack refuses them: HTTP 429,
+    /// `Retry-After` in whole seconds, `{"ok": false, "error": "ratelimited"}`. A refused
+    /// call is recorded (not ok) and does not count against the limit.
+    pub fn enforce(&self, limits: RateLimits) {
+        self.lock().limits = Some(limits);
+    }
+
+    /// Calls recorded that `filter` accepts, without copying them: a benchmark's
+    /// simulator holds tens of thousands.
+    pub fn count_calls(&self, filter: impl Fn(&Call) -> bool) -> usize {
+        self.lock().calls.iter().filter(|call| filter(call)).count()
+    }
+
+    /// Faults injected with [`Sim::fail`] for `method` that have not struck yet.
+    pub fn faults_left(&self, method: &str) -> usize {
+        self.lock().faults.get(method).map_or(0, VecDeque::len)
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
+    }
+
+    /// Files whose upload was completed, in order: shared ones with their channel and
+    /// comment, private ones (an App Home chart) with none.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.lock().uploads.clone()
     }
 
     /// Successful calls of one method, in order.
@@ -219,6 +292,31 @@ impl Sim {
         self.called.notify_waiters();
     }
 
+    /// Counts a call against the enforced limits, or says how many whole seconds to
+    /// come back after (as Slack's `Retry-After`) when it is over one of them.
+    fn over_limit(&self, method: &str, args: &Value) -> Option<u64> {
+        let now = i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let mut inner = self.lock();
+        let limits = inner.limits.clone()?;
+        let mut keys = Vec::new();
+        if let Some(rate) = limits.method(method) {
+            keys.push(((method.to_owned(), None), rate));
+        }
+        if method == "chat.postMessage" {
+            let channel = args["channel"].as_str().unwrap_or_default().to_owned();
+            keys.push(((method.to_owned(), Some(channel)), limits.per_channel));
+        }
+        inner.buckets.prune(now);
+        let free_at = keys.iter().map(|(key, rate)| inner.buckets.free_at(key, *rate)).max()?;
+        if free_at > now {
+            return Some(((free_at - now) as u64).div_ceil(1_000_000).max(1));
+        }
+        for (key, rate) in keys {
+            inner.buckets.take(key, rate, now);
+        }
+        None
+    }
+
     fn take_fault(&self, method: &str) -> Option<Fault> {
         self.lock().faults.get_mut(method).and_then(VecDeque::pop_front)
     }
@@ -235,6 +333,67 @@ impl Sim {
             .get(id)
             .cloned()
             .unwrap_or(SimUser { name: id.to_lowercase(), tz: Some("Europe/London".to_owned()) })
+    }
+
+    /// A file id and the loopback URL its bytes go to, as `files.getUploadURLExternal`
+    /// answers; Slack refuses an upload without a name or of no bytes.
+    fn upload_ticket(&self, args: &Value) -> Value {
+        let filename = args["filename"].as_str().unwrap_or_default().to_owned();
+        let length = match &args["length"] {
+            Value::String(text) => text.parse().unwrap_or(0),
+            other => other.as_u64().unwrap_or(0),
+        };
+        if filename.is_empty() || length == 0 {
+            return json!({"ok": false, "error": "missing_argument"});
+        }
+        let mut inner = self.lock();
+        inner.next_file += 1;
+        let file_id = format!("F{:08}", inner.next_file);
+        inner.pending_files.insert(file_id.clone(), PendingFile { filename, bytes: None });
+        let upload_url = format!("http://{}/upload/{file_id}", self.addr);
+        json!({"ok": true, "upload_url": upload_url, "file_id": file_id})
+    }
+
+    /// `files.completeUploadExternal`: every file must have had its bytes POSTed, and
+    /// `channel_id`, when given, must be a conversation id: Slack refuses a user id
+    /// there (`^[CGDZ][A-Z0-9]{8,}$`), so a DM has to be opened first.
+    fn complete_upload(&self, args: &Value) -> Value {
+        let channel = args["channel_id"].as_str().map(str::to_owned);
+        if let Some(channel) = &channel {
+            let mut chars = channel.chars();
+            let kind_ok = chars.next().is_some_and(|c| "CGDZ".contains(c));
+            let rest: Vec<char> = chars.collect();
+            if !kind_ok || rest.len() < 8 || !rest.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+                return json!({"ok": false, "error": "invalid_arguments"});
+            }
+        }
+        let files: Vec<(String, Option<String>)> = match &args["files"] {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|f| Some((f["id"].as_str()?.to_owned(), f["title"].as_str().map(str::to_owned))))
+                .collect(),
+            _ => vec![],
+        };
+        let mut inner = self.lock();
+        let uploaded = |id: &String| inner.pending_files.get(id).is_some_and(|f| f.bytes.is_some());
+        if files.is_empty() || !files.iter().all(|(id, _)| uploaded(id)) {
+            return json!({"ok": false, "error": "file_not_found"});
+        }
+        let comment = args["initial_comment"].as_str().map(str::to_owned);
+        let mut answered = Vec::new();
+        for (file_id, title) in files {
+            let file = inner.pending_files.remove(&file_id).unwrap_or_default();
+            answered.push(json!({"id": file_id, "title": title, "name": file.filename, "user": BOT_USER_ID}));
+            inner.uploads.push(Upload {
+                file_id,
+                filename: file.filename,
+                title,
+                channel: channel.clone(),
+                comment: comment.clone(),
+                bytes: file.bytes.unwrap_or_default(),
+            });
+        }
+        json!({"ok": true, "files": answered})
     }
 
     /// Slack's answer to a successful call of `method`.
@@ -260,8 +419,12 @@ impl Sim {
                     _ => vec![],
                 };
                 users.sort();
-                json!({"ok": true, "channel": {"id": format!("G{}", users.join("").replace('U', ""))}})
+                // One person: the app's DM with them (a D id); several: a group DM.
+                let kind = if users.len() == 1 { 'D' } else { 'G' };
+                json!({"ok": true, "channel": {"id": format!("{kind}{}", users.join("").replace('U', ""))}})
             }
+            "files.getUploadURLExternal" => self.upload_ticket(args),
+            "files.completeUploadExternal" => self.complete_upload(args),
             "chat.postMessage" | "chat.postEphemeral" => {
                 let ts = self.next_ts();
                 json!({"ok": true, "channel": args["channel"], "ts": ts, "message": {
@@ -327,7 +490,9 @@ fn merge_args(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Value
     Value::Object(args)
 }
 
-fn fault_response(fault: Fault) -> Response {
+/// Slack's answer for `fault`; [`Fault::NoAnswer`] never answers (until the caller
+/// hangs up).
+async fn fault_response(fault: Fault) -> Response {
     match fault {
         Fault::RateLimited { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -337,6 +502,7 @@ fn fault_response(fault: Fault) -> Response {
             .into_response(),
         Fault::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response(),
         Fault::ApiError(code) => Json(json!({"ok": false, "error": code})).into_response(),
+        Fault::NoAnswer => std::future::pending().await,
     }
 }
 
@@ -360,11 +526,37 @@ async fn api(
     }
     if let Some(fault) = sim.take_fault(&method) {
         sim.record(&method, args, false);
-        return fault_response(fault);
+        return fault_response(fault).await;
+    }
+    if let Some(retry_after_secs) = sim.over_limit(&method, &args) {
+        sim.record(&method, args, false);
+        return fault_response(Fault::RateLimited { retry_after_secs }).await;
     }
     let answer = sim.answer(&method, &args);
-    sim.record(&method, args, true);
+    sim.record(&method, args, answer["ok"] == json!(true));
     Json(answer).into_response()
+}
+
+/// An upload URL: keeps the POSTed bytes for the file and answers as Slack's file
+/// servers do, in plain text.
+async fn upload(State(sim): State<Sim>, Path(file_id): Path<String>, body: Bytes) -> Response {
+    let args = json!({"file_id": file_id, "length": body.len()});
+    if let Some(fault) = sim.take_fault(UPLOAD) {
+        sim.record(UPLOAD, args, false);
+        return fault_response(fault).await;
+    }
+    let known = match sim.lock().pending_files.get_mut(&file_id) {
+        Some(file) => {
+            file.bytes = Some(body.to_vec());
+            true
+        }
+        None => false,
+    };
+    sim.record(UPLOAD, args, known);
+    if !known {
+        return (StatusCode::NOT_FOUND, "unknown upload").into_response();
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], format!("OK - {}", body.len())).into_response()
 }
 
 async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
@@ -372,7 +564,7 @@ async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: Heade
     args["response_url_tag"] = json!(tag);
     if let Some(fault) = sim.take_fault("response_url") {
         sim.record("response_url", args, false);
-        return fault_response(fault);
+        return fault_response(fault).await;
     }
     sim.record("response_url", args, true);
     Json(json!({"ok": true})).into_response()

@@ -3,9 +3,15 @@
 //! A row is claimed with a lease (`claimed_until`) rather than a lock, so a dispatcher
 //! that dies mid-call leaves a row that becomes claimable again when the lease runs out:
 //! at most that one message may be sent twice, none is lost.
+//!
+//! Rows are claimed in order of when they became due, skipping those the dispatcher's
+//! pacer holds back (a method over its workspace limit, a channel posted to a moment
+//! ago), so one busy channel or one exhausted tier never blocks everything behind it.
+//! Group DMs opened for a set of people are kept here too (`group_dms`), and so is the
+//! app's DM with one person that a file was delivered into (its key is the user id).
 
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::{Result, Store, StoreError, Tx};
 use crate::slack::outbound::Outbound;
@@ -14,9 +20,17 @@ use crate::slack::outbound::Outbound;
 pub struct OutboxEntry {
     pub id: i64,
     pub method: String,
+    /// Where the message lands (a user, the sorted users of a group DM, a URL).
+    pub channel_key: String,
     pub payload: String,
     pub attempts: i64,
 }
+
+/// Methods a row may start with that post into its channel, so a channel held back by
+/// its per-channel limit holds back rows with these.
+const POSTING: [&str; 2] = ["chat.postMessage", "conversations.open"];
+/// What a group message's row is paced by before its DM has been opened.
+pub const OPENING: &str = "conversations.open";
 
 impl OutboxEntry {
     pub fn message(&self) -> Result<Outbound> {
@@ -37,13 +51,19 @@ impl Tx {
     pub async fn enqueue(&mut self, message: &Outbound) -> Result<()> {
         let payload =
             serde_json::to_string(message).map_err(|e| StoreError::Corrupt(format!("outbound message: {e}")))?;
+        // A group message, and a file for one person, start with conversations.open
+        // unless that DM is known.
         sqlx::query(
-            "INSERT INTO outbox (method, channel_key, payload, not_before, created_at) VALUES ($1, $2, $3, $4, $4)",
+            "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method)
+             VALUES ($1, $2, $3, $4, $4,
+                     CASE WHEN $5 AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = $2) THEN $6 ELSE $1 END)",
         )
         .bind(message.method())
         .bind(message.channel_key())
         .bind(payload)
         .bind(self.now)
+        .bind(matches!(message, Outbound::GroupMessage { .. } | Outbound::UploadFile { .. }))
+        .bind(OPENING)
         .execute(&mut *self.tx)
         .await?;
         self.queued = true;
@@ -52,20 +72,73 @@ impl Tx {
 }
 
 impl Store {
-    /// Claims the oldest due message for `lease_secs`, counting the attempt.
-    pub async fn claim_outbound(&self, now: i64, lease_secs: i64) -> Result<Option<OutboxEntry>> {
-        Ok(sqlx::query_as(
-            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
-             WHERE id = (SELECT id FROM outbox
-                         WHERE sent_at IS NULL AND dead_at IS NULL AND not_before <= $2
-                           AND (claimed_until IS NULL OR claimed_until <= $2)
-                         ORDER BY not_before, id LIMIT 1)
-             RETURNING id, method, payload, attempts",
+    /// Claims the oldest due message for `lease_secs`, counting the attempt, passing
+    /// over rows that start with one of the `held_methods` and posts into one of the
+    /// `held_channels`: they wait, uncounted, while other rows go.
+    pub async fn claim_outbound(
+        &self,
+        now: i64,
+        lease_secs: i64,
+        held_methods: &[&str],
+        held_channels: &[String],
+    ) -> Result<Option<OutboxEntry>> {
+        let mut query = QueryBuilder::<Sqlite>::new("UPDATE outbox SET claimed_until = ");
+        query.push_bind(now + lease_secs);
+        query.push(
+            ", attempts = attempts + 1 WHERE id = (SELECT id FROM outbox
+             WHERE sent_at IS NULL AND dead_at IS NULL AND not_before <= ",
+        );
+        query.push_bind(now).push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
+        if !held_methods.is_empty() {
+            query.push(" AND pace_method NOT IN (");
+            let mut list = query.separated(", ");
+            for method in held_methods {
+                list.push_bind(*method);
+            }
+            query.push(")");
+        }
+        if !held_channels.is_empty() {
+            query.push(" AND NOT (pace_method IN (");
+            let mut list = query.separated(", ");
+            for method in POSTING {
+                list.push_bind(method);
+            }
+            query.push(") AND channel_key IN (");
+            let mut list = query.separated(", ");
+            for channel in held_channels {
+                list.push_bind(channel.as_str());
+            }
+            query.push("))");
+        }
+        query.push(" ORDER BY not_before, id LIMIT 1) RETURNING id, method, channel_key, payload, attempts");
+        Ok(query.build_query_as().fetch_optional(&self.pool).await?)
+    }
+
+    /// The group DM already opened for `users` (the sorted, comma-joined channel key).
+    pub async fn group_dm(&self, users: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT channel_id FROM group_dms WHERE users = $1")
+            .bind(users)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Keeps the group DM conversations.open answered for `users`, and marks outbox row
+    /// `id` as needing only the post, in one transaction: a retry after a failed post,
+    /// and every later message to these people, skips conversations.open.
+    pub async fn remember_group_dm(&self, id: i64, users: &str, channel: &str, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO group_dms (users, channel_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (users) DO UPDATE SET channel_id = excluded.channel_id",
         )
-        .bind(now + lease_secs)
+        .bind(users)
+        .bind(channel)
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE outbox SET pace_method = method WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn outbound_sent(&self, id: i64, now: i64) -> Result<()> {

@@ -4,6 +4,7 @@
 mod checkins;
 mod cli;
 mod commands;
+mod delivery;
 mod durability;
 mod edge;
 mod helpers;
@@ -12,3 +13,4 @@ mod manifest;
 mod modal;
 mod rounds;
 mod socket;
+mod upload;

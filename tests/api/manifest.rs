@@ -31,10 +31,12 @@ fn the_manifest_declares_what_the_bot_uses_and_nothing_more() {
     assert!(text.contains(&format!("- command: {COMMAND}")));
     assert_eq!(list_under(&text, "bot_events"), ["app_home_opened"]);
     // commands: /mentoring; chat:write: chat.postMessage and response_url answers;
-    // mpim:write: conversations.open for a pair; users:read: users.info for time zones.
+    // mpim:write: conversations.open for a pair; users:read: users.info for time zones;
+    // im:write: conversations.open for one person's DM, where files go; files:write:
+    // the external upload flow (files.getUploadURLExternal, files.completeUploadExternal).
     let mut scopes = list_under(&text, "bot");
     scopes.sort();
-    assert_eq!(scopes, ["chat:write", "commands", "mpim:write", "users:read"]);
+    assert_eq!(scopes, ["chat:write", "commands", "files:write", "im:write", "mpim:write", "users:read"]);
     for setting in ["home_tab_enabled: true", "socket_mode_enabled: true", "is_enabled: true"] {
         assert!(text.contains(setting), "{setting}");
     }

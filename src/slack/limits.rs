@@ -1,0 +1,188 @@
+//! Slack's published rate limits, as one typed table, and the token buckets that apply
+//! it. The dispatcher paces itself with them so that it rarely meets a 429, and the
+//! simulator enforces the very same table, so tests and the benchmark measure the
+//! dispatcher against the limits it believes in.
+//!
+//! Slack counts Web API calls per method and workspace in tiers (Tier 3: 50 a minute,
+//! Tier 4: 100 a minute, "occasional bursts" tolerated), and counts `chat.postMessage`
+//! specially: about one message a second per channel with short bursts, and "several
+//! hundred a minute" per workspace. Each limit is a token bucket: `burst` calls may go
+//! at once, then one per `interval`. Where Slack gives no exact figure (the bursts, the
+//! workspace-wide posting limit) the table takes a cautious reading and says so.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::time::Duration;
+
+/// Calls one limit allows: `burst` at once, then one every `interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub interval: Duration,
+    pub burst: u32,
+}
+
+impl Rate {
+    /// A tier's "N per minute", with the whole minute's calls allowed as a burst: Slack
+    /// evaluates tiers per minute and tolerates bursts within it.
+    pub const fn per_minute(calls: u32) -> Rate {
+        Rate { interval: Duration::from_millis(60_000 / calls as u64), burst: calls }
+    }
+
+    /// The long-run ceiling, in calls per second.
+    pub fn per_second(&self) -> f64 {
+        1.0 / self.interval.as_secs_f64()
+    }
+
+    /// The most calls this limit lets through in `elapsed`, starting from a full bucket.
+    pub fn ceiling(&self, elapsed: Duration) -> f64 {
+        f64::from(self.burst) + elapsed.as_secs_f64() * self.per_second()
+    }
+
+    /// The interval in microseconds, the unit buckets count in.
+    fn interval_us(&self) -> i64 {
+        i64::try_from(self.interval.as_micros()).unwrap_or(i64::MAX).max(1)
+    }
+
+    /// How far ahead of the steady pace a full bucket lets a caller run.
+    fn tolerance_us(&self) -> i64 {
+        self.interval_us().saturating_mul(i64::from(self.burst.max(1) - 1))
+    }
+}
+
+/// Slack's Tier 3 (`conversations.open`): 50 calls a minute per workspace.
+pub const TIER_3: Rate = Rate::per_minute(50);
+/// Slack's Tier 4 (`users.info`, `views.open`, `views.publish`, and both calls of the
+/// external file upload that count as methods): 100 a minute.
+pub const TIER_4: Rate = Rate::per_minute(100);
+
+/// The limits one bot token lives under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `chat.postMessage` into one channel: one a second, short bursts of three. Slack
+    /// says "short bursts >1 allowed" without a figure; three is our cautious reading.
+    pub per_channel: Rate,
+    /// Per workspace, by Web API method. Methods not listed are not paced (answers
+    /// through a `response_url`, `auth.test`).
+    pub methods: Vec<(&'static str, Rate)>,
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits::slack()
+    }
+}
+
+impl RateLimits {
+    /// The figures Slack publishes (methods/*.json `rate_limits` and the rate-limit page).
+    pub fn slack() -> RateLimits {
+        RateLimits {
+            per_channel: Rate { interval: Duration::from_secs(1), burst: 3 },
+            methods: vec![
+                ("conversations.open", TIER_3),
+                ("users.info", TIER_4),
+                ("views.open", TIER_4),
+                ("views.publish", TIER_4),
+                // The bytes' POST to the upload URL is not a Web API call and not paced.
+                ("files.getUploadURLExternal", TIER_4),
+                ("files.completeUploadExternal", TIER_4),
+                // "Several hundred messages a minute" per workspace: read as 300.
+                ("chat.postMessage", Rate::per_minute(300)),
+            ],
+        }
+    }
+
+    /// The workspace-wide limit of `method`, if Slack paces it.
+    pub fn method(&self, method: &str) -> Option<Rate> {
+        self.methods.iter().find(|(m, _)| *m == method).map(|(_, rate)| *rate)
+    }
+
+    /// The same table with every interval divided by `speed`, for a benchmark that
+    /// must finish in minutes: the shape of the limits stays, only time runs faster.
+    pub fn scaled(&self, speed: f64) -> RateLimits {
+        let scale = |rate: Rate| Rate { interval: rate.interval.div_f64(speed.max(f64::MIN_POSITIVE)), ..rate };
+        RateLimits {
+            per_channel: scale(self.per_channel),
+            methods: self.methods.iter().map(|(m, rate)| (*m, scale(*rate))).collect(),
+        }
+    }
+}
+
+/// Token buckets by key, kept as each key's theoretical arrival time (the generic cell
+/// rate algorithm): one number per key, and a key whose bucket is full again is
+/// forgotten, so memory follows recent traffic, not every channel ever posted to.
+/// Times are microseconds on whatever clock the owner uses.
+#[derive(Debug)]
+pub struct Buckets<K> {
+    tat: HashMap<K, i64>,
+}
+
+impl<K> Default for Buckets<K> {
+    fn default() -> Buckets<K> {
+        Buckets { tat: HashMap::new() }
+    }
+}
+
+impl<K: Hash + Eq> Buckets<K> {
+    /// When the next call on `key` may go under `rate`; at or before `now` means at once.
+    pub fn free_at(&self, key: &K, rate: Rate) -> i64 {
+        self.tat.get(key).map_or(i64::MIN, |tat| tat - rate.tolerance_us())
+    }
+
+    /// Counts a call made at `now`. A call made before its time (Slack was asked
+    /// anyway) pushes the key further into debt rather than being forgotten.
+    pub fn take(&mut self, key: K, rate: Rate, now: i64) {
+        let tat = self.tat.entry(key).or_insert(now);
+        *tat = (*tat).max(now) + rate.interval_us();
+    }
+
+    /// Drops keys whose buckets are full again by `now`.
+    pub fn prune(&mut self, now: i64) {
+        self.tat.retain(|_, tat| *tat > now);
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.tat.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_holds_slacks_published_tiers() {
+        let limits = RateLimits::slack();
+        assert_eq!(limits.method("conversations.open"), Some(TIER_3));
+        assert_eq!(TIER_3.interval, Duration::from_millis(1_200));
+        assert_eq!(limits.method("views.publish").map(|r| r.burst), Some(100));
+        assert_eq!(limits.method("files.getUploadURLExternal"), Some(TIER_4));
+        assert_eq!(limits.method("files.completeUploadExternal"), Some(TIER_4));
+        assert_eq!(limits.method("response_url"), None);
+        assert_eq!(limits.per_channel.per_second(), 1.0);
+    }
+
+    #[test]
+    fn a_bucket_lets_a_burst_through_then_one_per_interval() {
+        let rate = Rate { interval: Duration::from_secs(1), burst: 3 };
+        let mut buckets = Buckets::default();
+        for _ in 0..3 {
+            assert!(buckets.free_at(&"C1", rate) <= 0);
+            buckets.take("C1", rate, 0);
+        }
+        assert_eq!(buckets.free_at(&"C1", rate), 1_000_000, "the fourth waits one interval");
+        assert!(buckets.free_at(&"C2", rate) <= 0, "other keys are not held");
+        buckets.take("C1", rate, 1_000_000);
+        assert_eq!(buckets.free_at(&"C1", rate), 2_000_000);
+        buckets.prune(3_999_999);
+        assert_eq!(buckets.keys().count(), 1);
+        buckets.prune(4_000_000);
+        assert_eq!(buckets.keys().count(), 0, "a full bucket is forgotten");
+    }
+
+    #[test]
+    fn scaling_shortens_intervals_and_keeps_bursts() {
+        let fast = RateLimits::slack().scaled(100.0);
+        assert_eq!(fast.method("conversations.open"), Some(Rate { interval: Duration::from_millis(12), burst: 50 }));
+        assert_eq!(fast.per_channel.interval, Duration::from_millis(10));
+    }
+}

@@ -1,0 +1,308 @@
+//! Delivery under Slack's rate limits: pacing per channel and per method, group DMs
+//! opened once, 429/500/timeouts, and `upward serve` killed mid-delivery.
+//!
+//! These tests build the dispatcher from the library (store, client, simulator) so the
+//! clock can be a [`ManualClock`] and the assertions can be on the slots the dispatcher
+//! computed, never on how long anything took.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeZone;
+use secrecy::SecretString;
+use tempfile::TempDir;
+use upward::clock::{Clock, ManualClock, SystemClock};
+use upward::jobs::dispatcher::{Dispatched, Dispatcher, MAX_ATTEMPTS};
+use upward::slack::limits::{Rate, RateLimits};
+use upward::slack::sim::{Fault, Sim};
+use upward::slack::{Message, Outbound, SendError, SlackApi};
+use upward::store::Store;
+
+use crate::helpers::{ALICE, BOB, TOKEN};
+
+/// A store on a fresh file, the simulator, and a client pointed at it.
+struct Bench {
+    store: Store,
+    sim: Sim,
+    slack: SlackApi,
+    url: String,
+    _dir: TempDir,
+}
+
+async fn bench() -> Bench {
+    let dir = TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("delivery.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let sim = Sim::start(TOKEN).await.unwrap();
+    let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();
+    Bench { store, sim, slack, url, _dir: dir }
+}
+
+fn text(text: &str) -> Message {
+    Message { text: text.to_owned(), blocks: vec![] }
+}
+
+fn dm(user: &str, body: &str) -> Outbound {
+    Outbound::DirectMessage { user: user.to_owned(), message: text(body) }
+}
+
+async fn queue(store: &Store, messages: &[Outbound]) {
+    let mut tx = store.begin(0).await.unwrap();
+    for message in messages {
+        tx.enqueue(message).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// A table that paces nothing, for tests about what happens after Slack answers.
+fn unpaced() -> RateLimits {
+    RateLimits { per_channel: Rate { interval: Duration::from_micros(1), burst: 1_000 }, methods: vec![] }
+}
+
+/// Sends everything the limits let go now.
+async fn drain(dispatcher: &Dispatcher) -> Vec<Dispatched> {
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = dispatcher.dispatch_one().await.unwrap() {
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+async fn scalar(store_url: &str, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
+    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+/// Makes every waiting message due now, as time passing would.
+async fn time_passes(store_url: &str) {
+    let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
+    sqlx::query("UPDATE outbox SET not_before = 0, claimed_until = NULL WHERE sent_at IS NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// Texts of the posts Slack accepted, with how often each arrived.
+fn posted(sim: &Sim) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for call in sim.delivered("chat.postMessage") {
+        *seen.entry(call["text"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
+    }
+    seen
+}
+
+#[tokio::test]
+async fn posts_to_one_channel_are_paced_while_other_channels_go_at_once() {
+    let b = bench().await;
+    let start = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let limits = RateLimits::slack();
+    let dispatcher = Dispatcher::new(b.store.clone(), b.slack.clone(), clock.clone(), &limits);
+    let mut messages: Vec<Outbound> = (0..6).map(|i| dm(ALICE, &format!("alice {i}"))).collect();
+    messages.push(dm(BOB, "bob"));
+    queue(&b.store, &messages).await;
+
+    // The burst Slack tolerates goes at once; Alice's fourth waits, Bob's does not.
+    let burst = limits.per_channel.burst as usize;
+    assert_eq!(drain(&dispatcher).await, vec![Dispatched::Sent; burst + 1]);
+    let channels: Vec<String> =
+        b.sim.delivered("chat.postMessage").iter().map(|c| c["channel"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(channels.last().map(String::as_str), Some(BOB), "{channels:?}");
+    let untouched = scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts = 0").await;
+    assert_eq!(untouched, 6 - burst as i64, "held rows are not claimed and use up no attempt");
+
+    // Then one per slot: each slot the dispatcher computes is at least Slack's interval
+    // after the previous post, and a post goes exactly at its slot, not before.
+    let mut sent_at = vec![start; burst];
+    while let Some(slot) = dispatcher.next_slot() {
+        assert!(dispatcher.dispatch_one().await.unwrap().is_none(), "nothing goes before its slot");
+        clock.advance(slot - clock.now());
+        let sent = drain(&dispatcher).await;
+        if sent.is_empty() {
+            continue;
+        }
+        assert_eq!(sent, vec![Dispatched::Sent], "one post per slot");
+        sent_at.push(clock.now());
+    }
+    assert_eq!(sent_at.len(), 6, "all of Alice's messages went");
+    let interval = chrono::Duration::from_std(limits.per_channel.interval).unwrap();
+    for pair in sent_at[burst - 1..].windows(2) {
+        assert!(pair[1] - pair[0] >= interval, "{} after {}", pair[1], pair[0]);
+    }
+    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 0);
+}
+
+#[tokio::test]
+async fn a_spent_tier_holds_its_method_back_but_not_other_messages() {
+    let b = bench().await;
+    let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()));
+    let limits = RateLimits {
+        methods: vec![("conversations.open", Rate { interval: Duration::from_secs(60), burst: 2 })],
+        ..RateLimits::slack()
+    };
+    let dispatcher = Dispatcher::new(b.store.clone(), b.slack.clone(), clock.clone(), &limits);
+    let groups: Vec<Outbound> = (0..4)
+        .map(|i| Outbound::GroupMessage {
+            users: vec![format!("U0MENTEE{i}"), format!("U0MENTOR{i}")],
+            message: text("intro"),
+        })
+        .collect();
+    queue(&b.store, &groups).await;
+    queue(&b.store, &[dm(ALICE, "after the intros")]).await;
+    drain(&dispatcher).await;
+    assert_eq!(b.sim.delivered("conversations.open").len(), 2, "the tier's burst, then it waits");
+    assert_eq!(posted(&b.sim).get("after the intros"), Some(&1), "a direct message is not stuck behind it");
+    let slot = dispatcher.next_slot().expect("conversations.open frees later");
+    assert!(slot - clock.now() >= chrono::Duration::seconds(60), "one Tier interval: {slot}");
+    clock.advance(slot - clock.now());
+    drain(&dispatcher).await;
+    assert_eq!(b.sim.delivered("conversations.open").len(), 3);
+}
+
+#[tokio::test]
+async fn a_group_dm_is_opened_once_for_a_retry_and_for_every_later_message() {
+    let b = bench().await;
+    let dispatcher = Dispatcher::new(b.store.clone(), b.slack.clone(), Arc::new(SystemClock), &RateLimits::slack());
+    b.sim.fail("chat.postMessage", Fault::ServerError, 1);
+    let pair = |body: &str, users: [&str; 2]| Outbound::GroupMessage {
+        users: users.iter().map(|u| u.to_string()).collect(),
+        message: text(body),
+    };
+    queue(&b.store, &[pair("intro", [BOB, ALICE])]).await;
+    assert!(matches!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Retrying { .. })));
+    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL").await, 0, "not sent: 500");
+    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM group_dms").await, 1, "the DM is kept before the post");
+    time_passes(&b.url).await;
+    assert_eq!(drain(&dispatcher).await, vec![Dispatched::Sent]);
+    assert_eq!(scalar(&b.url, "SELECT attempts FROM outbox").await, 2, "the 500 counted as an attempt");
+
+    // Two weeks later, the check-in nudge to the same pair (named in any order).
+    queue(&b.store, &[pair("nudge", [ALICE, BOB])]).await;
+    assert_eq!(drain(&dispatcher).await, vec![Dispatched::Sent]);
+    assert_eq!(b.sim.delivered("conversations.open").len(), 1, "opened once, for the first attempt only");
+    let channels: Vec<String> =
+        b.sim.delivered("chat.postMessage").iter().map(|c| c["channel"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(channels.len(), 2);
+    assert!(channels.iter().all(|c| c.starts_with('G') && *c == channels[0]), "{channels:?}");
+}
+
+#[tokio::test]
+async fn slack_refuses_calls_past_its_limits_and_the_row_waits_without_using_an_attempt() {
+    let b = bench().await;
+    b.sim.enforce(RateLimits { per_channel: Rate { interval: Duration::from_secs(60), burst: 1 }, methods: vec![] });
+    // As Slack answers: 429, Retry-After in whole seconds, "ratelimited".
+    b.slack.post(ALICE, &text("first")).await.unwrap();
+    let refused = b.slack.post(ALICE, &text("second")).await.unwrap_err();
+    let SendError::RateLimited { retry_after: Some(wait) } = refused else { panic!("{refused:?}") };
+    assert!(wait.subsec_nanos() == 0 && wait >= Duration::from_secs(1) && wait <= Duration::from_secs(60), "{wait:?}");
+    b.slack.post(BOB, &text("elsewhere")).await.expect("other channels are not limited");
+
+    // A dispatcher that does not pace gets the same 429 and honours it.
+    let dispatcher = Dispatcher::new(b.store.clone(), b.slack.clone(), Arc::new(SystemClock), &unpaced());
+    queue(&b.store, &[dm(ALICE, "third")]).await;
+    let before = chrono::Utc::now().timestamp();
+    let Some(Dispatched::Retrying { at }) = dispatcher.dispatch_one().await.unwrap() else { panic!("not refused") };
+    assert!(at > before, "waits as Slack asks");
+    assert_eq!(scalar(&b.url, "SELECT attempts FROM outbox").await, 0, "a 429 is not an attempt");
+    let refusals = b.sim.calls().iter().filter(|c| c.method == "chat.postMessage" && !c.ok).count();
+    assert_eq!(refusals, 2, "refused calls are recorded too");
+    assert_eq!(posted(&b.sim).get("third"), None);
+}
+
+#[tokio::test]
+async fn a_stalled_call_times_out_counts_an_attempt_and_is_sent_on_retry() {
+    let b = bench().await;
+    let slack = b.slack.clone().with_timeout(Duration::from_millis(200));
+    let dispatcher = Dispatcher::new(b.store.clone(), slack, Arc::new(SystemClock), &RateLimits::slack());
+    b.sim.fail("chat.postMessage", Fault::NoAnswer, 1);
+    queue(&b.store, &[dm(ALICE, "hello")]).await;
+    assert!(matches!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Retrying { .. })));
+    let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
+    let (attempts, error, sent): (i64, String, Option<i64>) =
+        sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox").fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    assert_eq!((attempts, sent), (1, None), "a timeout is an attempt, and not a delivery");
+    assert!(error.contains("no answer"), "{error}");
+    time_passes(&b.url).await;
+    assert_eq!(drain(&dispatcher).await, vec![Dispatched::Sent]);
+    assert_eq!(posted(&b.sim).get("hello"), Some(&1));
+}
+
+#[tokio::test]
+async fn server_errors_back_off_until_the_last_attempt_then_dead_letter() {
+    let b = bench().await;
+    // Unpaced: eight calls to one channel in a moment would otherwise wait for their slots.
+    let dispatcher = Dispatcher::new(b.store.clone(), b.slack.clone(), Arc::new(SystemClock), &unpaced());
+    b.sim.fail("chat.postMessage", Fault::ServerError, MAX_ATTEMPTS as usize);
+    queue(&b.store, &[dm(ALICE, "doomed")]).await;
+    for attempt in 1..MAX_ATTEMPTS {
+        let now = chrono::Utc::now().timestamp();
+        let Some(Dispatched::Retrying { at }) = dispatcher.dispatch_one().await.unwrap() else { panic!("{attempt}") };
+        assert!(at > now, "backed off into the future");
+        time_passes(&b.url).await;
+    }
+    assert_eq!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Dead));
+    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL").await, 1);
+    assert!(posted(&b.sim).is_empty());
+}
+
+/// `upward serve` on `database_url` against `sim`, as a real process.
+fn serve(sim: &Sim, database_url: &str) -> tokio::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
+        .arg("serve")
+        .env_clear()
+        .env("SLACK_BOT_TOKEN", TOKEN)
+        .env("SLACK_SIGNING_SECRET", crate::helpers::SECRET)
+        .env("SLACK_API_URL", sim.api_url())
+        .env("DATABASE_URL", database_url)
+        .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
+    const MESSAGES: usize = 200;
+    let b = bench().await;
+    let nudges: Vec<Outbound> = (0..MESSAGES).map(|i| dm(&format!("U{i:08}"), &format!("nudge {i}"))).collect();
+    queue(&b.store, &nudges).await;
+    b.store.close().await;
+
+    let mut bot = serve(&b.sim, &b.url);
+    // auth.test, then some of the posts: kill -9 in the middle of delivery.
+    b.sim.wait_for_calls(1 + MESSAGES / 4).await;
+    bot.start_kill().unwrap();
+    bot.wait().await.unwrap();
+    let before_crash = posted(&b.sim);
+    assert!(before_crash.len() < MESSAGES, "killed before the end: {}", before_crash.len());
+    let in_flight =
+        scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND claimed_until IS NOT NULL").await;
+    assert!(in_flight <= 1, "one sender, so at most one row in flight: {in_flight}");
+    // Its lease runs out, as time passing would.
+    time_passes(&b.url).await;
+
+    let mut bot = serve(&b.sim, &b.url);
+    loop {
+        let seen = b.sim.calls().len();
+        if posted(&b.sim).len() == MESSAGES {
+            break;
+        }
+        b.sim.wait_for_calls(seen + 1).await;
+    }
+    let pid = bot.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(bot.wait().await.unwrap().success());
+
+    let delivered = posted(&b.sim);
+    let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.len() <= in_flight as usize && twice.iter().all(|(_, n)| **n == 2), "duplicates: {twice:?}");
+    assert_eq!(delivered.len(), MESSAGES, "none lost");
+    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 0);
+}
