@@ -124,6 +124,13 @@ impl Pacer {
         held
     }
 
+    /// Holds `key` back until `until`, whatever its bucket says: Slack refused it.
+    fn hold(&mut self, key: PaceKey, until: i64) {
+        if let Some(rate) = self.rate(&key) {
+            self.buckets.hold(key, rate, until);
+        }
+    }
+
     /// Counts a call of `method` (a post into `channel`, when given) made at `now`.
     fn take(&mut self, method: &str, channel: Option<&str>, now: i64) {
         if let Some(&(method, rate)) = self.limits.methods.iter().find(|(m, _)| *m == method) {
@@ -216,33 +223,45 @@ impl Dispatcher {
     /// A group message opens its DM only when none is known, and keeps the answer
     /// before posting.
     async fn deliver(&self, entry: &OutboxEntry, message: &Outbound) -> Result<Result<(), SendError>, StoreError> {
+        let key = entry.channel_key.as_str();
         let (users, message) = match message {
             Outbound::GroupMessage { users, message } => (users, message),
-            Outbound::DirectMessage { .. } => {
-                self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
-                return Ok(self.slack.send(message).await);
-            }
-            other => {
-                self.pacer().take(other.method(), None, self.now_us());
-                return Ok(self.slack.send(other).await);
-            }
+            Outbound::DirectMessage { .. } => return Ok(self.paced(POST, Some(key), self.slack.send(message)).await),
+            other => return Ok(self.paced(other.method(), None, self.slack.send(other)).await),
         };
-        let channel = match self.store.group_dm(&entry.channel_key).await? {
+        let channel = match self.store.group_dm(key).await? {
             Some(channel) => channel,
-            None => {
-                self.pacer().take(OPEN, None, self.now_us());
-                match self.slack.open_group(users).await {
-                    Ok(channel) => {
-                        let now = self.clock.now().timestamp();
-                        self.store.remember_group_dm(entry.id, &entry.channel_key, &channel, now).await?;
-                        channel
-                    }
-                    Err(e) => return Ok(Err(e)),
+            None => match self.paced(OPEN, None, self.slack.open_group(users)).await {
+                Ok(channel) => {
+                    let now = self.clock.now().timestamp();
+                    self.store.remember_group_dm(entry.id, key, &channel, now).await?;
+                    channel
                 }
-            }
+                Err(e) => return Ok(Err(e)),
+            },
         };
-        self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
-        Ok(self.slack.post(&channel, message).await)
+        Ok(self.paced(POST, Some(key), self.slack.post(&channel, message)).await)
+    }
+
+    /// Makes one Slack call of `method` (a post into `channel`, when given), counted
+    /// against the pacer first. A 429 holds back what Slack refused (the channel for a
+    /// post, else the method) for as long as Retry-After says, so the rows behind it
+    /// wait instead of walking into the same wall.
+    async fn paced<T>(
+        &self,
+        method: &'static str,
+        channel: Option<&str>,
+        call: impl std::future::Future<Output = Result<T, SendError>>,
+    ) -> Result<T, SendError> {
+        self.pacer().take(method, channel, self.now_us());
+        let result = call.await;
+        if let Err(SendError::RateLimited { retry_after }) = &result {
+            let wait = retry_after.unwrap_or(Duration::from_secs(DEFAULT_RETRY_AFTER_SECS as u64));
+            let key = channel.map_or(PaceKey::Method(method), |c| PaceKey::Channel(c.to_owned()));
+            let until = self.now_us() + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2);
+            self.pacer().hold(key, until);
+        }
+        result
     }
 
     /// How long to sleep when nothing can go now: until the next row is due or the
