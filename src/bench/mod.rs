@@ -24,6 +24,12 @@ pub(crate) fn peak_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// Starts a new high-water mark for [`peak_mib`], so each run reports its own peak
+/// (Linux: `5` to /proc/self/clear_refs; elsewhere nothing).
+pub(crate) fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match args.target {
         BenchTarget::Delivery => {

@@ -134,6 +134,13 @@ impl Pacer {
         held
     }
 
+    /// Holds `key` back until `until`, whatever its bucket says: Slack refused it.
+    fn hold(&mut self, key: PaceKey, until: i64) {
+        if let Some(rate) = self.rate(&key) {
+            self.buckets.hold(key, rate, until);
+        }
+    }
+
     /// Counts a call of `method` (a post into `channel`, when given) made at `now`.
     fn take(&mut self, method: &str, channel: Option<&str>, now: i64) {
         if let Some(&(method, rate)) = self.limits.methods.iter().find(|(m, _)| *m == method) {
@@ -226,14 +233,14 @@ impl Dispatcher {
     /// A group message or a file opens its DM only when none is known, and keeps the
     /// answer before going on.
     async fn deliver(&self, entry: &OutboxEntry, message: &Outbound) -> Result<Result<(), SendError>, StoreError> {
+        let key = entry.channel_key.as_str();
         match message {
             Outbound::GroupMessage { users, message } => {
                 let channel = match self.conversation(entry, users).await? {
                     Ok(channel) => channel,
                     Err(e) => return Ok(Err(e)),
                 };
-                self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
-                Ok(self.slack.post(&channel, message).await)
+                Ok(self.paced(POST, Some(key), self.slack.post(&channel, message)).await)
             }
             Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
                 let channel = match self.conversation(entry, std::slice::from_ref(user)).await? {
@@ -243,16 +250,12 @@ impl Dispatcher {
                 self.take_upload();
                 Ok(self.slack.share_file(&channel, filename, title, comment, content_b64).await)
             }
-            Outbound::DirectMessage { .. } => {
-                self.pacer().take(POST, Some(&entry.channel_key), self.now_us());
-                Ok(self.slack.send(message).await)
-            }
+            Outbound::DirectMessage { .. } => Ok(self.paced(POST, Some(key), self.slack.send(message)).await),
             other => {
                 if let Outbound::PublishHome { chart_png_b64: Some(_), .. } = other {
                     self.take_upload();
                 }
-                self.pacer().take(other.method(), None, self.now_us());
-                Ok(self.slack.send(other).await)
+                Ok(self.paced(other.method(), None, self.slack.send(other)).await)
             }
         }
     }
@@ -275,8 +278,7 @@ impl Dispatcher {
         if let Some(channel) = self.store.group_dm(&entry.channel_key).await? {
             return Ok(Ok(channel));
         }
-        self.pacer().take(OPEN, None, self.now_us());
-        match self.slack.open_group(users).await {
+        match self.paced(OPEN, None, self.slack.open_group(users)).await {
             Ok(channel) => {
                 let now = self.clock.now().timestamp();
                 self.store.remember_group_dm(entry.id, &entry.channel_key, &channel, now).await?;
@@ -284,6 +286,27 @@ impl Dispatcher {
             }
             Err(e) => Ok(Err(e)),
         }
+    }
+
+    /// Makes one Slack call of `method` (a post into `channel`, when given), counted
+    /// against the pacer first. A 429 holds back what Slack refused (the channel for a
+    /// post, else the method) for as long as Retry-After says, so the rows behind it
+    /// wait instead of walking into the same wall.
+    async fn paced<T>(
+        &self,
+        method: &'static str,
+        channel: Option<&str>,
+        call: impl std::future::Future<Output = Result<T, SendError>>,
+    ) -> Result<T, SendError> {
+        self.pacer().take(method, channel, self.now_us());
+        let result = call.await;
+        if let Err(SendError::RateLimited { retry_after }) = &result {
+            let wait = retry_after.unwrap_or(Duration::from_secs(DEFAULT_RETRY_AFTER_SECS as u64));
+            let key = channel.map_or(PaceKey::Method(method), |c| PaceKey::Channel(c.to_owned()));
+            let until = self.now_us() + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2);
+            self.pacer().hold(key, until);
+        }
+        result
     }
 
     /// How long to sleep when nothing can go now: until the next row is due or the

@@ -135,6 +135,13 @@ impl<K: Hash + Eq> Buckets<K> {
         *tat = (*tat).max(now) + rate.interval_us();
     }
 
+    /// Makes `key` wait until at least `until`, as after Slack's 429 and Retry-After.
+    pub fn hold(&mut self, key: K, rate: Rate, until: i64) {
+        let held = until.saturating_add(rate.tolerance_us());
+        let tat = self.tat.entry(key).or_insert(held);
+        *tat = (*tat).max(held);
+    }
+
     /// Drops keys whose buckets are full again by `now`.
     pub fn prune(&mut self, now: i64) {
         self.tat.retain(|_, tat| *tat > now);
@@ -177,6 +184,8 @@ mod tests {
         assert_eq!(buckets.keys().count(), 1);
         buckets.prune(4_000_000);
         assert_eq!(buckets.keys().count(), 0, "a full bucket is forgotten");
+        buckets.hold("C2", rate, 30_000_000);
+        assert_eq!(buckets.free_at(&"C2", rate), 30_000_000, "held as long as Retry-After says");
     }
 
     #[test]

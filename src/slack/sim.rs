@@ -194,6 +194,12 @@ impl Sim {
         self.lock().faults.get(method).map_or(0, VecDeque::len)
     }
 
+    /// Every call recorded so far, emptying the log: a benchmark's tens of thousands
+    /// need not be copied, nor kept once counted.
+    pub fn take_calls(&self) -> Vec<Call> {
+        std::mem::take(&mut self.lock().calls)
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
     }

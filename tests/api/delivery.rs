@@ -211,6 +211,14 @@ async fn slack_refuses_calls_past_its_limits_and_the_row_waits_without_using_an_
     let refusals = b.sim.calls().iter().filter(|c| c.method == "chat.postMessage" && !c.ok).count();
     assert_eq!(refusals, 2, "refused calls are recorded too");
     assert_eq!(posted(&b.sim).get("third"), None);
+
+    // Nothing more goes to that channel before Retry-After, even when due.
+    let slot = dispatcher.next_slot().expect("the refused channel is held");
+    assert!(slot.timestamp() >= at - 1, "held until {slot}, Slack said {at}");
+    queue(&b.store, &[dm(ALICE, "fourth")]).await;
+    time_passes(&b.url).await;
+    assert_eq!(dispatcher.dispatch_one().await.unwrap(), None);
+    assert_eq!(b.sim.calls().len(), 4, "no call walked into the same 429");
 }
 
 #[tokio::test]
