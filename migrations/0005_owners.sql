@@ -10,11 +10,13 @@ CREATE TABLE owners (
 );
 
 -- Who did what as an owner, and when. Never holds reflection text.
+-- `inbox_id` is the request the action answered: a retried request is audited once.
 CREATE TABLE audit (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     team_id    TEXT NOT NULL,
     actor      TEXT NOT NULL,
     action     TEXT NOT NULL,
+    inbox_id   BIGINT UNIQUE,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX audit_by_team ON audit (team_id, id);

@@ -36,6 +36,8 @@ pub enum CliCommand {
     Status(StatusArgs),
     /// Run a matching round from the command line (ops, scripts).
     Match(MatchArgs),
+    /// Write a program's pairs, meetings, ratings and skills as CSV or JSON.
+    Export(ExportArgs),
     /// Run a benchmark and write its figures under bench/results/.
     Bench(BenchArgs),
 }
@@ -81,6 +83,20 @@ pub struct StatusArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Which program; may be left out when there is only one.
+    #[arg(long)]
+    pub program: Option<String>,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: crate::export::ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 }

@@ -27,6 +27,8 @@ pub enum Event {
     CheckinDue { pair_id: i64, due: i64 },
     /// A snoozed check-in is asked again.
     CheckinReminder { checkin_id: i64 },
+    /// A program's owners' digest came due (Unix seconds of the due time).
+    Digest { program_id: i64, due: i64 },
     /// The reflection form, already checked at the edge.
     ReflectionSubmitted { user: String, pair_id: i64, checkin_id: Option<i64>, reflection: ValidReflection },
 }
@@ -42,7 +44,10 @@ impl Event {
             | Event::Action { user, .. }
             | Event::JoinSubmitted { user, .. }
             | Event::ReflectionSubmitted { user, .. } => user,
-            Event::ScheduledRound { .. } | Event::CheckinDue { .. } | Event::CheckinReminder { .. } => SCHEDULER,
+            Event::ScheduledRound { .. }
+            | Event::CheckinDue { .. }
+            | Event::CheckinReminder { .. }
+            | Event::Digest { .. } => SCHEDULER,
         }
     }
 }

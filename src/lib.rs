@@ -21,6 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod event;
+pub mod export;
 pub mod jobs;
 pub mod matching;
 pub mod report;

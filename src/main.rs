@@ -72,6 +72,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         CliCommand::Bench(args) => upward::bench::run(&args).await,
+        CliCommand::Export(args) => {
+            let store = Store::connect(&args.database_url)
+                .await
+                .with_context(|| format!("cannot open {}", args.database_url))?;
+            let program = upward::status::choose_program(&store, args.program.as_deref()).await?;
+            let text = upward::export::render(&upward::export::load(&store, &program).await?, args.format);
+            match &args.output {
+                Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
         CliCommand::Status(args) => {
             let store = Store::connect(&args.database_url)
                 .await

@@ -94,6 +94,11 @@ pub async fn program_status(
     today: chrono::NaiveDate,
 ) -> Result<ProgramStatus, StatusError> {
     let chosen = choose_program(store, program).await?;
+    Ok(status_of(store, &chosen, today).await?)
+}
+
+/// One program's figures.
+pub async fn status_of(store: &Store, chosen: &Program, today: chrono::NaiveDate) -> Result<ProgramStatus, StoreError> {
     let people = store.participants(chosen.id).await?;
     let rounds = store.round_counts(chosen.id).await?;
     let (pairs, checkins, reflections) = store.activity_facts(chosen.id).await?;
@@ -108,7 +113,7 @@ pub async fn program_status(
         _ => None,
     };
     Ok(ProgramStatus {
-        program: chosen.name,
+        program: chosen.name.clone(),
         participants: ParticipantCounts::count(people.iter().map(|p| p.membership()), today),
         rounds: rounds.rounds,
         pairs: PairCounts { active: rounds.active_pairs, ended: rounds.ended_pairs },

@@ -1,9 +1,14 @@
 //! The App Home tab: publishing it, and its buttons.
 
-use super::{programs, Request, Result};
+use super::{Request, Result};
 use crate::domain::participant::Status;
+use crate::domain::summary::weekly;
+use crate::export::ExportFormat;
+use crate::report::{weekly_png, WeekPoint};
 use crate::slack::messages::{self, ids};
+use crate::slack::outbound::encode_file;
 use crate::slack::Outbound;
+use crate::status::{status_of, ProgramStatus};
 use crate::store::{Participant, Program};
 
 /// The person's App Home as it should look now. `fresh` replaces the stored row of a
@@ -21,10 +26,44 @@ pub(super) async fn view_for(
         };
         entries.push((program, participant));
     }
-    let owner_view =
-        if request.ctx.is_owner(&request.user) { Some(programs::program_counts(request).await?) } else { None };
+    let mut chart = None;
+    let owner_view = if request.ctx.is_owner(&request.user).await? {
+        let (figures, png) = owner_figures(request).await?;
+        chart = png;
+        Some(figures)
+    } else {
+        None
+    };
     let view = messages::home(&entries, tz, owner_view.as_deref());
-    Ok(Outbound::PublishHome { user: request.user.clone(), view, chart_png_b64: None })
+    Ok(Outbound::PublishHome { user: request.user.clone(), view, chart_png_b64: chart })
+}
+
+/// Weeks the owners' chart covers.
+const CHART_WEEKS: u32 = 12;
+
+/// Every program's figures, and the chart of the workspace's last weeks (a PNG, base64;
+/// none if it could not be drawn: the figures are in the text anyway).
+async fn owner_figures(request: &Request<'_>) -> Result<(Vec<(i64, ProgramStatus)>, Option<String>)> {
+    let (store, today) = (&request.ctx.store, request.ctx.today());
+    let (mut figures, mut checkins, mut reflections) = (Vec::new(), Vec::new(), Vec::new());
+    for program in store.programs(&request.ctx.team_id).await? {
+        figures.push((program.id, status_of(store, &program, today).await?));
+        let (_, c, r) = store.activity_facts(program.id).await?;
+        checkins.extend(c);
+        reflections.extend(r);
+    }
+    let points: Vec<WeekPoint> = weekly(&checkins, &reflections, CHART_WEEKS, today)
+        .into_iter()
+        .map(|w| WeekPoint { week: w.week, meetings: w.meetings, average_rating: w.average_rating })
+        .collect();
+    let png = match weekly_png(&points) {
+        Ok(png) => Some(encode_file(&png)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the owners' chart could not be drawn; the home goes without it");
+            None
+        }
+    };
+    Ok((figures, png))
 }
 
 pub(super) async fn publish(request: &Request<'_>) -> Result<()> {
@@ -52,6 +91,8 @@ pub(super) async fn action(
             let view = messages::join_modal(&program, &catalogue, current.as_ref());
             request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
         }
+        ids::HOME_MATCH => super::rounds::preview(request, Some(&program.name)).await,
+        ids::HOME_EXPORT => super::owners::export(request, Some(&program.name), ExportFormat::Csv).await,
         ids::HOME_PAUSE | ids::HOME_RESUME => {
             let Some(participant) = request.ctx.store.participant(program.id, &request.user).await? else {
                 return request.reply(messages::not_a_participant(&program)).await;

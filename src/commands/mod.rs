@@ -9,6 +9,7 @@ mod checkins;
 mod home;
 mod join;
 mod membership;
+mod owners;
 pub mod parser;
 mod programs;
 mod rounds;
@@ -43,6 +44,7 @@ pub struct Context {
     pub store: Store,
     pub slack: SlackApi,
     pub team_id: String,
+    /// Owners from `UPWARD_OWNERS`; owners added from Slack are in the store.
     pub owners: Vec<String>,
     pub clock: Arc<dyn Clock>,
 }
@@ -81,8 +83,19 @@ impl Context {
         self.clock.now().date_naive()
     }
 
-    pub fn is_owner(&self, user: &str) -> bool {
-        self.owners.iter().any(|o| o == user)
+    /// Everyone who owns programs: the configured owners, then those added from Slack.
+    pub async fn all_owners(&self) -> Result<Vec<String>> {
+        let mut owners = self.owners.clone();
+        for added in self.store.added_owners(&self.team_id).await? {
+            if !owners.contains(&added) {
+                owners.push(added);
+            }
+        }
+        Ok(owners)
+    }
+
+    pub async fn is_owner(&self, user: &str) -> Result<bool> {
+        Ok(self.all_owners().await?.iter().any(|o| o == user))
     }
 
     /// The person's IANA time zone from users.info, cached. A Slack failure is not the
@@ -121,9 +134,11 @@ impl Request<'_> {
         self.answer(vec![self.reply_to.with(message)]).await
     }
 
-    /// Owners pass; anyone else gets a polite refusal and `false`.
+    /// Owners pass, and what they do is audited; anyone else gets a polite refusal
+    /// and `false`.
     async fn owner_only(&self, what: &str) -> Result<bool> {
-        if self.ctx.is_owner(&self.user) {
+        if self.ctx.is_owner(&self.user).await? {
+            self.ctx.store.audit(&self.ctx.team_id, &self.user, what, self.inbox_id, self.ctx.now()).await?;
             return Ok(true);
         }
         tracing::info!(what, "owner command refused");
@@ -211,6 +226,7 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
         Event::ScheduledRound { program_id, .. } => rounds::scheduled(ctx, inbox_id, program_id).await,
         Event::CheckinDue { pair_id, due } => checkins::due(ctx, inbox_id, pair_id, due).await,
         Event::CheckinReminder { checkin_id } => checkins::remind(ctx, inbox_id, checkin_id).await,
+        Event::Digest { program_id, due } => owners::digest(ctx, inbox_id, program_id, due).await,
         Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             checkins::submitted(&request, pair_id, checkin_id, reflection).await
@@ -240,5 +256,12 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Unpair { program, user } => rounds::unpair(request, program.as_deref(), &user).await,
         Command::Reflect { partner } => checkins::reflect(request, partner.as_deref(), &trigger_id).await,
         Command::Reflections => checkins::list(request).await,
+        Command::Status { program } => owners::status(request, program.as_deref()).await,
+        Command::OwnersList => owners::list(request).await,
+        Command::OwnersAdd { user } => owners::add(request, &user).await,
+        Command::OwnersRemove { user } => owners::remove(request, &user).await,
+        Command::Audit => owners::audit(request).await,
+        Command::ForgetMe => owners::forget_me(request).await,
+        Command::Export { program, format } => owners::export(request, program.as_deref(), format).await,
     }
 }

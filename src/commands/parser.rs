@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use crate::domain::participant::{mentioned_user, split_tags, Role};
 use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
+pub use crate::export::ExportFormat;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -55,6 +56,25 @@ pub enum Command {
     },
     /// The person's own reflections.
     Reflections,
+    /// Owners: a program's figures.
+    Status {
+        program: Option<String>,
+    },
+    /// Owners: a program's pairs as a file.
+    Export {
+        program: Option<String>,
+        format: ExportFormat,
+    },
+    OwnersList,
+    OwnersAdd {
+        user: String,
+    },
+    OwnersRemove {
+        user: String,
+    },
+    Audit,
+    /// Deletes the person's profile and reflection texts.
+    ForgetMe,
 }
 
 /// `join mentor|mentee <skills> [dept:<name>] [manager:@someone]`.
@@ -81,6 +101,9 @@ const SET_USAGE: &str = "/mentoring program set <setting> <value>";
 const MATCH_USAGE: &str = "/mentoring match [confirm]";
 const UNPAIR_USAGE: &str = "/mentoring unpair @someone";
 const REFLECT_USAGE: &str = "/mentoring reflect [@partner]";
+const STATUS_USAGE: &str = "/mentoring status [program]";
+const EXPORT_USAGE: &str = "/mentoring export [program] [csv|json]";
+const OWNERS_USAGE: &str = "/mentoring owners [add|remove @someone]";
 
 fn error(problem: impl Into<String>, usage: &'static str) -> ParseError {
     ParseError { problem: problem.into(), usage }
@@ -171,6 +194,11 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 .ok_or_else(|| error(format!("`{who}` is not a person: write @name."), REFLECT_USAGE)),
         },
         "reflections" => Ok(Command::Reflections),
+        "status" | "summary" => parse_status(program, rest),
+        "export" => parse_export(program, rest),
+        "owners" | "owner" => parse_owners(rest),
+        "audit" => Ok(Command::Audit),
+        "forget-me" | "forgetme" | "forget" => Ok(Command::ForgetMe),
         _ => Ok(Command::Help { unknown: Some(word.chars().take(40).collect()) }),
     }
 }
@@ -231,6 +259,44 @@ fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseEr
             PROGRAM_USAGE,
         )),
         _ => Err(error(format!("`program {verb}` is not a command."), PROGRAM_USAGE)),
+    }
+}
+
+/// A bare word after `status` or `export` names the program, as `program:` does.
+fn program_word(program: Option<String>, word: &str, usage: &'static str) -> Result<Option<String>, ParseError> {
+    if word.is_empty() {
+        return Ok(program);
+    }
+    if !valid_program_name(word) {
+        return Err(error(format!("`{word}` is not a program name."), usage));
+    }
+    Ok(Some(word.to_lowercase()))
+}
+
+fn parse_status(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
+    Ok(Command::Status { program: program_word(program, rest, STATUS_USAGE)? })
+}
+
+fn parse_export(mut program: Option<String>, rest: &str) -> Result<Command, ParseError> {
+    let mut format = ExportFormat::default();
+    for word in rest.split_whitespace() {
+        match ExportFormat::parse(word) {
+            Some(f) => format = f,
+            None => program = program_word(program, word, EXPORT_USAGE)?,
+        }
+    }
+    Ok(Command::Export { program, format })
+}
+
+fn parse_owners(rest: &str) -> Result<Command, ParseError> {
+    let (verb, who) = split_first(rest);
+    let user =
+        || mentioned_user(who).ok_or_else(|| error("Say who, e.g. `/mentoring owners add @hana`.", OWNERS_USAGE));
+    match verb.as_str() {
+        "" | "list" => Ok(Command::OwnersList),
+        "add" => Ok(Command::OwnersAdd { user: user()? }),
+        "remove" | "delete" => Ok(Command::OwnersRemove { user: user()? }),
+        other => Err(error(format!("`owners {other}` is not a command."), OWNERS_USAGE)),
     }
 }
 
@@ -327,6 +393,22 @@ mod tests {
         assert_eq!(ok("program set capacity 2"), Command::ProgramSet { program: None, setting: Setting::Capacity(2) });
         assert!(parse("program set capacity lots").unwrap_err().problem.contains("1 to 10"));
         assert!(parse("program set").unwrap_err().problem.contains("Settings:"));
+    }
+
+    #[test]
+    fn owner_view_commands() {
+        assert_eq!(ok("status"), Command::Status { program: None });
+        assert_eq!(ok("status Pilot"), Command::Status { program: Some("pilot".into()) });
+        assert!(parse("status two words").is_err());
+        assert_eq!(ok("export json"), Command::Export { program: None, format: ExportFormat::Json });
+        assert_eq!(ok("export pilot"), Command::Export { program: Some("pilot".into()), format: ExportFormat::Csv });
+        assert_eq!(ok("owners"), Command::OwnersList);
+        assert_eq!(ok("owners add <@U0HANA|hana>"), Command::OwnersAdd { user: "U0HANA".into() });
+        assert_eq!(ok("owners remove <@U0HANA>"), Command::OwnersRemove { user: "U0HANA".into() });
+        assert!(parse("owners add hana").unwrap_err().problem.contains("Say who"));
+        assert!(parse("owners promote <@U0HANA>").is_err());
+        assert_eq!(ok("audit"), Command::Audit);
+        assert_eq!(ok("forget-me"), Command::ForgetMe);
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> 
         if !plan.pairs.is_empty() {
             rounds::commit(&mut tx, &plan, SCHEDULER, true).await?;
         }
-        for owner in &ctx.owners {
+        for owner in &ctx.all_owners().await? {
             let message = messages::automatic_round(&program.name, plan.pairs.len(), plan.unmatched.len());
             tx.enqueue(&Outbound::DirectMessage { user: owner.clone(), message }).await?;
         }
@@ -136,7 +136,7 @@ pub(super) async fn answer_intro(request: &Request<'_>, mark: PairMark, value: O
         PairMark::Flagged => {
             tx.enqueue(&request.reply_to.with(messages::pairing_flagged_private())).await?;
             if first_time {
-                for owner in &request.ctx.owners {
+                for owner in &request.ctx.all_owners().await? {
                     let message = messages::pairing_flagged_owner(&program, &pair, &request.user);
                     tx.enqueue(&Outbound::DirectMessage { user: owner.clone(), message }).await?;
                 }

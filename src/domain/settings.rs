@@ -58,17 +58,34 @@ pub enum Setting {
     /// An IANA zone name, already checked.
     TimeZone(String),
     Weekends(bool),
+    /// The owners' digest cron (normalised), or none.
+    Digest(Option<String>),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, schedule, every, window, timezone, weekends";
+    "capacity, repeats, same-department, weights, match-schedule, schedule, every, window, timezone, weekends, digest";
+
+/// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
+pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
 
 /// Everything `program set` can change about a program.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramSettings {
     pub matching: MatchSettings,
     pub checkins: CheckinSettings,
+    /// Cron of the owners' digest (six fields, program zone); `None`: no digest.
+    pub digest: Option<String>,
+}
+
+impl Default for ProgramSettings {
+    fn default() -> Self {
+        ProgramSettings {
+            matching: MatchSettings::default(),
+            checkins: CheckinSettings::default(),
+            digest: Some(DEFAULT_DIGEST.to_owned()),
+        }
+    }
 }
 
 pub const MAX_CAPACITY: u32 = 10;
@@ -120,6 +137,12 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             }
         }
         "window" | "hours" => parse_window(value).map(Setting::Window),
+        "digest" => {
+            if matches!(value.to_lowercase().as_str(), "off" | "none" | "never") {
+                return Ok(Setting::Digest(None));
+            }
+            parse_cron(value).map(|cron| Setting::Digest(Some(cron.normalised)))
+        }
         "timezone" | "time-zone" | "tz" => parse_time_zone(value).map(|tz| Setting::TimeZone(tz.name().to_owned())),
         "weekends" | "weekend" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "skipped", "false"])
             .map(Setting::Weekends)
@@ -179,6 +202,7 @@ impl ProgramSettings {
             Setting::Window(w) => c.window = w,
             Setting::TimeZone(tz) => c.time_zone = tz,
             Setting::Weekends(on) => c.weekends = on,
+            Setting::Digest(cron) => self.digest = cron,
         }
         self
     }
@@ -214,6 +238,8 @@ mod tests {
         assert!(parse_setting("window", "18:00-08:00").unwrap_err().contains("start before"));
         assert_eq!(parse_setting("timezone", "Europe/Berlin"), Ok(Setting::TimeZone("Europe/Berlin".into())));
         assert_eq!(parse_setting("weekends", "on"), Ok(Setting::Weekends(true)));
+        assert_eq!(parse_setting("digest", "off"), Ok(Setting::Digest(None)));
+        assert_eq!(parse_setting("digest", "\"0 8 * * FRI\""), Ok(Setting::Digest(Some("0 0 8 * * FRI".into()))));
     }
 
     #[test]

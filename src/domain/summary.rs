@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::checkins::stalled;
@@ -127,25 +127,73 @@ fn mean(ratings: impl Iterator<Item = u8>) -> Option<f64> {
     ratio(sum, n, 2)
 }
 
+/// Each pair's check-ins as (due time, met), latest first.
+fn histories(checkins: &[CheckinFact]) -> HashMap<i64, Vec<(i64, bool)>> {
+    let mut history: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
+    for c in checkins {
+        history.entry(c.pair_id).or_default().push((c.due_at, c.met));
+    }
+    for own in history.values_mut() {
+        own.sort_by_key(|&(due, _)| std::cmp::Reverse(due));
+    }
+    history
+}
+
+/// The live pairs whose two latest check-ins brought no meeting.
+pub fn stalled_pairs(pairs: &[PairFact], checkins: &[CheckinFact]) -> Vec<i64> {
+    let history = histories(checkins);
+    pairs
+        .iter()
+        .filter(|p| p.active)
+        .filter(|p| {
+            let met: Vec<bool> =
+                history.get(&p.pair_id).map(|h| h.iter().map(|&(_, m)| m).collect()).unwrap_or_default();
+            stalled(&met)
+        })
+        .map(|p| p.pair_id)
+        .collect()
+}
+
+/// One week's meetings and mean rating, for the owners' chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekFigures {
+    /// The week's Monday.
+    pub week: NaiveDate,
+    pub meetings: u32,
+    pub average_rating: Option<f64>,
+}
+
+/// The last `weeks` weeks up to `today`: meetings by their check-in's week, ratings by
+/// the reflection's week.
+pub fn weekly(
+    checkins: &[CheckinFact],
+    reflections: &[ReflectionFact],
+    weeks: u32,
+    today: NaiveDate,
+) -> Vec<WeekFigures> {
+    let monday = |d: NaiveDate| d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+    let day = |unix: i64| chrono::DateTime::from_timestamp(unix, 0).map(|t| t.date_naive());
+    let last = monday(today);
+    (0..weeks)
+        .rev()
+        .map(|back| {
+            let week = last - chrono::Days::new(7 * u64::from(back));
+            let in_week = |unix: i64| day(unix).is_some_and(|d| monday(d) == week);
+            let meetings = checkins.iter().filter(|c| c.met && in_week(c.due_at)).count() as u32;
+            let average_rating = mean(reflections.iter().filter(|r| in_week(r.created_at)).map(|r| r.rating));
+            WeekFigures { week, meetings, average_rating }
+        })
+        .collect()
+}
+
 /// How many skills the figures list.
 pub const TOP_SKILLS: usize = 5;
 
 impl Activity {
     pub fn compute(pairs: &[PairFact], checkins: &[CheckinFact], reflections: &[ReflectionFact]) -> Activity {
         let round_of: HashMap<i64, i64> = pairs.iter().map(|p| (p.pair_id, p.round_id)).collect();
-        let mut history: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
-        for c in checkins {
-            history.entry(c.pair_id).or_default().push((c.due_at, c.met));
-        }
-        let stalled_pairs = pairs
-            .iter()
-            .filter(|p| p.active)
-            .filter(|p| {
-                let mut own = history.get(&p.pair_id).cloned().unwrap_or_default();
-                own.sort_by_key(|&(due, _)| std::cmp::Reverse(due));
-                stalled(&own.iter().map(|&(_, met)| met).collect::<Vec<_>>())
-            })
-            .count() as u64;
+        let history = histories(checkins);
+        let stalled_pairs = stalled_pairs(pairs, checkins).len() as u64;
         let first_sessions =
             pairs.iter().filter(|p| history.get(&p.pair_id).is_some_and(|h| h.iter().any(|&(_, met)| met))).count();
         let sent = checkins.len() as u64;
@@ -243,6 +291,18 @@ mod tests {
         assert_eq!(a.rounds.len(), 2);
         assert_eq!((a.rounds[0].pairs, a.rounds[0].meetings, a.rounds[0].average_rating), (2, 1, Some(4.5)));
         assert_eq!((a.rounds[1].pairs, a.rounds[1].average_rating), (1, Some(2.0)));
+        let week = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let at = |d: &str| week(d).and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp();
+        let weeks = weekly(
+            &[CheckinFact { pair_id: 1, due_at: at("2026-12-07"), answered: true, met: true }],
+            &[ReflectionFact { pair_id: 1, rating: 5, skills: vec![], created_at: at("2026-12-09") }],
+            3,
+            week("2026-12-17"),
+        );
+        let mondays: Vec<String> = weeks.iter().map(|w| w.week.to_string()).collect();
+        assert_eq!(mondays, ["2026-11-30", "2026-12-07", "2026-12-14"]);
+        assert_eq!((weeks[1].meetings, weeks[1].average_rating), (1, Some(5.0)));
+        assert_eq!((weeks[2].meetings, weeks[2].average_rating), (0, None));
         let empty = Activity::compute(&[], &[], &[]);
         assert_eq!((empty.response_rate, empty.average_rating), (None, None));
     }

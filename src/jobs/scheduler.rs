@@ -1,5 +1,5 @@
-//! Timers: programs' automatic matching rounds, pairs' check-ins and snoozed check-ins
-//! asked again. The scheduler does no work itself: when something comes due it stores an
+//! Timers: programs' automatic matching rounds and owners' digests, pairs' check-ins,
+//! and snoozed check-ins asked again. The scheduler does no work itself: when something comes due it stores an
 //! event ([`Event::ScheduledRound`], [`Event::CheckinDue`], [`Event::CheckinReminder`]) in
 //! the inbox, in the same transaction that records the timer fired, and the consumer
 //! handles it like any other event. Due times come from the database (schedules, the
@@ -50,7 +50,31 @@ impl Scheduler {
         let rounds = self.rounds(now).await?;
         let checkins = self.checkins(now).await?;
         let reminders = self.reminders(now).await?;
-        Ok(earliest(earliest(rounds, checkins), reminders))
+        let digests = self.digests(now).await?;
+        Ok(earliest(earliest(rounds, checkins), earliest(reminders, digests)))
+    }
+
+    /// Each program's owners' digest, on its cron in the program's zone.
+    async fn digests(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut next = None;
+        for program in self.store.digest_programs().await? {
+            let Ok(cron) = parse_cron(&program.digest_schedule) else {
+                warn!(program = program.id, "stored digest schedule does not parse; skipped");
+                continue;
+            };
+            let zone = parse_time_zone(&program.time_zone).unwrap_or(chrono_tz::UTC);
+            let Some(since) = at(program.since) else { continue };
+            let (since, now_there) = (since.with_timezone(&zone), now.with_timezone(&zone));
+            let mut anchor = since;
+            if let Some(due) = latest_due(&cron.schedule, &since, &now_there) {
+                let event = Event::Digest { program_id: program.id, due: due.timestamp() };
+                self.store.start_digest(program.id, due.timestamp(), &payload(&event), now.timestamp()).await?;
+                info!(program = program.id, due = %due, "owners' digest started");
+                anchor = due;
+            }
+            next = earliest(next, next_after(&cron.schedule, &anchor).map(|t| t.with_timezone(&Utc)));
+        }
+        Ok(next)
     }
 
     async fn rounds(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -130,6 +130,17 @@ impl TryFrom<ReflectionDbRow> for ReflectionRow {
     }
 }
 
+/// Reflections with the author's partner; `texts` selects `learned` and `taught`.
+fn reflection_query(texts: &str, filter: &str) -> String {
+    format!(
+        "SELECT r.id, r.pair_id, r.author, CASE WHEN m.user_id = r.author THEN e.user_id ELSE m.user_id END AS partner,
+                {texts}, r.rating, r.skills, r.visibility, r.created_at
+         FROM reflections r JOIN pairs p ON p.id = r.pair_id
+         JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id
+         WHERE {filter}"
+    )
+}
+
 const CHECKIN_COLUMNS: &str = "id, pair_id, due_at, gentle, answer, snoozed_until";
 
 impl Store {
@@ -212,15 +223,25 @@ impl Store {
 
     /// A person's own reflections, newest first.
     pub async fn reflections_by(&self, author: &str) -> Result<Vec<ReflectionRow>> {
-        let rows: Vec<ReflectionDbRow> = sqlx::query_as(
-            "SELECT r.id, r.pair_id, r.author,
-                    CASE WHEN m.user_id = r.author THEN e.user_id ELSE m.user_id END AS partner,
-                    r.learned, r.taught, r.rating, r.skills, r.visibility, r.created_at
-             FROM reflections r JOIN pairs p ON p.id = r.pair_id
-             JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id
-             WHERE r.author = $1 ORDER BY r.created_at DESC, r.id DESC",
-        )
+        let rows: Vec<ReflectionDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(reflection_query(
+            "r.learned, r.taught",
+            "r.author = $1 ORDER BY r.created_at DESC, r.id DESC",
+        )))
         .bind(author)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(ReflectionRow::try_from).collect()
+    }
+
+    /// A program's reflections as owners may see them: every figure, and the texts
+    /// only of those shared with owners (the others come back without text).
+    pub async fn reflections_for_owners(&self, program_id: i64) -> Result<Vec<ReflectionRow>> {
+        let rows: Vec<ReflectionDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(reflection_query(
+            "CASE WHEN r.visibility = 'owners' THEN r.learned END AS learned,
+             CASE WHEN r.visibility = 'owners' THEN r.taught END AS taught",
+            "p.program_id = $1 ORDER BY r.id",
+        )))
+        .bind(program_id)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(ReflectionRow::try_from).collect()

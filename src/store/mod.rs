@@ -12,6 +12,7 @@
 mod checkins;
 mod inbox;
 mod outbox;
+mod owners;
 mod participants;
 mod programs;
 mod rounds;
@@ -29,6 +30,7 @@ use tokio::sync::Notify;
 pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
 pub use inbox::InboxEntry;
 pub use outbox::{OutboxEntry, OutboxStats};
+pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use participants::Participant;
 pub use programs::Program;
 pub use rounds::{NewPair, NewRound, PairMark, PairRow, RoundCounts, RoundRow, ScheduledProgram};

@@ -87,7 +87,8 @@ pub struct RoundCounts {
     pub ended_pairs: i64,
 }
 
-const PAIR_SELECT: &str = "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
+pub(super) const PAIR_SELECT: &str =
+    "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
      e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.flagged_at \
      FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id";
 

@@ -7,7 +7,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use upward::clock::ManualClock;
 use upward::slack::messages::plain_text;
-use upward::slack::sim::ReflectionForm;
 use upward::status::program_status;
 
 use crate::helpers::*;
@@ -32,29 +31,6 @@ async fn live_pair() -> (TestApp, Arc<ManualClock>) {
 /// The check-in messages posted to the pair's group DM, oldest first.
 fn nudges(app: &TestApp) -> Vec<Value> {
     app.sent("chat.postMessage").into_iter().filter(|m| plain_text(&m["blocks"]).contains("did you")).collect()
-}
-
-/// The value of a button in a message.
-fn button(message: &Value, action_id: &str) -> String {
-    message["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == action_id)
-        .and_then(|e| e["value"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| panic!("no {action_id} button in {message}"))
-}
-
-async fn set_clock(app: &TestApp, clock: &ManualClock, to: DateTime<Utc>) {
-    clock.advance(to - upward::clock::Clock::now(clock));
-    app.settle().await;
-}
-
-/// A reflection as a person would fill it in.
-fn reflection(learned: &str, rating: Option<&str>, visibility: &str) -> Value {
-    ReflectionForm { learned, taught: "how our budget cycle works", rating, skills: &["prompting"], visibility }
-        .values()
 }
 
 #[tokio::test]
@@ -125,10 +101,6 @@ async fn a_checkin_comes_every_second_monday_in_both_working_hours_and_its_answe
     let json = serde_json::to_string(&status).unwrap();
     assert!(!json.contains("P&L") && !json.contains("budget cycle"), "{json}");
     assert!(app.ask(ALICE, "reflections").await.contains("reading a P&L"));
-}
-
-fn clock_today(clock: &ManualClock) -> chrono::NaiveDate {
-    upward::clock::Clock::now(clock).date_naive()
 }
 
 #[tokio::test]

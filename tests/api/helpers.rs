@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::SqlitePool;
 use tempfile::TempDir;
@@ -11,7 +12,7 @@ use upward::app::{App, Running, Workers};
 use upward::clock::{Clock, ManualClock, SystemClock};
 use upward::config::ServeArgs;
 use upward::slack::messages::plain_text;
-use upward::slack::sim::{Answer, Sim, SlackCaller};
+use upward::slack::sim::{Answer, ReflectionForm, Sim, SlackCaller};
 
 pub const TOKEN: &str = "xoxb-test-token";
 pub const SECRET: &str = "test-signing-secret";
@@ -177,4 +178,33 @@ impl TestApp {
 /// The text of an answer Slack got straight back in the HTTP response.
 pub fn inline_text(answer: &Answer) -> String {
     plain_text(&answer.json()["blocks"])
+}
+
+/// The value of a button in a message.
+pub fn button(message: &Value, action_id: &str) -> String {
+    message["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == action_id)
+        .and_then(|e| e["value"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no {action_id} button in {message}"))
+}
+
+/// Moves the test's clock to `to` and lets the bot do what is due.
+pub async fn set_clock(app: &TestApp, clock: &ManualClock, to: DateTime<Utc>) {
+    clock.advance(to - upward::clock::Clock::now(clock));
+    app.settle().await;
+}
+
+/// A reflection as a person would fill it in.
+pub fn reflection(learned: &str, rating: Option<&str>, visibility: &str) -> Value {
+    ReflectionForm { learned, taught: "how our budget cycle works", rating, skills: &["prompting"], visibility }
+        .values()
+}
+
+/// The test clock's date.
+pub fn clock_today(clock: &ManualClock) -> chrono::NaiveDate {
+    upward::clock::Clock::now(clock).date_naive()
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod home;
 mod manifest;
 mod modal;
+mod owners;
 mod rounds;
 mod socket;
 mod upload;

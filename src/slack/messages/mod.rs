@@ -31,6 +31,8 @@ pub mod ids {
     pub const HOME_JOIN: &str = "home_join";
     pub const HOME_PAUSE: &str = "home_pause";
     pub const HOME_RESUME: &str = "home_resume";
+    pub const HOME_MATCH: &str = "home_match";
+    pub const HOME_EXPORT: &str = "home_export";
     pub const INTRO_SCHEDULED: &str = "intro_scheduled";
     pub const INTRO_WONT_WORK: &str = "intro_wont_work";
     pub const CHECKIN_MET: &str = "checkin_met";
@@ -49,7 +51,9 @@ pub mod ids {
 }
 
 mod checkins;
+mod owners;
 pub use checkins::*;
+pub use owners::*;
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know.
 pub const USAGE: &[(&str, &str)] = &[
@@ -70,6 +74,11 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring unpair @someone", "owners: end someone's pair so they can be matched again"),
     ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
     ("/mentoring reflections", "read your own reflections"),
+    ("/mentoring forget-me", "delete your profile and reflection texts (anonymous totals stay)"),
+    ("/mentoring status [program]", "owners: the program's figures"),
+    ("/mentoring export [program] [csv|json]", "owners: pairs, meetings and ratings as a file"),
+    ("/mentoring owners [add|remove @someone]", "owners: who owns programs"),
+    ("/mentoring audit", "owners: the latest owner actions"),
 ];
 
 fn section(text: impl Into<String>) -> SlackBlock {
@@ -405,7 +414,7 @@ pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Part
 pub fn home(
     entries: &[(Program, Option<Participant>)],
     tz: Option<&str>,
-    owner_view: Option<&[(Program, ParticipantCounts)]>,
+    owner_view: Option<&[(i64, crate::status::ProgramStatus)]>,
 ) -> SlackView {
     let mut blocks = vec![
         header("Reverse mentoring"),
@@ -440,14 +449,7 @@ pub fn home(
         }
     }
     if let Some(programs) = owner_view {
-        blocks.push(SlackDividerBlock::new().into());
-        blocks.push(header("Program owners"));
-        for (program, c) in programs {
-            blocks.push(section(format!(
-                "*{}*: {} mentors, {} mentees · {} active, {} paused, {} left",
-                program.name, c.mentors, c.mentees, c.active, c.paused, c.left
-            )));
-        }
+        blocks.extend(owner_dashboard(programs));
     }
     SlackView::Home(SlackHomeView::new(blocks))
 }
@@ -497,7 +499,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         "Settings of *{}*:\n*Matching*\n• capacity: {} mentee(s) per mentor\n• repeats: {}\n• same department: {}\n\
          • weights: skill {}, hours {}, department {}\n• automatic rounds: {}\n\
          *Check-ins*\n• schedule: `{}` in {}, every {} time(s) it fires\n• window: {} in each person's time zone\n\
-         • weekends: {}",
+         • weekends: {}\n*Owners' digest*: {}",
         program.name,
         m.capacity,
         if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
@@ -511,6 +513,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         c.every,
         c.window,
         if c.weekends { "on" } else { "skipped" },
+        s.digest.as_deref().map_or("off".to_owned(), |d| format!("`{d}` in {}", c.time_zone)),
     ))
 }
 

@@ -1,0 +1,187 @@
+//! Exports of a program for its owners: one row per pair (who, when, check-ins,
+//! meetings, ratings, skills) as CSV or JSON, for `/mentoring export` and `upward export`.
+//!
+//! Reflection texts appear only where their author chose to share them with owners; the
+//! store hands this module no other text, so an export cannot leak one.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::domain::reflection::Visibility;
+use crate::store::{PairRow, Program, Store, StoreError};
+
+/// How an export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExportFormat {
+    #[default]
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn parse(word: &str) -> Option<ExportFormat> {
+        match word.to_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "json" => Some(ExportFormat::Json),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// One pair of the export. The JSON field names are the CSV's column names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairExport {
+    pub program: String,
+    pub round: i64,
+    pub pair: i64,
+    pub mentor: String,
+    pub mentee: String,
+    pub status: String,
+    pub score: i64,
+    pub checkins: u64,
+    pub meetings: u64,
+    pub reflections: u64,
+    pub average_rating: Option<f64>,
+    /// Skills the pair's reflections touched, in alphabetical order.
+    pub skills: Vec<String>,
+    /// Texts shared with owners, as `<author>: learned … / taught …`.
+    pub shared_reflections: Vec<String>,
+}
+
+pub const COLUMNS: [&str; 13] = [
+    "program",
+    "round",
+    "pair",
+    "mentor",
+    "mentee",
+    "status",
+    "score",
+    "checkins",
+    "meetings",
+    "reflections",
+    "average_rating",
+    "skills",
+    "shared_reflections",
+];
+
+/// The rows of one program, oldest pair first.
+pub async fn load(store: &Store, program: &Program) -> Result<Vec<PairExport>, StoreError> {
+    let mut pairs: Vec<PairRow> = store.pairs(program.id, "active").await?;
+    pairs.extend(store.pairs(program.id, "ended").await?);
+    pairs.sort_by_key(|p| p.id);
+    let (_, checkins, _) = store.activity_facts(program.id).await?;
+    let reflections = store.reflections_for_owners(program.id).await?;
+    Ok(pairs
+        .into_iter()
+        .map(|p| {
+            let own = reflections.iter().filter(|r| r.pair_id == p.id);
+            let ratings: Vec<u8> = own.clone().map(|r| r.reflection.rating).collect();
+            let skills: BTreeSet<String> = own.clone().flat_map(|r| r.reflection.skills.clone()).collect();
+            let shared = own
+                .filter(|r| r.reflection.visibility == Visibility::Owners)
+                .filter_map(|r| {
+                    let texts: Vec<String> = [("learned", &r.reflection.learned), ("taught", &r.reflection.taught)]
+                        .into_iter()
+                        .filter_map(|(what, text)| text.as_ref().map(|t| format!("{what} {t}")))
+                        .collect();
+                    (!texts.is_empty()).then(|| format!("{}: {}", r.author, texts.join(" / ")))
+                })
+                .collect();
+            let mine = checkins.iter().filter(|c| c.pair_id == p.id);
+            PairExport {
+                program: program.name.clone(),
+                round: p.round_id,
+                pair: p.id,
+                status: p.status.clone(),
+                score: p.score,
+                checkins: mine.clone().count() as u64,
+                meetings: mine.filter(|c| c.met).count() as u64,
+                reflections: ratings.len() as u64,
+                average_rating: (!ratings.is_empty()).then(|| {
+                    let sum: u64 = ratings.iter().map(|&r| u64::from(r)).sum();
+                    (sum as f64 / ratings.len() as f64 * 100.0).round() / 100.0
+                }),
+                skills: skills.into_iter().collect(),
+                shared_reflections: shared,
+                mentor: p.mentor_user,
+                mentee: p.mentee_user,
+            }
+        })
+        .collect())
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+pub fn to_csv(rows: &[PairExport]) -> String {
+    let mut out = COLUMNS.join(",") + "\n";
+    for r in rows {
+        let cells = [
+            r.program.clone(),
+            r.round.to_string(),
+            r.pair.to_string(),
+            r.mentor.clone(),
+            r.mentee.clone(),
+            r.status.clone(),
+            r.score.to_string(),
+            r.checkins.to_string(),
+            r.meetings.to_string(),
+            r.reflections.to_string(),
+            r.average_rating.map(|a| a.to_string()).unwrap_or_default(),
+            r.skills.join("; "),
+            r.shared_reflections.join(" | "),
+        ];
+        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn render(rows: &[PairExport], format: ExportFormat) -> String {
+    match format {
+        ExportFormat::Csv => to_csv(rows),
+        ExportFormat::Json => serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_owned()) + "\n",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_it_must() {
+        let row = PairExport {
+            program: "default".into(),
+            round: 1,
+            pair: 2,
+            mentor: "U1".into(),
+            mentee: "U2".into(),
+            status: "active".into(),
+            score: 40,
+            checkins: 3,
+            meetings: 2,
+            reflections: 1,
+            average_rating: Some(4.5),
+            skills: vec!["AI".into(), "video".into()],
+            shared_reflections: vec!["U1: learned \"P&L\", budgets".into()],
+        };
+        let csv = to_csv(&[row]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0].split(',').count(), COLUMNS.len());
+        assert_eq!(lines[1], "default,1,2,U1,U2,active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\"");
+    }
+}
