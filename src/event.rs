@@ -29,6 +29,8 @@ pub enum Event {
     CheckinReminder { checkin_id: i64 },
     /// A program's owners' digest came due (Unix seconds of the due time).
     Digest { program_id: i64, due: i64 },
+    /// Someone ends their pair ("this pairing isn't working", `/mentoring rematch`).
+    PairExit { user: String, pair_id: i64, reason: Option<String>, share: bool },
     /// The reflection form, already checked at the edge.
     ReflectionSubmitted { user: String, pair_id: i64, checkin_id: Option<i64>, reflection: ValidReflection },
 }
@@ -43,7 +45,8 @@ impl Event {
             | Event::HomeOpened { user }
             | Event::Action { user, .. }
             | Event::JoinSubmitted { user, .. }
-            | Event::ReflectionSubmitted { user, .. } => user,
+            | Event::ReflectionSubmitted { user, .. }
+            | Event::PairExit { user, .. } => user,
             Event::ScheduledRound { .. }
             | Event::CheckinDue { .. }
             | Event::CheckinReminder { .. }

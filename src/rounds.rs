@@ -139,7 +139,7 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
         utc_offset_minutes: utc_offset_minutes(inputs.time_zones.get(&p.user_id), now),
         teach: p.teach_skills.iter().map(|s| skills.id(s)).collect(),
         learn: p.learn_skills.iter().map(|s| skills.id(s)).collect(),
-        level: None,
+        level: p.level,
         capacity: None,
     };
     let (mut mentors, mut mentees) = (Vec::new(), Vec::new());
@@ -187,6 +187,7 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
             capacity: settings.capacity,
             allow_repeats: settings.allow_repeats,
             forbid_same_department: settings.forbid_same_department,
+            min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
             ..Rules::default()
         },
         seed: seed(inputs),

@@ -35,6 +35,12 @@ pub struct ProgramStatus {
     pub reflections: u64,
     /// Live pairs whose two latest check-ins brought no meeting.
     pub stalled_pairs: u64,
+    /// Live pairs where the senior missed the two latest check-ins.
+    pub at_risk_pairs: u64,
+    /// Pairs ended by one of their people ("this pairing isn't working", rematch).
+    pub exits: u64,
+    /// The reasons for those exits that their authors shared with owners.
+    pub shared_exit_reasons: Vec<String>,
     /// Pairs that have met at least once.
     pub first_sessions: u64,
     /// Answered over sent check-ins (0 to 1), null before the first check-in.
@@ -108,6 +114,7 @@ pub async fn status_of(store: &Store, chosen: &Program, today: chrono::NaiveDate
             .map_err(|e| StoreError::Corrupt(format!("round {} unmatched: {e}", round.id)))?,
         None => Vec::new(),
     };
+    let exits = store.exits(chosen.id).await?;
     let trend = match activity.rounds.as_slice() {
         [.., previous, latest] => Some(Trend { previous: previous.clone(), latest: latest.clone() }),
         _ => None,
@@ -121,6 +128,9 @@ pub async fn status_of(store: &Store, chosen: &Program, today: chrono::NaiveDate
         meetings: activity.meetings,
         reflections: activity.reflections,
         stalled_pairs: activity.stalled_pairs,
+        at_risk_pairs: activity.at_risk_pairs,
+        exits: exits.len() as u64,
+        shared_exit_reasons: exits.into_iter().flatten().collect(),
         first_sessions: activity.first_sessions,
         response_rate: activity.response_rate,
         meetings_per_pair: activity.meetings_per_pair,

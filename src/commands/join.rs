@@ -24,7 +24,7 @@ pub(super) async fn open_form(request: &Request<'_>, program: Option<&str>, trig
 }
 
 pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line: JoinLine) -> Result<()> {
-    let JoinLine { role, tags, department, manager } = line;
+    let JoinLine { role, tags, department, manager, level } = line;
     let program = match request.program(program, "/mentoring join mentor|mentee <skills>").await? {
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
@@ -38,6 +38,7 @@ pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line:
         department: department.or_else(|| current.as_ref().and_then(|p| p.department.clone())),
         goals: current.as_ref().and_then(|p| p.goals.clone()),
         manager: manager.or_else(|| current.as_ref().and_then(|p| p.manager.clone())),
+        level: level.or_else(|| current.as_ref().and_then(|p| p.level)),
     };
     match profile.validate() {
         Ok(valid) => save(request, program.id, valid, false).await,
@@ -130,6 +131,9 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
         department: text(ids::DEPARTMENT_BLOCK),
         goals: text(ids::GOALS_BLOCK),
         manager: manager.map(|m| m.to_string()),
+        level: field(ids::LEVEL_BLOCK)
+            .and_then(|f| f.values().find_map(|v| v.selected_option.as_ref()))
+            .and_then(|o| o.value.parse().ok()),
     };
     profile.validate().map(|p| (program_id, p)).map_err(|errors| {
         errors
@@ -148,6 +152,7 @@ pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, V
                     ProfileField::Department => ids::DEPARTMENT_BLOCK,
                     ProfileField::Goals => ids::GOALS_BLOCK,
                     ProfileField::Manager => ids::MANAGER_BLOCK,
+                    ProfileField::Level => ids::LEVEL_BLOCK,
                 };
                 (block.to_owned(), e.to_string())
             })

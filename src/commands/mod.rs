@@ -6,6 +6,7 @@
 //! A handler never calls Slack to *say* something; only the dispatcher does that.
 
 mod checkins;
+mod exits;
 mod home;
 mod join;
 mod membership;
@@ -28,6 +29,7 @@ use crate::store::{Participant, Program, Store, StoreError};
 use parser::Command;
 
 pub use checkins::parse_reflection;
+pub use exits::parse_exit;
 pub use join::parse_submission;
 
 #[derive(Debug, Error)]
@@ -209,12 +211,8 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
             };
             let request = Request { ctx, inbox_id, user, reply_to };
             match action_id.as_str() {
-                messages::ids::INTRO_SCHEDULED => {
-                    rounds::answer_intro(&request, crate::store::PairMark::Scheduled, value.as_deref()).await
-                }
-                messages::ids::INTRO_WONT_WORK => {
-                    rounds::answer_intro(&request, crate::store::PairMark::Flagged, value.as_deref()).await
-                }
+                messages::ids::INTRO_SCHEDULED => rounds::scheduled_first(&request, value.as_deref()).await,
+                messages::ids::INTRO_WONT_WORK => exits::open_form(&request, value.as_deref(), &trigger_id).await,
                 messages::ids::CHECKIN_MET => checkins::met(&request, value.as_deref(), &trigger_id).await,
                 messages::ids::CHECKIN_NOT_YET => checkins::not_yet(&request, value.as_deref()).await,
                 messages::ids::CHECKIN_SNOOZE => checkins::snooze(&request, value.as_deref()).await,
@@ -227,6 +225,10 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
         Event::CheckinDue { pair_id, due } => checkins::due(ctx, inbox_id, pair_id, due).await,
         Event::CheckinReminder { checkin_id } => checkins::remind(ctx, inbox_id, checkin_id).await,
         Event::Digest { program_id, due } => owners::digest(ctx, inbox_id, program_id, due).await,
+        Event::PairExit { user, pair_id, reason, share } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            exits::submitted(&request, pair_id, reason, share).await
+        }
         Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             checkins::submitted(&request, pair_id, checkin_id, reflection).await
@@ -256,6 +258,7 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Unpair { program, user } => rounds::unpair(request, program.as_deref(), &user).await,
         Command::Reflect { partner } => checkins::reflect(request, partner.as_deref(), &trigger_id).await,
         Command::Reflections => checkins::list(request).await,
+        Command::Rematch { partner } => exits::rematch(request, partner.as_deref(), &trigger_id).await,
         Command::Status { program } => owners::status(request, program.as_deref()).await,
         Command::OwnersList => owners::list(request).await,
         Command::OwnersAdd { user } => owners::add(request, &user).await,

@@ -3,7 +3,7 @@
 
 use super::{Context, Request, Result};
 use crate::domain::participant::is_user_id;
-use crate::domain::summary::stalled_pairs;
+use crate::domain::summary::{at_risk_pairs, stalled_pairs};
 use crate::export::{self, ExportFormat};
 use crate::slack::messages;
 use crate::slack::messages::Attention;
@@ -106,6 +106,7 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
             (week.checkins, "check-ins sent"),
             (week.meetings, "meetings"),
             (week.reflections, "reflections"),
+            (week.exits, "pairs ended by one of their people"),
         ]
         .into_iter()
         .filter(|(n, _)| *n > 0)
@@ -113,12 +114,13 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
         .collect();
         let (facts, checkins, _) = ctx.store.activity_facts(program.id).await?;
         let stalled = stalled_pairs(&facts, &checkins);
-        let (low, flagged) = ctx.store.pairs_needing_care(program.id, since, LOW_RATING).await?;
+        let low = ctx.store.low_rated_pairs(program.id, since, LOW_RATING).await?;
+        let at_risk = at_risk_pairs(&facts, &checkins);
         let mut attention = Vec::new();
         for pair in ctx.store.pairs(program.id, "active").await? {
             let mut why = Vec::new();
-            if flagged.contains(&pair.id) {
-                why.push("someone pressed \"This pairing won't work\"");
+            if at_risk.contains(&pair.id) {
+                why.push("at risk: the senior missed two check-ins in a row");
             }
             if stalled.contains(&pair.id) {
                 why.push("two check-ins without meeting");

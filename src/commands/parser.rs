@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::participant::{mentioned_user, split_tags, Role};
+use crate::domain::participant::{mentioned_user, split_tags, Role, MAX_LEVEL};
 use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
 pub use crate::export::ExportFormat;
 
@@ -56,6 +56,10 @@ pub enum Command {
     },
     /// The person's own reflections.
     Reflections,
+    /// Ends the person's pair privately and asks for a new partner.
+    Rematch {
+        partner: Option<String>,
+    },
     /// Owners: a program's figures.
     Status {
         program: Option<String>,
@@ -84,6 +88,7 @@ pub struct JoinLine {
     pub tags: Vec<String>,
     pub department: Option<String>,
     pub manager: Option<String>,
+    pub level: Option<u8>,
 }
 
 /// A command we recognised whose arguments are wrong: what is wrong, and the usage line.
@@ -126,15 +131,30 @@ struct Options {
     program: Option<String>,
     department: Option<String>,
     manager: Option<String>,
+    level: Option<u8>,
 }
 
-/// Takes `program:<name>`, `dept:<name>` (underscores for spaces) and
-/// `manager:@someone` out of the text, wherever they stand.
+/// Reads a seniority level, `Err` when it is not one.
+fn level(text: &str) -> Result<u8, ParseError> {
+    text.trim_end_matches(',').parse::<u8>().ok().filter(|l| (1..=MAX_LEVEL).contains(l)).ok_or_else(|| {
+        error(format!("`{text}` is not a level: use a number from 1 (most junior) to {MAX_LEVEL}."), JOIN_USAGE)
+    })
+}
+
+/// Takes `program:<name>`, `dept:<name>` (underscores for spaces), `manager:@someone`
+/// and `level N` (or `level:N`) out of the text, wherever they stand.
 fn take_options(text: &str) -> Result<(Options, String), ParseError> {
     let mut options = Options::default();
     let mut rest = Vec::new();
-    for word in text.split_whitespace() {
-        if let Some(name) = word.strip_prefix("program:") {
+    let mut words = text.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        if word.eq_ignore_ascii_case("level")
+            && words.peek().is_some_and(|w| w.trim_end_matches(',').parse::<u8>().is_ok())
+        {
+            options.level = Some(level(words.next().unwrap_or_default())?);
+        } else if let Some(n) = word.strip_prefix("level:") {
+            options.level = Some(level(n)?);
+        } else if let Some(name) = word.strip_prefix("program:") {
             if !valid_program_name(name) {
                 return Err(error(format!("`{name}` is not a program name."), "... program:<name>"));
             }
@@ -194,6 +214,12 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 .ok_or_else(|| error(format!("`{who}` is not a person: write @name."), REFLECT_USAGE)),
         },
         "reflections" => Ok(Command::Reflections),
+        "rematch" | "exit" => match rest {
+            "" => Ok(Command::Rematch { partner: None }),
+            who => mentioned_user(who).map(|user| Command::Rematch { partner: Some(user) }).ok_or_else(|| {
+                error(format!("`{who}` is not a person: write @name."), "/mentoring rematch [@partner]")
+            }),
+        },
         "status" | "summary" => parse_status(program, rest),
         "export" => parse_export(program, rest),
         "owners" | "owner" => parse_owners(rest),
@@ -204,7 +230,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
 }
 
 fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
-    let Options { program, department, manager } = options;
+    let Options { program, department, manager, level } = options;
     if rest.is_empty() {
         return Ok(Command::Join { program, line: None });
     }
@@ -224,7 +250,7 @@ fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
         let what = if role == Role::Mentor { "teach" } else { "learn" };
         return Err(error(format!("Name at least one skill you want to {what}."), JOIN_USAGE));
     }
-    Ok(Command::Join { program, line: Some(JoinLine { role, tags, department, manager }) })
+    Ok(Command::Join { program, line: Some(JoinLine { role, tags, department, manager, level }) })
 }
 
 fn parse_date(rest: &str) -> Result<Option<NaiveDate>, ParseError> {
@@ -331,6 +357,7 @@ mod tests {
     fn join_forms() {
         assert_eq!(ok("join"), Command::Join { program: None, line: None });
         let line = |role, tags: &[&str], department: Option<&str>, manager: Option<&str>| JoinLine {
+            level: None,
             role,
             tags: tags.iter().map(|t| t.to_string()).collect(),
             department: department.map(str::to_owned),
@@ -351,6 +378,11 @@ mod tests {
             }
         );
         assert!(parse("join mentee AI manager:bob").unwrap_err().problem.contains("manager:@name"));
+        match ok("join mentor generative AI, video level 3") {
+            Command::Join { line: Some(l), .. } => assert_eq!((l.tags.len(), l.level), (2, Some(3))),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse("join mentee AI level:0").unwrap_err().problem.contains("1 (most junior)"));
         assert_eq!(parse("join wizard magic").unwrap_err().usage, JOIN_USAGE);
         assert!(parse("join mentor").unwrap_err().problem.contains("teach"));
         assert!(parse("join both a").unwrap_err().problem.contains("form"));

@@ -6,7 +6,7 @@ use crate::event::SCHEDULER;
 use crate::rounds::{self, Plan};
 use crate::slack::messages;
 use crate::slack::Outbound;
-use crate::store::{PairMark, Program};
+use crate::store::Program;
 
 const USAGE: &str = "/mentoring match [confirm]";
 
@@ -110,9 +110,8 @@ pub(super) async fn unpair(request: &Request<'_>, program: Option<&str>, user: &
     Ok(())
 }
 
-/// The introduction's buttons. Only the pair's own people may press them; a "won't
-/// work" goes to the owners privately, never to the partner.
-pub(super) async fn answer_intro(request: &Request<'_>, mark: PairMark, value: Option<&str>) -> Result<()> {
+/// "We've scheduled our first session": only the pair's own people may press it.
+pub(super) async fn scheduled_first(request: &Request<'_>, value: Option<&str>) -> Result<()> {
     let pair = match value.and_then(|v| v.parse::<i64>().ok()) {
         Some(id) => request.ctx.store.pair(id).await?,
         None => None,
@@ -120,29 +119,9 @@ pub(super) async fn answer_intro(request: &Request<'_>, mark: PairMark, value: O
     let Some(pair) = pair.filter(|p| p.has(&request.user)) else {
         return request.reply(messages::not_your_pair()).await;
     };
-    let program = request
-        .ctx
-        .store
-        .programs(&request.ctx.team_id)
-        .await?
-        .into_iter()
-        .find(|p| p.id == pair.program_id)
-        .map(|p| p.name)
-        .unwrap_or_default();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    let first_time = tx.mark_pair(pair.id, mark).await?;
-    match mark {
-        PairMark::Scheduled => tx.enqueue(&request.reply_to.with(messages::session_scheduled(!first_time))).await?,
-        PairMark::Flagged => {
-            tx.enqueue(&request.reply_to.with(messages::pairing_flagged_private())).await?;
-            if first_time {
-                for owner in &request.ctx.all_owners().await? {
-                    let message = messages::pairing_flagged_owner(&program, &pair, &request.user);
-                    tx.enqueue(&Outbound::DirectMessage { user: owner.clone(), message }).await?;
-                }
-            }
-        }
-    }
+    let first_time = tx.mark_scheduled(pair.id).await?;
+    tx.enqueue(&request.reply_to.with(messages::session_scheduled(!first_time))).await?;
     tx.commit().await?;
     Ok(())
 }

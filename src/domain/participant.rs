@@ -10,6 +10,8 @@ pub const MAX_SKILL_LEN: usize = 60;
 pub const MAX_SKILLS: usize = 20;
 pub const MAX_DEPARTMENT_LEN: usize = 80;
 pub const MAX_GOALS_LEN: usize = 2_000;
+/// The highest seniority level a ladder may have.
+pub const MAX_LEVEL: u8 = 12;
 
 /// Reverse mentoring turns the usual direction around: the mentor is the junior who
 /// teaches, the mentee the senior who learns. Some people do both.
@@ -97,6 +99,8 @@ pub struct Profile {
     pub goals: Option<String>,
     /// Their manager's Slack user id: matching never pairs someone with their manager.
     pub manager: Option<String>,
+    /// Their seniority on the program's ladder (1 = most junior).
+    pub level: Option<u8>,
 }
 
 /// Why a profile cannot be stored; each names the form field it belongs to so the
@@ -119,6 +123,8 @@ pub enum ProfileError {
     GoalsTooLong,
     #[error("Pick your manager from the list of people (or leave it empty).")]
     BadManager,
+    #[error("Seniority levels go from 1 (most junior) to {MAX_LEVEL}.")]
+    BadLevel,
 }
 
 /// Which form field a [`ProfileError`] belongs to.
@@ -130,6 +136,7 @@ pub enum ProfileField {
     Department,
     Goals,
     Manager,
+    Level,
 }
 
 impl ProfileError {
@@ -148,6 +155,7 @@ impl ProfileError {
             ProfileError::DepartmentTooLong => ProfileField::Department,
             ProfileError::GoalsTooLong => ProfileField::Goals,
             ProfileError::BadManager => ProfileField::Manager,
+            ProfileError::BadLevel => ProfileField::Level,
         }
     }
 }
@@ -162,6 +170,8 @@ pub struct ValidProfile {
     pub goals: Option<String>,
     #[serde(default)]
     pub manager: Option<String>,
+    #[serde(default)]
+    pub level: Option<u8>,
 }
 
 impl Profile {
@@ -192,8 +202,11 @@ impl Profile {
         if manager.as_deref().is_some_and(|m| !is_user_id(m)) {
             errors.push(ProfileError::BadManager);
         }
+        if self.level.is_some_and(|l| !(1..=MAX_LEVEL).contains(&l)) {
+            errors.push(ProfileError::BadLevel);
+        }
         if errors.is_empty() {
-            Ok(ValidProfile { role, teach_skills, learn_skills, department, goals, manager })
+            Ok(ValidProfile { role, teach_skills, learn_skills, department, goals, manager, level: self.level })
         } else {
             Err(errors)
         }
@@ -314,13 +327,20 @@ mod tests {
             department: Some("d".repeat(MAX_DEPARTMENT_LEN + 1)),
             goals: None,
             manager: Some("not-an-id".into()),
+            level: Some(MAX_LEVEL + 1),
         }
         .validate()
         .unwrap_err();
         let fields: Vec<_> = errors.iter().map(ProfileError::field).collect();
         assert_eq!(
             fields,
-            vec![ProfileField::TeachSkills, ProfileField::LearnSkills, ProfileField::Department, ProfileField::Manager]
+            vec![
+                ProfileField::TeachSkills,
+                ProfileField::LearnSkills,
+                ProfileField::Department,
+                ProfileField::Manager,
+                ProfileField::Level
+            ]
         );
 
         let ok = Profile {
@@ -330,9 +350,11 @@ mod tests {
             department: Some("  ".into()),
             goals: Some(" grow ".into()),
             manager: Some(" U0BOSS ".into()),
+            level: Some(3),
         }
         .validate()
         .unwrap();
+        assert_eq!(ok.level, Some(3));
         assert!(ok.learn_skills.is_empty());
         assert_eq!(ok.department, None);
         assert_eq!(ok.goals.as_deref(), Some("grow"));

@@ -6,6 +6,7 @@
 //! and the store never see a half-checked value.
 
 use super::checkins::{parse_checkin_schedule, parse_time_zone, parse_window, CheckinSettings, Window, MAX_EVERY};
+use super::participant::MAX_LEVEL;
 use super::schedule::parse_cron;
 
 /// How a program's rounds are matched. Weights left as `None` use the engine's
@@ -23,6 +24,10 @@ pub struct MatchSettings {
     pub weight_cross_department: Option<u32>,
     /// Cron expression (normalised to six fields) for automatic rounds.
     pub match_schedule: Option<String>,
+    /// The mentor must be at least this many levels below the mentee (0: no rule).
+    pub min_level_gap: u8,
+    /// Whether someone who leaves a pair is matched again at once.
+    pub mid_round_matching: bool,
 }
 
 impl Default for MatchSettings {
@@ -35,9 +40,14 @@ impl Default for MatchSettings {
             weight_hour: None,
             weight_cross_department: None,
             match_schedule: None,
+            min_level_gap: DEFAULT_LEVEL_GAP,
+            mid_round_matching: false,
         }
     }
 }
+
+/// Reverse mentoring means the junior teaches: by default two levels between them.
+pub const DEFAULT_LEVEL_GAP: u8 = 2;
 
 /// One change an owner asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +61,8 @@ pub enum Setting {
         cross_department: Option<u32>,
     },
     MatchSchedule(Option<String>),
+    MinLevelGap(u8),
+    MidRoundMatching(bool),
     /// Check-in cron (normalised to six fields).
     CheckinSchedule(String),
     CheckinEvery(u32),
@@ -64,7 +76,7 @@ pub enum Setting {
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, schedule, every, window, timezone, weekends, digest";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, schedule, every, window, timezone, weekends, digest";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -125,6 +137,18 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             }
             parse_cron(value).map(|cron| Setting::MatchSchedule(Some(cron.normalised)))
         }
+        "min-gap" | "level-gap" | "seniority-gap" => match value.parse::<u8>() {
+            Ok(gap) if gap < MAX_LEVEL => Ok(Setting::MinLevelGap(gap)),
+            _ => Err(format!(
+                "`min-gap` is how many levels a mentor must be below their mentee: a number from 0 (no rule) to {}.",
+                MAX_LEVEL - 1
+            )),
+        },
+        "mid-round-matching" | "rematch" => switch(value, &["on", "yes", "true"], &["off", "no", "false"])
+            .map(Setting::MidRoundMatching)
+            .ok_or_else(|| {
+                "Say `mid-round-matching on` (someone who leaves a pair is matched again at once) or `off`.".to_owned()
+            }),
         "schedule" | "checkin-schedule" | "check-ins" => parse_checkin_schedule(value).map(Setting::CheckinSchedule),
         "every" => {
             let number = value.split_whitespace().next().unwrap_or_default();
@@ -197,6 +221,8 @@ impl ProgramSettings {
                 m.weight_cross_department = cross_department.or(m.weight_cross_department);
             }
             Setting::MatchSchedule(cron) => m.match_schedule = cron,
+            Setting::MinLevelGap(gap) => m.min_level_gap = gap,
+            Setting::MidRoundMatching(on) => m.mid_round_matching = on,
             Setting::CheckinSchedule(cron) => c.schedule = cron,
             Setting::CheckinEvery(n) => c.every = n,
             Setting::Window(w) => c.window = w,
@@ -239,6 +265,9 @@ mod tests {
         assert_eq!(parse_setting("timezone", "Europe/Berlin"), Ok(Setting::TimeZone("Europe/Berlin".into())));
         assert_eq!(parse_setting("weekends", "on"), Ok(Setting::Weekends(true)));
         assert_eq!(parse_setting("digest", "off"), Ok(Setting::Digest(None)));
+        assert_eq!(parse_setting("min-gap", "3"), Ok(Setting::MinLevelGap(3)));
+        assert!(parse_setting("min-gap", "-1").unwrap_err().contains("0 (no rule)"));
+        assert_eq!(parse_setting("mid-round-matching", "on"), Ok(Setting::MidRoundMatching(true)));
         assert_eq!(parse_setting("digest", "\"0 8 * * FRI\""), Ok(Setting::Digest(Some("0 0 8 * * FRI".into()))));
     }
 

@@ -57,6 +57,8 @@ pub struct PairFact {
     pub pair_id: i64,
     pub round_id: i64,
     pub active: bool,
+    /// The senior's user id.
+    pub mentee: String,
 }
 
 /// A check-in as the figures need it.
@@ -66,6 +68,7 @@ pub struct CheckinFact {
     pub due_at: i64,
     pub answered: bool,
     pub met: bool,
+    pub answered_by: Option<String>,
 }
 
 /// A reflection's figures, never its text.
@@ -101,6 +104,8 @@ pub struct Activity {
     pub reflections: u64,
     /// Live pairs whose two latest check-ins brought no meeting.
     pub stalled_pairs: u64,
+    /// Live pairs where the senior missed the two latest check-ins.
+    pub at_risk_pairs: u64,
     /// Pairs (live or ended) that have met at least once.
     pub first_sessions: u64,
     /// Answered check-ins over sent ones, rounded to three decimals.
@@ -186,6 +191,21 @@ pub fn weekly(
         .collect()
 }
 
+/// The live pairs where the senior missed the two latest check-ins (no meeting, and no
+/// answer from the mentee): the most common way reverse mentoring fails.
+pub fn at_risk_pairs(pairs: &[PairFact], checkins: &[CheckinFact]) -> Vec<i64> {
+    pairs
+        .iter()
+        .filter(|p| p.active)
+        .filter(|p| {
+            let mut own: Vec<&CheckinFact> = checkins.iter().filter(|c| c.pair_id == p.pair_id).collect();
+            own.sort_by_key(|c| std::cmp::Reverse(c.due_at));
+            own.len() >= 2 && own.iter().take(2).all(|c| !c.met && c.answered_by.as_deref() != Some(p.mentee.as_str()))
+        })
+        .map(|p| p.pair_id)
+        .collect()
+}
+
 /// How many skills the figures list.
 pub const TOP_SKILLS: usize = 5;
 
@@ -194,6 +214,7 @@ impl Activity {
         let round_of: HashMap<i64, i64> = pairs.iter().map(|p| (p.pair_id, p.round_id)).collect();
         let history = histories(checkins);
         let stalled_pairs = stalled_pairs(pairs, checkins).len() as u64;
+        let at_risk = at_risk_pairs(pairs, checkins).len() as u64;
         let first_sessions =
             pairs.iter().filter(|p| history.get(&p.pair_id).is_some_and(|h| h.iter().any(|&(_, met)| met))).count();
         let sent = checkins.len() as u64;
@@ -232,6 +253,7 @@ impl Activity {
             meetings,
             reflections: reflections.len() as u64,
             stalled_pairs,
+            at_risk_pairs: at_risk,
             first_sessions: first_sessions as u64,
             response_rate: ratio(answered, sent, 3),
             meetings_per_pair: ratio(meetings, pairs.len() as u64, 2),
@@ -265,8 +287,14 @@ mod tests {
 
     #[test]
     fn activity_figures_from_a_small_program() {
-        let pair = |pair_id, round_id, active| PairFact { pair_id, round_id, active };
-        let checkin = |pair_id, due_at, answered, met| CheckinFact { pair_id, due_at, answered, met };
+        let pair = |pair_id, round_id, active| PairFact { pair_id, round_id, active, mentee: format!("S{pair_id}") };
+        let checkin = |pair_id, due_at, answered: bool, met| CheckinFact {
+            pair_id,
+            due_at,
+            answered,
+            met,
+            answered_by: answered.then(|| if pair_id == 2 { "J2".to_owned() } else { format!("S{pair_id}") }),
+        };
         let reflection = |pair_id, rating, skills: &[&str]| ReflectionFact {
             pair_id,
             rating,
@@ -286,6 +314,7 @@ mod tests {
         );
         assert_eq!((a.checkins_sent, a.checkins_answered, a.meetings, a.reflections), (5, 4, 2, 3));
         assert_eq!((a.stalled_pairs, a.first_sessions), (1, 2), "pair 2 stalled; pairs 1 and 3 met");
+        assert_eq!(a.at_risk_pairs, 1, "pair 2's senior answered neither of its two check-ins");
         assert_eq!((a.response_rate, a.meetings_per_pair, a.average_rating), (Some(0.8), Some(0.67), Some(3.67)));
         assert_eq!(a.top_skills[0], SkillCount { skill: "AI".into(), count: 2 });
         assert_eq!(a.rounds.len(), 2);
@@ -294,7 +323,7 @@ mod tests {
         let week = |d: &str| d.parse::<NaiveDate>().unwrap();
         let at = |d: &str| week(d).and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp();
         let weeks = weekly(
-            &[CheckinFact { pair_id: 1, due_at: at("2026-12-07"), answered: true, met: true }],
+            &[CheckinFact { pair_id: 1, due_at: at("2026-12-07"), answered: true, met: true, answered_by: None }],
             &[ReflectionFact { pair_id: 1, rating: 5, skills: vec![], created_at: at("2026-12-09") }],
             3,
             week("2026-12-17"),

@@ -27,7 +27,7 @@ use tracing::{info, warn};
 use super::messages::{self, ids};
 use super::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::clock::Clock;
-use crate::commands::{parse_reflection, parse_submission};
+use crate::commands::{parse_exit, parse_reflection, parse_submission};
 use crate::event::Event;
 use crate::store::{Store, StoreError};
 
@@ -169,6 +169,8 @@ impl Intake {
                                 Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection }
                             })
                         }
+                        Some(ids::EXIT_CALLBACK) => parse_exit(&ev.view)
+                            .map(|(pair_id, reason, share)| Event::PairExit { user, pair_id, reason, share }),
                         _ => {
                             warn!(?callback, "submission of an unknown view ignored");
                             return Ok(InteractionAnswer::Ack);

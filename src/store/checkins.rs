@@ -258,14 +258,15 @@ impl Store {
         &self,
         program_id: i64,
     ) -> Result<(Vec<PairFact>, Vec<CheckinFact>, Vec<ReflectionFact>)> {
-        let pairs: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT id, round_id, status FROM pairs WHERE program_id = $1 AND status IN ('active', 'ended') ORDER BY id",
+        let pairs: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT p.id, p.round_id, p.status, e.user_id FROM pairs p JOIN participants e ON e.id = p.mentee_id
+             WHERE p.program_id = $1 AND p.status IN ('active', 'ended') ORDER BY p.id",
         )
         .bind(program_id)
         .fetch_all(&self.pool)
         .await?;
-        let checkins: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-            "SELECT c.pair_id, c.due_at, c.answer FROM checkins c JOIN pairs p ON p.id = c.pair_id
+        let checkins: Vec<(i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT c.pair_id, c.due_at, c.answer, c.answered_by FROM checkins c JOIN pairs p ON p.id = c.pair_id
              WHERE p.program_id = $1 ORDER BY c.id",
         )
         .bind(program_id)
@@ -280,15 +281,21 @@ impl Store {
         .await?;
         let pairs = pairs
             .into_iter()
-            .map(|(pair_id, round_id, status)| PairFact { pair_id, round_id, active: status == "active" })
+            .map(|(pair_id, round_id, status, mentee)| PairFact {
+                pair_id,
+                round_id,
+                active: status == "active",
+                mentee,
+            })
             .collect();
         let checkins = checkins
             .into_iter()
-            .map(|(pair_id, due_at, answer)| CheckinFact {
+            .map(|(pair_id, due_at, answer, answered_by)| CheckinFact {
                 pair_id,
                 due_at,
                 answered: answer.is_some(),
                 met: answer.as_deref() == Some("met"),
+                answered_by,
             })
             .collect();
         let reflections = reflections

@@ -58,6 +58,22 @@ impl Store {
     }
 }
 
+impl super::Tx {
+    /// Stores an event for the consumer inside this change, keyed like Slack's (a
+    /// repeat of `dedupe_key` is kept once).
+    pub async fn receive(&mut self, dedupe_key: &str, payload: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(dedupe_key)
+        .bind(payload)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Stores the event a timer produced in the same transaction as the timer's mark
     /// (`mark`: an `UPDATE … SET x = $1 WHERE id = $2` run with `value` and `id`), so a
@@ -73,15 +89,7 @@ impl Store {
         id: i64,
     ) -> Result<()> {
         let mut tx = self.begin(now).await?;
-        sqlx::query(
-            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(dedupe_key)
-        .bind(payload)
-        .bind(now)
-        .execute(&mut *tx.tx)
-        .await?;
+        tx.receive(dedupe_key, payload).await?;
         sqlx::query(mark).bind(value).bind(id).execute(&mut *tx.tx).await?;
         tx.commit().await?;
         self.inbox_ready.notify_one();

@@ -33,7 +33,7 @@ pub use outbox::{OutboxEntry, OutboxStats};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use participants::Participant;
 pub use programs::Program;
-pub use rounds::{NewPair, NewRound, PairMark, PairRow, RoundCounts, RoundRow, ScheduledProgram};
+pub use rounds::{NewPair, NewRound, PairRow, RoundCounts, RoundRow, ScheduledProgram};
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -69,6 +69,8 @@ pub struct WeekCounts {
     pub checkins: i64,
     pub meetings: i64,
     pub reflections: i64,
+    /// Pairs ended by one of their people.
+    pub exits: i64,
 }
 
 impl Store {
@@ -106,7 +108,10 @@ impl Store {
                     (SELECT COUNT(*) FROM checkins c JOIN pairs p ON p.id = c.pair_id WHERE p.program_id = $1
                        AND c.answer = 'met' AND c.answered_at >= $2) AS meetings,
                     (SELECT COUNT(*) FROM reflections r JOIN pairs p ON p.id = r.pair_id WHERE p.program_id = $1
-                       AND r.created_at >= $2) AS reflections",
+                       AND r.created_at >= $2) AS reflections,
+                    (SELECT COUNT(*) FROM pairs p JOIN participants m ON m.id = p.mentor_id
+                       JOIN participants e ON e.id = p.mentee_id WHERE p.program_id = $1 AND p.status = 'ended'
+                       AND p.ended_at >= $2 AND p.ended_by IN (m.user_id, e.user_id)) AS exits",
         )
         .bind(program_id)
         .bind(since)
@@ -114,15 +119,9 @@ impl Store {
         .await?)
     }
 
-    /// Live pairs with a low rating (at most `max_rating`) since `since`, and live pairs
-    /// someone flagged as not working, as (pair id, rating or none).
-    pub async fn pairs_needing_care(
-        &self,
-        program_id: i64,
-        since: i64,
-        max_rating: i64,
-    ) -> Result<(Vec<i64>, Vec<i64>)> {
-        let low: Vec<i64> = sqlx::query_scalar(
+    /// Live pairs with a session rated at most `max_rating` since `since`.
+    pub async fn low_rated_pairs(&self, program_id: i64, since: i64, max_rating: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
             "SELECT DISTINCT r.pair_id FROM reflections r JOIN pairs p ON p.id = r.pair_id
              WHERE p.program_id = $1 AND p.status = 'active' AND r.created_at >= $2 AND r.rating <= $3
              ORDER BY r.pair_id",
@@ -131,14 +130,20 @@ impl Store {
         .bind(since)
         .bind(max_rating)
         .fetch_all(&self.pool)
-        .await?;
-        let flagged: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM pairs WHERE program_id = $1 AND status = 'active' AND flagged_at IS NOT NULL ORDER BY id",
+        .await?)
+    }
+
+    /// Pairs ended by one of their people, with the reason where it was shared with owners.
+    pub async fn exits(&self, program_id: i64) -> Result<Vec<Option<String>>> {
+        Ok(sqlx::query_scalar(
+            "SELECT CASE WHEN p.exit_shared = 1 THEN p.exit_reason END FROM pairs p
+             JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id
+             WHERE p.program_id = $1 AND p.status = 'ended' AND p.ended_by IN (m.user_id, e.user_id)
+             ORDER BY p.ended_at, p.id",
         )
         .bind(program_id)
         .fetch_all(&self.pool)
-        .await?;
-        Ok((low, flagged))
+        .await?)
     }
 }
 
@@ -214,7 +219,7 @@ impl Tx {
                 .rows_affected();
         let programs = sqlx::query(
             "UPDATE participants SET user_id = 'forgotten-' || id, teach_skills = '[]', learn_skills = '[]',
-                    department = NULL, goals = NULL, manager = NULL, status = 'left', paused_until = NULL,
+                    department = NULL, goals = NULL, manager = NULL, level = NULL, status = 'left', paused_until = NULL,
                     updated_at = $2
              WHERE user_id = $1",
         )

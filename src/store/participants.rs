@@ -18,6 +18,7 @@ pub struct Participant {
     pub department: Option<String>,
     pub goals: Option<String>,
     pub manager: Option<String>,
+    pub level: Option<u8>,
     pub status: Status,
     pub paused_until: Option<NaiveDate>,
     pub created_at: i64,
@@ -34,13 +35,14 @@ struct Row {
     department: Option<String>,
     goals: Option<String>,
     manager: Option<String>,
+    level: Option<i64>,
     status: String,
     paused_until: Option<String>,
     created_at: i64,
 }
 
 const COLUMNS: &str = "id, program_id, user_id, role, teach_skills, learn_skills, department, goals, \
-                       manager, status, paused_until, created_at";
+                       manager, level, status, paused_until, created_at";
 
 impl TryFrom<Row> for Participant {
     type Error = StoreError;
@@ -63,6 +65,10 @@ impl TryFrom<Row> for Participant {
             department: row.department,
             goals: row.goals,
             manager: row.manager,
+            level: match row.level {
+                Some(l) => Some(u8::try_from(l).map_err(|_| corrupt("level", &l.to_string()))?),
+                None => None,
+            },
             created_at: row.created_at,
         })
     }
@@ -114,11 +120,12 @@ impl Tx {
     pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
         sqlx::query(
             "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
-                                       manager, status, paused_until, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 'active', NULL, $8, $8)
+                                       manager, level, status, paused_until, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 'active', NULL, $8, $8)
              ON CONFLICT (program_id, user_id) DO UPDATE SET
                 role = excluded.role, teach_skills = excluded.teach_skills, learn_skills = excluded.learn_skills,
                 department = excluded.department, goals = excluded.goals, manager = excluded.manager,
+                level = excluded.level,
                 status = 'active', paused_until = NULL, updated_at = excluded.updated_at",
         )
         .bind(program_id)
@@ -130,6 +137,7 @@ impl Tx {
         .bind(&profile.goals)
         .bind(self.now)
         .bind(&profile.manager)
+        .bind(profile.level.map(i64::from))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

@@ -22,7 +22,6 @@ pub struct PairRow {
     pub reasons: String,
     pub status: String,
     pub scheduled_at: Option<i64>,
-    pub flagged_at: Option<i64>,
 }
 
 impl PairRow {
@@ -89,7 +88,7 @@ pub struct RoundCounts {
 
 pub(super) const PAIR_SELECT: &str =
     "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
-     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.flagged_at \
+     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at \
      FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id";
 
 #[derive(FromRow)]
@@ -101,6 +100,8 @@ struct SettingsRow {
     weight_hour: Option<i64>,
     weight_cross_department: Option<i64>,
     match_schedule: Option<String>,
+    min_level_gap: i64,
+    mid_round_matching: i64,
 }
 
 fn small(value: i64, what: &str) -> Result<u32> {
@@ -120,6 +121,9 @@ impl TryFrom<SettingsRow> for MatchSettings {
             weight_hour: weight(row.weight_hour, "weight_hour")?,
             weight_cross_department: weight(row.weight_cross_department, "weight_cross_department")?,
             match_schedule: row.match_schedule,
+            min_level_gap: u8::try_from(row.min_level_gap)
+                .map_err(|_| StoreError::Corrupt(format!("min_level_gap = {}", row.min_level_gap)))?,
+            mid_round_matching: row.mid_round_matching != 0,
         })
     }
 }
@@ -128,7 +132,8 @@ impl Store {
     pub async fn match_settings(&self, program_id: i64) -> Result<MatchSettings> {
         let row: SettingsRow = sqlx::query_as(
             "SELECT capacity, allow_repeats, forbid_same_department, weight_skill, weight_hour,
-                    weight_cross_department, match_schedule FROM programs WHERE id = $1",
+                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching
+             FROM programs WHERE id = $1",
         )
         .bind(program_id)
         .fetch_one(&self.pool)
@@ -265,7 +270,8 @@ impl Tx {
     pub async fn set_match_settings(&mut self, program_id: i64, s: &MatchSettings) -> Result<()> {
         sqlx::query(
             "UPDATE programs SET capacity = $1, allow_repeats = $2, forbid_same_department = $3, weight_skill = $4,
-                    weight_hour = $5, weight_cross_department = $6, match_schedule = $7 WHERE id = $8",
+                    weight_hour = $5, weight_cross_department = $6, match_schedule = $7, min_level_gap = $9,
+                    mid_round_matching = $10 WHERE id = $8",
         )
         .bind(i64::from(s.capacity))
         .bind(i64::from(s.allow_repeats))
@@ -275,6 +281,8 @@ impl Tx {
         .bind(s.weight_cross_department.map(i64::from))
         .bind(&s.match_schedule)
         .bind(program_id)
+        .bind(i64::from(s.min_level_gap))
+        .bind(i64::from(s.mid_round_matching))
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -363,22 +371,32 @@ impl Tx {
         Ok(done == 1)
     }
 
-    /// Records a pair's answer to its introduction; `false` if it was already recorded.
-    pub async fn mark_pair(&mut self, pair_id: i64, mark: PairMark) -> Result<bool> {
-        let sql = match mark {
-            PairMark::Scheduled => "UPDATE pairs SET scheduled_at = $1 WHERE id = $2 AND scheduled_at IS NULL",
-            PairMark::Flagged => "UPDATE pairs SET flagged_at = $1 WHERE id = $2 AND flagged_at IS NULL",
-        };
-        let done = sqlx::query(sql).bind(self.now).bind(pair_id).execute(&mut *self.tx).await?.rows_affected();
+    /// Records that the pair scheduled its first session; `false` if already recorded.
+    pub async fn mark_scheduled(&mut self, pair_id: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE pairs SET scheduled_at = $1 WHERE id = $2 AND scheduled_at IS NULL")
+            .bind(self.now)
+            .bind(pair_id)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
         Ok(done == 1)
     }
-}
 
-/// The introduction's two buttons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PairMark {
-    /// "We've scheduled our first session".
-    Scheduled,
-    /// "This pairing won't work".
-    Flagged,
+    /// Ends a live pair at the request of one of its people, keeping their reason for
+    /// them (and for owners only if `shared`); `false` if it was not live.
+    pub async fn exit_pair(&mut self, pair_id: i64, by: &str, reason: Option<&str>, shared: bool) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE pairs SET status = 'ended', ended_at = $1, ended_by = $2, exit_reason = $3, exit_shared = $4
+             WHERE id = $5 AND status = 'active'",
+        )
+        .bind(self.now)
+        .bind(by)
+        .bind(reason)
+        .bind(i64::from(shared))
+        .bind(pair_id)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
 }

@@ -72,7 +72,8 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
         json,
         serde_json::json!({"program": "default", "participants": {"mentors": 1, "mentees": 1, "active": 1, "paused": 1, "left": 0},
                            "rounds": 0, "pairs": {"active": 0, "ended": 0}, "checkins": {"sent": 0, "answered": 0},
-                           "meetings": 0, "reflections": 0, "stalled_pairs": 0, "first_sessions": 0,
+                           "meetings": 0, "reflections": 0, "stalled_pairs": 0, "at_risk_pairs": 0, "exits": 0,
+                           "shared_exit_reasons": [], "first_sessions": 0,
                            "response_rate": null, "meetings_per_pair": null, "average_rating": null,
                            "top_skills": [], "unmatched": [], "dead_letters": 0, "trend": null})
     );

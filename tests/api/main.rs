@@ -7,6 +7,7 @@ mod commands;
 mod delivery;
 mod durability;
 mod edge;
+mod exits;
 mod helpers;
 mod home;
 mod manifest;

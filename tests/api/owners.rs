@@ -147,9 +147,10 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
             .map(|m| plain_text(&m["blocks"]))
             .collect::<Vec<_>>()
     };
-    // Dan presses "This pairing won't work" on the introduction.
-    let intro = app.sent("chat.postMessage").into_iter().find(|m| m.to_string().contains(DAN)).unwrap();
-    app.slack.press_in_message(DAN, "G2", "intro_wont_work", &button(&intro, "intro_wont_work")).await;
+    // Dan rates a session 2 out of 5.
+    app.ask(DAN, "reflect").await;
+    let view = app.sent("views.open").pop().unwrap()["view"].clone();
+    app.slack.submit(DAN, &view, reflection("not much yet", Some("2"), "private")).await;
     app.settle().await;
     set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 7, 8, 59, 0).unwrap()).await;
     assert!(digests(&app).is_empty(), "not before Monday 09:00");
@@ -157,7 +158,8 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
     let sent = digests(&app);
     assert_eq!(sent.len(), 1, "one digest per owner");
     assert!(sent[0].contains("• 4 joined") && sent[0].contains("• 2 new pairs"), "{}", sent[0]);
-    assert!(sent[0].contains(&format!("<@{CAROL}> teaching <@{DAN}>: someone pressed")), "{}", sent[0]);
+    assert!(sent[0].contains(&format!("<@{CAROL}> teaching <@{DAN}>: a session rated 2")), "{}", sent[0]);
+    assert!(!sent[0].contains("not much yet"), "reflection texts stay out: {}", sent[0]);
     assert!(!sent[0].contains(&format!("<@{ALICE}> teaching")), "Alice's pair is fine: {}", sent[0]);
     let app = app.restart().await;
     app.settle().await;

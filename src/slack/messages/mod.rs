@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use slack_morphism::prelude::*;
 
 use super::outbound::Message;
-use crate::domain::participant::{Role, Status};
+use crate::domain::participant::{Role, Status, MAX_LEVEL};
 use crate::domain::settings::ProgramSettings;
 use crate::domain::summary::ParticipantCounts;
 use crate::rounds::Plan;
@@ -25,6 +25,8 @@ pub mod ids {
     pub const DEPARTMENT_BLOCK: &str = "department";
     pub const GOALS_BLOCK: &str = "goals";
     pub const MANAGER_BLOCK: &str = "manager";
+    pub const LEVEL_BLOCK: &str = "level";
+    pub const LEVEL_ACTION: &str = "level_select";
     pub const USER_ACTION: &str = "user_select";
     pub const TAGS_ACTION: &str = "tags_select";
     pub const TEXT_ACTION: &str = "text_input";
@@ -41,6 +43,10 @@ pub mod ids {
     pub const PAIR_PAUSE: &str = "pair_pause";
     pub const PAIR_RESUME: &str = "pair_resume";
     pub const REFLECTION_CALLBACK: &str = "reflection_modal";
+    pub const EXIT_CALLBACK: &str = "exit_modal";
+    pub const EXIT_REASON_BLOCK: &str = "exit_reason";
+    pub const EXIT_SHARE_BLOCK: &str = "exit_share";
+    pub const EXIT_SHARE_ACTION: &str = "exit_share_select";
     pub const LEARNED_BLOCK: &str = "learned";
     pub const TAUGHT_BLOCK: &str = "taught";
     pub const RATING_BLOCK: &str = "rating";
@@ -51,8 +57,10 @@ pub mod ids {
 }
 
 mod checkins;
+mod exits;
 mod owners;
 pub use checkins::*;
+pub use exits::*;
 pub use owners::*;
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know.
@@ -60,7 +68,10 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring join", "open the sign-up form"),
     ("/mentoring join mentor <skill>, <skill>", "teach these skills to a senior colleague"),
     ("/mentoring join mentee <skill>, <skill>", "learn these skills from a junior colleague"),
-    ("/mentoring join ... dept:<name> manager:@someone", "add your department and manager in one line"),
+    (
+        "/mentoring join ... dept:<name> manager:@someone level N",
+        "add your department, manager and seniority level in one line",
+    ),
     ("/mentoring profile", "what the bot knows about you"),
     ("/mentoring pause [YYYY-MM-DD]", "take a break, until a date or until you resume"),
     ("/mentoring resume", "come back from a pause"),
@@ -74,6 +85,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring unpair @someone", "owners: end someone's pair so they can be matched again"),
     ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
     ("/mentoring reflections", "read your own reflections"),
+    ("/mentoring rematch [@partner]", "end your pair privately and be matched with someone new"),
     ("/mentoring forget-me", "delete your profile and reflection texts (anonymous totals stay)"),
     ("/mentoring status [program]", "owners: the program's figures"),
     ("/mentoring export [program] [csv|json]", "owners: pairs, meetings and ratings as a file"),
@@ -169,6 +181,9 @@ fn profile_lines(program: &Program, p: &Participant, tz: Option<&str>) -> String
     lines.push(format!("*Department:* {}", p.department.as_deref().unwrap_or("not given")));
     if let Some(manager) = &p.manager {
         lines.push(format!("*Manager:* <@{manager}>"));
+    }
+    if let Some(level) = p.level {
+        lines.push(format!("*Seniority level:* {level}"));
     }
     if let Some(goals) = &p.goals {
         lines.push(format!("*Goals:* {goals}"));
@@ -394,6 +409,20 @@ pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Part
             .with_hint(pt!("Optional: you will never be paired with your own manager or direct report."))
             .into(),
     );
+    let level_option = |l: u8| SlackBlockChoiceItem::new(pt!(l.to_string()), l.to_string());
+    let mut level = SlackBlockStaticSelectElement::new()
+        .with_action_id(ids::LEVEL_ACTION.into())
+        .with_options((1..=MAX_LEVEL).map(level_option).collect());
+    level.initial_option = current.and_then(|p| p.level).map(level_option);
+    blocks.push(
+        SlackInputBlock::new(pt!("Seniority level"), SlackInputBlockElement::StaticSelect(level))
+            .with_block_id(ids::LEVEL_BLOCK.into())
+            .with_optional(true)
+            .with_hint(pt!(
+                "On your company's ladder, 1 = most junior. Mentors are paired with people several levels above them."
+            ))
+            .into(),
+    );
     blocks.push(text_input(
         ids::GOALS_BLOCK,
         "Goals",
@@ -498,6 +527,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
     reply(format!(
         "Settings of *{}*:\n*Matching*\n• capacity: {} mentee(s) per mentor\n• repeats: {}\n• same department: {}\n\
          • weights: skill {}, hours {}, department {}\n• automatic rounds: {}\n\
+         • seniority: mentors at least {} level(s) below their mentee\n• after an exit: {}\n\
          *Check-ins*\n• schedule: `{}` in {}, every {} time(s) it fires\n• window: {} in each person's time zone\n\
          • weekends: {}\n*Owners' digest*: {}",
         program.name,
@@ -508,6 +538,8 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         weight(m.weight_hour, defaults.hour),
         weight(m.weight_cross_department, defaults.cross_department),
         m.match_schedule.as_deref().map_or("off (owners run `/mentoring match`)".to_owned(), |c| format!("`{c}`")),
+        m.min_level_gap,
+        if m.mid_round_matching { "matched again at once" } else { "matched again at the next round" },
         c.schedule,
         c.time_zone,
         c.every,
@@ -638,7 +670,7 @@ pub fn introduction(program: &str, pair: &PairRow) -> Message {
         ),
         SlackActionsBlock::new(vec![
             button(ids::INTRO_SCHEDULED, "We've scheduled our first session", &value),
-            button(ids::INTRO_WONT_WORK, "This pairing won't work", &value),
+            button(ids::INTRO_WONT_WORK, "This pairing isn't working", &value),
         ])
         .into(),
     ];
@@ -651,21 +683,6 @@ pub fn session_scheduled(already: bool) -> Message {
     } else {
         "Great, noted that your first session is scheduled. I'll check in with you both after it."
     })
-}
-
-pub fn pairing_flagged_private() -> Message {
-    reply(
-        "Thanks for telling me. I've let the program owners know, privately; your partner is not told. \
-         An owner will follow up with you.",
-    )
-}
-
-pub fn pairing_flagged_owner(program: &str, pair: &PairRow, who: &str) -> Message {
-    reply(format!(
-        "In *{program}*, <@{who}> pressed \"This pairing won't work\" for the pair <@{}> teaching <@{}>. \
-         They may need a human touch; `/mentoring unpair @someone` ends the pair so both can be matched again.",
-        pair.mentor_user, pair.mentee_user
-    ))
 }
 
 pub fn not_your_pair() -> Message {

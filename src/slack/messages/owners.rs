@@ -42,6 +42,17 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
         ),
         format!("*Reflections:* {} · average session rating {} / 5", s.reflections, figure(s.average_rating)),
     ];
+    if s.at_risk_pairs > 0 || s.exits > 0 {
+        lines.push(format!(
+            "*Needs care:* {} pair(s) at risk (the senior missed two check-ins in a row) · {} pair(s) ended by one \
+             of their people",
+            s.at_risk_pairs, s.exits
+        ));
+    }
+    if !s.shared_exit_reasons.is_empty() {
+        let reasons: Vec<String> = s.shared_exit_reasons.iter().map(|r| format!("\"{r}\"")).collect();
+        lines.push(format!("*Reasons shared with owners:* {}", reasons.join("; ")));
+    }
     if !s.top_skills.is_empty() {
         let skills: Vec<String> = s.top_skills.iter().map(|k| format!("{} ({})", k.skill, k.count)).collect();
         lines.push(format!("*Skills most learned:* {}", skills.join(", ")));

@@ -1,0 +1,120 @@
+//! Safe exits: either person of a pair, the junior too, can end it privately ("This
+//! pairing isn't working" or `/mentoring rematch`). The partner is told kindly that the
+//! pair ended, the owners that it did (with the reason only if shared), and the leaver is
+//! matched again: at the next round, or at once where the program allows it.
+
+use std::collections::HashMap;
+
+use slack_morphism::prelude::*;
+
+use super::{Request, Result};
+use crate::event::Event;
+use crate::slack::messages::{self, ids};
+use crate::slack::Outbound;
+use crate::store::PairRow;
+
+/// Longest reason kept.
+const MAX_REASON: usize = 1_000;
+
+async fn live_pair(request: &Request<'_>, pair_id: i64) -> Result<Option<PairRow>> {
+    Ok(request.ctx.store.pair(pair_id).await?.filter(|p| p.status == "active" && p.has(&request.user)))
+}
+
+async fn show_form(request: &Request<'_>, pair: &PairRow, trigger_id: &str) -> Result<()> {
+    let view = messages::exit_modal(pair.partner_of(&request.user), pair.id);
+    request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
+}
+
+/// "This pairing isn't working" on an introduction or a check-in.
+pub(super) async fn open_form(request: &Request<'_>, value: Option<&str>, trigger_id: &str) -> Result<()> {
+    let pair = match value.and_then(|v| v.parse::<i64>().ok()) {
+        Some(id) => live_pair(request, id).await?,
+        None => None,
+    };
+    match pair {
+        Some(pair) => show_form(request, &pair, trigger_id).await,
+        None => request.reply(messages::not_your_pair()).await,
+    }
+}
+
+/// `/mentoring rematch [@partner]`.
+pub(super) async fn rematch(request: &Request<'_>, partner: Option<&str>, trigger_id: &str) -> Result<()> {
+    let pairs: Vec<PairRow> = request
+        .ctx
+        .store
+        .live_pairs_of(&request.user)
+        .await?
+        .into_iter()
+        .filter(|p| partner.is_none_or(|who| p.partner_of(&request.user) == who))
+        .collect();
+    match pairs.as_slice() {
+        [] => request.reply(messages::no_pair_to_leave()).await,
+        [only] => show_form(request, only, trigger_id).await,
+        several => {
+            let partners: Vec<String> = several.iter().map(|p| p.partner_of(&request.user).to_owned()).collect();
+            request.reply(messages::pick_pair(&partners)).await
+        }
+    }
+}
+
+/// The submitted form: the pair ends, and each person is told what is theirs to know.
+pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Option<String>, share: bool) -> Result<()> {
+    let Some(pair) = live_pair(request, pair_id).await? else {
+        return request.reply(messages::no_pair_to_leave()).await;
+    };
+    let ctx = request.ctx;
+    let Some(program) = ctx.store.all_programs().await?.into_iter().find(|p| p.id == pair.program_id) else {
+        return request.reply(messages::no_pair_to_leave()).await;
+    };
+    let at_once = ctx.store.match_settings(program.id).await?.mid_round_matching;
+    let owners = ctx.all_owners().await?;
+    let mut tx = ctx.store.begin_for(request.inbox_id, ctx.now()).await?;
+    if tx.exit_pair(pair.id, &request.user, reason.as_deref(), share).await? {
+        let partner = pair.partner_of(&request.user).to_owned();
+        let kind = messages::pair_ended(&program.name, &request.user);
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message: kind }).await?;
+        tx.enqueue(&request.reply_to.with(messages::exit_confirmed(&program.name, at_once))).await?;
+        let shared = reason.as_deref().filter(|_| share);
+        for owner in owners {
+            let message = messages::exit_owner(&program.name, &pair.mentor_user, &pair.mentee_user, shared);
+            tx.enqueue(&Outbound::DirectMessage { user: owner, message }).await?;
+        }
+        if at_once {
+            let event = Event::ScheduledRound { program_id: program.id, due: ctx.now() };
+            tx.receive(&format!("exit:{}", pair.id), &serde_json::to_string(&event).expect("events serialise")).await?;
+        }
+        tracing::info!(pair = pair.id, shared = share, at_once, "a participant ended their pair");
+    }
+    tx.commit().await?;
+    if at_once {
+        ctx.store.inbox_ready.notify_one();
+    }
+    Ok(())
+}
+
+/// Reads the exit form at the edge, like the other forms.
+pub fn parse_exit(
+    view: &SlackStatefulView,
+) -> std::result::Result<(i64, Option<String>, bool), HashMap<String, String>> {
+    let metadata = match &view.view {
+        SlackView::Modal(modal) => modal.private_metadata.clone().unwrap_or_default(),
+        SlackView::Home(_) => String::new(),
+    };
+    let Some(pair_id) = metadata.strip_prefix("pair=").and_then(|id| id.parse::<i64>().ok()) else {
+        return Err(HashMap::from([(ids::EXIT_REASON_BLOCK.to_owned(), "This form is out of date.".to_owned())]));
+    };
+    let values = view.state_params.state.as_ref().map(|s| &s.values);
+    let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
+    let reason = field(ids::EXIT_REASON_BLOCK)
+        .and_then(|f| f.values().find_map(|v| v.value.clone()))
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
+        let why = format!("Please keep it under {MAX_REASON} characters.");
+        return Err(HashMap::from([(ids::EXIT_REASON_BLOCK.to_owned(), why)]));
+    }
+    let share = field(ids::EXIT_SHARE_BLOCK)
+        .and_then(|f| f.values().find_map(|v| v.selected_option.as_ref().map(|o| o.value == "yes")))
+        .unwrap_or(false);
+    Ok((pair_id, reason, share))
+}
