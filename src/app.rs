@@ -94,7 +94,14 @@ impl App {
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
         let dispatcher = Arc::new(Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack()));
         let scheduler = Arc::new(Scheduler { store: store.clone(), clock: clock.clone() });
-        let ctx = Arc::new(Context { store, slack, team_id: identity.team_id, owners: config.owners.clone(), clock });
+        let ctx = Arc::new(Context {
+            store,
+            slack,
+            team_id: identity.team_id,
+            owners: config.owners.clone(),
+            clock,
+            agendas: config.agendas.clone(),
+        });
         Ok(App { config, ctx, dispatcher, scheduler, intake })
     }
 

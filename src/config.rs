@@ -6,6 +6,7 @@
 //! error at the first Slack request. Secrets are kept in [`SecretString`] so that they
 //! cannot end up in a log line by accident.
 
+use crate::domain::agenda::Catalogue;
 use crate::domain::participant::is_user_id;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -63,6 +64,9 @@ pub struct ServeArgs {
     /// Address of the HTTP listener (Events API, commands, interactivity, health).
     #[arg(long, env = "UPWARD_LISTEN")]
     pub listen: Option<String>,
+    /// A JSON file of session ideas that extends the built-in agenda catalogue.
+    #[arg(long, env = "UPWARD_AGENDAS")]
+    pub agendas: Option<PathBuf>,
     /// Comma-separated Slack user ids of the program owners (HR).
     #[arg(long, env = "UPWARD_OWNERS")]
     pub owners: Option<String>,
@@ -106,6 +110,9 @@ pub struct MatchArgs {
     /// Which program; may be left out when there is only one.
     #[arg(long)]
     pub program: Option<String>,
+    /// Session ideas extending the built-in catalogue, for the introductions.
+    #[arg(long, env = "UPWARD_AGENDAS")]
+    pub agendas: Option<PathBuf>,
     /// Show the round without storing it or introducing anyone.
     #[arg(long)]
     pub dry_run: bool,
@@ -165,6 +172,7 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     pub owners: Vec<String>,
+    pub agendas: Catalogue,
 }
 
 /// A setting that stops start-up; the message names the variable and what is wrong.
@@ -199,6 +207,7 @@ impl ServeArgs {
             malformed("UPWARD_LISTEN", &format!("`{listen_text}` is not an address like 127.0.0.1:3000"))
         })?;
         let owners = parse_owners(self.owners.as_deref().unwrap_or(""))?;
+        let agendas = agenda_catalogue(self.agendas.as_deref())?;
         Ok(Config {
             bot_token: bot_token.into(),
             signing_secret: signing_secret.into(),
@@ -207,8 +216,17 @@ impl ServeArgs {
             database_url,
             listen,
             owners,
+            agendas,
         })
     }
+}
+
+/// The built-in session ideas, extended by the owners' file when one is given.
+pub fn agenda_catalogue(path: Option<&std::path::Path>) -> Result<Catalogue, ConfigError> {
+    let Some(path) = path else { return Ok(Catalogue::default()) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| malformed("UPWARD_AGENDAS", &format!("cannot read {}: {e}", path.display())))?;
+    Catalogue::extended(&text).map_err(|e| malformed("UPWARD_AGENDAS", &format!("{}: {e}", path.display())))
 }
 
 fn required(value: Option<String>, name: &'static str, flag: &'static str) -> Result<String, ConfigError> {

@@ -62,8 +62,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot open {}", args.database_url))?;
             let program = upward::status::choose_program(&store, args.program.as_deref()).await?;
+            let agendas = upward::config::agenda_catalogue(args.agendas.as_deref())?;
             let (plan, round) =
-                upward::rounds::run_now(&store, &program, "cli", SystemClock.now(), args.dry_run).await?;
+                upward::rounds::run_now(&store, &program, "cli", SystemClock.now(), args.dry_run, &agendas).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&upward::rounds::report_json(&plan, round))?);
             } else {

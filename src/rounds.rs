@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Offset, Utc};
 use serde::Serialize;
 
+use crate::domain::agenda::Catalogue;
 use crate::domain::participant::{effective_status, Status};
 use crate::domain::settings::MatchSettings;
 use crate::matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
@@ -267,7 +268,13 @@ fn seed(inputs: &Inputs) -> u64 {
 
 /// Stores a plan as a preview (`confirmed == false`) or as a live round whose
 /// introductions are queued in the same transaction. Returns the round id.
-pub async fn commit(tx: &mut Tx, plan: &Plan, started_by: &str, confirmed: bool) -> Result<i64, StoreError> {
+pub async fn commit(
+    tx: &mut Tx,
+    plan: &Plan,
+    started_by: &str,
+    confirmed: bool,
+    agendas: &Catalogue,
+) -> Result<i64, StoreError> {
     let pairs: Vec<NewPair> = plan
         .pairs
         .iter()
@@ -284,23 +291,34 @@ pub async fn commit(tx: &mut Tx, plan: &Plan, started_by: &str, confirmed: bool)
     };
     let round_id = tx.insert_round(&round, confirmed).await?;
     if confirmed {
-        introduce(tx, round_id, &plan.program).await?;
+        introduce(tx, round_id, &plan.program, agendas).await?;
     }
     Ok(round_id)
 }
 
 /// Makes a stored preview live and queues its introductions.
-pub async fn confirm(tx: &mut Tx, round_id: i64, program: &str) -> Result<bool, StoreError> {
+pub async fn confirm(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<bool, StoreError> {
     if !tx.confirm_round(round_id).await? {
         return Ok(false);
     }
-    introduce(tx, round_id, program).await?;
+    introduce(tx, round_id, program, agendas).await?;
     Ok(true)
 }
 
-async fn introduce(tx: &mut Tx, round_id: i64, program: &str) -> Result<(), StoreError> {
+/// Session ideas suggested in an introduction.
+const SESSION_IDEAS: usize = 3;
+
+async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<(), StoreError> {
     for pair in tx.round_pairs(round_id).await? {
-        let message = messages::introduction(program, &pair);
+        let mentor = tx.participant(pair.program_id, &pair.mentor_user).await?;
+        let mentee = tx.participant(pair.program_id, &pair.mentee_user).await?;
+        let shared: Vec<String> = mentee
+            .learn_skills
+            .iter()
+            .filter(|s| mentor.teach_skills.iter().any(|t| t.eq_ignore_ascii_case(s)))
+            .cloned()
+            .collect();
+        let message = messages::introduction(program, &pair, &agendas.suggest(&shared, SESSION_IDEAS));
         tx.enqueue(&Outbound::GroupMessage {
             users: vec![pair.mentor_user.clone(), pair.mentee_user.clone()],
             message,
@@ -319,6 +337,7 @@ pub async fn run_now(
     started_by: &str,
     now: DateTime<Utc>,
     dry_run: bool,
+    agendas: &Catalogue,
 ) -> Result<(Plan, Option<i64>), StoreError> {
     let inputs = load(store, program).await?;
     let plan = plan(&inputs, now, now.date_naive());
@@ -326,7 +345,7 @@ pub async fn run_now(
         return Ok((plan, None));
     }
     let mut tx = store.begin(now.timestamp()).await?;
-    let round = commit(&mut tx, &plan, started_by, true).await?;
+    let round = commit(&mut tx, &plan, started_by, true, agendas).await?;
     tx.commit().await?;
     tracing::info!(program = program.id, round, pairs = plan.pairs.len(), started_by, "round confirmed");
     Ok((plan, Some(round)))

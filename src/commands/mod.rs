@@ -22,6 +22,7 @@ use thiserror::Error;
 use tracing::{instrument, warn};
 
 use crate::clock::Clock;
+use crate::domain::agenda::Catalogue;
 use crate::event::Event;
 use crate::slack::messages;
 use crate::slack::{Message, Outbound, SlackApi};
@@ -49,6 +50,8 @@ pub struct Context {
     /// Owners from `UPWARD_OWNERS`; owners added from Slack are in the store.
     pub owners: Vec<String>,
     pub clock: Arc<dyn Clock>,
+    /// Session ideas for introductions.
+    pub agendas: Catalogue,
 }
 
 /// Where the answer to an event goes: the command's response_url (ephemeral), or a DM

@@ -26,7 +26,7 @@ pub(super) async fn preview(request: &Request<'_>, program: Option<&str>) -> Res
     };
     let plan = plan(request, &program).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    rounds::commit(&mut tx, &plan, &request.user, false).await?;
+    rounds::commit(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
     tx.enqueue(&request.reply_to.with(messages::round_preview(&plan, false))).await?;
     tx.commit().await?;
     tracing::info!(program = program.id, pairs = plan.pairs.len(), "round previewed");
@@ -51,12 +51,12 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
     let answer = match proposal {
         _ if plan.pairs.is_empty() => messages::nothing_to_confirm(&program.name),
         Some((round, _)) if previewed == Some(plan.pair_ids()) => {
-            rounds::confirm(&mut tx, round.id, &program.name).await?;
+            rounds::confirm(&mut tx, round.id, &program.name, &request.ctx.agendas).await?;
             tracing::info!(program = program.id, round = round.id, pairs = plan.pairs.len(), "round confirmed");
             messages::round_confirmed(&program.name, plan.pairs.len(), plan.unmatched.len())
         }
         _ => {
-            rounds::commit(&mut tx, &plan, &request.user, false).await?;
+            rounds::commit(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
             messages::round_preview(&plan, true)
         }
     };
@@ -73,7 +73,7 @@ pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> 
         let inputs = rounds::load(&ctx.store, &program).await?;
         let plan = rounds::plan(&inputs, ctx.clock.now(), ctx.today());
         if !plan.pairs.is_empty() {
-            rounds::commit(&mut tx, &plan, SCHEDULER, true).await?;
+            rounds::commit(&mut tx, &plan, SCHEDULER, true, &ctx.agendas).await?;
         }
         for owner in &ctx.all_owners().await? {
             let message = messages::automatic_round(&program.name, plan.pairs.len(), plan.unmatched.len());

@@ -6,6 +6,7 @@
 //! testable with plain unit and property tests, and the same whichever transport or
 //! store delivered the inputs.
 
+pub mod agenda;
 pub mod checkins;
 pub mod participant;
 pub mod reflection;

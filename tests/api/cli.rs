@@ -36,7 +36,7 @@ fn the_demo_runs_the_company_and_exits_zero() {
 
 #[test]
 fn missing_or_malformed_settings_stop_start_up_with_one_line_naming_them() {
-    let cases: [(&[(&str, &str)], &str); 4] = [
+    let cases: [(&[(&str, &str)], &str); 5] = [
         (&[], "SLACK_BOT_TOKEN"),
         (&[("SLACK_BOT_TOKEN", "xoxb-1")], "SLACK_SIGNING_SECRET"),
         (
@@ -46,6 +46,14 @@ fn missing_or_malformed_settings_stop_start_up_with_one_line_naming_them() {
         (
             &[("SLACK_BOT_TOKEN", "xoxb-secret-value"), ("SLACK_SIGNING_SECRET", "s"), ("UPWARD_OWNERS", "alice")],
             "UPWARD_OWNERS",
+        ),
+        (
+            &[
+                ("SLACK_BOT_TOKEN", "xoxb-1"),
+                ("SLACK_SIGNING_SECRET", "s"),
+                ("UPWARD_AGENDAS", "/no/such/agendas.json"),
+            ],
+            "UPWARD_AGENDAS",
         ),
     ];
     for (env, name) in cases {

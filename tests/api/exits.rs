@@ -36,7 +36,19 @@ async fn a_live_pair() -> TestApp {
     app.ask(BOB, "join mentee generative AI level 6").await;
     app.ask(OWNER, "match").await;
     assert!(app.ask(OWNER, "match confirm").await.contains("1 pairs are live"));
+    let intro = dms_to_group(&app);
+    assert!(intro.contains("Session ideas for you two") && intro.contains("*Prompting together*"), "{intro}");
+    assert!(intro.contains("*Reverse shadowing*"), "a session for any pair fills up: {intro}");
     app
+}
+
+fn dms_to_group(app: &TestApp) -> String {
+    app.sent("chat.postMessage")
+        .into_iter()
+        .filter(|m| m["channel"].as_str().is_some_and(|c| c.starts_with('G')))
+        .map(|m| plain_text(&m["blocks"]))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[tokio::test]

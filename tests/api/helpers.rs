@@ -73,6 +73,7 @@ async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: b
         database_url: Some(database_url.clone()),
         listen: Some("127.0.0.1:0".into()),
         owners: Some(OWNER.into()),
+        ..ServeArgs::default()
     }
     .into_config()
     .expect("a valid test config");

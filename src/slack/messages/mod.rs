@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use slack_morphism::prelude::*;
 
 use super::outbound::Message;
+use crate::domain::agenda::Session;
 use crate::domain::participant::{Role, Status, MAX_LEVEL};
 use crate::domain::settings::ProgramSettings;
 use crate::domain::summary::ParticipantCounts;
@@ -647,7 +648,7 @@ pub fn nothing_to_confirm(program: &str) -> Message {
 }
 
 /// The group DM that starts a pair.
-pub fn introduction(program: &str, pair: &PairRow) -> Message {
+pub fn introduction(program: &str, pair: &PairRow, ideas: &[&Session]) -> Message {
     let (mentor, mentee) = (&pair.mentor_user, &pair.mentee_user);
     let reasons: Vec<String> = pair.reasons().iter().map(|r| format!("• {r}")).collect();
     let value = pair.id.to_string();
@@ -663,6 +664,10 @@ pub fn introduction(program: &str, pair: &PairRow) -> Message {
              2. The mentee picks the first topic; the mentor shows it hands-on, on real work.\n\
              3. Agree how often you meet (every two weeks works well) and book the next one.",
         ),
+        section(format!(
+            "*Session ideas for you two*\n{}",
+            ideas.iter().map(|s| format!("• *{}*: {}", s.title, s.how)).collect::<Vec<_>>().join("\n")
+        )),
         section(
             "*Ground rules*\n• What is said between you stays between you.\n\
              • No hierarchy in the room: questions are welcome both ways.\n\
