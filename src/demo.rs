@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::app::{App, Running, Workers};
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::{DemoArgs, ServeArgs};
-use crate::slack::sim::{Call, JoinForm, ReflectionForm, Sim, SlackCaller};
+use crate::slack::sim::{Call, ExitForm, JoinForm, ReflectionForm, Sim, SlackCaller};
 use crate::status;
 
 const BOT_TOKEN: &str = "xoxb-demo-token";
@@ -53,6 +53,8 @@ struct Employee {
     senior: bool,
     department: &'static str,
     skills: Vec<&'static str>,
+    /// On the company's ladder: juniors 1-3, senior leaders 6-8.
+    level: usize,
 }
 
 /// Twenty juniors who teach and twenty seniors who learn, the same every run.
@@ -69,6 +71,7 @@ fn company() -> Vec<Employee> {
                 senior,
                 department: DEPARTMENTS[i % DEPARTMENTS.len()],
                 skills,
+                level: if senior { 6 + i % 3 } else { 1 + i % 3 },
             }
         })
         .collect()
@@ -341,12 +344,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let senior = people.iter().find(|p| p.senior).context("the company has seniors")?;
     script.command(&senior.id, "join mentee").await?;
     script.show(&format!("{} makes a mistake: no skills given", senior.name)).await?;
-    script.command(&senior.id, &format!("join mentee {} dept:{}", senior.skills.join(", "), senior.department)).await?;
+    let line = format!("join mentee {} dept:{} level {}", senior.skills.join(", "), senior.department, senior.level);
+    script.command(&senior.id, &line).await?;
     script.show(&format!("{} joins in one line", senior.name)).await?;
 
     for person in rest.iter().chain(&first[1..]).filter(|p| p.id != senior.id) {
         let role = if person.senior { "mentee" } else { "mentor" };
-        let line = format!("join {role} {} dept:{}", person.skills.join(", "), person.department);
+        let line =
+            format!("join {role} {} dept:{} level {}", person.skills.join(", "), person.department, person.level);
         script.command(&person.id, &line).await?;
     }
     script.running.settle().await?;
@@ -395,12 +400,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             let who = script.member_of(&pair, presser == "mentor").context("the intro names its pair")?;
             let (_, tag) = script.slack.press_in_message(&who, channel, action, &value).await;
             script.names.insert(tag, script.name(&who));
-            let title = if action == "intro_scheduled" {
-                format!("{} presses \"We've scheduled our first session\"", script.name(&who))
-            } else {
-                format!("{} presses \"This pairing won't work\" (privately)", script.name(&who))
-            };
-            script.show(&title).await?;
+            if action == "intro_scheduled" {
+                script.show(&format!("{} presses \"We've scheduled our first session\"", script.name(&who))).await?;
+                continue;
+            }
+            script.show(&format!("{} presses \"This pairing isn't working\"", script.name(&who))).await?;
+            let view = script.sim.delivered("views.open").pop().context("the exit form did not open")?["view"].clone();
+            let form = ExitForm { reason: "We never found a time that works for both of us", share: false };
+            let answer = script.slack.submit(&who, &view, form.values()).await;
+            ensure!(answer.status == 200, "the bot refused the exit form: HTTP {} {}", answer.status, answer.body);
+            script.show(&format!("{} ends the pair privately: the reason stays with them", script.name(&who))).await?;
         }
     }
 

@@ -640,6 +640,26 @@ impl ReflectionForm<'_> {
     }
 }
 
+/// What a person fills into the exit form ("this pairing isn't working").
+#[derive(Debug, Clone, Default)]
+pub struct ExitForm<'a> {
+    pub reason: &'a str,
+    /// Whether owners may read the reason.
+    pub share: bool,
+}
+
+impl ExitForm<'_> {
+    pub fn values(&self) -> Value {
+        use super::messages::ids;
+        let choice = if self.share { "yes" } else { "no" };
+        json!({
+            ids::EXIT_REASON_BLOCK: { ids::TEXT_ACTION: {"type": "plain_text_input", "value": self.reason} },
+            ids::EXIT_SHARE_BLOCK: { ids::EXIT_SHARE_ACTION: {"type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": choice}, "value": choice}} },
+        })
+    }
+}
+
 /// A block_actions payload for one button, in Slack's shape.
 fn button_payload(n: u64, user: &str, action_id: &str, value: &str) -> Value {
     json!({

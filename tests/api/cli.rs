@@ -30,7 +30,8 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("joins through the form") && stdout.contains("Welcome to *default*"), "{stdout}");
     assert!(stdout.contains("mentors         20") && stdout.contains("left             1"), "{stdout}");
     assert!(stdout.contains("Check-in 3,") && stdout.contains("Saved your reflection"), "{stdout}");
-    assert!(stdout.contains("pairs           19") && stdout.contains("check-ins       57"), "{stdout}");
+    assert!(stdout.contains("pairs           18") && stdout.contains("ended            1"), "{stdout}");
+    assert!(stdout.contains("check-ins       54") && stdout.contains("ends the pair privately"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
 }
 

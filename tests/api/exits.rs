@@ -1,8 +1,9 @@
 //! What makes it reverse mentoring, end to end: the seniority rule in matching, and a
 //! safe, private exit that either side (the junior too) can take.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use upward::slack::messages::plain_text;
+use upward::slack::sim::ExitForm;
 
 use crate::helpers::*;
 
@@ -17,14 +18,8 @@ fn dms_to(app: &TestApp, user: &str) -> Vec<String> {
         .collect()
 }
 
-/// What a person fills into the exit form.
 fn exit_values(reason: &str, share: bool) -> Value {
-    let choice = if share { "yes" } else { "no" };
-    json!({
-        "exit_reason": {"text_input": {"type": "plain_text_input", "value": reason}},
-        "exit_share": {"exit_share_select": {"type": "static_select",
-                       "selected_option": {"text": {"type": "plain_text", "text": choice}, "value": choice}}},
-    })
+    ExitForm { reason, share }.values()
 }
 
 /// Alice (level 2) teaches Bob (level 6); Carol (level 3) and Dan (level 7) are ready for the next round.
