@@ -7,6 +7,7 @@
 //! store delivered the inputs.
 
 pub mod checkins;
+pub mod outcomes;
 pub mod participant;
 pub mod reflection;
 pub mod schedule;
