@@ -74,7 +74,8 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
                            "rounds": 0, "pairs": {"active": 0, "ended": 0}, "checkins": {"sent": 0, "answered": 0},
                            "meetings": 0, "reflections": 0, "stalled_pairs": 0, "first_sessions": 0,
                            "response_rate": null, "meetings_per_pair": null, "average_rating": null,
-                           "top_skills": [], "unmatched": [], "dead_letters": 0, "trend": null})
+                           "top_skills": [], "unmatched": [], "dead_letters": 0, "trend": null,
+                           "uplift": {"mentees": {}, "mentors": {}}})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);

@@ -7,6 +7,7 @@ mod commands;
 mod delivery;
 mod durability;
 mod edge;
+mod goals;
 mod helpers;
 mod home;
 mod manifest;

@@ -148,7 +148,11 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
             .collect::<Vec<_>>()
     };
     // Dan presses "This pairing won't work" on the introduction.
-    let intro = app.sent("chat.postMessage").into_iter().find(|m| m.to_string().contains(DAN)).unwrap();
+    let intro = app
+        .sent("chat.postMessage")
+        .into_iter()
+        .find(|m| m.to_string().contains(DAN) && m.to_string().contains("intro_wont_work"))
+        .unwrap();
     app.slack.press_in_message(DAN, "G2", "intro_wont_work", &button(&intro, "intro_wont_work")).await;
     app.settle().await;
     set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 7, 8, 59, 0).unwrap()).await;
