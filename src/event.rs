@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::outcomes::ValidConfidence;
 use crate::domain::participant::ValidProfile;
 use crate::domain::reflection::ValidReflection;
 
@@ -33,6 +34,12 @@ pub enum Event {
     PairExit { user: String, pair_id: i64, reason: Option<String>, share: bool },
     /// The reflection form, already checked at the edge.
     ReflectionSubmitted { user: String, pair_id: i64, checkin_id: Option<i64>, reflection: ValidReflection },
+    /// A person's goal for their pair, already checked at the edge.
+    GoalSubmitted { user: String, pair_id: i64, goal: String },
+    /// The confidence form (before or after a round), already checked at the edge.
+    ConfidenceSubmitted { user: String, program_id: i64, confidence: ValidConfidence },
+    /// A confirmed round reached its end (its confirmation plus the program's round length).
+    RoundEnded { round_id: i64 },
 }
 
 /// Who an automatic round is recorded as started by.
@@ -46,11 +53,14 @@ impl Event {
             | Event::Action { user, .. }
             | Event::JoinSubmitted { user, .. }
             | Event::ReflectionSubmitted { user, .. }
-            | Event::PairExit { user, .. } => user,
+            | Event::PairExit { user, .. }
+            | Event::GoalSubmitted { user, .. }
+            | Event::ConfidenceSubmitted { user, .. } => user,
             Event::ScheduledRound { .. }
             | Event::CheckinDue { .. }
             | Event::CheckinReminder { .. }
-            | Event::Digest { .. } => SCHEDULER,
+            | Event::Digest { .. }
+            | Event::RoundEnded { .. } => SCHEDULER,
         }
     }
 }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::domain::outcomes::{uplift, Uplift};
 use crate::domain::summary::{Activity, ParticipantCounts, RoundFigures, SkillCount};
 use crate::rounds::UnmatchedPerson;
 use crate::store::{Program, Store, StoreError};
@@ -56,6 +57,9 @@ pub struct ProgramStatus {
     pub dead_letters: i64,
     /// The latest confirmed round against the one before, once there are two.
     pub trend: Option<Trend>,
+    /// Mean confidence change (after minus before, on 1-5) per skill for mentees and per
+    /// question for mentors, over the people who answered both times.
+    pub uplift: Uplift,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -139,6 +143,7 @@ pub async fn status_of(store: &Store, chosen: &Program, today: chrono::NaiveDate
         unmatched,
         dead_letters: store.outbox_stats().await?.dead,
         trend,
+        uplift: uplift(&store.confidence_ratings(chosen.id).await?),
     })
 }
 

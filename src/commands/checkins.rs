@@ -26,23 +26,28 @@ async fn send_nudge(
     checkin_id: i64,
     gentle: bool,
     reminder: bool,
+    first: bool,
 ) -> Result<()> {
     let program = program_name(ctx, pair.program_id).await?;
     let (mentor, mentee) = (&pair.mentor_user, &pair.mentee_user);
-    let message = messages::nudge(&program, mentor, mentee, checkin_id, pair.id, gentle, reminder);
+    let mut message = messages::nudge(&program, mentor, mentee, checkin_id, pair.id, gentle, reminder);
+    let goals = ctx.store.open_goals(pair.id).await?;
+    messages::add_goals(&mut message, pair.id, mentor, &goals, first);
     tx.enqueue(&Outbound::GroupMessage { users: vec![mentor.clone(), mentee.clone()], message }).await?;
     Ok(())
 }
 
 /// A check-in came due: stored and sent in one change. A pair that has not met for two
-/// check-ins gets the gentler nudge.
+/// check-ins gets the gentler nudge; a pair's first check-in asks both for their goals,
+/// and every check-in shows the goals still open.
 pub(super) async fn due(ctx: &Context, inbox_id: i64, pair_id: i64, due: i64) -> Result<()> {
     let pair = ctx.store.pair(pair_id).await?.filter(|p| p.status == "active");
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let Some(pair) = pair {
-        let gentle = stalled(&tx.meetings_of(pair.id).await?);
+        let history = tx.meetings_of(pair.id).await?;
+        let gentle = stalled(&history);
         if let Some(checkin_id) = tx.insert_checkin(pair.id, due, gentle).await? {
-            send_nudge(ctx, &mut tx, &pair, checkin_id, gentle, false).await?;
+            send_nudge(ctx, &mut tx, &pair, checkin_id, gentle, false, history.is_empty()).await?;
             tracing::info!(pair = pair.id, checkin = checkin_id, gentle, "check-in sent");
         }
     }
@@ -59,7 +64,7 @@ pub(super) async fn remind(ctx: &Context, inbox_id: i64, checkin_id: i64) -> Res
     };
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let (Some(checkin), Some(pair)) = (checkin, pair) {
-        send_nudge(ctx, &mut tx, &pair, checkin.id, false, true).await?;
+        send_nudge(ctx, &mut tx, &pair, checkin.id, false, true, false).await?;
     }
     tx.commit().await?;
     Ok(())

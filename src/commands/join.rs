@@ -6,6 +6,7 @@ use slack_morphism::prelude::*;
 
 use super::parser::JoinLine;
 use super::{Request, Result};
+use crate::domain::outcomes::{Phase, Side};
 use crate::domain::participant::{canonical_tags, split_tags, Profile, ProfileField, Role, ValidProfile};
 use crate::slack::messages::{self, ids};
 use crate::slack::Outbound;
@@ -57,7 +58,7 @@ pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: V
 
 /// Stores the profile (spelled as the catalogue spells it) and confirms: a command
 /// with its ephemeral answer; a modal, which has nowhere to answer, by DM and a
-/// refreshed App Home.
+/// refreshed App Home. A first join also gets the "before" confidence check by DM.
 async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile, from_form: bool) -> Result<()> {
     let store = &request.ctx.store;
     let programs = store.programs(&request.ctx.team_id).await?;
@@ -79,6 +80,10 @@ async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile,
         tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((&program, &saved))).await?).await?;
     } else {
         tx.enqueue(&request.reply_to.with(confirmation)).await?;
+    }
+    if !rejoined {
+        let invite = messages::confidence_invite(&program, &Side::of(saved.role), Phase::Before);
+        tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: invite }).await?;
     }
     tx.commit().await?;
     tracing::info!(program = program.id, role = profile.role.as_str(), rejoined, "profile saved");

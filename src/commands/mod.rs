@@ -10,6 +10,7 @@ mod exits;
 mod home;
 mod join;
 mod membership;
+mod outcomes;
 mod owners;
 pub mod parser;
 mod programs;
@@ -32,6 +33,7 @@ use parser::Command;
 pub use checkins::parse_reflection;
 pub use exits::parse_exit;
 pub use join::parse_submission;
+pub use outcomes::{parse_confidence, parse_goal};
 
 #[derive(Debug, Error)]
 pub enum HandleError {
@@ -221,6 +223,11 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 messages::ids::CHECKIN_SNOOZE => checkins::snooze(&request, value.as_deref()).await,
                 messages::ids::PAIR_PAUSE => checkins::pause_pair(&request, value.as_deref(), true).await,
                 messages::ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
+                messages::ids::GOAL_SET => outcomes::open_goal_form(&request, value.as_deref(), &trigger_id).await,
+                messages::ids::GOAL_DONE => outcomes::goal_done(&request, value.as_deref()).await,
+                messages::ids::CONFIDENCE_OPEN => {
+                    outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
+                }
                 _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
             }
         }
@@ -236,6 +243,15 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             checkins::submitted(&request, pair_id, checkin_id, reflection).await
         }
+        Event::GoalSubmitted { user, pair_id, goal } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            outcomes::goal_submitted(&request, pair_id, &goal).await
+        }
+        Event::ConfidenceSubmitted { user, program_id, confidence } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            outcomes::confidence_submitted(&request, program_id, &confidence).await
+        }
+        Event::RoundEnded { round_id } => outcomes::round_ended(ctx, inbox_id, round_id).await,
         Event::JoinSubmitted { user, program_id, profile } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             join::submitted(&request, program_id, profile).await
@@ -262,6 +278,10 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Reflect { partner } => checkins::reflect(request, partner.as_deref(), &trigger_id).await,
         Command::Reflections => checkins::list(request).await,
         Command::Rematch { partner } => exits::rematch(request, partner.as_deref(), &trigger_id).await,
+        Command::Goals => outcomes::list_goals(request).await,
+        Command::Kudos { mentor, public, message } => {
+            outcomes::kudos(request, &mentor, public, message.as_deref()).await
+        }
         Command::Status { program } => owners::status(request, program.as_deref()).await,
         Command::OwnersList => owners::list(request).await,
         Command::OwnersAdd { user } => owners::add(request, &user).await,

@@ -60,6 +60,14 @@ pub enum Command {
     Rematch {
         partner: Option<String>,
     },
+    /// The person's own goals, to mark them done.
+    Goals,
+    /// Thanks from a mentee to their (past) mentor; `public` also tells the owners.
+    Kudos {
+        mentor: String,
+        public: bool,
+        message: Option<String>,
+    },
     /// Owners: a program's figures.
     Status {
         program: Option<String>,
@@ -109,6 +117,10 @@ const REFLECT_USAGE: &str = "/mentoring reflect [@partner]";
 const STATUS_USAGE: &str = "/mentoring status [program]";
 const EXPORT_USAGE: &str = "/mentoring export [program] [csv|json]";
 const OWNERS_USAGE: &str = "/mentoring owners [add|remove @someone]";
+const KUDOS_USAGE: &str = "/mentoring kudos @mentor [public] [message]";
+
+/// Longest kudos message: a few warm sentences.
+pub const MAX_KUDOS: usize = 500;
 
 fn error(problem: impl Into<String>, usage: &'static str) -> ParseError {
     ParseError { problem: problem.into(), usage }
@@ -220,6 +232,8 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                 error(format!("`{who}` is not a person: write @name."), "/mentoring rematch [@partner]")
             }),
         },
+        "goals" | "goal" => Ok(Command::Goals),
+        "kudos" | "thanks" | "thank" => parse_kudos(rest),
         "status" | "summary" => parse_status(program, rest),
         "export" => parse_export(program, rest),
         "owners" | "owner" => parse_owners(rest),
@@ -324,6 +338,23 @@ fn parse_owners(rest: &str) -> Result<Command, ParseError> {
         "remove" | "delete" => Ok(Command::OwnersRemove { user: user()? }),
         other => Err(error(format!("`owners {other}` is not a command."), OWNERS_USAGE)),
     }
+}
+
+fn parse_kudos(rest: &str) -> Result<Command, ParseError> {
+    let (who, rest) = match rest.split_once(char::is_whitespace) {
+        Some((who, rest)) => (who, rest.trim()),
+        None => (rest, ""),
+    };
+    let mentor = mentioned_user(who)
+        .ok_or_else(|| error("Say who to thank, e.g. `/mentoring kudos @alex for the AI session`.", KUDOS_USAGE))?;
+    let (first, after) = split_first(rest);
+    let public = first == "public";
+    let message = if public { after } else { rest };
+    if message.chars().count() > MAX_KUDOS {
+        return Err(error(format!("Keep kudos to {MAX_KUDOS} characters."), KUDOS_USAGE));
+    }
+    let message = (!message.is_empty()).then(|| message.to_owned());
+    Ok(Command::Kudos { mentor, public, message })
 }
 
 fn parse_skills(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
@@ -449,10 +480,33 @@ mod tests {
         assert_eq!(ok("reflect <@U0ALEX|alex>"), Command::Reflect { partner: Some("U0ALEX".into()) });
         assert_eq!(parse("reflect alex").unwrap_err().usage, REFLECT_USAGE);
         assert_eq!(ok("Reflections"), Command::Reflections);
+        assert_eq!(ok("goals"), Command::Goals);
         assert!(matches!(
             ok("program set window 08:00-16:00"),
             Command::ProgramSet { setting: Setting::Window(_), .. }
         ));
         assert!(parse("program set schedule \"0 99 * * *\"").unwrap_err().problem.contains("not a schedule"));
+    }
+
+    #[test]
+    fn kudos_commands() {
+        assert_eq!(
+            ok("kudos <@U0ALEX|alex>"),
+            Command::Kudos { mentor: "U0ALEX".into(), public: false, message: None }
+        );
+        assert_eq!(
+            ok("kudos <@U0ALEX> Public thanks for the &lt;AI&gt; session"),
+            Command::Kudos {
+                mentor: "U0ALEX".into(),
+                public: true,
+                message: Some("thanks for the <AI> session".into())
+            }
+        );
+        assert_eq!(
+            ok("kudos <@U0ALEX> you made prompts click"),
+            Command::Kudos { mentor: "U0ALEX".into(), public: false, message: Some("you made prompts click".into()) }
+        );
+        assert_eq!(parse("kudos alex").unwrap_err().usage, KUDOS_USAGE);
+        assert!(parse(&format!("kudos <@U0ALEX> {}", "x".repeat(MAX_KUDOS + 1))).unwrap_err().problem.contains("500"));
     }
 }

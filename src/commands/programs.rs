@@ -78,12 +78,14 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         matching: store.match_settings(program.id).await?,
         checkins: store.checkin_settings(program.id).await?,
         digest: store.digest_schedule(program.id).await?,
+        round_weeks: store.round_weeks(program.id).await?,
     };
     let settings = current.with(setting);
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.set_match_settings(program.id, &settings.matching).await?;
     tx.set_checkin_settings(program.id, &settings.checkins).await?;
     tx.set_digest_schedule(program.id, settings.digest.as_deref()).await?;
+    tx.set_round_weeks(program.id, settings.round_weeks).await?;
     tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();

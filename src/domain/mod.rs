@@ -8,6 +8,7 @@
 
 pub mod agenda;
 pub mod checkins;
+pub mod outcomes;
 pub mod participant;
 pub mod reflection;
 pub mod schedule;

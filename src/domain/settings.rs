@@ -72,14 +72,23 @@ pub enum Setting {
     Weekends(bool),
     /// The owners' digest cron (normalised), or none.
     Digest(Option<String>),
+    /// Weeks from a round's confirmation to its end (the "after" ratings, thanks).
+    RoundLength(u32),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, schedule, every, window, timezone, weekends, digest";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, schedule, every, window, timezone, weekends, digest, round-length";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
+
+/// A round lasts twelve weeks unless the program says otherwise: about a quarter,
+/// six sessions at the default rhythm of a check-in every second week.
+pub const DEFAULT_ROUND_WEEKS: u32 = 12;
+
+/// The longest round a program may set, in weeks (a year).
+pub const MAX_ROUND_WEEKS: u32 = 52;
 
 /// Everything `program set` can change about a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +97,8 @@ pub struct ProgramSettings {
     pub checkins: CheckinSettings,
     /// Cron of the owners' digest (six fields, program zone); `None`: no digest.
     pub digest: Option<String>,
+    /// Weeks from a round's confirmation to its end.
+    pub round_weeks: u32,
 }
 
 impl Default for ProgramSettings {
@@ -96,6 +107,7 @@ impl Default for ProgramSettings {
             matching: MatchSettings::default(),
             checkins: CheckinSettings::default(),
             digest: Some(DEFAULT_DIGEST.to_owned()),
+            round_weeks: DEFAULT_ROUND_WEEKS,
         }
     }
 }
@@ -167,6 +179,16 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             }
             parse_cron(value).map(|cron| Setting::Digest(Some(cron.normalised)))
         }
+        "round-length" | "round" => {
+            let number = value.split_whitespace().next().unwrap_or_default();
+            match number.parse::<u32>() {
+                Ok(n) if (1..=MAX_ROUND_WEEKS).contains(&n) => Ok(Setting::RoundLength(n)),
+                _ => Err(format!(
+                    "`round-length` is how many weeks a round lasts before everyone is asked how it went: a \
+                     number from 1 to {MAX_ROUND_WEEKS}."
+                )),
+            }
+        }
         "timezone" | "time-zone" | "tz" => parse_time_zone(value).map(|tz| Setting::TimeZone(tz.name().to_owned())),
         "weekends" | "weekend" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "skipped", "false"])
             .map(Setting::Weekends)
@@ -229,6 +251,7 @@ impl ProgramSettings {
             Setting::TimeZone(tz) => c.time_zone = tz,
             Setting::Weekends(on) => c.weekends = on,
             Setting::Digest(cron) => self.digest = cron,
+            Setting::RoundLength(weeks) => self.round_weeks = weeks,
         }
         self
     }
@@ -269,6 +292,9 @@ mod tests {
         assert!(parse_setting("min-gap", "-1").unwrap_err().contains("0 (no rule)"));
         assert_eq!(parse_setting("mid-round-matching", "on"), Ok(Setting::MidRoundMatching(true)));
         assert_eq!(parse_setting("digest", "\"0 8 * * FRI\""), Ok(Setting::Digest(Some("0 0 8 * * FRI".into()))));
+        assert_eq!(parse_setting("round-length", "8 weeks"), Ok(Setting::RoundLength(8)));
+        assert!(parse_setting("round-length", "0").unwrap_err().contains("1 to 52"));
+        assert_eq!(ProgramSettings::default().with(Setting::RoundLength(6)).round_weeks, 6);
     }
 
     #[test]

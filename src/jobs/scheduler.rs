@@ -1,6 +1,7 @@
 //! Timers: programs' automatic matching rounds and owners' digests, pairs' check-ins,
-//! and snoozed check-ins asked again. The scheduler does no work itself: when something comes due it stores an
-//! event ([`Event::ScheduledRound`], [`Event::CheckinDue`], [`Event::CheckinReminder`]) in
+//! snoozed check-ins asked again, and rounds reaching their end. The scheduler does no work itself: when something comes due it stores an
+//! event ([`Event::ScheduledRound`], [`Event::CheckinDue`], [`Event::CheckinReminder`],
+//! [`Event::RoundEnded`]) in
 //! the inbox, in the same transaction that records the timer fired, and the consumer
 //! handles it like any other event. Due times come from the database (schedules, the
 //! last round or check-in, snoozes), so a restart neither loses nor repeats one, and
@@ -51,7 +52,24 @@ impl Scheduler {
         let checkins = self.checkins(now).await?;
         let reminders = self.reminders(now).await?;
         let digests = self.digests(now).await?;
-        Ok(earliest(earliest(rounds, checkins), earliest(reminders, digests)))
+        let round_ends = self.round_ends(now).await?;
+        Ok(earliest(earliest(earliest(rounds, checkins), earliest(reminders, digests)), round_ends))
+    }
+
+    /// Each confirmed round ends once its program's round length has passed since it
+    /// was confirmed: everyone is asked again, and mentors who agreed are thanked.
+    async fn round_ends(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut next = None;
+        for round in self.store.ending_rounds().await? {
+            if round.due() > now.timestamp() {
+                next = earliest(next, at(round.due()));
+                continue;
+            }
+            let event = Event::RoundEnded { round_id: round.round_id };
+            self.store.start_round_end(round, &payload(&event), now.timestamp()).await?;
+            info!(round = round.round_id, "round ended");
+        }
+        Ok(next)
     }
 
     /// Each program's owners' digest, on its cron in the program's zone.

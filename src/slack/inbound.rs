@@ -27,7 +27,7 @@ use tracing::{info, warn};
 use super::messages::{self, ids};
 use super::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::clock::Clock;
-use crate::commands::{parse_exit, parse_reflection, parse_submission};
+use crate::commands::{parse_confidence, parse_exit, parse_goal, parse_reflection, parse_submission};
 use crate::event::Event;
 use crate::store::{Store, StoreError};
 
@@ -171,6 +171,12 @@ impl Intake {
                         }
                         Some(ids::EXIT_CALLBACK) => parse_exit(&ev.view)
                             .map(|(pair_id, reason, share)| Event::PairExit { user, pair_id, reason, share }),
+                        Some(ids::GOAL_CALLBACK) => {
+                            parse_goal(&ev.view).map(|(pair_id, goal)| Event::GoalSubmitted { user, pair_id, goal })
+                        }
+                        Some(ids::CONFIDENCE_CALLBACK) => parse_confidence(&ev.view).map(|(program_id, confidence)| {
+                            Event::ConfidenceSubmitted { user, program_id, confidence }
+                        }),
                         _ => {
                             warn!(?callback, "submission of an unknown view ignored");
                             return Ok(InteractionAnswer::Ack);

@@ -12,6 +12,7 @@
 mod checkins;
 mod inbox;
 mod outbox;
+mod outcomes;
 mod owners;
 mod participants;
 mod programs;
@@ -30,6 +31,7 @@ use tokio::sync::Notify;
 pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
 pub use inbox::InboxEntry;
 pub use outbox::{OutboxEntry, OutboxStats};
+pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use participants::Participant;
 pub use programs::Program;

@@ -217,6 +217,16 @@ impl Tx {
                 .execute(&mut *self.tx)
                 .await?
                 .rows_affected();
+        // Confidence ratings stay for the uplift figures, under the participant's
+        // anonymous name; goals are the person's words, and go.
+        sqlx::query(
+            "UPDATE confidence SET user_id = 'forgotten-' || COALESCE((SELECT p.id FROM participants p
+                    WHERE p.program_id = confidence.program_id AND p.user_id = confidence.user_id), 0)
+             WHERE user_id = $1",
+        )
+        .bind(user)
+        .execute(&mut *self.tx)
+        .await?;
         let programs = sqlx::query(
             "UPDATE participants SET user_id = 'forgotten-' || id, teach_skills = '[]', learn_skills = '[]',
                     department = NULL, goals = NULL, manager = NULL, level = NULL, status = 'left', paused_until = NULL,
@@ -233,6 +243,9 @@ impl Tx {
             "UPDATE checkins SET answered_by = NULL WHERE answered_by = $1",
             "UPDATE pairs SET ended_by = NULL WHERE ended_by = $1",
             "DELETE FROM slack_users WHERE user_id = $1",
+            "DELETE FROM goals WHERE author = $1",
+            "DELETE FROM recognition WHERE user_id = $1",
+            "UPDATE recognition SET tell_user = NULL WHERE tell_user = $1",
             "UPDATE outbox SET payload = '{}' WHERE channel_key = $1 AND (sent_at IS NOT NULL OR dead_at IS NOT NULL)",
         ];
         for sql in scrub {

@@ -84,7 +84,8 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
                            "meetings": 0, "reflections": 0, "stalled_pairs": 0, "at_risk_pairs": 0, "exits": 0,
                            "shared_exit_reasons": [], "first_sessions": 0,
                            "response_rate": null, "meetings_per_pair": null, "average_rating": null,
-                           "top_skills": [], "unmatched": [], "dead_letters": 0, "trend": null})
+                           "top_skills": [], "unmatched": [], "dead_letters": 0, "trend": null,
+                           "uplift": {"mentees": {}, "mentors": {}}})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);

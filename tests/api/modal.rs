@@ -49,7 +49,11 @@ async fn the_form_offers_the_catalogue_and_its_submission_is_stored_and_confirme
     let (role, status, _, learn, _) = app.participant(BOB).await.expect("stored");
     assert_eq!((role.as_str(), status.as_str()), ("mentee", "active"));
     assert_eq!(learn, r#"["social media","TikTok","generative AI"]"#, "catalogue spelling, priority order kept");
-    let dm = app.sent("chat.postMessage").pop().expect("a confirmation DM");
+    let dm = app
+        .sent("chat.postMessage")
+        .into_iter()
+        .find(|m| m.to_string().contains("Welcome to"))
+        .expect("a confirmation DM");
     assert_eq!(dm["channel"], BOB);
     let text = upward::slack::messages::plain_text(&dm["blocks"]);
     assert!(text.contains("Welcome to *default*") && text.contains("*Department:* Finance"), "{text}");

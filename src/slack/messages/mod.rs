@@ -55,13 +55,26 @@ pub mod ids {
     pub const SESSION_SKILLS_BLOCK: &str = "session_skills";
     pub const VISIBILITY_BLOCK: &str = "visibility";
     pub const VISIBILITY_ACTION: &str = "visibility_select";
+    pub const GOAL_SET: &str = "goal_set";
+    pub const GOAL_DONE: &str = "goal_done";
+    pub const GOAL_CALLBACK: &str = "goal_modal";
+    pub const GOAL_BLOCK: &str = "goal";
+    pub const CONFIDENCE_OPEN: &str = "confidence_open";
+    pub const CONFIDENCE_CALLBACK: &str = "confidence_modal";
+    /// Followed by the topic's position in the form: `confidence_0`, `confidence_1`, …
+    pub const CONFIDENCE_BLOCK_PREFIX: &str = "confidence_";
+    pub const RECOGNITION_BLOCK: &str = "recognition";
+    pub const RECOGNITION_ACTION: &str = "recognition_select";
+    pub const TELL_BLOCK: &str = "tell";
 }
 
 mod checkins;
 mod exits;
+mod outcomes;
 mod owners;
 pub use checkins::*;
 pub use exits::*;
+pub use outcomes::*;
 pub use owners::*;
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know.
@@ -87,6 +100,11 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
     ("/mentoring reflections", "read your own reflections"),
     ("/mentoring rematch [@partner]", "end your pair privately and be matched with someone new"),
+    ("/mentoring goals", "your goals for your pairs, to mark them done"),
+    (
+        "/mentoring kudos @mentor [public] [message]",
+        "thank your mentor (privately, or `public` to tell the owners too)",
+    ),
     ("/mentoring forget-me", "delete your profile and reflection texts (anonymous totals stay)"),
     ("/mentoring status [program]", "owners: the program's figures"),
     ("/mentoring export [program] [csv|json]", "owners: pairs, meetings and ratings as a file"),
@@ -530,7 +548,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
          • weights: skill {}, hours {}, department {}\n• automatic rounds: {}\n\
          • seniority: mentors at least {} level(s) below their mentee\n• after an exit: {}\n\
          *Check-ins*\n• schedule: `{}` in {}, every {} time(s) it fires\n• window: {} in each person's time zone\n\
-         • weekends: {}\n*Owners' digest*: {}",
+         • weekends: {}\n*Rounds* last {} weeks\n*Owners' digest*: {}",
         program.name,
         m.capacity,
         if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
@@ -546,6 +564,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         c.every,
         c.window,
         if c.weekends { "on" } else { "skipped" },
+        s.round_weeks,
         s.digest.as_deref().map_or("off".to_owned(), |d| format!("`{d}` in {}", c.time_zone)),
     ))
 }

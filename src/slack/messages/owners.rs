@@ -68,6 +68,19 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
             figure(t.previous.average_rating)
         ));
     }
+    if !s.uplift.is_empty() {
+        let side = |figures: &std::collections::BTreeMap<String, f64>| {
+            figures.iter().map(|(topic, v)| format!("{topic} {v:+}")).collect::<Vec<_>>().join(", ")
+        };
+        let mut parts = Vec::new();
+        if !s.uplift.mentees.is_empty() {
+            parts.push(format!("mentees {}", side(&s.uplift.mentees)));
+        }
+        if !s.uplift.mentors.is_empty() {
+            parts.push(format!("mentors {}", side(&s.uplift.mentors)));
+        }
+        lines.push(format!("*Confidence uplift* (after − before, 1–5): {}", parts.join(" · ")));
+    }
     if s.dead_letters > 0 {
         lines.push(format!(
             ":warning: *{} messages could not be delivered* after retries; they are kept in the outbox's dead letters.",
