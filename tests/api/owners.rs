@@ -253,3 +253,45 @@ async fn the_owners_home_carries_the_weekly_chart_uploaded_through_slack() {
     app.settle().await;
     assert_eq!(app.sim.uploads().len(), 1, "no chart for people who are not owners");
 }
+
+#[tokio::test]
+async fn every_owner_output_respects_each_visibility() {
+    let (app, clock) = two_pairs().await;
+    // Three reflections, one per visibility, each with a text of its own.
+    for (user, text, visibility) in
+        [(CAROL, "TEXT-ONLY-ME", "private"), (DAN, "TEXT-PARTNER", "partner"), (BOB, "TEXT-OWNERS", "owners")]
+    {
+        app.ask(user, "reflect").await;
+        let view = app.sent("views.open").pop().unwrap()["view"].clone();
+        app.slack.submit(user, &view, reflection(text, Some("3"), visibility)).await;
+    }
+    app.settle().await;
+    set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap()).await;
+    app.slack.open_home(OWNER).await;
+    app.ask(OWNER, "export").await;
+    let status = app.ask(OWNER, "status").await;
+    let json = serde_json::to_string(
+        &upward::status::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap(),
+    )
+    .unwrap();
+    let to_owner: String = app
+        .sent("chat.postMessage")
+        .into_iter()
+        .filter(|m| m["channel"] == OWNER)
+        .map(|m| plain_text(&m["blocks"]))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(to_owner.contains("Weekly digest"), "the digest went out: {to_owner}");
+    let home = app.sent("views.publish").into_iter().rev().find(|v| v["user_id"] == OWNER).unwrap().to_string();
+    let export = String::from_utf8(app.sim.uploads().into_iter().find(|u| u.channel.is_some()).unwrap().bytes).unwrap();
+    for (output, name) in
+        [(&status, "status"), (&json, "status JSON"), (&to_owner, "DMs and digest"), (&home, "App Home")]
+    {
+        for text in ["TEXT-ONLY-ME", "TEXT-PARTNER", "TEXT-OWNERS"] {
+            assert!(!output.contains(text), "{name} holds figures only, yet shows {text}");
+        }
+    }
+    assert!(export.contains("TEXT-OWNERS"), "shared with owners: in the export");
+    assert!(!export.contains("TEXT-ONLY-ME") && !export.contains("TEXT-PARTNER"), "{export}");
+    assert!(json.contains("\"reflections\":3"), "all three are counted: {json}");
+}
