@@ -160,21 +160,9 @@ pub(super) async fn pause_pair(request: &Request<'_>, value: Option<&str>, pause
 
 /// `/mentoring reflect [@partner]`: the reflection form, any time.
 pub(super) async fn reflect(request: &Request<'_>, partner: Option<&str>, trigger_id: &str) -> Result<()> {
-    let pairs: Vec<PairRow> = request
-        .ctx
-        .store
-        .live_pairs_of(&request.user)
-        .await?
-        .into_iter()
-        .filter(|p| partner.is_none_or(|who| p.partner_of(&request.user) == who))
-        .collect();
-    let pair = match pairs.as_slice() {
-        [] => return request.reply(messages::no_live_pair()).await,
-        [only] => only,
-        several => {
-            let partners: Vec<String> = several.iter().map(|p| p.partner_of(&request.user).to_owned()).collect();
-            return request.reply(messages::pick_pair(&partners)).await;
-        }
+    let pair = match request.live_pair(partner, messages::no_live_pair()).await? {
+        Ok(pair) => pair,
+        Err(answer) => return request.reply(answer).await,
     };
     let catalogue = request.ctx.store.skills(pair.program_id).await?;
     let view = messages::reflection_modal(pair.partner_of(&request.user), &catalogue, pair.id, None);

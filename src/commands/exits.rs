@@ -39,21 +39,9 @@ pub(super) async fn open_form(request: &Request<'_>, value: Option<&str>, trigge
 
 /// `/mentoring rematch [@partner]`.
 pub(super) async fn rematch(request: &Request<'_>, partner: Option<&str>, trigger_id: &str) -> Result<()> {
-    let pairs: Vec<PairRow> = request
-        .ctx
-        .store
-        .live_pairs_of(&request.user)
-        .await?
-        .into_iter()
-        .filter(|p| partner.is_none_or(|who| p.partner_of(&request.user) == who))
-        .collect();
-    match pairs.as_slice() {
-        [] => request.reply(messages::no_pair_to_leave()).await,
-        [only] => show_form(request, only, trigger_id).await,
-        several => {
-            let partners: Vec<String> = several.iter().map(|p| p.partner_of(&request.user).to_owned()).collect();
-            request.reply(messages::pick_pair(&partners)).await
-        }
+    match request.live_pair(partner, messages::no_pair_to_leave()).await? {
+        Ok(pair) => show_form(request, &pair, trigger_id).await,
+        Err(answer) => request.reply(answer).await,
     }
 }
 

@@ -178,6 +178,22 @@ impl Request<'_> {
         })
     }
 
+    /// The person's live pair a command means: the one with `partner`, else the only one.
+    /// `Err` carries the answer instead: `none` when there is no such pair, a question
+    /// when there are several.
+    async fn live_pair(&self, partner: Option<&str>, none: Message) -> Result<Result<crate::store::PairRow, Message>> {
+        let mut pairs = self.ctx.store.live_pairs_of(&self.user).await?;
+        pairs.retain(|p| partner.is_none_or(|who| p.partner_of(&self.user) == who));
+        Ok(match pairs.len() {
+            0 => Err(none),
+            1 => Ok(pairs.remove(0)),
+            _ => {
+                let partners: Vec<String> = pairs.iter().map(|p| p.partner_of(&self.user).to_owned()).collect();
+                Err(messages::pick_pair(&partners))
+            }
+        })
+    }
+
     /// The person's participations, in program order.
     async fn participations(&self) -> Result<Vec<(Program, Participant)>> {
         let mut out = Vec::new();
