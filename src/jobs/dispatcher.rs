@@ -14,9 +14,10 @@
 //! after a restart they start full, which costs at most one burst, and a 429 that
 //! follows is honoured like any other.
 //!
-//! A group DM's channel is kept in the database as soon as `conversations.open` answers
-//! (`Store::remember_group_dm`), so a retry after a failed post, and every later
-//! message to the same people, costs one call instead of two and no Tier 3 token.
+//! A group DM's channel, once `conversations.open` has answered, is kept in the
+//! database with the row's outcome ([`OpenedDm`]), so a retry after a failed post, and
+//! every later message to the same people, costs one call instead of two and no Tier 3
+//! token.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,7 +30,7 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::slack::limits::{Buckets, Rate, RateLimits};
 use crate::slack::{Outbound, SendError, SlackApi};
-use crate::store::{OutboxEntry, Store, StoreError};
+use crate::store::{OpenedDm, OutboxEntry, Store, StoreError};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
 pub const LEASE_SECS: i64 = 60;
@@ -187,32 +188,33 @@ impl Dispatcher {
             Ok(message) => message,
             Err(e) => {
                 error!(outbox_id = entry.id, error = %e, "unreadable outbox row dead-lettered");
-                self.store.outbound_dead(entry.id, now, &e.to_string()).await?;
+                self.store.outbound_dead(entry.id, now, &e.to_string(), None).await?;
                 return Ok(Some(Dispatched::Dead));
             }
         };
-        let result = self.deliver(&entry, &message).await?;
+        let (result, opened) = self.deliver(&entry, &message).await?;
+        let opened = opened.as_ref();
         let now = self.clock.now().timestamp();
         let outcome = match result {
             Ok(()) => {
-                self.store.outbound_sent(entry.id, now).await?;
+                self.store.outbound_sent(entry.id, now, opened).await?;
                 Dispatched::Sent
             }
             Err(SendError::RateLimited { retry_after }) => {
                 let wait = retry_after.map(|d| d.as_secs() as i64).unwrap_or(DEFAULT_RETRY_AFTER_SECS).max(1);
                 info!(outbox_id = entry.id, method = entry.method, wait, "rate limited; waiting as Slack asks");
-                self.store.outbound_retry(entry.id, now + wait, "rate limited", true).await?;
+                self.store.outbound_retry(entry.id, now + wait, "rate limited", true, opened).await?;
                 Dispatched::Retrying { at: now + wait }
             }
             Err(SendError::Transient(why)) if entry.attempts < MAX_ATTEMPTS => {
                 let at = now + backoff_secs(entry.attempts, rand::rng().random());
                 warn!(outbox_id = entry.id, method = entry.method, attempt = entry.attempts, %why, "send failed; retrying");
-                self.store.outbound_retry(entry.id, at, &why, false).await?;
+                self.store.outbound_retry(entry.id, at, &why, false, opened).await?;
                 Dispatched::Retrying { at }
             }
             Err(e) => {
                 error!(outbox_id = entry.id, method = entry.method, error = %e, "message dead-lettered");
-                self.store.outbound_dead(entry.id, now, &e.to_string()).await?;
+                self.store.outbound_dead(entry.id, now, &e.to_string(), opened).await?;
                 Dispatched::Dead
             }
         };
@@ -220,27 +222,32 @@ impl Dispatcher {
     }
 
     /// Makes the Slack calls of one row, counting each against the pacer as it goes.
-    /// A group message opens its DM only when none is known, and keeps the answer
-    /// before posting.
-    async fn deliver(&self, entry: &OutboxEntry, message: &Outbound) -> Result<Result<(), SendError>, StoreError> {
+    /// A group message opens its DM only when none is known, and returns what Slack
+    /// opened so the row's outcome keeps it.
+    async fn deliver(
+        &self,
+        entry: &OutboxEntry,
+        message: &Outbound,
+    ) -> Result<(Result<(), SendError>, Option<OpenedDm>), StoreError> {
         let key = entry.channel_key.as_str();
         let (users, message) = match message {
             Outbound::GroupMessage { users, message } => (users, message),
-            Outbound::DirectMessage { .. } => return Ok(self.paced(POST, Some(key), self.slack.send(message)).await),
-            other => return Ok(self.paced(other.method(), None, self.slack.send(other)).await),
+            Outbound::DirectMessage { .. } => {
+                return Ok((self.paced(POST, Some(key), self.slack.send(message)).await, None))
+            }
+            other => return Ok((self.paced(other.method(), None, self.slack.send(other)).await, None)),
         };
-        let channel = match self.store.group_dm(key).await? {
-            Some(channel) => channel,
+        let (channel, opened) = match self.store.group_dm(key).await? {
+            Some(channel) => (channel, None),
             None => match self.paced(OPEN, None, self.slack.open_group(users)).await {
                 Ok(channel) => {
-                    let now = self.clock.now().timestamp();
-                    self.store.remember_group_dm(entry.id, key, &channel, now).await?;
-                    channel
+                    let at = self.clock.now().timestamp();
+                    (channel.clone(), Some(OpenedDm { users: key.to_owned(), channel, at }))
                 }
-                Err(e) => return Ok(Err(e)),
+                Err(e) => return Ok((Err(e), None)),
             },
         };
-        Ok(self.paced(POST, Some(key), self.slack.post(&channel, message)).await)
+        Ok((self.paced(POST, Some(key), self.slack.post(&channel, message)).await, opened))
     }
 
     /// Makes one Slack call of `method` (a post into `channel`, when given), counted

@@ -26,7 +26,7 @@ use thiserror::Error;
 use tokio::sync::Notify;
 
 pub use inbox::InboxEntry;
-pub use outbox::{OutboxEntry, OutboxStats};
+pub use outbox::{OpenedDm, OutboxEntry, OutboxStats};
 pub use participants::Participant;
 pub use programs::Program;
 pub use rounds::{NewPair, NewRound, PairMark, PairRow, RoundCounts, RoundRow, ScheduledProgram};
