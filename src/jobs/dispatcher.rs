@@ -14,11 +14,11 @@
 //! after a restart they start full, which costs at most one burst, and a 429 that
 //! follows is honoured like any other.
 //!
-//! A group DM's channel is kept in the database as soon as `conversations.open` answers
-//! (`Store::remember_group_dm`), so a retry after a failed post, and every later
-//! message to the same people, costs one call instead of two and no Tier 3 token. A
-//! file for one person keeps the app's DM with them the same way, as a one-person
-//! group: `files.completeUploadExternal` needs the DM's id, not the user's.
+//! A group DM's channel, once `conversations.open` has answered, is kept in the
+//! database with the row's outcome ([`OpenedDm`]), so a retry after a failed post, and
+//! every later message to the same people, costs one call instead of two and no Tier 3
+//! token. A file for one person keeps the app's DM with them the same way, as a
+//! one-person group: `files.completeUploadExternal` needs the DM's id, not the user's.
 //!
 //! A file costs a token of both upload methods (`files.getUploadURLExternal` and
 //! `files.completeUploadExternal`, always called together); its row is claimed by the
@@ -36,7 +36,7 @@ use crate::clock::Clock;
 use crate::slack::limits::{Buckets, Rate, RateLimits};
 use crate::slack::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
 use crate::slack::{Outbound, SendError, SlackApi};
-use crate::store::{OutboxEntry, Store, StoreError};
+use crate::store::{OpenedDm, OutboxEntry, Store, StoreError};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
 pub const LEASE_SECS: i64 = 60;
@@ -197,32 +197,33 @@ impl Dispatcher {
             Ok(message) => message,
             Err(e) => {
                 error!(outbox_id = entry.id, error = %e, "unreadable outbox row dead-lettered");
-                self.store.outbound_dead(entry.id, now, &e.to_string()).await?;
+                self.store.outbound_dead(entry.id, now, &e.to_string(), None).await?;
                 return Ok(Some(Dispatched::Dead));
             }
         };
-        let result = self.deliver(&entry, &message).await?;
+        let (result, opened) = self.deliver(&entry, &message).await?;
+        let opened = opened.as_ref();
         let now = self.clock.now().timestamp();
         let outcome = match result {
             Ok(()) => {
-                self.store.outbound_sent(entry.id, now).await?;
+                self.store.outbound_sent(entry.id, now, opened).await?;
                 Dispatched::Sent
             }
             Err(SendError::RateLimited { retry_after }) => {
                 let wait = retry_after.map(|d| d.as_secs() as i64).unwrap_or(DEFAULT_RETRY_AFTER_SECS).max(1);
                 info!(outbox_id = entry.id, method = entry.method, wait, "rate limited; waiting as Slack asks");
-                self.store.outbound_retry(entry.id, now + wait, "rate limited", true).await?;
+                self.store.outbound_retry(entry.id, now + wait, "rate limited", true, opened).await?;
                 Dispatched::Retrying { at: now + wait }
             }
             Err(SendError::Transient(why)) if entry.attempts < MAX_ATTEMPTS => {
                 let at = now + backoff_secs(entry.attempts, rand::rng().random());
                 warn!(outbox_id = entry.id, method = entry.method, attempt = entry.attempts, %why, "send failed; retrying");
-                self.store.outbound_retry(entry.id, at, &why, false).await?;
+                self.store.outbound_retry(entry.id, at, &why, false, opened).await?;
                 Dispatched::Retrying { at }
             }
             Err(e) => {
                 error!(outbox_id = entry.id, method = entry.method, error = %e, "message dead-lettered");
-                self.store.outbound_dead(entry.id, now, &e.to_string()).await?;
+                self.store.outbound_dead(entry.id, now, &e.to_string(), opened).await?;
                 Dispatched::Dead
             }
         };
@@ -230,32 +231,36 @@ impl Dispatcher {
     }
 
     /// Makes the Slack calls of one row, counting each against the pacer as it goes.
-    /// A group message or a file opens its DM only when none is known, and keeps the
-    /// answer before going on.
-    async fn deliver(&self, entry: &OutboxEntry, message: &Outbound) -> Result<Result<(), SendError>, StoreError> {
+    /// A group message or a file opens its DM only when none is known, and returns what
+    /// Slack opened so the row's outcome keeps it.
+    async fn deliver(
+        &self,
+        entry: &OutboxEntry,
+        message: &Outbound,
+    ) -> Result<(Result<(), SendError>, Option<OpenedDm>), StoreError> {
         let key = entry.channel_key.as_str();
         match message {
             Outbound::GroupMessage { users, message } => {
-                let channel = match self.conversation(entry, users).await? {
-                    Ok(channel) => channel,
-                    Err(e) => return Ok(Err(e)),
+                let (channel, opened) = match self.conversation(key, users).await? {
+                    Ok(found) => found,
+                    Err(e) => return Ok((Err(e), None)),
                 };
-                Ok(self.paced(POST, Some(key), self.slack.post(&channel, message)).await)
+                Ok((self.paced(POST, Some(key), self.slack.post(&channel, message)).await, opened))
             }
             Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
-                let channel = match self.conversation(entry, std::slice::from_ref(user)).await? {
-                    Ok(channel) => channel,
-                    Err(e) => return Ok(Err(e)),
+                let (channel, opened) = match self.conversation(key, std::slice::from_ref(user)).await? {
+                    Ok(found) => found,
+                    Err(e) => return Ok((Err(e), None)),
                 };
                 self.take_upload();
-                Ok(self.slack.share_file(&channel, filename, title, comment, content_b64).await)
+                Ok((self.slack.share_file(&channel, filename, title, comment, content_b64).await, opened))
             }
-            Outbound::DirectMessage { .. } => Ok(self.paced(POST, Some(key), self.slack.send(message)).await),
+            Outbound::DirectMessage { .. } => Ok((self.paced(POST, Some(key), self.slack.send(message)).await, None)),
             other => {
                 if let Outbound::PublishHome { chart_png_b64: Some(_), .. } = other {
                     self.take_upload();
                 }
-                Ok(self.paced(other.method(), None, self.slack.send(other)).await)
+                Ok((self.paced(other.method(), None, self.slack.send(other)).await, None))
             }
         }
     }
@@ -268,21 +273,20 @@ impl Dispatcher {
         pacer.take(UPLOAD_COMPLETE, None, now);
     }
 
-    /// The channel of the DM (one user) or group DM (several) of `users`: kept from an
-    /// earlier row, or opened now and kept before anything else is sent to it.
+    /// The channel of the DM (one user) or group DM (several) kept under `key`, or one
+    /// opened now and returned for the row's outcome to keep.
     async fn conversation(
         &self,
-        entry: &OutboxEntry,
+        key: &str,
         users: &[String],
-    ) -> Result<Result<String, SendError>, StoreError> {
-        if let Some(channel) = self.store.group_dm(&entry.channel_key).await? {
-            return Ok(Ok(channel));
+    ) -> Result<Result<(String, Option<OpenedDm>), SendError>, StoreError> {
+        if let Some(channel) = self.store.group_dm(key).await? {
+            return Ok(Ok((channel, None)));
         }
         match self.paced(OPEN, None, self.slack.open_group(users)).await {
             Ok(channel) => {
-                let now = self.clock.now().timestamp();
-                self.store.remember_group_dm(entry.id, &entry.channel_key, &channel, now).await?;
-                Ok(Ok(channel))
+                let at = self.clock.now().timestamp();
+                Ok(Ok((channel.clone(), Some(OpenedDm { users: key.to_owned(), channel, at }))))
             }
             Err(e) => Ok(Err(e)),
         }

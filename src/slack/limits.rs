@@ -66,12 +66,6 @@ pub struct RateLimits {
     pub methods: Vec<(&'static str, Rate)>,
 }
 
-impl Default for RateLimits {
-    fn default() -> RateLimits {
-        RateLimits::slack()
-    }
-}
-
 impl RateLimits {
     /// The figures Slack publishes (methods/*.json `rate_limits` and the rate-limit page).
     pub fn slack() -> RateLimits {

@@ -30,7 +30,7 @@ use tokio::sync::Notify;
 
 pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
 pub use inbox::InboxEntry;
-pub use outbox::{OutboxEntry, OutboxStats};
+pub use outbox::{OpenedDm, OutboxEntry, OutboxStats};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use participants::Participant;

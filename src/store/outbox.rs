@@ -38,6 +38,35 @@ impl OutboxEntry {
     }
 }
 
+/// The group DM conversations.open answered while a row was being sent, kept with the
+/// row's outcome in one transaction, so a retry after a failed post, and every later
+/// message to the same people, skips conversations.open. Not kept on its own before the
+/// post: that would cost a disk sync per message, and a crash in between costs only one
+/// more conversations.open, which answers the same channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedDm {
+    /// The outbox's channel key: the people's ids, sorted and joined by commas.
+    pub users: String,
+    pub channel: String,
+    /// When Slack answered.
+    pub at: i64,
+}
+
+async fn remember(tx: &mut sqlx::SqliteConnection, id: i64, opened: Option<&OpenedDm>) -> Result<()> {
+    let Some(dm) = opened else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO group_dms (users, channel_id, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (users) DO UPDATE SET channel_id = excluded.channel_id",
+    )
+    .bind(&dm.users)
+    .bind(&dm.channel)
+    .bind(dm.at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE outbox SET pace_method = method WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    Ok(())
+}
+
 /// Figures for status reports and the dead-letter view.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, FromRow)]
 pub struct OutboxStats {
@@ -122,37 +151,32 @@ impl Store {
             .await?)
     }
 
-    /// Keeps the group DM conversations.open answered for `users`, and marks outbox row
-    /// `id` as needing only the post, in one transaction: a retry after a failed post,
-    /// and every later message to these people, skips conversations.open.
-    pub async fn remember_group_dm(&self, id: i64, users: &str, channel: &str, now: i64) -> Result<()> {
+    /// Marks row `id` sent, keeping the group DM it opened, if any.
+    pub async fn outbound_sent(&self, id: i64, now: i64, opened: Option<&OpenedDm>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO group_dms (users, channel_id, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (users) DO UPDATE SET channel_id = excluded.channel_id",
-        )
-        .bind(users)
-        .bind(channel)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE outbox SET pace_method = method WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        remember(&mut tx, id, opened).await?;
+        sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn outbound_sent(&self, id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Puts a message back for later. A `refund`ed attempt (Slack said "slow down", not
-    /// "failed") does not count towards giving up.
-    pub async fn outbound_retry(&self, id: i64, not_before: i64, error: &str, refund: bool) -> Result<()> {
+    /// Puts a message back for later, keeping the group DM it opened, if any. A
+    /// `refund`ed attempt (Slack said "slow down", not "failed") does not count towards
+    /// giving up.
+    pub async fn outbound_retry(
+        &self,
+        id: i64,
+        not_before: i64,
+        error: &str,
+        refund: bool,
+        opened: Option<&OpenedDm>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        remember(&mut tx, id, opened).await?;
         sqlx::query(
             "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2,
              attempts = attempts - $3 WHERE id = $4",
@@ -161,18 +185,23 @@ impl Store {
         .bind(error)
         .bind(i64::from(refund))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn outbound_dead(&self, id: i64, now: i64, error: &str) -> Result<()> {
+    /// Gives up on row `id`, keeping the group DM it opened, if any.
+    pub async fn outbound_dead(&self, id: i64, now: i64, error: &str, opened: Option<&OpenedDm>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        remember(&mut tx, id, opened).await?;
         sqlx::query("UPDATE outbox SET dead_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3")
             .bind(now)
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

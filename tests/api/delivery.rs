@@ -175,7 +175,7 @@ async fn a_group_dm_is_opened_once_for_a_retry_and_for_every_later_message() {
     queue(&b.store, &[pair("intro", [BOB, ALICE])]).await;
     assert!(matches!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Retrying { .. })));
     assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL").await, 0, "not sent: 500");
-    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM group_dms").await, 1, "the DM is kept before the post");
+    assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM group_dms").await, 1, "the DM is kept with the failed post");
     time_passes(&b.url).await;
     assert_eq!(drain(&dispatcher).await, vec![Dispatched::Sent]);
     assert_eq!(scalar(&b.url, "SELECT attempts FROM outbox").await, 2, "the 500 counted as an attempt");
