@@ -1,59 +1,81 @@
 //! Which pairs the solver looks at. A dense matrix of every mentor against every mentee
 //! does not fit at company scale (50,000 × 50,000), and almost all of it is zero: only
-//! people who share a skill can pair. So pairs are found through per-skill posting
-//! lists, and each person keeps only their best few partners; pricing (in `solve`)
-//! later adds any pair the shortlist missed that could improve the total.
+//! people who share a skill can pair. Even the pairs that share one are too many to
+//! score on every pass (about 30 % of all pairs in a realistic organisation), so the
+//! scans here look only for the pairs that can still matter: the shortlist (each
+//! mentee's best mentors, each mentor's best mentees) and, in pricing, the pairs that
+//! beat what a mentee has now.
+//!
+//! The trick is that skills decide most of a score. The other side is laid out as bits,
+//! 64 people to a word, grouped by time zone and cheapest first within a zone; one word
+//! is tested against the searcher's skills in a few instructions, keeping only people
+//! whose shared skills could reach the score the pair needs. The score needed grows
+//! with the price along a zone's words, and the hours two zones share cap the rest of
+//! the score, so whole zones and the expensive end of each are never looked at.
 
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::ops::Range;
 
 use super::model::Instance;
-use super::score::{Compatibility, FastScorer};
+use super::score::{overlap_minutes, priority, Compatibility, FastScorer};
 
-/// Best partners kept per mentee, and per mentor.
-pub const PER_MENTEE: usize = 24;
-pub const PER_MENTOR: usize = 12;
+/// More distinct time zones than this and the layout stops grouping by zone.
+const MAX_ZONES: usize = 64;
+/// Wish classes by priority factor: first wish, second, third, any later one.
+const CLASSES: usize = 4;
 
-/// The mentors who teach each skill.
+/// Who has each skill: the mentors teaching it, and the mentees wanting it by how much.
 pub struct SkillIndex {
-    postings: Vec<Vec<u32>>,
+    /// By skill.
+    teachers: Vec<Vec<u32>>,
+    /// By `skill * CLASSES + class`, where class 0 is a mentee's first wish.
+    learners: Vec<Vec<u32>>,
+    /// The most later-than-third wishes any mentee has.
+    most_later_wishes: u32,
+}
+
+fn post(postings: &mut Vec<Vec<u32>>, key: usize, who: u32) {
+    if postings.len() <= key {
+        postings.resize_with(key + 1, Vec::new);
+    }
+    if postings[key].last() != Some(&who) {
+        postings[key].push(who);
+    }
 }
 
 impl SkillIndex {
-    pub fn new(instance: &Instance) -> SkillIndex {
-        let mut postings: Vec<Vec<u32>> = Vec::new();
+    pub fn new(instance: &Instance, scorer: &FastScorer) -> SkillIndex {
+        let mut teachers = Vec::new();
         for (j, mentor) in instance.mentors.iter().enumerate() {
             for &skill in &mentor.teach {
-                let skill = usize::from(skill);
-                if postings.len() <= skill {
-                    postings.resize_with(skill + 1, Vec::new);
-                }
-                if postings[skill].last() != Some(&(j as u32)) {
-                    postings[skill].push(j as u32);
-                }
+                post(&mut teachers, usize::from(skill), j as u32);
             }
         }
-        SkillIndex { postings }
+        let mut learners = Vec::new();
+        let mut most_later_wishes = 0;
+        for i in 0..instance.mentees.len() {
+            for &(skill, factor) in scorer.wishes(i) {
+                post(&mut learners, usize::from(skill) * CLASSES + class(factor), i as u32);
+            }
+            most_later_wishes = most_later_wishes.max(scorer.wishes(i).len().saturating_sub(CLASSES - 1) as u32);
+        }
+        SkillIndex { teachers, learners, most_later_wishes }
     }
 
-    /// Calls `visit(j)` once for every mentor sharing a skill with mentee `i`.
-    /// `seen` is scratch space of one stamp per mentor.
-    pub fn for_each_mentor(&self, instance: &Instance, i: usize, seen: &mut [u32], mut visit: impl FnMut(usize)) {
-        let stamp = i as u32 + 1;
-        for &skill in &instance.mentees[i].learn {
-            for &j in self.postings.get(usize::from(skill)).map(Vec::as_slice).unwrap_or(&[]) {
-                let j = j as usize;
-                if seen[j] != stamp {
-                    seen[j] = stamp;
-                    visit(j);
-                }
-            }
-        }
+    /// The mentees wanting `skill` with any priority.
+    pub fn learners(&self, skill: u16) -> impl Iterator<Item = u32> + '_ {
+        (0..CLASSES)
+            .flat_map(move |c| self.learners.get(usize::from(skill) * CLASSES + c).into_iter().flatten().copied())
     }
 }
 
+/// The wish class of a priority factor: 4 → 0 (first wish), 3 → 1, 2 → 2, 1 → 3.
+fn class(factor: u32) -> usize {
+    (priority(0) - factor.min(priority(0))) as usize
+}
+
 /// Runs `work` over mentee index ranges on every core, in order of the ranges.
-pub fn in_parallel<T: Send>(n: usize, work: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+fn in_parallel<T: Send>(n: usize, work: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 8);
     let chunk = n.div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -68,71 +90,374 @@ pub fn in_parallel<T: Send>(n: usize, work: impl Fn(std::ops::Range<usize>) -> T
     })
 }
 
-/// The shortlist: for each mentee, (mentor index, value) of its candidate mentors.
-/// `value` is the perturbed, scaled score the solver maximises.
-pub fn shortlist(
-    instance: &Instance,
-    index: &SkillIndex,
-    scorer: &FastScorer,
-    compat: &Compatibility,
-    value: &(impl Fn(usize, usize, i64) -> i64 + Sync),
-) -> Vec<Vec<(u32, i64)>> {
-    let n = instance.mentees.len();
-    let m = instance.mentors.len();
-    let parts = in_parallel(n, |range| {
-        let mut seen = vec![0u32; m];
-        let mut by_mentor: Vec<BinaryHeap<Reverse<(i64, u32)>>> = vec![BinaryHeap::new(); m];
-        let mut rows = Vec::with_capacity(range.len());
-        for i in range {
-            let mut best: BinaryHeap<Reverse<(i64, u32)>> = BinaryHeap::new();
-            let mentee = &instance.mentees[i];
-            index.for_each_mentor(instance, i, &mut seen, |j| {
-                let Some(score) = scorer.score(j, i) else { return };
-                let v = value(i, j, score);
-                let keep_row = best.len() < PER_MENTEE || best.peek().is_some_and(|Reverse((low, _))| v > *low);
-                let mentor_heap = &by_mentor[j];
-                let keep_mentor =
-                    mentor_heap.len() < PER_MENTOR || mentor_heap.peek().is_some_and(|Reverse((low, _))| v > *low);
-                if !(keep_row || keep_mentor) || !compat.allowed(&instance.mentors[j], mentee) {
-                    return;
-                }
-                if keep_row {
-                    if best.len() == PER_MENTEE {
-                        best.pop();
-                    }
-                    best.push(Reverse((v, j as u32)));
-                }
-                if keep_mentor {
-                    let heap = &mut by_mentor[j];
-                    if heap.len() == PER_MENTOR {
-                        heap.pop();
-                    }
-                    heap.push(Reverse((v, i as u32)));
-                }
-            });
-            rows.push(best.into_iter().map(|Reverse((v, j))| (j, v)).collect::<Vec<_>>());
+/// What the scans need to know about the problem.
+pub struct Pairs<'a, V> {
+    pub instance: &'a Instance,
+    pub index: &'a SkillIndex,
+    pub scorer: &'a FastScorer<'a>,
+    pub compat: &'a Compatibility<'a>,
+    /// The perturbed, scaled score the solver maximises, from (mentee, mentor, score).
+    pub value: V,
+    /// Value of one score point: values lie in `score * scale .. score * scale + noise`.
+    pub scale: i64,
+    pub noise: i64,
+    /// Cost of staying unmatched; a pair's cost is this minus its value.
+    pub unmatched_cost: i64,
+}
+
+/// A scan's answer for one person: (partner, value) of the pairs found, cheapest first,
+/// and the cheapest reduced cost among them (the bound asked for when there are none).
+pub struct Found {
+    pub pairs: Vec<(u32, i64)>,
+    pub cheapest: i64,
+}
+
+/// One side laid out as bits: grouped by time zone, each zone starting on a fresh
+/// word and cheapest first within it, with a bitmap for every widely held key; rare
+/// keys are set bit by bit for the searcher that needs them.
+struct Layout {
+    words: usize,
+    order: Vec<u32>,
+    position: Vec<u32>,
+    /// Price at each position (padding repeats its word's last price).
+    price: Vec<i64>,
+    /// (UTC offset, words) of each zone; one zone of offset `None` when ungrouped.
+    zones: Vec<(Option<i32>, Range<usize>)>,
+    dense: Vec<Vec<u64>>,
+}
+
+impl Layout {
+    fn new(offsets: &[i32], price: &[i64], postings: &[Vec<u32>]) -> Layout {
+        let mut distinct: Vec<i32> = offsets.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let grouped = distinct.len() <= MAX_ZONES;
+        let zone_of = |p: usize| if grouped { Some(offsets[p]) } else { None };
+        let mut order: Vec<u32> = (0..price.len() as u32).collect();
+        order.sort_unstable_by_key(|&p| (zone_of(p as usize), price[p as usize], p));
+        let mut laid: Vec<u32> = Vec::with_capacity(order.len());
+        let mut zones: Vec<(Option<i32>, Range<usize>)> = Vec::new();
+        for &p in &order {
+            let zone = zone_of(p as usize);
+            if zones.last().is_none_or(|(z, _)| *z != zone) {
+                laid.resize(laid.len().div_ceil(64) * 64, u32::MAX);
+                zones.push((zone, laid.len() / 64..laid.len() / 64));
+            }
+            laid.push(p);
         }
-        (rows, by_mentor)
-    });
-    let mut rows: Vec<Vec<(u32, i64)>> = Vec::with_capacity(n);
-    let mut best_of_mentor: Vec<Vec<(i64, u32)>> = vec![Vec::new(); m];
-    for (part_rows, heaps) in parts {
-        rows.extend(part_rows);
-        for (j, heap) in heaps.into_iter().enumerate() {
-            best_of_mentor[j].extend(heap.into_iter().map(|Reverse(e)| e));
+        let words = laid.len().div_ceil(64);
+        laid.resize(words * 64, u32::MAX);
+        for k in 0..zones.len() {
+            let end = zones.get(k + 1).map_or(words, |(_, next)| next.start);
+            zones[k].1.end = end;
         }
+        let mut position = vec![0u32; price.len()];
+        let mut at = vec![0i64; laid.len()];
+        for (pos, &p) in laid.iter().enumerate() {
+            if p == u32::MAX {
+                at[pos] = at[pos - 1];
+            } else {
+                position[p as usize] = pos as u32;
+                at[pos] = price[p as usize];
+            }
+        }
+        // A bitmap costs no more than twice the posting list it replaces.
+        let dense = postings
+            .iter()
+            .map(|holders| {
+                let mut bits = Vec::new();
+                if holders.len() >= words {
+                    bits = vec![0u64; words];
+                    for &p in holders {
+                        let pos = position[p as usize] as usize;
+                        bits[pos / 64] |= 1 << (pos % 64);
+                    }
+                }
+                bits
+            })
+            .collect();
+        Layout { words, order: laid, position, price: at, zones, dense }
     }
-    for (j, mut best) in best_of_mentor.into_iter().enumerate() {
-        best.sort_unstable_by_key(|&(v, i)| (Reverse(v), i));
-        for (v, i) in best.into_iter().take(PER_MENTOR) {
-            let row = &mut rows[i as usize];
-            if !row.iter().any(|&(k, _)| k as usize == j) {
-                row.push((j as u32, v));
+
+    /// Sets (or clears) the bits of everyone holding `key` in `bits`.
+    fn mark(&self, postings: &[Vec<u32>], key: usize, bits: &mut [u64], on: bool) {
+        for &p in postings.get(key).map_or(&[][..], Vec::as_slice) {
+            let pos = self.position[p as usize] as usize;
+            if on {
+                bits[pos / 64] |= 1 << (pos % 64);
+            } else {
+                bits[pos / 64] &= !(1 << (pos % 64));
             }
         }
     }
-    for row in &mut rows {
-        row.sort_unstable_by_key(|&(j, _)| j);
+}
+
+/// A searcher's skills as four bit inputs, each the union of some keys and worth a
+/// number of skill points when present (an overestimate where an input stands for
+/// several wishes). `minimal[k]` holds, as a 16-bit set, the smallest combinations of
+/// inputs worth at least `k` points.
+struct Inputs {
+    dense: [Vec<usize>; 4],
+    sparse: [Vec<usize>; 4],
+    minimal: Vec<u16>,
+    most_points: u32,
+}
+
+impl Inputs {
+    fn new(keys: [Vec<usize>; 4], points: [u32; 4], layout: &Layout) -> Inputs {
+        let worth = |combo: usize| (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).sum::<u32>();
+        let most_points = worth(15);
+        let minimal = (0..=most_points + 1)
+            .map(|k| {
+                let k = k.max(1);
+                (1..16usize)
+                    .filter(|&combo| {
+                        worth(combo) >= k
+                            && (0..4).filter(|t| combo & (1 << t) != 0).all(|t| worth(combo & !(1 << t)) < k)
+                    })
+                    .fold(0u16, |set, combo| set | 1 << combo)
+            })
+            .collect();
+        let is_dense = |key: &usize| layout.dense.get(*key).is_some_and(|bits| !bits.is_empty());
+        let dense = keys.clone().map(|keys| keys.into_iter().filter(is_dense).collect());
+        let sparse = keys.map(|keys| keys.into_iter().filter(|key| !is_dense(key)).collect());
+        Inputs { dense, sparse, minimal, most_points }
     }
-    rows
+
+    /// The people of word `w` whose inputs are worth at least `k` points.
+    fn word(&self, layout: &Layout, scratch: &[Vec<u64>], w: usize, k: u32) -> u64 {
+        let inputs: [u64; 4] = std::array::from_fn(|t| {
+            let sparse = if self.sparse[t].is_empty() { 0 } else { scratch[t][w] };
+            self.dense[t].iter().fold(sparse, |bits, &key| bits | layout.dense[key][w])
+        });
+        let mut combos = self.minimal[k as usize];
+        let mut found = 0u64;
+        while combos != 0 {
+            let combo = combos.trailing_zeros();
+            combos &= combos - 1;
+            let mut all = !0u64;
+            for (t, input) in inputs.iter().enumerate() {
+                if combo & (1 << t) != 0 {
+                    all &= input;
+                }
+            }
+            found |= all;
+        }
+        found
+    }
+}
+
+/// How the kept pairs tighten the search once `limit` of them are held.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// The `limit` cheapest exactly: later pairs must beat the worst kept one.
+    Cheapest,
+    /// Good partners, not the very best: later pairs must beat the worst kept one by a
+    /// whole score point, so the many near-ties are never scored (prices must be 0).
+    GoodEnough,
+}
+
+struct Search<'s> {
+    layout: &'s Layout,
+    postings: &'s [Vec<u32>],
+    inputs: Inputs,
+    /// `weights.hour * hours + weights.cross_department` at most, by UTC offset of the zone.
+    besides_skills: &'s dyn Fn(Option<i32>) -> i64,
+    skill_weight: i64,
+    scale: i64,
+    noise: i64,
+    unmatched_cost: i64,
+    below: i64,
+    limit: usize,
+    keep: Keep,
+    /// Where a `GoodEnough` search starts within each zone.
+    turn: usize,
+}
+
+impl Search<'_> {
+    /// The fewest skill points a pair at `price` needs to cost less than `bound`.
+    fn needed_points(&self, price: i64, bound: i64, besides_skills: i64) -> u32 {
+        // Below `bound` means a value above `need`, and values stop short of `score * scale + noise`.
+        let need = self.unmatched_cost.saturating_add(price) - bound;
+        let score = (need + 1 - self.noise).div_euclid(self.scale) + 1;
+        let from_skills = score - besides_skills;
+        let points = if from_skills <= 0 {
+            1
+        } else if self.skill_weight == 0 {
+            i64::MAX
+        } else {
+            (from_skills + self.skill_weight - 1) / self.skill_weight
+        };
+        points.clamp(1, i64::from(self.inputs.most_points) + 1) as u32
+    }
+
+    /// Runs the search; `judge(person, price, bound)` scores a candidate and returns its
+    /// (reduced cost, value) when it is allowed and below `bound`.
+    fn run(&self, scratch: &mut [Vec<u64>], mut judge: impl FnMut(usize, i64, i64) -> Option<(i64, i64)>) -> Found {
+        if self.limit == 0 || self.inputs.most_points == 0 {
+            return Found { pairs: Vec::new(), cheapest: self.below };
+        }
+        for (keys, bits) in self.inputs.sparse.iter().zip(scratch.iter_mut()) {
+            for &key in keys {
+                self.layout.mark(self.postings, key, bits, true);
+            }
+        }
+        // The zones sharing the most hours first: the best pairs found early prune the rest.
+        let mut zones: Vec<(i64, &Range<usize>)> =
+            self.layout.zones.iter().map(|(zone, words)| ((self.besides_skills)(*zone), words)).collect();
+        zones.sort_by_key(|&(besides, words)| (-besides, words.start));
+        let mut best: BinaryHeap<(i64, u32, i64)> = BinaryHeap::new();
+        let mut bound = self.below;
+        for (besides, words) in zones {
+            // Near-ties are taken in scan order: start each searcher at its own word so
+            // that people with the same wishes do not all shortlist the same partners.
+            let turn = if self.keep == Keep::GoodEnough { self.turn % words.len().max(1) } else { 0 };
+            let cheapest_here = self.layout.price[words.start * 64];
+            let mut known: Option<(i64, i64, u32)> = None;
+            for w in words.clone().skip(turn).chain(words.clone().take(turn)) {
+                let price = self.layout.price[w * 64];
+                let k = match known {
+                    Some((p, b, k)) if p == price && b == bound => k,
+                    _ => self.needed_points(price, bound, besides),
+                };
+                known = Some((price, bound, k));
+                if k > self.inputs.most_points {
+                    // Prices rise along a zone (a turned search wraps round to its cheap start).
+                    if self.keep == Keep::Cheapest || price == cheapest_here {
+                        break;
+                    }
+                    continue;
+                }
+                let mut word = self.inputs.word(self.layout, scratch, w, k);
+                while word != 0 {
+                    let pos = w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    let person = self.layout.order[pos] as usize;
+                    let Some((reduced, value)) = judge(person, self.layout.price[pos], bound) else { continue };
+                    best.push((reduced, person as u32, value));
+                    if best.len() > self.limit {
+                        best.pop();
+                    }
+                    if best.len() == self.limit {
+                        let worst = best.peek().map_or(bound, |&(worst, _, _)| worst);
+                        bound = bound.min(match self.keep {
+                            Keep::Cheapest => worst + 1,
+                            Keep::GoodEnough => {
+                                let score = (self.unmatched_cost - worst).div_euclid(self.scale);
+                                self.unmatched_cost - (score + 1) * self.scale + 1
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        for (keys, bits) in self.inputs.sparse.iter().zip(scratch.iter_mut()) {
+            for &key in keys {
+                self.layout.mark(self.postings, key, bits, false);
+            }
+        }
+        let found = best.into_sorted_vec();
+        let cheapest = found.first().map_or(self.below, |&(reduced, _, _)| reduced);
+        Found { pairs: found.into_iter().map(|(_, p, value)| (p, value)).collect(), cheapest }
+    }
+}
+
+impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
+    /// Most a pair can score besides skills when the two sit at these UTC offsets.
+    fn besides_skills(&self, a: i32, b: Option<i32>) -> i64 {
+        let w = &self.instance.weights;
+        let hours = match b {
+            Some(b) => overlap_minutes(a, b, &self.instance.rules),
+            None => overlap_minutes(0, 0, &self.instance.rules),
+        } / 60;
+        i64::from(w.hour) * i64::from(hours) + i64::from(w.cross_department)
+    }
+
+    /// A candidate pair's (reduced cost, value), if the rules allow it and it is
+    /// cheaper than `bound` at the mentor's `price`.
+    fn judge(&self, i: usize, j: usize, price: i64, bound: i64) -> Option<(i64, i64)> {
+        let score = self.scorer.score(j, i)?;
+        if score * self.scale + self.noise - 1 <= self.unmatched_cost.saturating_add(price) - bound {
+            return None;
+        }
+        let value = (self.value)(i, j, score);
+        let reduced = self.unmatched_cost - value + price;
+        let allowed = reduced < bound && self.compat.allowed(&self.instance.mentors[j], &self.instance.mentees[i]);
+        allowed.then_some((reduced, value))
+    }
+
+    /// For each mentee `i`, the mentors `j` whose reduced cost `cost(i, j) + price[j]` is
+    /// below `below[i]`: the `limit` cheapest exactly (pricing), or with `good_enough`
+    /// (a shortlist, all prices 0) `limit` good ones without weighing near-ties.
+    pub fn mentors_for_mentees(&self, price: &[i64], below: &[i64], limit: usize, good_enough: bool) -> Vec<Found> {
+        let offsets: Vec<i32> = self.instance.mentors.iter().map(|m| m.utc_offset_minutes).collect();
+        let layout = Layout::new(&offsets, price, &self.index.teachers);
+        let parts = in_parallel(self.instance.mentees.len(), |range| {
+            let mut scratch = vec![vec![0u64; layout.words]; 4];
+            range
+                .map(|i| {
+                    let mut keys: [Vec<usize>; 4] = Default::default();
+                    let mut points = [0u32; 4];
+                    for (t, &(skill, factor)) in self.scorer.wishes(i).iter().enumerate() {
+                        keys[t.min(3)].push(usize::from(skill));
+                        points[t.min(3)] += factor;
+                    }
+                    let offset = self.instance.mentees[i].utc_offset_minutes;
+                    let search = Search {
+                        layout: &layout,
+                        postings: &self.index.teachers,
+                        inputs: Inputs::new(keys, points, &layout),
+                        besides_skills: &|zone| self.besides_skills(offset, zone),
+                        skill_weight: i64::from(self.instance.weights.skill),
+                        scale: self.scale,
+                        noise: self.noise,
+                        unmatched_cost: self.unmatched_cost,
+                        below: below[i],
+                        limit,
+                        keep: if good_enough { Keep::GoodEnough } else { Keep::Cheapest },
+                        turn: i.wrapping_mul(0x9E37_79B9),
+                    };
+                    search.run(&mut scratch, |j, price, bound| self.judge(i, j, price, bound))
+                })
+                .collect::<Vec<_>>()
+        });
+        parts.into_iter().flatten().collect()
+    }
+
+    /// For each mentor with places, `limit` good mentees: the mentor side of the
+    /// shortlist, so that mentors nobody ranks first still have partners to offer.
+    pub fn mentees_for_mentors(&self, has_places: &[bool], limit: usize) -> Vec<Found> {
+        let offsets: Vec<i32> = self.instance.mentees.iter().map(|m| m.utc_offset_minutes).collect();
+        let layout = Layout::new(&offsets, &vec![0; offsets.len()], &self.index.learners);
+        let parts = in_parallel(self.instance.mentors.len(), |range| {
+            let mut scratch = vec![vec![0u64; layout.words]; 4];
+            range
+                .map(|j| {
+                    let mentor = &self.instance.mentors[j];
+                    // Input c: the mentee's class-c wish is one this mentor teaches.
+                    let keys: [Vec<usize>; 4] =
+                        std::array::from_fn(|c| mentor.teach.iter().map(|&s| usize::from(s) * CLASSES + c).collect());
+                    let later = (mentor.teach.len() as u32).min(self.index.most_later_wishes);
+                    let points = [priority(0), priority(1), priority(2), later * priority(3)];
+                    let offset = mentor.utc_offset_minutes;
+                    let search = Search {
+                        layout: &layout,
+                        postings: &self.index.learners,
+                        inputs: Inputs::new(keys, points, &layout),
+                        besides_skills: &|zone| self.besides_skills(offset, zone),
+                        skill_weight: i64::from(self.instance.weights.skill),
+                        scale: self.scale,
+                        noise: self.noise,
+                        unmatched_cost: self.unmatched_cost,
+                        below: self.unmatched_cost,
+                        limit: if has_places[j] { limit } else { 0 },
+                        keep: Keep::GoodEnough,
+                        turn: j.wrapping_mul(0x9E37_79B9),
+                    };
+                    search.run(&mut scratch, |i, price, bound| self.judge(i, j, price, bound))
+                })
+                .collect::<Vec<_>>()
+        });
+        parts.into_iter().flatten().collect()
+    }
 }

@@ -2,14 +2,19 @@
 //!
 //! Scores are integers; to make the optimum unique (and so the answer reproducible)
 //! each pair's score is scaled by 2^32 and given a seeded perturbation small enough
-//! that the perturbations of a whole solution never outweigh one point of real score.
-//! After each solve, *pricing* scans every compatible pair against the solver's dual
-//! prices: a pair whose reduced cost is negative could improve the total and joins the
-//! graph for the next solve; when no pair can, the duals prove the answer optimal on
-//! the full problem. The same scan yields a valid upper bound at any point.
+//! that the perturbations of a whole solution stay under half a point of real score.
+//! The assignment is solved to within ε per mentee, with ε small enough that all the
+//! slack together stays under the other half point: so an ε-optimal answer has the
+//! optimal score, and a bound within the slack of it proves so.
+//!
+//! After each solve, *pricing* scans every compatible pair against the solver's prices:
+//! a pair that would make its mentee more than ε better off joins the graph, and the
+//! next solve starts from the last one's assignment and prices (only the mentees the new
+//! pairs tempt bid again). When no pair can, the prices prove the answer optimal on the
+//! full problem. The same scan yields a valid upper bound at any point.
 
 use super::assign::{self, Graph};
-use super::candidates::{in_parallel, shortlist, SkillIndex};
+use super::candidates::{Found, Pairs, SkillIndex};
 use super::model::{Instance, Mode, Outcome, Pair, Side, Unmatched, UnmatchedReason};
 use super::score::{Compatibility, FastScorer};
 
@@ -18,9 +23,15 @@ const SCALE: i64 = 1 << 32;
 const FAST_GAP_PPM: i64 = 1_000;
 /// Pricing rounds before Fast mode settles for the bound it has.
 const FAST_ROUNDS: usize = 3;
-/// Pairs added per mentee per pricing round: enough to converge in a few rounds,
-/// few enough that the graph stays sparse.
-const VIOLATORS_PER_ROW: usize = 8;
+/// Good partners shortlisted per mentee, and per mentor, before the first solve.
+const PER_MENTEE: usize = 24;
+const PER_MENTOR: usize = 12;
+/// Pairs added per mentee per pricing round. Few mentees have any, but those that do
+/// (mostly the unmatched, wanting a popular skill) need many fresh options at once, or
+/// each round only moves the shortage on to the next of them.
+const VIOLATORS_PER_ROW: usize = 32;
+/// Price of a mentor without places: no pair with them is ever worth scoring.
+const NO_PLACES: i64 = i64::MAX / 4;
 
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -47,7 +58,10 @@ struct Problem<'a> {
     slot_start: Vec<usize>,
     /// Cost of staying unmatched: above every pair's cost.
     unmatched_cost: i64,
+    /// Perturbations lie in `0..perturbation`; a whole solution's stay under SCALE / 2.
     perturbation: u64,
+    /// The assignment's slack per mentee; all of it together stays under SCALE / 2.
+    epsilon: i64,
 }
 
 impl Problem<'_> {
@@ -81,103 +95,104 @@ impl Problem<'_> {
         }
         g
     }
+
+    fn pairs(&self) -> Pairs<'_, impl Fn(usize, usize, i64) -> i64 + Sync + '_> {
+        Pairs {
+            instance: self.instance,
+            index: &self.index,
+            scorer: &self.scorer,
+            compat: &self.compat,
+            value: |i: usize, j: usize, score: i64| self.value(i, j, score),
+            scale: SCALE,
+            noise: self.perturbation as i64,
+            unmatched_cost: self.unmatched_cost,
+        }
+    }
+
+    fn has_places(&self, j: usize) -> bool {
+        self.slot_start[j + 1] > self.slot_start[j]
+    }
+
+    /// Each mentee's good mentors and each mentor's good mentees, before any price is known.
+    fn shortlist(&self) -> Vec<Vec<(u32, i64)>> {
+        let mentors = self.instance.mentors.len();
+        let free: Vec<i64> = (0..mentors).map(|j| if self.has_places(j) { 0 } else { NO_PLACES }).collect();
+        let anything = vec![self.unmatched_cost; self.instance.mentees.len()];
+        let pairs = self.pairs();
+        let mut rows: Vec<Vec<(u32, i64)>> =
+            pairs.mentors_for_mentees(&free, &anything, PER_MENTEE, true).into_iter().map(|f| f.pairs).collect();
+        let has_places: Vec<bool> = (0..mentors).map(|j| self.has_places(j)).collect();
+        for (j, found) in pairs.mentees_for_mentors(&has_places, PER_MENTOR).into_iter().enumerate() {
+            for (i, value) in found.pairs {
+                let row = &mut rows[i as usize];
+                if !row.iter().any(|&(k, _)| k as usize == j) {
+                    row.push((j as u32, value));
+                }
+            }
+        }
+        rows
+    }
 }
 
 /// One pricing scan: the pairs that could improve the total, and the dual bound.
 struct Priced {
-    violators: Vec<(usize, u32, i64)>,
+    violators: Vec<Found>,
     /// Lower bound on the minimum cost (so an upper bound on the score).
     lower_bound: i128,
 }
 
+/// Scans every compatible pair against the assignment's prices. A mentee's cheapest
+/// option at these prices is at least what it pays less ε (the assignment is ε-happy
+/// on its graph) or a pair the scan finds; with free places priced 0, the sum of those
+/// minus all prices bounds any assignment's cost from below.
 fn price(p: &Problem, a: &assign::Assignment) -> Priced {
     let n = p.instance.mentees.len();
-    let slots = p.slot_count();
-    // The best (highest) price among a mentor's places is the one a pair must beat.
-    let best_v: Vec<i64> = (0..p.instance.mentors.len())
-        .map(|j| (p.slot_start[j]..p.slot_start[j + 1]).map(|s| a.v[s]).max().unwrap_or(0))
+    // A pair must beat the cheapest of a mentor's places.
+    let mentor_price: Vec<i64> = (0..p.instance.mentors.len())
+        .map(|j| (p.slot_start[j]..p.slot_start[j + 1]).map(|s| a.price[s]).min().unwrap_or(NO_PLACES))
         .collect();
-    let parts = in_parallel(n, |range| {
-        let mut seen = vec![0u32; p.instance.mentors.len()];
-        let mut violators = Vec::new();
-        let mut lower: i128 = 0;
-        for i in range {
-            let u = a.u(i);
-            let mentee = &p.instance.mentees[i];
-            let mut best = p.unmatched_cost - a.v[slots + i];
-            let mut row_violators: Vec<(i64, u32, i64)> = Vec::new();
-            p.index.for_each_mentor(p.instance, i, &mut seen, |j| {
-                if p.slot_start[j] == p.slot_start[j + 1] {
-                    return;
-                }
-                let Some(score) = p.scorer.score(j, i) else { return };
-                let value = p.value(i, j, score);
-                let reduced = p.cost(value) - best_v[j];
-                if reduced >= best && reduced >= u {
-                    return;
-                }
-                // The rules are asked only about pairs that matter to the bound or the proof.
-                if !p.compat.allowed(&p.instance.mentors[j], mentee) {
-                    return;
-                }
-                best = best.min(reduced);
-                if reduced < u {
-                    row_violators.push((reduced, j as u32, value));
-                }
-            });
-            // Partial pricing: the most promising few per mentee each round.
-            if row_violators.len() > VIOLATORS_PER_ROW {
-                row_violators.select_nth_unstable_by_key(VIOLATORS_PER_ROW, |&(reduced, j, _)| (reduced, j));
-                row_violators.truncate(VIOLATORS_PER_ROW);
-            }
-            violators.extend(row_violators.into_iter().map(|(_, j, value)| (i, j, value)));
-            lower += i128::from(best);
-        }
-        (violators, lower)
-    });
-    let mut priced = Priced { violators: Vec::new(), lower_bound: a.v.iter().map(|&v| i128::from(v)).sum() };
-    for (violators, lower) in parts {
-        priced.violators.extend(violators);
-        priced.lower_bound += lower;
-    }
-    priced
+    let below: Vec<i64> = (0..n).map(|i| a.paid(i) - p.epsilon).collect();
+    let violators = p.pairs().mentors_for_mentees(&mentor_price, &below, VIOLATORS_PER_ROW, false);
+    let cheapest: i128 = violators.iter().map(|found| i128::from(found.cheapest)).sum();
+    let prices: i128 = a.price.iter().map(|&v| i128::from(v)).sum();
+    Priced { violators, lower_bound: cheapest - prices }
 }
 
 /// Chooses the pairs with the highest total score under the instance's rules.
 pub fn solve(instance: &Instance, mode: Mode) -> Outcome {
     let n = instance.mentees.len();
-    let compat = Compatibility::new(instance);
-    let index = SkillIndex::new(instance);
     let max_score = max_possible_score(instance);
+    let half_point = (SCALE / 2) as u64 / (n as u64 + 1);
+    let scorer = FastScorer::new(instance);
     let problem = Problem {
         instance,
-        compat,
-        scorer: FastScorer::new(instance),
-        index,
+        compat: Compatibility::new(instance),
+        index: SkillIndex::new(instance, &scorer),
+        scorer,
         slot_start: slots(instance),
         unmatched_cost: (max_score + 1) * SCALE,
-        perturbation: (SCALE as u64 / (n as u64 + 1)).max(1),
+        perturbation: half_point.max(1),
+        epsilon: half_point.max(1) as i64,
     };
-    let mut rows =
-        shortlist(instance, &problem.index, &problem.scorer, &problem.compat, &|i, j, s| problem.value(i, j, s));
+    let mut rows = problem.shortlist();
     let mut rounds = 0;
+    let mut warm = None;
     let (assignment, upper_scaled) = loop {
         rounds += 1;
-        let assignment = assign::solve(&problem.graph(&rows));
+        let assignment = assign::solve(&problem.graph(&rows), problem.epsilon, warm.take());
         let priced = price(&problem, &assignment);
         let upper_scaled = i128::from(problem.unmatched_cost) * n as i128 - priced.lower_bound;
         let achieved: i128 = assignment.row_cost.iter().map(|&c| i128::from(problem.unmatched_cost - c)).sum::<i128>();
         let close = (upper_scaled - achieved) * 1_000_000 <= achieved * i128::from(FAST_GAP_PPM);
-        let stop = priced.violators.is_empty() || (mode == Mode::Fast && (close || rounds >= FAST_ROUNDS));
+        let improvable = priced.violators.iter().any(|found| !found.pairs.is_empty());
+        let stop = !improvable || (mode == Mode::Fast && (close || rounds >= FAST_ROUNDS));
         if stop {
             break (assignment, upper_scaled);
         }
-        for (i, j, value) in priced.violators {
-            let row = &mut rows[i];
-            if !row.iter().any(|&(k, _)| k == j) {
-                row.push((j, value));
-            }
+        for (row, found) in rows.iter_mut().zip(priced.violators) {
+            row.extend(found.pairs);
         }
+        warm = Some(assignment);
     };
     outcome(&problem, &rows, &assignment, upper_scaled)
 }
@@ -210,16 +225,22 @@ fn outcome(p: &Problem, rows: &[Vec<(u32, i64)>], a: &assign::Assignment, upper_
                 reasons: fit.reasons(),
             });
         } else {
+            // The shortlist holds a partner for every mentee who has one.
             let reason =
                 if rows[i].is_empty() { UnmatchedReason::NoCompatiblePartner } else { UnmatchedReason::CapacityFull };
             unmatched.push(Unmatched { person: mentee.id, side: Side::Mentee, reason });
         }
     }
-    let has_partner = mentors_with_candidates(rows, instance.mentors.len());
+    let shortlisted = mentors_with_candidates(rows, instance.mentors.len());
     for (j, mentor) in instance.mentors.iter().enumerate() {
-        if taken[j] == 0 && p.slot_start[j + 1] > p.slot_start[j] {
-            let reason =
-                if has_partner[j] { UnmatchedReason::NoMenteeLeft } else { UnmatchedReason::NoCompatiblePartner };
+        if taken[j] == 0 && p.has_places(j) {
+            // Shortlists miss a mentor only when nobody ranks them well: then ask everyone
+            // who wants a skill of theirs.
+            let compatible = shortlisted[j]
+                || mentor.teach.iter().any(|&skill| {
+                    p.index.learners(skill).any(|i| p.compat.allowed(mentor, &instance.mentees[i as usize]))
+                });
+            let reason = if compatible { UnmatchedReason::NoMenteeLeft } else { UnmatchedReason::NoCompatiblePartner };
             unmatched.push(Unmatched { person: mentor.id, side: Side::Mentor, reason });
         }
     }
