@@ -134,7 +134,7 @@ pub enum BenchTarget {
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     pub target: BenchTarget,
-    /// Matching: participant counts to run, comma-separated (default 1000,10000,100000).
+    /// Matching: participant counts to run, comma-separated (default 1000,5000,10000,100000).
     /// Delivery: pairs to nudge (default 10000).
     #[arg(long, value_delimiter = ',')]
     pub sizes: Option<Vec<usize>>,

@@ -11,8 +11,9 @@ use anyhow::Context as _;
 
 use crate::config::{BenchArgs, BenchTarget};
 
-/// Sizes run when none are given: the three the matching targets are stated for.
-const DEFAULT_SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+/// Sizes run when none are given: those the matching targets are stated for, and 5,000,
+/// the largest where the dense exact reference still runs.
+const DEFAULT_SIZES: [usize; 4] = [1_000, 5_000, 10_000, 100_000];
 /// Pairs nudged when no size is given: the delivery target is stated for 10,000.
 const DEFAULT_PAIRS: usize = 10_000;
 
