@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Offset, Utc};
 use serde::Serialize;
 
 use crate::domain::agenda::Catalogue;
-use crate::domain::participant::{effective_status, Status};
+use crate::domain::participant::{effective_status, shared_skills, Status};
 use crate::domain::settings::MatchSettings;
 use crate::matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 use crate::slack::{messages, Outbound};
@@ -312,12 +312,7 @@ async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogu
     for pair in tx.round_pairs(round_id).await? {
         let mentor = tx.participant(pair.program_id, &pair.mentor_user).await?;
         let mentee = tx.participant(pair.program_id, &pair.mentee_user).await?;
-        let shared: Vec<String> = mentee
-            .learn_skills
-            .iter()
-            .filter(|s| mentor.teach_skills.iter().any(|t| t.eq_ignore_ascii_case(s)))
-            .cloned()
-            .collect();
+        let shared = shared_skills(&mentor.teach_skills, &mentee.learn_skills);
         let message = messages::introduction(program, &pair, &agendas.suggest(&shared, SESSION_IDEAS));
         tx.enqueue(&Outbound::GroupMessage {
             users: vec![pair.mentor_user.clone(), pair.mentee_user.clone()],

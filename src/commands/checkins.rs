@@ -9,6 +9,7 @@ use slack_morphism::prelude::*;
 
 use super::{Context, Request, Result};
 use crate::domain::checkins::{delivery_time, parse_time_zone, stalled};
+use crate::domain::participant::shared_skills;
 use crate::domain::reflection::{Draft, Field, ValidReflection};
 use crate::slack::messages::{self, ids};
 use crate::slack::Outbound;
@@ -33,6 +34,12 @@ async fn send_nudge(
     let mut message = messages::nudge(&program, mentor, mentee, checkin_id, pair.id, gentle, reminder);
     let goals = ctx.store.open_goals(pair.id).await?;
     messages::add_goals(&mut message, pair.id, mentor, &goals, first);
+    let teach = ctx.store.participant(pair.program_id, mentor).await?.map(|p| p.teach_skills).unwrap_or_default();
+    let learn = ctx.store.participant(pair.program_id, mentee).await?.map(|p| p.learn_skills).unwrap_or_default();
+    let turn = usize::try_from(checkin_id).unwrap_or_default();
+    if let Some(idea) = ctx.agendas.idea(&shared_skills(&teach, &learn), turn) {
+        messages::add_session_idea(&mut message, idea);
+    }
     tx.enqueue(&Outbound::GroupMessage { users: vec![mentor.clone(), mentee.clone()], message }).await?;
     Ok(())
 }

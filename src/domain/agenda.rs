@@ -76,6 +76,15 @@ impl Catalogue {
     }
 }
 
+impl Catalogue {
+    /// One session for a pair's `turn`-th check-in: the suggestions in turn, so a pair
+    /// meets a new idea each time before any comes back.
+    pub fn idea(&self, skills: &[String], turn: usize) -> Option<&Session> {
+        let ideas = self.suggest(skills, usize::MAX);
+        ideas.get(turn % ideas.len().max(1)).copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +99,9 @@ mod tests {
         let suggested = catalogue.suggest(&["Generative AI".into()], 3);
         assert_eq!(titles(suggested), ["Prompting together", "Reverse shadowing", "Role swap"]);
         assert_eq!(titles(catalogue.suggest(&[], 2)), ["Reverse shadowing", "Role swap"]);
+        let ai = ["generative AI".to_owned()];
+        let turns: Vec<&str> = (0..4).filter_map(|t| catalogue.idea(&ai, t)).map(|s| s.title.as_str()).collect();
+        assert_eq!(turns, ["Prompting together", "Reverse shadowing", "Role swap", "Prompting together"]);
     }
 
     #[test]

@@ -223,6 +223,11 @@ fn check_skills(skills: &[String], teach: bool, errors: &mut Vec<ProfileError>) 
     }
 }
 
+/// The skills a mentor teaches that a mentee wants, in the mentee's order of priority.
+pub fn shared_skills(teach: &[String], learn: &[String]) -> Vec<String> {
+    learn.iter().filter(|s| teach.iter().any(|t| t.eq_ignore_ascii_case(s))).cloned().collect()
+}
+
 /// Splits a comma-separated list of tags, trims them, collapses inner whitespace and
 /// drops case-insensitive repeats; the first spelling wins, so order (priority) stays.
 pub fn split_tags(text: &str) -> Vec<String> {

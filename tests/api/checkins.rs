@@ -50,6 +50,7 @@ async fn a_checkin_comes_every_second_monday_in_both_working_hours_and_its_answe
     assert!(sent[0]["channel"].as_str().unwrap().starts_with('G'), "in the pair's group DM");
     let text = plain_text(&sent[0]["blocks"]);
     assert!(text.contains(&format!("<@{ALICE}> and <@{BOB}>")) && text.contains("did you meet"), "{text}");
+    assert!(text.contains("An idea for your next session:"), "a session idea for the pair: {text}");
     let checkin = button(&sent[0], "checkin_met");
 
     // Bob: not yet, ask again in three days.

@@ -4,6 +4,7 @@
 use slack_morphism::prelude::*;
 
 use super::{button, context, ids, options, reply, section, sections, text_input, Message};
+use crate::domain::agenda::Session;
 use crate::domain::reflection::{ValidReflection, Visibility};
 use crate::store::ReflectionRow;
 
@@ -52,6 +53,12 @@ pub fn nudge(
     );
     blocks.push(context("\"We met\" opens a short reflection, private to you unless you choose to share it."));
     Message { text: format!("Check-in: did you meet since last time? ({program})"), blocks }
+}
+
+/// A session idea for the pair's next meeting, placed above the nudge's buttons.
+pub fn add_session_idea(message: &mut Message, idea: &Session) {
+    let at = message.blocks.len().saturating_sub(2);
+    message.blocks.insert(at, context(format!("*An idea for your next session: {}*. {}", idea.title, idea.how)));
 }
 
 /// The answer to "Not yet": no blame, and an offer to ask again soon.
