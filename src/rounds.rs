@@ -183,6 +183,7 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
             skill: settings.weight_skill.unwrap_or(defaults.skill),
             hour: settings.weight_hour.unwrap_or(defaults.hour),
             cross_department: settings.weight_cross_department.unwrap_or(defaults.cross_department),
+            level: defaults.level,
         },
         rules: Rules {
             capacity: settings.capacity,
@@ -220,6 +221,7 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
                         format!("teaches what the mentee wants to learn: {}", names.join(", "))
                     }
                     Reason::HoursOverlap(hours) => format!("{hours} working hours in common"),
+                    Reason::LevelGap(gap) => format!("{gap} seniority levels apart: the junior teaches upward"),
                     Reason::CrossDepartment => {
                         format!("different departments ({} and {})", department(pair.mentor), department(pair.mentee))
                     }

@@ -370,7 +370,9 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
             Some(b) => overlap_minutes(a, b, &self.instance.rules),
             None => overlap_minutes(0, 0, &self.instance.rules),
         } / 60;
-        i64::from(w.hour) * i64::from(hours) + i64::from(w.cross_department)
+        i64::from(w.hour) * i64::from(hours)
+            + i64::from(w.cross_department)
+            + super::score::most_for_levels(w, &self.instance.rules)
     }
 
     /// A candidate pair's (reduced cost, value), if the rules allow it and it is

@@ -37,11 +37,15 @@ pub struct Weights {
     pub hour: u32,
     /// Once, when the two work in different departments (both known).
     pub cross_department: u32,
+    /// Per seniority level between them beyond the rule's minimum, up to
+    /// [`Rules::level_gap_cap`]: reverse mentoring prefers a real gap.
+    #[serde(default)]
+    pub level: u32,
 }
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights { skill: 10, hour: 1, cross_department: 5 }
+        Weights { skill: 10, hour: 1, cross_department: 5, level: 2 }
     }
 }
 
@@ -55,6 +59,9 @@ pub struct Rules {
     /// When set and both levels are known, the mentee must be at least this many
     /// levels above the mentor.
     pub min_level_gap: Option<u8>,
+    /// How many levels beyond the minimum still add to the score.
+    #[serde(default)]
+    pub level_gap_cap: u8,
     /// Local working window, minutes after midnight.
     pub work_start_minute: u32,
     pub work_end_minute: u32,
@@ -67,6 +74,7 @@ impl Default for Rules {
             allow_repeats: false,
             forbid_same_department: false,
             min_level_gap: None,
+            level_gap_cap: 3,
             work_start_minute: 9 * 60,
             work_end_minute: 17 * 60,
         }
@@ -93,6 +101,8 @@ pub enum Reason {
     /// Whole working hours the two share.
     HoursOverlap(u32),
     CrossDepartment,
+    /// Seniority levels between the mentee and the mentor, where the gap adds to the score.
+    LevelGap(u8),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

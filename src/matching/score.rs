@@ -25,6 +25,22 @@ pub fn overlap_minutes(a_offset: i32, b_offset: i32, rules: &Rules) -> u32 {
     total.min(1440) as u32
 }
 
+/// Levels beyond the rule's minimum that add to a pair's score (both levels known), capped.
+pub fn extra_levels(mentor: &Person, mentee: &Person, rules: &Rules) -> u32 {
+    match (mentor.level, mentee.level) {
+        (Some(junior), Some(senior)) => {
+            let beyond = i32::from(senior) - i32::from(junior) - i32::from(rules.min_level_gap.unwrap_or(0));
+            beyond.clamp(0, i32::from(rules.level_gap_cap)) as u32
+        }
+        _ => 0,
+    }
+}
+
+/// The most the seniority gap adds to any pair.
+pub fn most_for_levels(weights: &Weights, rules: &Rules) -> i64 {
+    i64::from(weights.level) * i64::from(rules.level_gap_cap)
+}
+
 /// The facts about a pair that the score and the reasons are made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fit {
@@ -32,6 +48,8 @@ pub struct Fit {
     pub shared: Vec<u16>,
     pub hours: u32,
     pub cross_department: bool,
+    /// The seniority gap, where it added to the score.
+    pub level_gap: Option<u8>,
 }
 
 impl Fit {
@@ -42,6 +60,9 @@ impl Fit {
         }
         if self.cross_department {
             reasons.push(Reason::CrossDepartment);
+        }
+        if let Some(gap) = self.level_gap {
+            reasons.push(Reason::LevelGap(gap));
         }
         reasons
     }
@@ -65,10 +86,15 @@ pub fn fit(mentor: &Person, mentee: &Person, weights: &Weights, rules: &Rules) -
     let cross_department = mentor.department != NO_DEPARTMENT
         && mentee.department != NO_DEPARTMENT
         && mentor.department != mentee.department;
+    let extra = extra_levels(mentor, mentee, rules);
     let score = i64::from(weights.skill) * i64::from(skill)
         + i64::from(weights.hour) * i64::from(hours)
-        + if cross_department { i64::from(weights.cross_department) } else { 0 };
-    Some(Fit { score, shared, hours, cross_department })
+        + if cross_department { i64::from(weights.cross_department) } else { 0 }
+        + i64::from(weights.level) * i64::from(extra);
+    let level_gap = (extra > 0 && weights.level > 0)
+        .then(|| mentor.level.zip(mentee.level).map(|(j, s)| s.saturating_sub(j)))
+        .flatten();
+    Some(Fit { score, shared, hours, cross_department, level_gap })
 }
 
 /// Scores without allocating, for the scans over every compatible pair: mentors' skills
@@ -118,7 +144,7 @@ impl<'a> FastScorer<'a> {
     pub fn most_besides_skills(&self) -> i64 {
         let w = &self.instance.weights;
         let hours = overlap_minutes(0, 0, &self.instance.rules) / 60;
-        i64::from(w.hour) * i64::from(hours) + i64::from(w.cross_department)
+        i64::from(w.hour) * i64::from(hours) + i64::from(w.cross_department) + most_for_levels(w, &self.instance.rules)
     }
 
     /// The score of mentor `j` for mentee `i`, `None` without a shared skill.
@@ -143,7 +169,8 @@ impl<'a> FastScorer<'a> {
         Some(
             i64::from(w.skill) * i64::from(skill)
                 + i64::from(w.hour) * i64::from(hours)
-                + if cross { i64::from(w.cross_department) } else { 0 },
+                + if cross { i64::from(w.cross_department) } else { 0 }
+                + i64::from(w.level) * i64::from(extra_levels(mentor, mentee, &self.instance.rules)),
         )
     }
 }
@@ -198,6 +225,28 @@ mod tests {
         assert_eq!(overlap_minutes(-300, 60, &rules), 2 * 60, "New York and Berlin share two hours");
         assert_eq!(overlap_minutes(-480, 480, &rules), 0, "Los Angeles and Singapore share none");
         assert_eq!(overlap_minutes(720, -660, &rules), 8 * 60 - 60, "across the date line: 23 h apart is 1 h");
+    }
+
+    #[test]
+    fn a_larger_seniority_gap_scores_more_up_to_the_cap() {
+        let person = |level, teach: Vec<u16>, learn: Vec<u16>| Person {
+            id: 0,
+            department: NO_DEPARTMENT,
+            manager: None,
+            utc_offset_minutes: 0,
+            teach,
+            learn,
+            level: Some(level),
+            capacity: None,
+        };
+        let (w, r) = (Weights::default(), Rules { min_level_gap: Some(2), ..Rules::default() });
+        let senior = person(8, vec![], vec![7]);
+        let score = |junior: u8| fit(&person(junior, vec![7], vec![]), &senior, &w, &r).unwrap();
+        assert_eq!(score(6).score, 40 + 8, "exactly the minimum gap: no bonus");
+        assert_eq!(score(5).score, 40 + 8 + 2, "one level beyond the minimum");
+        assert_eq!(score(1).score, 40 + 8 + 2 * 3, "capped at three levels beyond");
+        assert!(score(1).reasons().contains(&Reason::LevelGap(7)));
+        assert!(!score(6).reasons().iter().any(|r| matches!(r, Reason::LevelGap(_))));
     }
 
     #[test]

@@ -202,7 +202,10 @@ fn max_possible_score(instance: &Instance) -> i64 {
     let w = &instance.weights;
     let longest = instance.mentees.iter().map(|m| m.learn.len()).max().unwrap_or(0);
     let skill: i64 = (0..longest).map(|p| i64::from(super::score::priority(p))).sum();
-    i64::from(w.skill) * skill + i64::from(w.hour) * 24 + i64::from(w.cross_department)
+    i64::from(w.skill) * skill
+        + i64::from(w.hour) * 24
+        + i64::from(w.cross_department)
+        + super::score::most_for_levels(w, &instance.rules)
 }
 
 fn outcome(p: &Problem, rows: &[Vec<(u32, i64)>], a: &assign::Assignment, upper_scaled: i128) -> Outcome {
