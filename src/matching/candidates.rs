@@ -261,7 +261,8 @@ struct Search<'s> {
     layout: &'s Layout,
     postings: &'s [Vec<u32>],
     inputs: Inputs,
-    /// `weights.hour * hours + weights.cross_department` at most, by UTC offset of the zone.
+    /// The most a pair scores besides skills (hours, a department crossed, the seniority
+    /// gap), by UTC offset of the zone.
     besides_skills: &'s dyn Fn(Option<i32>) -> i64,
     skill_weight: i64,
     scale: i64,

@@ -139,14 +139,6 @@ impl<'a> FastScorer<'a> {
         &self.wishes[i]
     }
 
-    /// The most a pair can score on top of its skills (hours together and a department
-    /// crossed): what lets the scans bound a score from the skills alone.
-    pub fn most_besides_skills(&self) -> i64 {
-        let w = &self.instance.weights;
-        let hours = overlap_minutes(0, 0, &self.instance.rules) / 60;
-        i64::from(w.hour) * i64::from(hours) + i64::from(w.cross_department) + most_for_levels(w, &self.instance.rules)
-    }
-
     /// The score of mentor `j` for mentee `i`, `None` without a shared skill.
     pub fn score(&self, j: usize, i: usize) -> Option<i64> {
         let row = &self.bits[j * self.words..(j + 1) * self.words];
