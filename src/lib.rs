@@ -23,7 +23,6 @@ pub mod domain;
 pub mod event;
 pub mod export;
 pub mod jobs;
-pub mod matching;
 pub mod report;
 pub mod rounds;
 pub mod slack;

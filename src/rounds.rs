@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::domain::agenda::Catalogue;
 use crate::domain::participant::{effective_status, shared_skills, Status};
 use crate::domain::settings::MatchSettings;
-use crate::matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
+use matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 use crate::slack::{messages, Outbound};
 use crate::store::{NewPair, NewRound, PairRow, Participant, Program, Store, StoreError, Tx};
 

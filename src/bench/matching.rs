@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::matching::{exact, generate, solve, validate, Mode};
+use matching::{exact, generate, solve, validate, Mode};
 
 /// Largest size the dense reference solver is run at.
 const EXACT_UP_TO: usize = 5_000;

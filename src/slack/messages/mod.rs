@@ -541,7 +541,7 @@ fn weight(value: Option<u32>, default: u32) -> String {
 
 /// A program's settings after a change.
 pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
-    let defaults = crate::matching::Weights::default();
+    let defaults = matching::Weights::default();
     let (m, c) = (&s.matching, &s.checkins);
     reply(format!(
         "Settings of *{}*:\n*Matching*\n• capacity: {} mentee(s) per mentor\n• repeats: {}\n• same department: {}\n\
