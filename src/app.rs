@@ -19,10 +19,11 @@ use crate::jobs::consumer;
 use crate::jobs::dispatcher::Dispatcher;
 use crate::jobs::scheduler::Scheduler;
 use crate::slack::client::ClientSetupError;
+use crate::slack::inbound::socket;
 use crate::slack::inbound::{self, Intake};
-use crate::slack::limits::RateLimits;
-use crate::slack::{socket, SendError, SlackApi};
+use crate::slack::{SendError, SlackApi};
 use crate::store::{Store, StoreError};
+use slack_limits::RateLimits;
 
 #[derive(Debug, Error)]
 pub enum AppError {

@@ -32,6 +32,7 @@ pub enum CliCommand {
     /// Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else the HTTP Events API.
     Serve(ServeArgs),
     /// Run the bot against a Slack simulator on loopback with a synthetic company.
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Print a program's figures from the database.
     Status(StatusArgs),
@@ -40,6 +41,7 @@ pub enum CliCommand {
     /// Write a program's pairs, meetings, ratings and skills as CSV or JSON.
     Export(ExportArgs),
     /// Run a benchmark and write its figures under bench/results/.
+    #[cfg(feature = "demo")]
     Bench(BenchArgs),
 }
 
@@ -97,7 +99,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub program: Option<String>,
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: crate::export::ExportFormat,
+    pub format: crate::report::export::ExportFormat,
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,

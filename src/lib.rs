@@ -14,17 +14,13 @@
 //! [`slack::sim`] simulator stands in for Slack in tests and in `upward demo`.
 
 pub mod app;
-pub mod bench;
+pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod demo;
 pub mod domain;
 pub mod event;
-pub mod export;
 pub mod jobs;
 pub mod report;
-pub mod rounds;
 pub mod slack;
-pub mod status;
 pub mod store;

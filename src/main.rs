@@ -4,13 +4,11 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use upward::app::{App, Workers};
-use upward::clock::{Clock, SystemClock};
+use upward::clock::SystemClock;
 use upward::config::{Cli, CliCommand};
-use upward::store::Store;
 
 fn main() -> ExitCode {
     dotenvy::dotenv().ok();
@@ -56,48 +54,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             running.serve_until(stop).await?;
             Ok(())
         }
-        CliCommand::Demo(args) => upward::demo::run(args).await,
-        CliCommand::Match(args) => {
-            let store = Store::connect(&args.database_url)
-                .await
-                .with_context(|| format!("cannot open {}", args.database_url))?;
-            let program = upward::status::choose_program(&store, args.program.as_deref()).await?;
-            let agendas = upward::config::agenda_catalogue(args.agendas.as_deref())?;
-            let (plan, round) =
-                upward::rounds::run_now(&store, &program, "cli", SystemClock.now(), args.dry_run, &agendas).await?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&upward::rounds::report_json(&plan, round))?);
-            } else {
-                print!("{}", upward::rounds::report_table(&plan, round));
-            }
-            Ok(())
-        }
-        CliCommand::Bench(args) => upward::bench::run(&args).await,
-        CliCommand::Export(args) => {
-            let store = Store::connect(&args.database_url)
-                .await
-                .with_context(|| format!("cannot open {}", args.database_url))?;
-            let program = upward::status::choose_program(&store, args.program.as_deref()).await?;
-            let text = upward::export::render(&upward::export::load(&store, &program).await?, args.format);
-            match &args.output {
-                Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
-            }
-            Ok(())
-        }
-        CliCommand::Status(args) => {
-            let store = Store::connect(&args.database_url)
-                .await
-                .with_context(|| format!("cannot open {}", args.database_url))?;
-            let today = SystemClock.now().date_naive();
-            let status = upward::status::program_status(&store, args.program.as_deref(), today).await?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
-            } else {
-                print!("{}", upward::status::table(&status));
-            }
-            Ok(())
-        }
+        #[cfg(feature = "demo")]
+        CliCommand::Demo(args) => upward::cli::demo::run(args).await,
+        #[cfg(feature = "demo")]
+        CliCommand::Bench(args) => upward::cli::bench::run(&args).await,
+        CliCommand::Match(args) => upward::cli::run_match(args).await,
+        CliCommand::Export(args) => upward::cli::export(args).await,
+        CliCommand::Status(args) => upward::cli::status(args).await,
     }
 }
 

@@ -1,19 +1,17 @@
 //! Between sessions: the check-in a pair is sent when it comes due, its buttons (we
 //! met, not yet, snooze, pause), and reflections (the form, its submission, the list).
 
-use std::collections::HashMap;
-
 use chrono::Duration;
 use chrono_tz::Tz;
-use slack_morphism::prelude::*;
 
 use super::{Context, Request, Result};
 use crate::domain::checkins::{delivery_time, parse_time_zone, stalled};
+use crate::domain::outbound::Outbound;
+use crate::domain::pair::Pair;
 use crate::domain::participant::shared_skills;
-use crate::domain::reflection::{Draft, Field, ValidReflection};
-use crate::slack::messages::{self, ids};
-use crate::slack::Outbound;
-use crate::store::{PairRow, Tx};
+use crate::domain::reflection::ValidReflection;
+use crate::slack::messages;
+use crate::store::Tx;
 
 async fn program_name(ctx: &Context, program_id: i64) -> Result<String> {
     let programs = ctx.store.all_programs().await?;
@@ -23,7 +21,7 @@ async fn program_name(ctx: &Context, program_id: i64) -> Result<String> {
 async fn send_nudge(
     ctx: &Context,
     tx: &mut Tx,
-    pair: &PairRow,
+    pair: &Pair,
     checkin_id: i64,
     gentle: bool,
     reminder: bool,
@@ -48,7 +46,7 @@ async fn send_nudge(
 /// check-ins gets the gentler nudge; a pair's first check-in asks both for their goals,
 /// and every check-in shows the goals still open.
 pub(super) async fn due(ctx: &Context, inbox_id: i64, pair_id: i64, due: i64) -> Result<()> {
-    let pair = ctx.store.pair(pair_id).await?.filter(|p| p.status == "active");
+    let pair = ctx.store.pair(pair_id).await?.filter(|p| p.is_live());
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let Some(pair) = pair {
         let history = tx.meetings_of(pair.id).await?;
@@ -66,7 +64,7 @@ pub(super) async fn due(ctx: &Context, inbox_id: i64, pair_id: i64, due: i64) ->
 pub(super) async fn remind(ctx: &Context, inbox_id: i64, checkin_id: i64) -> Result<()> {
     let checkin = ctx.store.checkin(checkin_id).await?.filter(|c| c.answer.as_deref() != Some("met"));
     let pair = match &checkin {
-        Some(c) => ctx.store.pair(c.pair_id).await?.filter(|p| p.status == "active"),
+        Some(c) => ctx.store.pair(c.pair_id).await?.filter(|p| p.is_live()),
         None => None,
     };
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
@@ -78,13 +76,13 @@ pub(super) async fn remind(ctx: &Context, inbox_id: i64, checkin_id: i64) -> Res
 }
 
 /// The live pair behind a check-in button, if the presser belongs to it.
-async fn checkin_pair(request: &Request<'_>, value: Option<&str>) -> Result<Option<(i64, PairRow)>> {
+async fn checkin_pair(request: &Request<'_>, value: Option<&str>) -> Result<Option<(i64, Pair)>> {
     let Some(checkin_id) = value.and_then(|v| v.split(':').next()?.parse::<i64>().ok()) else {
         return Ok(None);
     };
     let Some(checkin) = request.ctx.store.checkin(checkin_id).await? else { return Ok(None) };
     let pair = request.ctx.store.pair(checkin.pair_id).await?;
-    Ok(pair.filter(|p| p.status == "active" && p.has(&request.user)).map(|p| (checkin_id, p)))
+    Ok(pair.filter(|p| p.is_live() && p.has(&request.user)).map(|p| (checkin_id, p)))
 }
 
 /// "We met": recorded, and the reflection form opens for the person who pressed.
@@ -152,7 +150,7 @@ pub(super) async fn pause_pair(request: &Request<'_>, value: Option<&str>, pause
         Some(id) => request.ctx.store.pair(id).await?,
         None => None,
     };
-    let Some(pair) = pair.filter(|p| p.status == "active" && p.has(&request.user)) else {
+    let Some(pair) = pair.filter(|p| p.is_live() && p.has(&request.user)) else {
         return request.reply(messages::checkin_gone()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
@@ -205,55 +203,4 @@ pub(super) async fn submitted(
 pub(super) async fn list(request: &Request<'_>) -> Result<()> {
     let rows = request.ctx.store.reflections_by(&request.user).await?;
     request.reply(messages::reflections_list(&rows)).await
-}
-
-/// Reads the reflection form into a checked reflection, or the per-block errors Slack
-/// shows beside each field. Pure, and run at the edge, like the join form's parser.
-pub fn parse_reflection(
-    view: &SlackStatefulView,
-) -> std::result::Result<(i64, Option<i64>, ValidReflection), HashMap<String, String>> {
-    let metadata = match &view.view {
-        SlackView::Modal(modal) => modal.private_metadata.clone().unwrap_or_default(),
-        SlackView::Home(_) => String::new(),
-    };
-    let part =
-        |key: &str| metadata.split(';').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse::<i64>().ok());
-    let Some(pair_id) = part("pair") else {
-        return Err(HashMap::from([(
-            ids::RATING_BLOCK.to_owned(),
-            "This form is out of date: please open it again.".to_owned(),
-        )]));
-    };
-    let values = view.state_params.state.as_ref().map(|s| &s.values);
-    let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
-    let text = |block: &str| field(block).and_then(|f| f.values().find_map(|v| v.value.clone()));
-    let chosen = |block: &str| {
-        field(block).and_then(|f| f.values().find_map(|v| v.selected_option.as_ref().map(|o| o.value.clone())))
-    };
-    let skills: Vec<String> = field(ids::SESSION_SKILLS_BLOCK)
-        .into_iter()
-        .flat_map(|f| f.values())
-        .flat_map(|v| v.selected_options.iter().flatten().map(|o| o.value.clone()))
-        .collect();
-    let draft = Draft {
-        learned: text(ids::LEARNED_BLOCK),
-        taught: text(ids::TAUGHT_BLOCK),
-        rating: chosen(ids::RATING_BLOCK),
-        skills,
-        visibility: chosen(ids::VISIBILITY_BLOCK),
-    };
-    draft.validate().map(|r| (pair_id, part("checkin"), r)).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|(field, why)| {
-                let block = match field {
-                    Field::Learned => ids::LEARNED_BLOCK,
-                    Field::Taught => ids::TAUGHT_BLOCK,
-                    Field::Rating => ids::RATING_BLOCK,
-                    Field::Visibility => ids::VISIBILITY_BLOCK,
-                };
-                (block.to_owned(), why)
-            })
-            .collect()
-    })
 }

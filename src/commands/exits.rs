@@ -3,24 +3,17 @@
 //! pair ended, the owners that it did (with the reason only if shared), and the leaver is
 //! matched again: at the next round, or at once where the program allows it.
 
-use std::collections::HashMap;
-
-use slack_morphism::prelude::*;
-
 use super::{Request, Result};
+use crate::domain::outbound::Outbound;
+use crate::domain::pair::Pair;
 use crate::event::Event;
-use crate::slack::messages::{self, ids};
-use crate::slack::Outbound;
-use crate::store::PairRow;
+use crate::slack::messages;
 
-/// Longest reason kept.
-const MAX_REASON: usize = 1_000;
-
-async fn live_pair(request: &Request<'_>, pair_id: i64) -> Result<Option<PairRow>> {
-    Ok(request.ctx.store.pair(pair_id).await?.filter(|p| p.status == "active" && p.has(&request.user)))
+async fn live_pair(request: &Request<'_>, pair_id: i64) -> Result<Option<Pair>> {
+    Ok(request.ctx.store.pair(pair_id).await?.filter(|p| p.is_live() && p.has(&request.user)))
 }
 
-async fn show_form(request: &Request<'_>, pair: &PairRow, trigger_id: &str) -> Result<()> {
+async fn show_form(request: &Request<'_>, pair: &Pair, trigger_id: &str) -> Result<()> {
     let view = messages::exit_modal(pair.partner_of(&request.user), pair.id);
     request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
 }
@@ -78,31 +71,4 @@ pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Optio
         ctx.store.inbox_ready.notify_one();
     }
     Ok(())
-}
-
-/// Reads the exit form at the edge, like the other forms.
-pub fn parse_exit(
-    view: &SlackStatefulView,
-) -> std::result::Result<(i64, Option<String>, bool), HashMap<String, String>> {
-    let metadata = match &view.view {
-        SlackView::Modal(modal) => modal.private_metadata.clone().unwrap_or_default(),
-        SlackView::Home(_) => String::new(),
-    };
-    let Some(pair_id) = metadata.strip_prefix("pair=").and_then(|id| id.parse::<i64>().ok()) else {
-        return Err(HashMap::from([(ids::EXIT_REASON_BLOCK.to_owned(), "This form is out of date.".to_owned())]));
-    };
-    let values = view.state_params.state.as_ref().map(|s| &s.values);
-    let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
-    let reason = field(ids::EXIT_REASON_BLOCK)
-        .and_then(|f| f.values().find_map(|v| v.value.clone()))
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
-        let why = format!("Please keep it under {MAX_REASON} characters.");
-        return Err(HashMap::from([(ids::EXIT_REASON_BLOCK.to_owned(), why)]));
-    }
-    let share = field(ids::EXIT_SHARE_BLOCK)
-        .and_then(|f| f.values().find_map(|v| v.selected_option.as_ref().map(|o| o.value == "yes")))
-        .unwrap_or(false);
-    Ok((pair_id, reason, share))
 }

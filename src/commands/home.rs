@@ -1,15 +1,17 @@
 //! The App Home tab: publishing it, and its buttons.
 
+use super::reports::status_of;
 use super::{Request, Result};
+use crate::domain::outbound::encode_file;
+use crate::domain::outbound::Outbound;
+use crate::domain::participant::Participant;
 use crate::domain::participant::Status;
+use crate::domain::program::Program;
+use crate::domain::status::ProgramStatus;
 use crate::domain::summary::weekly;
-use crate::export::ExportFormat;
+use crate::report::export::ExportFormat;
 use crate::report::{weekly_png, WeekPoint};
-use crate::slack::messages::{self, ids};
-use crate::slack::outbound::encode_file;
-use crate::slack::Outbound;
-use crate::status::{status_of, ProgramStatus};
-use crate::store::{Participant, Program};
+use crate::slack::{ids, messages};
 
 /// The person's App Home as it should look now. `fresh` replaces the stored row of a
 /// participant written in the same, not yet committed, change.

@@ -1,15 +1,11 @@
 //! Joining and changing a profile: the modal, its submission, and the one-line form.
 
-use std::collections::HashMap;
-
-use slack_morphism::prelude::*;
-
 use super::parser::JoinLine;
 use super::{Request, Result};
+use crate::domain::outbound::Outbound;
 use crate::domain::outcomes::{Phase, Side};
-use crate::domain::participant::{canonical_tags, split_tags, Profile, ProfileField, Role, ValidProfile};
-use crate::slack::messages::{self, ids};
-use crate::slack::Outbound;
+use crate::domain::participant::{canonical_tags, Profile, Role, ValidProfile};
+use crate::slack::messages;
 
 const USAGE: &str = "/mentoring join";
 
@@ -88,79 +84,4 @@ async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile,
     tx.commit().await?;
     tracing::info!(program = program.id, role = profile.role.as_str(), rejoined, "profile saved");
     Ok(())
-}
-
-/// Reads the join modal's fields into a checked profile, or the per-block errors Slack
-/// shows beside each field (`response_action: errors`). Pure: it runs at the edge,
-/// before the ack, because Slack only accepts field errors in the HTTP answer.
-pub fn parse_submission(view: &SlackStatefulView) -> std::result::Result<(i64, ValidProfile), HashMap<String, String>> {
-    let metadata = match &view.view {
-        SlackView::Modal(modal) => modal.private_metadata.as_deref(),
-        SlackView::Home(home) => home.private_metadata.as_deref(),
-    };
-    let program_id = metadata.and_then(|m| m.strip_prefix("program=")?.parse::<i64>().ok()).ok_or_else(|| {
-        HashMap::from([(ids::ROLE_BLOCK.to_owned(), "This form is out of date: please open it again.".to_owned())])
-    })?;
-    let values = &view.state_params.state.as_ref().map(|s| &s.values);
-    let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
-    let text = |block: &str| -> Option<String> {
-        field(block)?.values().find_map(|v| v.value.clone()).filter(|t| !t.trim().is_empty())
-    };
-    let tags = |select_block: &str, text_block: &str| -> Vec<String> {
-        let mut chosen: Vec<String> = field(select_block)
-            .into_iter()
-            .flat_map(|f| f.values())
-            .flat_map(|v| v.selected_options.iter().flatten().map(|o| o.value.clone()))
-            .collect();
-        chosen.extend(split_tags(&text(text_block).unwrap_or_default()));
-        split_tags(&chosen.join(","))
-    };
-    let manager = field(ids::MANAGER_BLOCK).and_then(|f| f.values().find_map(|v| v.selected_user.clone()));
-    let role = field(ids::ROLE_BLOCK)
-        .and_then(|f| f.values().find_map(|v| v.selected_option.as_ref()))
-        .and_then(|o| Role::parse(&o.value));
-    let mut teach_skills = tags(ids::TEACH_TAGS_BLOCK, ids::TEACH_BLOCK);
-    let mut learn_skills = tags(ids::LEARN_TAGS_BLOCK, ids::LEARN_BLOCK);
-    // A form with one "skills" field means the skills of the chosen role.
-    let generic = split_tags(&text(ids::SKILLS_BLOCK).unwrap_or_default());
-    match role {
-        Some(Role::Mentor) => teach_skills.extend(generic),
-        Some(Role::Mentee) => learn_skills.extend(generic),
-        _ => {}
-    }
-    let has_generic_field = field(ids::SKILLS_BLOCK).is_some();
-    let profile = Profile {
-        role,
-        teach_skills: split_tags(&teach_skills.join(",")),
-        learn_skills: split_tags(&learn_skills.join(",")),
-        department: text(ids::DEPARTMENT_BLOCK),
-        goals: text(ids::GOALS_BLOCK),
-        manager: manager.map(|m| m.to_string()),
-        level: field(ids::LEVEL_BLOCK)
-            .and_then(|f| f.values().find_map(|v| v.selected_option.as_ref()))
-            .and_then(|o| o.value.parse().ok()),
-    };
-    profile.validate().map(|p| (program_id, p)).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|e| {
-                let block = match e.field() {
-                    ProfileField::Role => ids::ROLE_BLOCK,
-                    _ if has_generic_field
-                        && e.field() != ProfileField::Department
-                        && e.field() != ProfileField::Goals =>
-                    {
-                        ids::SKILLS_BLOCK
-                    }
-                    ProfileField::TeachSkills => ids::TEACH_BLOCK,
-                    ProfileField::LearnSkills => ids::LEARN_BLOCK,
-                    ProfileField::Department => ids::DEPARTMENT_BLOCK,
-                    ProfileField::Goals => ids::GOALS_BLOCK,
-                    ProfileField::Manager => ids::MANAGER_BLOCK,
-                    ProfileField::Level => ids::LEVEL_BLOCK,
-                };
-                (block.to_owned(), e.to_string())
-            })
-            .collect()
-    })
 }

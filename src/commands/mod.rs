@@ -14,7 +14,8 @@ mod outcomes;
 mod owners;
 pub mod parser;
 mod programs;
-mod rounds;
+pub mod reports;
+pub mod rounds;
 
 use std::sync::Arc;
 
@@ -24,16 +25,14 @@ use tracing::{instrument, warn};
 
 use crate::clock::Clock;
 use crate::domain::agenda::Catalogue;
+use crate::domain::outbound::{Message, Outbound};
+use crate::domain::participant::Participant;
+use crate::domain::program::Program;
 use crate::event::Event;
-use crate::slack::messages;
-use crate::slack::{Message, Outbound, SlackApi};
-use crate::store::{Participant, Program, Store, StoreError};
+use crate::slack::SlackApi;
+use crate::slack::{ids, messages};
+use crate::store::{Store, StoreError};
 use parser::Command;
-
-pub use checkins::parse_reflection;
-pub use exits::parse_exit;
-pub use join::parse_submission;
-pub use outcomes::{parse_confidence, parse_goal};
 
 #[derive(Debug, Error)]
 pub enum HandleError {
@@ -181,7 +180,11 @@ impl Request<'_> {
     /// The person's live pair a command means: the one with `partner`, else the only one.
     /// `Err` carries the answer instead: `none` when there is no such pair, a question
     /// when there are several.
-    async fn live_pair(&self, partner: Option<&str>, none: Message) -> Result<Result<crate::store::PairRow, Message>> {
+    async fn live_pair(
+        &self,
+        partner: Option<&str>,
+        none: Message,
+    ) -> Result<Result<crate::domain::pair::Pair, Message>> {
         let mut pairs = self.ctx.store.live_pairs_of(&self.user).await?;
         pairs.retain(|p| partner.is_none_or(|who| p.partner_of(&self.user) == who));
         Ok(match pairs.len() {
@@ -232,18 +235,16 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
             };
             let request = Request { ctx, inbox_id, user, reply_to };
             match action_id.as_str() {
-                messages::ids::INTRO_SCHEDULED => rounds::scheduled_first(&request, value.as_deref()).await,
-                messages::ids::INTRO_WONT_WORK => exits::open_form(&request, value.as_deref(), &trigger_id).await,
-                messages::ids::CHECKIN_MET => checkins::met(&request, value.as_deref(), &trigger_id).await,
-                messages::ids::CHECKIN_NOT_YET => checkins::not_yet(&request, value.as_deref()).await,
-                messages::ids::CHECKIN_SNOOZE => checkins::snooze(&request, value.as_deref()).await,
-                messages::ids::PAIR_PAUSE => checkins::pause_pair(&request, value.as_deref(), true).await,
-                messages::ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
-                messages::ids::GOAL_SET => outcomes::open_goal_form(&request, value.as_deref(), &trigger_id).await,
-                messages::ids::GOAL_DONE => outcomes::goal_done(&request, value.as_deref()).await,
-                messages::ids::CONFIDENCE_OPEN => {
-                    outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
-                }
+                ids::INTRO_SCHEDULED => rounds::scheduled_first(&request, value.as_deref()).await,
+                ids::INTRO_WONT_WORK => exits::open_form(&request, value.as_deref(), &trigger_id).await,
+                ids::CHECKIN_MET => checkins::met(&request, value.as_deref(), &trigger_id).await,
+                ids::CHECKIN_NOT_YET => checkins::not_yet(&request, value.as_deref()).await,
+                ids::CHECKIN_SNOOZE => checkins::snooze(&request, value.as_deref()).await,
+                ids::PAIR_PAUSE => checkins::pause_pair(&request, value.as_deref(), true).await,
+                ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
+                ids::GOAL_SET => outcomes::open_goal_form(&request, value.as_deref(), &trigger_id).await,
+                ids::GOAL_DONE => outcomes::goal_done(&request, value.as_deref()).await,
+                ids::CONFIDENCE_OPEN => outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await,
                 _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
             }
         }

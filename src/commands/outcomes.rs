@@ -2,27 +2,22 @@
 //! checks before and after a round, a thank-you for mentors who want one, and kudos
 //! from mentees. Goal texts stay with the pair; owners get averages of ratings only.
 
-use std::collections::{BTreeMap, HashMap};
-
-use slack_morphism::prelude::*;
+use std::collections::BTreeMap;
 
 use super::{Context, Request, Result};
-use crate::domain::outcomes::{
-    check_goal, person_uplift, skills_touched, topics, ConfidenceDraft, ConfidenceField, Phase, Rating, Side,
-    ValidConfidence,
-};
+use crate::domain::outbound::Outbound;
+use crate::domain::outcomes::{person_uplift, skills_touched, topics, Phase, Rating, Side, ValidConfidence};
+use crate::domain::pair::Pair;
 use crate::domain::participant::Status;
-use crate::slack::messages::{self, ids};
-use crate::slack::Outbound;
-use crate::store::PairRow;
+use crate::slack::messages;
 
 /// The live pair behind a goal button, if the presser belongs to it.
-async fn own_live_pair(request: &Request<'_>, value: Option<&str>) -> Result<Option<PairRow>> {
+async fn own_live_pair(request: &Request<'_>, value: Option<&str>) -> Result<Option<Pair>> {
     let pair = match value.and_then(|v| v.parse::<i64>().ok()) {
         Some(id) => request.ctx.store.pair(id).await?,
         None => None,
     };
-    Ok(pair.filter(|p| p.status == "active" && p.has(&request.user)))
+    Ok(pair.filter(|p| p.is_live() && p.has(&request.user)))
 }
 
 /// "Set our goals": the goal form for the person who pressed, with their current goal.
@@ -170,7 +165,7 @@ pub(super) async fn confidence_submitted(
 pub(super) async fn round_ended(ctx: &Context, inbox_id: i64, round_id: i64) -> Result<()> {
     let programs = ctx.store.all_programs().await?;
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
-    let pairs: Vec<PairRow> = tx.round_pairs(round_id).await?.into_iter().filter(|p| p.status == "active").collect();
+    let pairs: Vec<Pair> = tx.round_pairs(round_id).await?.into_iter().filter(|p| p.is_live()).collect();
     let Some(program) = pairs.first().and_then(|p| programs.iter().find(|g| g.id == p.program_id)) else {
         tx.commit().await?;
         return Ok(());
@@ -227,68 +222,4 @@ pub(super) async fn kudos(request: &Request<'_>, mentor: &str, public: bool, mes
     }
     out.push(request.reply_to.with(messages::kudos_sent(mentor, public)));
     request.answer(out).await
-}
-
-fn metadata(view: &SlackStatefulView) -> String {
-    match &view.view {
-        SlackView::Modal(modal) => modal.private_metadata.clone().unwrap_or_default(),
-        SlackView::Home(_) => String::new(),
-    }
-}
-
-/// Reads the goal form into the pair and the checked goal, or the error Slack shows
-/// beside the field. Pure, and run at the edge like the reflection form's parser.
-pub fn parse_goal(view: &SlackStatefulView) -> std::result::Result<(i64, String), HashMap<String, String>> {
-    let error = |why: String| HashMap::from([(ids::GOAL_BLOCK.to_owned(), why)]);
-    let pair_id = metadata(view)
-        .strip_prefix("pair=")
-        .and_then(|id| id.parse::<i64>().ok())
-        .ok_or_else(|| error("This form is out of date: please open it again.".to_owned()))?;
-    let text = view
-        .state_params
-        .state
-        .as_ref()
-        .and_then(|s| s.values.get(&SlackBlockId::new(ids::GOAL_BLOCK.to_owned())))
-        .and_then(|f| f.values().find_map(|v| v.value.clone()));
-    check_goal(text.as_deref()).map(|goal| (pair_id, goal)).map_err(error)
-}
-
-/// What the confidence form's metadata carries: the questions that were shown.
-#[derive(serde::Deserialize)]
-struct ConfidenceMetadata {
-    program: i64,
-    side: Side,
-    phase: Phase,
-    topics: Vec<String>,
-}
-
-/// Reads the confidence form into checked ratings, or the per-block errors Slack shows.
-pub fn parse_confidence(
-    view: &SlackStatefulView,
-) -> std::result::Result<(i64, ValidConfidence), HashMap<String, String>> {
-    let block = |n: usize| format!("{}{n}", ids::CONFIDENCE_BLOCK_PREFIX);
-    let meta: ConfidenceMetadata = serde_json::from_str(&metadata(view))
-        .map_err(|_| HashMap::from([(block(0), "This form is out of date: please open it again.".to_owned())]))?;
-    let values = view.state_params.state.as_ref().map(|s| &s.values);
-    let field = |block: &str| values.and_then(|v| v.get(&SlackBlockId::new(block.to_owned())));
-    let chosen = |block: &str| {
-        field(block).and_then(|f| f.values().find_map(|v| v.selected_option.as_ref().map(|o| o.value.clone())))
-    };
-    let draft = ConfidenceDraft {
-        side: meta.side,
-        phase: meta.phase,
-        ratings: meta.topics.iter().enumerate().map(|(n, topic)| (topic.clone(), chosen(&block(n)))).collect(),
-        recognition: chosen(ids::RECOGNITION_BLOCK),
-        tell: field(ids::TELL_BLOCK)
-            .and_then(|f| f.values().find_map(|v| v.selected_user.as_ref().map(|u| u.to_string()))),
-    };
-    draft.validate().map(|c| (meta.program, c)).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|(field, why)| match field {
-                ConfidenceField::Rating(n) => (block(n), why),
-                ConfidenceField::Tell => (ids::TELL_BLOCK.to_owned(), why),
-            })
-            .collect()
-    })
 }

@@ -1,15 +1,16 @@
 //! Program owners' view and their management: the figures (`status`), the owners list,
 //! the audit trail; and every person's right to be forgotten.
 
+use super::reports::status_of;
 use super::{Context, Request, Result};
+use crate::domain::outbound::encode_file;
+use crate::domain::outbound::Outbound;
+use crate::domain::pair::PairStatus;
 use crate::domain::participant::is_user_id;
 use crate::domain::summary::{at_risk_pairs, stalled_pairs};
-use crate::export::{self, ExportFormat};
+use crate::report::export::{self, ExportFormat};
 use crate::slack::messages;
 use crate::slack::messages::Attention;
-use crate::slack::outbound::encode_file;
-use crate::slack::Outbound;
-use crate::status::status_of;
 
 /// How many audit lines `/mentoring audit` shows.
 const AUDIT_LINES: i64 = 25;
@@ -117,7 +118,7 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
         let low = ctx.store.low_rated_pairs(program.id, since, LOW_RATING).await?;
         let at_risk = at_risk_pairs(&facts, &checkins);
         let mut attention = Vec::new();
-        for pair in ctx.store.pairs(program.id, "active").await? {
+        for pair in ctx.store.pairs(program.id, PairStatus::Active).await? {
             let mut why = Vec::new();
             if at_risk.contains(&pair.id) {
                 why.push("at risk: the senior missed two check-ins in a row");
@@ -152,7 +153,7 @@ pub(super) async fn export(request: &Request<'_>, program: Option<&str>, format:
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let rows = export::load(&request.ctx.store, &program).await?;
+    let rows = super::reports::export_rows(&request.ctx.store, &program).await?;
     let text = export::render(&rows, format);
     let filename = format!("upward-{}-{}.{}", program.name, request.ctx.today(), format.extension());
     let file = Outbound::UploadFile {

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::domain::participant::{mentioned_user, split_tags, Role, MAX_LEVEL};
 use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
-pub use crate::export::ExportFormat;
+pub use crate::report::export::ExportFormat;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

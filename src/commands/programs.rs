@@ -31,7 +31,9 @@ pub(super) async fn list(request: &Request<'_>) -> Result<()> {
     request.reply(messages::program_list(&counted)).await
 }
 
-pub(super) async fn program_counts(request: &Request<'_>) -> Result<Vec<(crate::store::Program, ParticipantCounts)>> {
+pub(super) async fn program_counts(
+    request: &Request<'_>,
+) -> Result<Vec<(crate::domain::program::Program, ParticipantCounts)>> {
     let today = request.ctx.today();
     let mut counted = Vec::new();
     for program in request.ctx.store.programs(&request.ctx.team_id).await? {

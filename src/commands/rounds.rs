@@ -1,17 +1,28 @@
 //! Owners' matching rounds (preview, confirm, unpair) and the pair's answers to its
 //! introduction.
 
+//!
+//! A round means the same whichever started it: the slash command, `upward match` and
+//! the scheduler all load its inputs, plan it (pure, [`crate::domain::rounds`]) and store
+//! it through here, a live round with its introductions in one transaction.
+
+use chrono::{DateTime, Utc};
+
 use super::{Context, Request, Result};
+use crate::domain::agenda::Catalogue;
+use crate::domain::outbound::Outbound;
+use crate::domain::pair::PairStatus;
+use crate::domain::participant::shared_skills;
+use crate::domain::program::Program;
+use crate::domain::rounds::{self, Inputs, Plan};
 use crate::event::SCHEDULER;
-use crate::rounds::{self, Plan};
 use crate::slack::messages;
-use crate::slack::Outbound;
-use crate::store::Program;
+use crate::store::{NewPair, NewRound, Store, StoreError, Tx};
 
 const USAGE: &str = "/mentoring match [confirm]";
 
 async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
-    let inputs = rounds::load(&request.ctx.store, program).await?;
+    let inputs = inputs(&request.ctx.store, program).await?;
     Ok(rounds::plan(&inputs, request.ctx.clock.now(), request.ctx.today()))
 }
 
@@ -26,7 +37,7 @@ pub(super) async fn preview(request: &Request<'_>, program: Option<&str>) -> Res
     };
     let plan = plan(request, &program).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    rounds::commit(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
+    store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
     tx.enqueue(&request.reply_to.with(messages::round_preview(&plan, false))).await?;
     tx.commit().await?;
     tracing::info!(program = program.id, pairs = plan.pairs.len(), "round previewed");
@@ -51,12 +62,12 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
     let answer = match proposal {
         _ if plan.pairs.is_empty() => messages::nothing_to_confirm(&program.name),
         Some((round, _)) if previewed == Some(plan.pair_ids()) => {
-            rounds::confirm(&mut tx, round.id, &program.name, &request.ctx.agendas).await?;
+            make_live(&mut tx, round.id, &program.name, &request.ctx.agendas).await?;
             tracing::info!(program = program.id, round = round.id, pairs = plan.pairs.len(), "round confirmed");
             messages::round_confirmed(&program.name, plan.pairs.len(), plan.unmatched.len())
         }
         _ => {
-            rounds::commit(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
+            store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
             messages::round_preview(&plan, true)
         }
     };
@@ -70,10 +81,10 @@ pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> 
     let program = ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id);
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let Some(program) = program {
-        let inputs = rounds::load(&ctx.store, &program).await?;
+        let inputs = inputs(&ctx.store, &program).await?;
         let plan = rounds::plan(&inputs, ctx.clock.now(), ctx.today());
         if !plan.pairs.is_empty() {
-            rounds::commit(&mut tx, &plan, SCHEDULER, true, &ctx.agendas).await?;
+            store_plan(&mut tx, &plan, SCHEDULER, true, &ctx.agendas).await?;
         }
         for owner in &ctx.all_owners().await? {
             let message = messages::automatic_round(&program.name, plan.pairs.len(), plan.unmatched.len());
@@ -95,7 +106,7 @@ pub(super) async fn unpair(request: &Request<'_>, program: Option<&str>, user: &
         Err(question) => return request.reply(question).await,
     };
     let live: Vec<_> =
-        request.ctx.store.pairs(program.id, "active").await?.into_iter().filter(|p| p.has(user)).collect();
+        request.ctx.store.pairs(program.id, PairStatus::Active).await?.into_iter().filter(|p| p.has(user)).collect();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     for pair in &live {
         tx.end_pair(pair.id, &request.user).await?;
@@ -124,4 +135,97 @@ pub(super) async fn scheduled_first(request: &Request<'_>, value: Option<&str>) 
     tx.enqueue(&request.reply_to.with(messages::session_scheduled(!first_time))).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What a round of `program` is planned from, as stored now.
+pub async fn inputs(store: &Store, program: &Program) -> Result<Inputs, StoreError> {
+    Ok(Inputs {
+        settings: store.match_settings(program.id).await?,
+        participants: store.participants(program.id).await?,
+        active_pairs: store.pairs(program.id, PairStatus::Active).await?,
+        past_pairs: store.past_pairs(program.id).await?,
+        time_zones: store.time_zones(&program.team_id).await?,
+        round_number: store.round_number(program.id).await?,
+        program: program.clone(),
+    })
+}
+
+/// Stores a plan as a preview (`confirmed == false`) or as a live round whose
+/// introductions are queued in the same transaction. Returns the round id.
+pub async fn store_plan(
+    tx: &mut Tx,
+    plan: &Plan,
+    started_by: &str,
+    confirmed: bool,
+    agendas: &Catalogue,
+) -> Result<i64, StoreError> {
+    let pairs: Vec<NewPair> = plan
+        .pairs
+        .iter()
+        .map(|p| NewPair { mentor_id: p.mentor_id, mentee_id: p.mentee_id, score: p.score, reasons: p.reasons.clone() })
+        .collect();
+    let round = NewRound {
+        program_id: plan.program_id,
+        started_by,
+        seed: plan.seed,
+        total_score: plan.total_score,
+        upper_bound: plan.upper_bound,
+        unmatched_json: serde_json::to_string(&plan.unmatched).unwrap_or_else(|_| "[]".into()),
+        pairs: &pairs,
+    };
+    let round_id = tx.insert_round(&round, confirmed).await?;
+    if confirmed {
+        introduce(tx, round_id, &plan.program, agendas).await?;
+    }
+    Ok(round_id)
+}
+
+/// Makes a stored preview live and queues its introductions.
+pub async fn make_live(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<bool, StoreError> {
+    if !tx.confirm_round(round_id).await? {
+        return Ok(false);
+    }
+    introduce(tx, round_id, program, agendas).await?;
+    Ok(true)
+}
+
+/// Session ideas suggested in an introduction.
+const SESSION_IDEAS: usize = 3;
+
+async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<(), StoreError> {
+    for pair in tx.round_pairs(round_id).await? {
+        let mentor = tx.participant(pair.program_id, &pair.mentor_user).await?;
+        let mentee = tx.participant(pair.program_id, &pair.mentee_user).await?;
+        let shared = shared_skills(&mentor.teach_skills, &mentee.learn_skills);
+        let message = messages::introduction(program, &pair, &agendas.suggest(&shared, SESSION_IDEAS));
+        tx.enqueue(&Outbound::GroupMessage {
+            users: vec![pair.mentor_user.clone(), pair.mentee_user.clone()],
+            message,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Plans a round now and, unless `dry_run`, makes it live with its introductions in
+/// one transaction (the running bot's dispatcher sends them). For `upward match` and
+/// automatic rounds. Returns the plan and the round id when one was stored.
+pub async fn run_now(
+    store: &Store,
+    program: &Program,
+    started_by: &str,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    agendas: &Catalogue,
+) -> Result<(Plan, Option<i64>), StoreError> {
+    let inputs = inputs(store, program).await?;
+    let plan = rounds::plan(&inputs, now, now.date_naive());
+    if dry_run || plan.pairs.is_empty() {
+        return Ok((plan, None));
+    }
+    let mut tx = store.begin(now.timestamp()).await?;
+    let round = store_plan(&mut tx, &plan, started_by, true, agendas).await?;
+    tx.commit().await?;
+    tracing::info!(program = program.id, round, pairs = plan.pairs.len(), started_by, "round confirmed");
+    Ok((plan, Some(round)))
 }

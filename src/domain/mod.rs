@@ -8,11 +8,16 @@
 
 pub mod agenda;
 pub mod checkins;
+pub mod outbound;
 pub mod outcomes;
+pub mod pair;
 pub mod participant;
+pub mod program;
 pub mod reflection;
+pub mod rounds;
 pub mod schedule;
 pub mod settings;
+pub mod status;
 pub mod summary;
 
 pub use participant::{Profile, ProfileError, Role, Status};

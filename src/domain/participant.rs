@@ -404,3 +404,21 @@ mod tests {
         }
     }
 }
+
+/// A person in one program, as stored: their profile and where they stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub id: i64,
+    pub program_id: i64,
+    pub user_id: String,
+    pub role: Role,
+    pub teach_skills: Vec<String>,
+    pub learn_skills: Vec<String>,
+    pub department: Option<String>,
+    pub goals: Option<String>,
+    pub manager: Option<String>,
+    pub level: Option<u8>,
+    pub status: Status,
+    pub paused_until: Option<NaiveDate>,
+    pub created_at: i64,
+}

@@ -72,6 +72,17 @@ pub struct ValidReflection {
     pub visibility: Visibility,
 }
 
+/// One of a person's own reflections, with the partner it was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reflection {
+    pub id: i64,
+    pub pair_id: i64,
+    pub author: String,
+    pub partner: String,
+    pub reflection: ValidReflection,
+    pub created_at: i64,
+}
+
 /// The modal's fields, for errors shown beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {

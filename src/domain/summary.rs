@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::checkins::stalled;
-use super::participant::{effective_status, Role, Status};
+use super::participant::{effective_status, Participant, Role, Status};
 
 /// The participant figures of one program. Someone registered as both roles counts in
 /// both role figures; status figures count each person once. People who left stay in
@@ -29,6 +29,12 @@ pub struct Membership {
     pub role: Role,
     pub status: Status,
     pub paused_until: Option<NaiveDate>,
+}
+
+impl Participant {
+    pub fn membership(&self) -> Membership {
+        Membership { role: self.role, status: self.status, paused_until: self.paused_until }
+    }
 }
 
 impl ParticipantCounts {

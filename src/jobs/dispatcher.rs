@@ -33,10 +33,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::clock::Clock;
-use crate::slack::limits::{Buckets, Rate, RateLimits};
-use crate::slack::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
-use crate::slack::{Outbound, SendError, SlackApi};
+use crate::domain::outbound::Outbound;
+use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
+use crate::slack::{SendError, SlackApi};
 use crate::store::{OpenedDm, OutboxEntry, Store, StoreError};
+use slack_limits::{Buckets, Rate, RateLimits};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
 pub const LEASE_SECS: i64 = 60;

@@ -6,5 +6,6 @@
 //! dispatcher uploads it through Slack's external upload flow.
 
 pub mod chart;
+pub mod export;
 
 pub use chart::{weekly_png, ChartError, WeekPoint};

@@ -26,7 +26,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use thiserror::Error;
 
-use super::outbound::{decode_file, Message, Outbound, CHART_BLOCK};
+use crate::domain::outbound::{decode_file, Message, Outbound, CHART_BLOCK};
 
 /// The client type used in production, tests and the demo alike.
 pub type Client = SlackHyperClient;

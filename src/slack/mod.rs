@@ -1,14 +1,11 @@
-//! Everything that speaks Slack's wire format: the inbound edge (HTTP and Socket Mode),
-//! the Web API client, the Block Kit builders and the simulator used by tests and the demo.
+//! Everything that speaks Slack's wire format: the inbound edge (HTTP and Socket Mode,
+//! with the form parsers), the Web API client, and the Block Kit builders with the ids
+//! that link them to the parsers. The simulator that plays Slack in tests and the demo
+//! is a crate of its own (`crates/slack-sim`).
 
 pub mod client;
+pub mod ids;
 pub mod inbound;
-pub mod limits;
 pub mod messages;
-pub mod outbound;
-pub mod signing;
-pub mod sim;
-pub mod socket;
 
 pub use client::{SendError, SlackApi};
-pub use outbound::{Message, Outbound};

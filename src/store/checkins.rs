@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use super::{from_json, to_json, Result, Store, StoreError, Tx};
 use crate::domain::checkins::{CheckinSettings, Window};
-use crate::domain::reflection::{ValidReflection, Visibility};
+use crate::domain::reflection::{Reflection, ValidReflection, Visibility};
 use crate::domain::summary::{CheckinFact, PairFact, ReflectionFact};
 
 #[derive(Debug, Clone, FromRow)]
@@ -80,19 +80,8 @@ pub struct Snoozed {
     pub snoozed_until: i64,
 }
 
-/// One of a person's own reflections, with the partner it was about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReflectionRow {
-    pub id: i64,
-    pub pair_id: i64,
-    pub author: String,
-    pub partner: String,
-    pub reflection: ValidReflection,
-    pub created_at: i64,
-}
-
 #[derive(FromRow)]
-struct ReflectionDbRow {
+struct ReflectionStored {
     id: i64,
     pair_id: i64,
     author: String,
@@ -105,15 +94,15 @@ struct ReflectionDbRow {
     created_at: i64,
 }
 
-impl TryFrom<ReflectionDbRow> for ReflectionRow {
+impl TryFrom<ReflectionStored> for Reflection {
     type Error = StoreError;
 
-    fn try_from(row: ReflectionDbRow) -> Result<ReflectionRow> {
+    fn try_from(row: ReflectionStored) -> Result<Reflection> {
         let visibility = Visibility::parse(&row.visibility)
             .ok_or_else(|| StoreError::Corrupt(format!("reflection {} visibility `{}`", row.id, row.visibility)))?;
         let rating =
             u8::try_from(row.rating).map_err(|_| StoreError::Corrupt(format!("reflection {} rating", row.id)))?;
-        Ok(ReflectionRow {
+        Ok(Reflection {
             id: row.id,
             pair_id: row.pair_id,
             author: row.author,
@@ -222,21 +211,21 @@ impl Store {
     }
 
     /// A person's own reflections, newest first.
-    pub async fn reflections_by(&self, author: &str) -> Result<Vec<ReflectionRow>> {
-        let rows: Vec<ReflectionDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(reflection_query(
+    pub async fn reflections_by(&self, author: &str) -> Result<Vec<Reflection>> {
+        let rows: Vec<ReflectionStored> = sqlx::query_as(sqlx::AssertSqlSafe(reflection_query(
             "r.learned, r.taught",
             "r.author = $1 ORDER BY r.created_at DESC, r.id DESC",
         )))
         .bind(author)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(ReflectionRow::try_from).collect()
+        rows.into_iter().map(Reflection::try_from).collect()
     }
 
     /// A program's reflections as owners may see them: every figure, and the texts
     /// only of those shared with owners (the others come back without text).
-    pub async fn reflections_for_owners(&self, program_id: i64) -> Result<Vec<ReflectionRow>> {
-        let rows: Vec<ReflectionDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(reflection_query(
+    pub async fn reflections_for_owners(&self, program_id: i64) -> Result<Vec<Reflection>> {
+        let rows: Vec<ReflectionStored> = sqlx::query_as(sqlx::AssertSqlSafe(reflection_query(
             "CASE WHEN r.visibility = 'owners' THEN r.learned END AS learned,
              CASE WHEN r.visibility = 'owners' THEN r.taught END AS taught",
             "p.program_id = $1 ORDER BY r.id",
@@ -244,7 +233,7 @@ impl Store {
         .bind(program_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(ReflectionRow::try_from).collect()
+        rows.into_iter().map(Reflection::try_from).collect()
     }
 
     /// Check-ins ever started, in every program.

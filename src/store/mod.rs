@@ -28,14 +28,12 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use thiserror::Error;
 use tokio::sync::Notify;
 
-pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
+pub use checkins::{CheckinPair, CheckinRow, Snoozed};
 pub use inbox::InboxEntry;
 pub use outbox::{OpenedDm, OutboxEntry, OutboxStats};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
-pub use participants::Participant;
-pub use programs::Program;
-pub use rounds::{NewPair, NewRound, PairRow, RoundCounts, RoundRow, ScheduledProgram};
+pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::{Result, Store, StoreError, Tx};
-use crate::slack::outbound::Outbound;
+use crate::domain::outbound::Outbound;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OutboxEntry {

@@ -192,7 +192,7 @@ pub struct Forgotten {
     pub programs: usize,
     pub reflections: u64,
     /// Live pairs that ended, for telling the partners.
-    pub ended: Vec<super::PairRow>,
+    pub ended: Vec<crate::domain::pair::Pair>,
 }
 
 impl Tx {
@@ -201,13 +201,15 @@ impl Tx {
     /// with no profile, their reflections keep rating and skills without texts or author,
     /// stored requests and messages addressed to them are emptied.
     pub async fn forget(&mut self, team_id: &str, user: &str) -> Result<Forgotten> {
-        let ended: Vec<super::PairRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id",
-            super::rounds::PAIR_SELECT
-        )))
-        .bind(user)
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let ended = super::rounds::pairs_from(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id",
+                super::rounds::PAIR_SELECT
+            )))
+            .bind(user)
+            .fetch_all(&mut *self.tx)
+            .await?,
+        )?;
         for pair in &ended {
             self.end_pair(pair.id, "forget-me").await?;
         }

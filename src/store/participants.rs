@@ -4,25 +4,7 @@ use chrono::NaiveDate;
 use sqlx::FromRow;
 
 use super::{from_json, to_json, Result, Store, StoreError, Tx};
-use crate::domain::participant::{Role, Status, ValidProfile};
-use crate::domain::summary::Membership;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Participant {
-    pub id: i64,
-    pub program_id: i64,
-    pub user_id: String,
-    pub role: Role,
-    pub teach_skills: Vec<String>,
-    pub learn_skills: Vec<String>,
-    pub department: Option<String>,
-    pub goals: Option<String>,
-    pub manager: Option<String>,
-    pub level: Option<u8>,
-    pub status: Status,
-    pub paused_until: Option<NaiveDate>,
-    pub created_at: i64,
-}
+use crate::domain::participant::{Participant, Role, Status, ValidProfile};
 
 #[derive(FromRow)]
 struct Row {
@@ -71,12 +53,6 @@ impl TryFrom<Row> for Participant {
             },
             created_at: row.created_at,
         })
-    }
-}
-
-impl Participant {
-    pub fn membership(&self) -> Membership {
-        Membership { role: self.role, status: self.status, paused_until: self.paused_until }
     }
 }
 

@@ -3,16 +3,21 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, Tx};
+use crate::domain::program::{Program, DEFAULT_PROGRAM};
 
-/// The program everyone can join on a fresh install, before any owner acts.
-pub const DEFAULT_PROGRAM: &str = "default";
+/// A program as stored; the domain's [`Program`] is built from it.
+#[derive(FromRow)]
+struct Row {
+    id: i64,
+    team_id: String,
+    name: String,
+    created_at: i64,
+}
 
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct Program {
-    pub id: i64,
-    pub team_id: String,
-    pub name: String,
-    pub created_at: i64,
+impl From<Row> for Program {
+    fn from(row: Row) -> Program {
+        Program { id: row.id, team_id: row.team_id, name: row.name, created_at: row.created_at }
+    }
 }
 
 impl Store {
@@ -39,17 +44,20 @@ impl Store {
     }
 
     pub async fn programs(&self, team_id: &str) -> Result<Vec<Program>> {
-        Ok(sqlx::query_as("SELECT id, team_id, name, created_at FROM programs WHERE team_id = $1 ORDER BY id")
-            .bind(team_id)
-            .fetch_all(&self.pool)
-            .await?)
+        let rows: Vec<Row> =
+            sqlx::query_as("SELECT id, team_id, name, created_at FROM programs WHERE team_id = $1 ORDER BY id")
+                .bind(team_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(Program::from).collect())
     }
 
     /// Every program of every workspace: the command line works without knowing the team.
     pub async fn all_programs(&self) -> Result<Vec<Program>> {
-        Ok(sqlx::query_as("SELECT id, team_id, name, created_at FROM programs ORDER BY id")
+        let rows: Vec<Row> = sqlx::query_as("SELECT id, team_id, name, created_at FROM programs ORDER BY id")
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        Ok(rows.into_iter().map(Program::from).collect())
     }
 
     pub async fn skills(&self, program_id: i64) -> Result<Vec<String>> {
@@ -68,7 +76,7 @@ impl Tx {
         name: &str,
         created_by: Option<&str>,
     ) -> Result<Option<Program>> {
-        Ok(sqlx::query_as(
+        let row: Option<Row> = sqlx::query_as(
             "INSERT INTO programs (team_id, name, created_by, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (team_id, name) DO NOTHING
              RETURNING id, team_id, name, created_at",
@@ -78,7 +86,8 @@ impl Tx {
         .bind(created_by)
         .bind(self.now)
         .fetch_optional(&mut *self.tx)
-        .await?)
+        .await?;
+        Ok(row.map(Program::from))
     }
 
     /// Adds tags to a program's catalogue; returns the ones that were new.

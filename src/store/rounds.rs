@@ -4,43 +4,50 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use super::{Result, Store, StoreError, Tx};
+use super::{from_json, Result, Store, StoreError, Tx};
+use crate::domain::pair::{Pair, PairStatus};
+use crate::domain::rounds::UnmatchedPerson;
 use crate::domain::settings::MatchSettings;
 
-/// A round's pair as the bot shows and sends it.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct PairRow {
-    pub id: i64,
-    pub round_id: i64,
-    pub program_id: i64,
-    pub mentor_id: i64,
-    pub mentee_id: i64,
-    pub mentor_user: String,
-    pub mentee_user: String,
-    pub score: i64,
-    /// JSON list of readable reasons.
-    pub reasons: String,
-    pub status: String,
-    pub scheduled_at: Option<i64>,
+/// A pair as stored, with its people's user ids; read into the domain's [`Pair`].
+#[derive(FromRow)]
+pub(super) struct PairDbRow {
+    id: i64,
+    round_id: i64,
+    program_id: i64,
+    mentor_id: i64,
+    mentee_id: i64,
+    mentor_user: String,
+    mentee_user: String,
+    score: i64,
+    reasons: String,
+    status: String,
+    scheduled_at: Option<i64>,
 }
 
-impl PairRow {
-    pub fn reasons(&self) -> Vec<String> {
-        serde_json::from_str(&self.reasons).unwrap_or_default()
-    }
+impl TryFrom<PairDbRow> for Pair {
+    type Error = StoreError;
 
-    pub fn has(&self, user: &str) -> bool {
-        self.mentor_user == user || self.mentee_user == user
+    fn try_from(row: PairDbRow) -> Result<Pair> {
+        Ok(Pair {
+            status: PairStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("pair {} status `{}`", row.id, row.status)))?,
+            reasons: from_json(&row.reasons)?,
+            id: row.id,
+            round_id: row.round_id,
+            program_id: row.program_id,
+            mentor_id: row.mentor_id,
+            mentee_id: row.mentee_id,
+            mentor_user: row.mentor_user,
+            mentee_user: row.mentee_user,
+            score: row.score,
+            scheduled_at: row.scheduled_at,
+        })
     }
+}
 
-    /// The other person of the pair, seen from `user`.
-    pub fn partner_of(&self, user: &str) -> &str {
-        if self.mentor_user == user {
-            &self.mentee_user
-        } else {
-            &self.mentor_user
-        }
-    }
+pub(super) fn pairs_from(rows: Vec<PairDbRow>) -> Result<Vec<Pair>> {
+    rows.into_iter().map(Pair::try_from).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -142,31 +149,36 @@ impl Store {
     }
 
     /// Pairs of a program with the given status, oldest first.
-    pub async fn pairs(&self, program_id: i64, status: &str) -> Result<Vec<PairRow>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{PAIR_SELECT} WHERE p.program_id = $1 AND p.status = $2 ORDER BY p.id"
-        )))
-        .bind(program_id)
-        .bind(status)
-        .fetch_all(&self.pool)
-        .await?)
+    pub async fn pairs(&self, program_id: i64, status: PairStatus) -> Result<Vec<Pair>> {
+        pairs_from(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PAIR_SELECT} WHERE p.program_id = $1 AND p.status = $2 ORDER BY p.id"
+            )))
+            .bind(program_id)
+            .bind(status.as_str())
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
-    pub async fn pair(&self, pair_id: i64) -> Result<Option<PairRow>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.id = $1")))
+    pub async fn pair(&self, pair_id: i64) -> Result<Option<Pair>> {
+        let row: Option<PairDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.id = $1")))
             .bind(pair_id)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        row.map(Pair::try_from).transpose()
     }
 
     /// A person's live pairs in every program, oldest first.
-    pub async fn live_pairs_of(&self, user: &str) -> Result<Vec<PairRow>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{PAIR_SELECT} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id"
-        )))
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await?)
+    pub async fn live_pairs_of(&self, user: &str) -> Result<Vec<Pair>> {
+        pairs_from(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PAIR_SELECT} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id"
+            )))
+            .bind(user)
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
     /// Every (mentor, mentee) participant pair that was ever live in the program.
@@ -190,18 +202,24 @@ impl Store {
     }
 
     /// The program's newest confirmed round.
-    pub async fn latest_round(&self, program_id: i64) -> Result<Option<RoundRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at
-             FROM rounds WHERE program_id = $1 AND status = 'confirmed' ORDER BY id DESC LIMIT 1",
+    /// Who the latest confirmed round left unmatched, and why; empty before the first.
+    pub async fn latest_unmatched(&self, program_id: i64) -> Result<Vec<UnmatchedPerson>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, unmatched FROM rounds WHERE program_id = $1 AND status = 'confirmed' ORDER BY id DESC LIMIT 1",
         )
         .bind(program_id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        match row {
+            Some((id, json)) => {
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("round {id} unmatched: {e}")))
+            }
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The preview an owner may confirm: the newest proposed round and its pairs.
-    pub async fn proposal(&self, program_id: i64) -> Result<Option<(RoundRow, Vec<PairRow>)>> {
+    pub async fn proposal(&self, program_id: i64) -> Result<Option<(RoundRow, Vec<Pair>)>> {
         let round: Option<RoundRow> = sqlx::query_as(
             "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at
              FROM rounds WHERE program_id = $1 AND status = 'proposed' ORDER BY id DESC LIMIT 1",
@@ -214,7 +232,7 @@ impl Store {
             .bind(round.id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(Some((round, pairs)))
+        Ok(Some((round, pairs_from(pairs)?)))
     }
 
     pub async fn round_counts(&self, program_id: i64) -> Result<RoundCounts> {
@@ -333,11 +351,13 @@ impl Tx {
     }
 
     /// The pairs of one round, seen from inside the change that wrote them.
-    pub async fn round_pairs(&mut self, round_id: i64) -> Result<Vec<PairRow>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.round_id = $1 ORDER BY p.id")))
-            .bind(round_id)
-            .fetch_all(&mut *self.tx)
-            .await?)
+    pub async fn round_pairs(&mut self, round_id: i64) -> Result<Vec<Pair>> {
+        pairs_from(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{PAIR_SELECT} WHERE p.round_id = $1 ORDER BY p.id")))
+                .bind(round_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
     }
 
     /// Makes a previewed round live; `false` if it was no longer a proposal.

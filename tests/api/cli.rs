@@ -99,7 +99,7 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
 /// workers, and SIGTERM stops it cleanly after the work in hand is done.
 #[tokio::test]
 async fn serve_runs_the_workers_and_stops_cleanly_on_sigterm() {
-    use upward::slack::sim::{Sim, SlackCaller};
+    use slack_sim::{Sim, SlackCaller};
     let sim = Sim::start(TOKEN).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use chrono::TimeZone;
 use secrecy::SecretString;
+use slack_limits::{Rate, RateLimits};
+use slack_sim::{Fault, Sim};
 use tempfile::TempDir;
 use upward::clock::{Clock, ManualClock, SystemClock};
+use upward::domain::outbound::{Message, Outbound};
 use upward::jobs::dispatcher::{Dispatched, Dispatcher, MAX_ATTEMPTS};
-use upward::slack::limits::{Rate, RateLimits};
-use upward::slack::sim::{Fault, Sim};
-use upward::slack::{Message, Outbound, SendError, SlackApi};
+use upward::slack::{SendError, SlackApi};
 use upward::store::Store;
 
 use crate::helpers::{ALICE, BOB, TOKEN};

@@ -1,6 +1,6 @@
 //! Nothing lost: restarts, a crash between ack and handling, Slack's 429 and 5xx.
 
-use upward::slack::sim::Fault;
+use slack_sim::Fault;
 
 use crate::helpers::*;
 

@@ -1,7 +1,7 @@
 //! The inbound edge: signatures, url_verification, malformed bodies, retries, strangers.
 
 use serde_json::json;
-use upward::slack::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use slack_sim::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use crate::helpers::*;
 

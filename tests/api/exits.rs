@@ -2,8 +2,8 @@
 //! safe, private exit that either side (the junior too) can take.
 
 use serde_json::Value;
+use upward::slack::inbound::forms::ExitForm;
 use upward::slack::messages::plain_text;
-use upward::slack::sim::ExitForm;
 
 use crate::helpers::*;
 
@@ -121,8 +121,9 @@ async fn a_shared_reason_reaches_owners_and_mid_round_matching_pairs_the_leaver_
         .count("SELECT COUNT(*) FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id WHERE p.status = 'active' AND m.user_id = 'U0CAROL01' AND e.user_id = 'U0BOB0001'")
         .await;
     assert_eq!(live, 1, "Bob is paired with Carol at once");
-    let json =
-        upward::status::program_status(&app.running.ctx.store, None, chrono::Utc::now().date_naive()).await.unwrap();
+    let json = upward::commands::reports::program_status(&app.running.ctx.store, None, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
     assert_eq!(json.shared_exit_reasons, vec!["Our calendars never line up".to_owned()]);
     assert!(app.ask(DAN, "rematch").await.contains("no live mentoring pair"));
 }

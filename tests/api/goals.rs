@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 use upward::clock::ManualClock;
+use upward::commands::reports::program_status;
 use upward::slack::messages::plain_text;
-use upward::status::program_status;
 
 use crate::helpers::*;
 

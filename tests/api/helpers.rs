@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use slack_sim::{Answer, Sim, SlackCaller};
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 use upward::app::{App, Running, Workers};
 use upward::clock::{Clock, ManualClock, SystemClock};
 use upward::config::ServeArgs;
+use upward::slack::inbound::forms::ReflectionForm;
 use upward::slack::messages::plain_text;
-use upward::slack::sim::{Answer, ReflectionForm, Sim, SlackCaller};
 
 pub const TOKEN: &str = "xoxb-test-token";
 pub const SECRET: &str = "test-signing-secret";

@@ -1,7 +1,7 @@
 //! The join modal: opened with the command's trigger, submitted, validated in place.
 
 use serde_json::{json, Value};
-use upward::slack::sim::JoinForm;
+use upward::slack::inbound::forms::JoinForm;
 
 use crate::helpers::*;
 

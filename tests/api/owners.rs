@@ -174,7 +174,7 @@ async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
     let (app, clock) = two_pairs().await;
     one_meeting_one_not_yet(&app, &clock).await;
     let figures_before =
-        upward::status::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
+        upward::commands::reports::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
     let answer = app.ask(ALICE, "forget-me").await;
     assert!(answer.contains("texts of your 1 reflection(s)") && answer.contains("1 live pair(s) ended"), "{answer}");
     assert!(answer.contains("What I kept"), "{answer}");
@@ -193,7 +193,8 @@ async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
         .map(|m| plain_text(&m["blocks"]))
         .collect();
     assert!(to_bob.iter().any(|t| t.contains("partner in *default* has left")), "{to_bob:?}");
-    let figures = upward::status::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
+    let figures =
+        upward::commands::reports::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
     assert_eq!((figures.reflections, figures.meetings), (figures_before.reflections, figures_before.meetings));
     assert_eq!(figures.average_rating, figures_before.average_rating, "ratings stay, anonymously");
     assert_eq!((figures.pairs.active, figures.pairs.ended), (1, 1));
@@ -271,7 +272,7 @@ async fn every_owner_output_respects_each_visibility() {
     app.ask(OWNER, "export").await;
     let status = app.ask(OWNER, "status").await;
     let json = serde_json::to_string(
-        &upward::status::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap(),
+        &upward::commands::reports::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap(),
     )
     .unwrap();
     let to_owner: String = app

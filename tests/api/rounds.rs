@@ -2,8 +2,8 @@
 //! the pair's buttons, unpairing, and a restart in the middle of sending intros.
 
 use serde_json::Value;
+use slack_sim::Fault;
 use upward::slack::messages::plain_text;
-use upward::slack::sim::Fault;
 
 use crate::helpers::*;
 

@@ -9,14 +9,15 @@ use std::time::Duration;
 use chrono::TimeZone;
 use secrecy::SecretString;
 use serde_json::{json, Value};
+use slack_limits::{Rate, RateLimits};
 use slack_morphism::prelude::*;
+use slack_sim::{Fault, Sim, Upload};
 use upward::clock::ManualClock;
+use upward::domain::outbound::Outbound;
+use upward::domain::outbound::{encode_file, CHART_BLOCK};
 use upward::report::{weekly_png, WeekPoint};
 use upward::slack::client::Share;
-use upward::slack::limits::{Rate, RateLimits};
-use upward::slack::outbound::{encode_file, CHART_BLOCK};
-use upward::slack::sim::{Fault, Sim, Upload};
-use upward::slack::{Outbound, SendError, SlackApi};
+use upward::slack::{SendError, SlackApi};
 
 use crate::helpers::*;
 
@@ -113,7 +114,7 @@ async fn a_failed_completion_is_retried_from_the_start_and_the_file_shows_once()
 async fn a_failure_at_the_upload_url_is_retried_like_any_transient_failure() {
     let clock = clock();
     let app = spawn_app_at(clock.clone()).await;
-    app.sim.fail(upward::slack::sim::UPLOAD, Fault::ServerError, 1);
+    app.sim.fail(slack_sim::UPLOAD, Fault::ServerError, 1);
     queue(&app, &[export(ALICE)]).await;
     app.settle().await;
     assert!(app.sim.uploads().is_empty());

@@ -3,10 +3,11 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, ids, options, reply, section, sections, text_input, Message};
+use super::{button, context, options, reply, section, sections, text_input, Message};
 use crate::domain::agenda::Session;
+use crate::domain::reflection::Reflection;
 use crate::domain::reflection::{ValidReflection, Visibility};
-use crate::store::ReflectionRow;
+use crate::slack::ids;
 
 /// Questions for a pair that has not met for two check-ins: small, concrete, easy to say yes to.
 const CONVERSATION_STARTERS: &[&str] = &[
@@ -221,7 +222,7 @@ pub fn reflection_shared(author: &str, r: &ValidReflection) -> Message {
 }
 
 /// `/mentoring reflections`.
-pub fn reflections_list(rows: &[ReflectionRow]) -> Message {
+pub fn reflections_list(rows: &[Reflection]) -> Message {
     if rows.is_empty() {
         return reply("You have no reflections yet. `/mentoring reflect` writes one.");
     }

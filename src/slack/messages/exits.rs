@@ -4,7 +4,8 @@
 
 use slack_morphism::prelude::*;
 
-use super::{ids, reply, section, text_input, Message};
+use super::{reply, section, text_input, Message};
+use crate::slack::ids;
 
 fn share_option(share: bool) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
     let label = if share { "Yes, program owners may read it" } else { "No, keep it to myself" };

@@ -4,9 +4,11 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, ids, reply, section, text_input, Message};
+use super::{button, context, reply, section, text_input, Message};
 use crate::domain::outcomes::{Phase, Recognition, Side, MAX_GOAL};
-use crate::store::{GoalRow, Program};
+use crate::domain::program::Program;
+use crate::slack::ids;
+use crate::store::GoalRow;
 
 /// The goal lines (and, at a pair's first check-in, the button to set them) placed
 /// under a check-in's opening line, so both people see what they set out to do.

@@ -3,9 +3,10 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, header, ids, reply, section, sections, Message};
-use crate::slack::outbound::CHART_BLOCK;
-use crate::status::ProgramStatus;
+use super::{button, context, header, reply, section, sections, Message};
+use crate::domain::outbound::CHART_BLOCK;
+use crate::domain::status::ProgramStatus;
+use crate::slack::ids;
 use crate::store::AuditRow;
 
 fn percent(fraction: Option<f64>) -> String {

@@ -2,14 +2,17 @@
 //! meetings, ratings, skills) as CSV or JSON, for `/mentoring export` and `upward export`.
 //!
 //! Reflection texts appear only where their author chose to share them with owners; the
-//! store hands this module no other text, so an export cannot leak one.
+//! store hands this module no other text, so an export cannot leak one. Pure: the rows
+//! are loaded by `commands::reports`.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::domain::reflection::Visibility;
-use crate::store::{PairRow, Program, Store, StoreError};
+use crate::domain::pair::Pair;
+use crate::domain::program::Program;
+use crate::domain::reflection::{Reflection, Visibility};
+use crate::domain::summary::CheckinFact;
 
 /// How an export is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -72,14 +75,15 @@ pub const COLUMNS: [&str; 13] = [
     "shared_reflections",
 ];
 
-/// The rows of one program, oldest pair first.
-pub async fn load(store: &Store, program: &Program) -> Result<Vec<PairExport>, StoreError> {
-    let mut pairs: Vec<PairRow> = store.pairs(program.id, "active").await?;
-    pairs.extend(store.pairs(program.id, "ended").await?);
-    pairs.sort_by_key(|p| p.id);
-    let (_, checkins, _) = store.activity_facts(program.id).await?;
-    let reflections = store.reflections_for_owners(program.id).await?;
-    Ok(pairs
+/// The rows of one program, one per pair in the order given. `reflections` are the
+/// ones owners may count; only those shared with owners give their texts.
+pub fn rows(
+    program: &Program,
+    pairs: Vec<Pair>,
+    checkins: &[CheckinFact],
+    reflections: &[Reflection],
+) -> Vec<PairExport> {
+    pairs
         .into_iter()
         .map(|p| {
             let own = reflections.iter().filter(|r| r.pair_id == p.id);
@@ -100,7 +104,7 @@ pub async fn load(store: &Store, program: &Program) -> Result<Vec<PairExport>, S
                 program: program.name.clone(),
                 round: p.round_id,
                 pair: p.id,
-                status: p.status.clone(),
+                status: p.status.as_str().to_owned(),
                 score: p.score,
                 checkins: mine.clone().count() as u64,
                 meetings: mine.filter(|c| c.met).count() as u64,
@@ -115,7 +119,7 @@ pub async fn load(store: &Store, program: &Program) -> Result<Vec<PairExport>, S
                 mentee: p.mentee_user,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// A CSV field, quoted when it must be (RFC 4180).

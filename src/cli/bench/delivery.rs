@@ -19,12 +19,13 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::SystemClock;
+use crate::domain::outbound::Outbound;
 use crate::jobs::dispatcher::Dispatcher;
-use crate::slack::limits::{Rate, RateLimits};
 use crate::slack::messages::reply;
-use crate::slack::sim::{Fault, Sim};
-use crate::slack::{Outbound, SlackApi};
+use crate::slack::SlackApi;
 use crate::store::Store;
+use slack_limits::{Rate, RateLimits};
+use slack_sim::{Fault, Sim};
 
 const TOKEN: &str = "xoxb-bench-token";
 /// The lease in the benchmark: the row in flight at the crash comes back after this,

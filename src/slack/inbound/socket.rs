@@ -10,8 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::prelude::*;
 use tokio_util::sync::CancellationToken;
 
-use super::client::Client;
-use super::inbound::{Intake, InteractionAnswer};
+use super::{Intake, InteractionAnswer};
+use crate::slack::client::Client;
 
 async fn intake(state: &SlackClientEventsUserState) -> Intake {
     let storage = state.read().await;

@@ -34,8 +34,10 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 
-use super::limits::{Buckets, RateLimits};
-use super::signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use slack_limits::{Buckets, RateLimits};
+mod signing;
+
+pub use signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "U0BOT";
@@ -574,90 +576,6 @@ async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: Heade
     }
     sim.record("response_url", args, true);
     Json(json!({"ok": true})).into_response()
-}
-
-/// What a person fills into the join modal, turned into the `state.values` Slack sends.
-#[derive(Debug, Clone, Default)]
-pub struct JoinForm<'a> {
-    pub role: Option<&'a str>,
-    /// Picked from the catalogue's multi-select.
-    pub teach_tags: &'a [&'a str],
-    /// Typed into the free-text field.
-    pub teach_text: &'a str,
-    pub learn_tags: &'a [&'a str],
-    pub learn_text: &'a str,
-    pub department: &'a str,
-    pub goals: &'a str,
-}
-
-impl JoinForm<'_> {
-    pub fn values(&self) -> Value {
-        use super::messages::ids;
-        let text = |value: &str| json!({ ids::TEXT_ACTION: {"type": "plain_text_input", "value": value} });
-        let tags = |tags: &[&str]| {
-            let options: Vec<Value> =
-                tags.iter().map(|t| json!({"text": {"type": "plain_text", "text": t}, "value": t})).collect();
-            json!({ ids::TAGS_ACTION: {"type": "multi_static_select", "selected_options": options} })
-        };
-        let role = self.role.map(|r| json!({"text": {"type": "plain_text", "text": r}, "value": r}));
-        json!({
-            ids::ROLE_BLOCK: { ids::ROLE_ACTION: {"type": "static_select", "selected_option": role} },
-            ids::TEACH_TAGS_BLOCK: tags(self.teach_tags),
-            ids::TEACH_BLOCK: text(self.teach_text),
-            ids::LEARN_TAGS_BLOCK: tags(self.learn_tags),
-            ids::LEARN_BLOCK: text(self.learn_text),
-            ids::DEPARTMENT_BLOCK: text(self.department),
-            ids::GOALS_BLOCK: text(self.goals),
-        })
-    }
-}
-
-/// What a person fills into the reflection form, turned into the `state.values` Slack sends.
-#[derive(Debug, Clone, Default)]
-pub struct ReflectionForm<'a> {
-    pub learned: &'a str,
-    pub taught: &'a str,
-    /// `1` to `5`; `None` leaves the required field empty.
-    pub rating: Option<&'a str>,
-    pub skills: &'a [&'a str],
-    /// `private`, `partner` or `owners`.
-    pub visibility: &'a str,
-}
-
-impl ReflectionForm<'_> {
-    pub fn values(&self) -> Value {
-        use super::messages::ids;
-        let option = |v: &str| json!({"text": {"type": "plain_text", "text": v}, "value": v});
-        let text = |value: &str| json!({ ids::TEXT_ACTION: {"type": "plain_text_input", "value": value} });
-        let skills: Vec<Value> = self.skills.iter().map(|s| option(s)).collect();
-        json!({
-            ids::LEARNED_BLOCK: text(self.learned),
-            ids::TAUGHT_BLOCK: text(self.taught),
-            ids::RATING_BLOCK: { ids::RATING_ACTION: {"type": "static_select", "selected_option": self.rating.map(option)} },
-            ids::SESSION_SKILLS_BLOCK: { ids::TAGS_ACTION: {"type": "multi_static_select", "selected_options": skills} },
-            ids::VISIBILITY_BLOCK: { ids::VISIBILITY_ACTION: {"type": "static_select", "selected_option": option(self.visibility)} },
-        })
-    }
-}
-
-/// What a person fills into the exit form ("this pairing isn't working").
-#[derive(Debug, Clone, Default)]
-pub struct ExitForm<'a> {
-    pub reason: &'a str,
-    /// Whether owners may read the reason.
-    pub share: bool,
-}
-
-impl ExitForm<'_> {
-    pub fn values(&self) -> Value {
-        use super::messages::ids;
-        let choice = if self.share { "yes" } else { "no" };
-        json!({
-            ids::EXIT_REASON_BLOCK: { ids::TEXT_ACTION: {"type": "plain_text_input", "value": self.reason} },
-            ids::EXIT_SHARE_BLOCK: { ids::EXIT_SHARE_ACTION: {"type": "static_select",
-                "selected_option": {"text": {"type": "plain_text", "text": choice}, "value": choice}} },
-        })
-    }
 }
 
 /// A block_actions payload for one button, in Slack's shape.

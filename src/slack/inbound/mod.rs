@@ -1,4 +1,4 @@
-//! The inbound edge: Slack's HTTP requests (and, through [`crate::slack::socket`],
+//! The inbound edge: Slack's HTTP requests (and, through [`socket`],
 //! Socket Mode envelopes) become stored [`Event`]s before Slack gets its ack.
 //!
 //! Order of work per request: verify the signature (HTTP only; Socket Mode is an
@@ -24,12 +24,16 @@ use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use thiserror::Error;
 use tracing::{info, warn};
 
-use super::messages::{self, ids};
-use super::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::clock::Clock;
-use crate::commands::{parse_confidence, parse_exit, parse_goal, parse_reflection, parse_submission};
 use crate::event::Event;
+use crate::slack::{ids, messages};
 use crate::store::{Store, StoreError};
+
+pub mod forms;
+pub mod socket;
+
+const SIGNATURE_HEADER: &str = SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER;
+const TIMESTAMP_HEADER: &str = SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP;
 
 /// Slack's payloads are small; anything bigger is not from Slack.
 const BODY_LIMIT: usize = 256 * 1024;
@@ -53,7 +57,7 @@ pub enum InteractionAnswer {
 
 /// What Slack should see in the answer to a slash command: nothing (the answer comes
 /// later through the response_url), or an immediate ephemeral message.
-pub type CommandAnswer = Option<super::Message>;
+pub type CommandAnswer = Option<crate::domain::outbound::Message>;
 
 /// Accepts Slack deliveries from either transport.
 #[derive(Clone)]
@@ -160,28 +164,30 @@ impl Intake {
                 };
                 let user = ev.user.id.to_string();
                 let key = format!("view:{}:{}", ev.view.state_params.id, ev.view.state_params.hash);
-                let parsed =
-                    match callback.as_deref() {
-                        Some(ids::JOIN_CALLBACK) => parse_submission(&ev.view)
-                            .map(|(program_id, profile)| Event::JoinSubmitted { user, program_id, profile }),
-                        Some(ids::REFLECTION_CALLBACK) => {
-                            parse_reflection(&ev.view).map(|(pair_id, checkin_id, reflection)| {
-                                Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection }
-                            })
-                        }
-                        Some(ids::EXIT_CALLBACK) => parse_exit(&ev.view)
-                            .map(|(pair_id, reason, share)| Event::PairExit { user, pair_id, reason, share }),
-                        Some(ids::GOAL_CALLBACK) => {
-                            parse_goal(&ev.view).map(|(pair_id, goal)| Event::GoalSubmitted { user, pair_id, goal })
-                        }
-                        Some(ids::CONFIDENCE_CALLBACK) => parse_confidence(&ev.view).map(|(program_id, confidence)| {
-                            Event::ConfidenceSubmitted { user, program_id, confidence }
-                        }),
-                        _ => {
-                            warn!(?callback, "submission of an unknown view ignored");
-                            return Ok(InteractionAnswer::Ack);
-                        }
-                    };
+                let parsed = match callback.as_deref() {
+                    Some(ids::JOIN_CALLBACK) => forms::join(&ev.view)
+                        .map(|(program_id, profile)| Event::JoinSubmitted { user, program_id, profile }),
+                    Some(ids::REFLECTION_CALLBACK) => {
+                        forms::reflection(&ev.view).map(|(pair_id, checkin_id, reflection)| {
+                            Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection }
+                        })
+                    }
+                    Some(ids::EXIT_CALLBACK) => forms::exit(&ev.view).map(|(pair_id, reason, share)| Event::PairExit {
+                        user,
+                        pair_id,
+                        reason,
+                        share,
+                    }),
+                    Some(ids::GOAL_CALLBACK) => {
+                        forms::goal(&ev.view).map(|(pair_id, goal)| Event::GoalSubmitted { user, pair_id, goal })
+                    }
+                    Some(ids::CONFIDENCE_CALLBACK) => forms::confidence(&ev.view)
+                        .map(|(program_id, confidence)| Event::ConfidenceSubmitted { user, program_id, confidence }),
+                    _ => {
+                        warn!(?callback, "submission of an unknown view ignored");
+                        return Ok(InteractionAnswer::Ack);
+                    }
+                };
                 match parsed {
                     Err(errors) => {
                         info!(?callback, fields = errors.len(), "form returned with field errors");

@@ -1,22 +1,18 @@
-//! Matching rounds: who is eligible, the optimiser's answer in people's terms, and the
-//! one transaction that makes a round live with its introductions.
-//!
-//! The slash command, `upward match` and the scheduler all plan and commit rounds
-//! through here, so a round means the same whichever started it. [`plan`] is pure: it
-//! takes the program's people, history and settings and returns the pairs with readable
-//! reasons; [`load`] and [`commit`] are its I/O edges.
+//! Planning a matching round: who is eligible, and the optimiser's answer in people's
+//! terms. Pure: the program's people, history and settings come in, the pairs with
+//! readable reasons go out; `commands::rounds` loads the inputs and stores the plan, so
+//! the slash command, `upward match` and the scheduler plan rounds alike.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Offset, Utc};
+use matching::{Instance, Mode, Outcome, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 use serde::Serialize;
 
-use crate::domain::agenda::Catalogue;
-use crate::domain::participant::{effective_status, shared_skills, Status};
-use crate::domain::settings::MatchSettings;
-use matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
-use crate::slack::{messages, Outbound};
-use crate::store::{NewPair, NewRound, PairRow, Participant, Program, Store, StoreError, Tx};
+use super::pair::Pair;
+use super::participant::{effective_status, Participant, Status};
+use super::program::Program;
+use super::settings::MatchSettings;
 
 /// Everything a round is planned from, as loaded from the store.
 #[derive(Debug, Clone)]
@@ -24,7 +20,7 @@ pub struct Inputs {
     pub program: Program,
     pub settings: MatchSettings,
     pub participants: Vec<Participant>,
-    pub active_pairs: Vec<PairRow>,
+    pub active_pairs: Vec<Pair>,
     /// (mentor participant id, mentee participant id) of every pair that was ever live.
     pub past_pairs: Vec<(i64, i64)>,
     /// IANA time zones by Slack user id.
@@ -74,18 +70,6 @@ impl Plan {
     }
 }
 
-pub async fn load(store: &Store, program: &Program) -> Result<Inputs, StoreError> {
-    Ok(Inputs {
-        settings: store.match_settings(program.id).await?,
-        participants: store.participants(program.id).await?,
-        active_pairs: store.pairs(program.id, "active").await?,
-        past_pairs: store.past_pairs(program.id).await?,
-        time_zones: store.time_zones(&program.team_id).await?,
-        round_number: store.round_number(program.id).await?,
-        program: program.clone(),
-    })
-}
-
 /// Minutes east of UTC of an IANA zone at `now`; unknown zones count as UTC.
 fn utc_offset_minutes(tz: Option<&String>, now: DateTime<Utc>) -> i32 {
     tz.and_then(|name| name.parse::<chrono_tz::Tz>().ok())
@@ -114,10 +98,24 @@ impl Interner {
     }
 }
 
+/// The optimiser's view of a round: its people as numbers, and the names behind them.
+struct Prepared {
+    instance: Instance,
+    skills: Interner,
+    not_eligible: BTreeMap<String, usize>,
+}
+
 /// Chooses the round's pairs. Eligible: active people (a dated pause that has ended
 /// counts as active) not already in a live pair on that side; mentors with capacity
 /// left take as many new mentees as they have free places.
 pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
+    let prepared = prepare(inputs, now, today);
+    let outcome = matching::solve(&prepared.instance, Mode::Exact);
+    describe(inputs, &prepared, &outcome)
+}
+
+/// Turns the program's people into the optimiser's instance, counting who is left out.
+fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
     let settings = &inputs.settings;
     let mut not_eligible: BTreeMap<String, usize> = BTreeMap::new();
     let mut mentoring: HashMap<i64, u32> = HashMap::new();
@@ -194,7 +192,12 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
         },
         seed: seed(inputs),
     };
-    let outcome = matching::solve(&instance, Mode::Exact);
+    Prepared { instance, skills, not_eligible }
+}
+
+/// The optimiser's answer in the program's terms: people's user ids and readable reasons.
+fn describe(inputs: &Inputs, prepared: &Prepared, outcome: &Outcome) -> Plan {
+    let skills = &prepared.skills;
     let user_of: HashMap<u32, &Participant> =
         inputs.participants.iter().map(|p| (u32::try_from(p.id).unwrap_or(u32::MAX), p)).collect();
     let user = |id: u32| user_of.get(&id).map(|p| p.user_id.clone()).unwrap_or_default();
@@ -253,12 +256,12 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
     Plan {
         program_id: inputs.program.id,
         program: inputs.program.name.clone(),
-        seed: instance.seed as i64,
+        seed: prepared.instance.seed as i64,
         pairs,
         unmatched,
         total_score: outcome.total_score,
         upper_bound: outcome.upper_bound,
-        not_eligible,
+        not_eligible: prepared.not_eligible.clone(),
     }
 }
 
@@ -266,114 +269,4 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
 /// confirmation that follows it agree when nothing changed in between.
 fn seed(inputs: &Inputs) -> u64 {
     (inputs.program.id as u64).wrapping_mul(1_000_003).wrapping_add(inputs.round_number as u64)
-}
-
-/// Stores a plan as a preview (`confirmed == false`) or as a live round whose
-/// introductions are queued in the same transaction. Returns the round id.
-pub async fn commit(
-    tx: &mut Tx,
-    plan: &Plan,
-    started_by: &str,
-    confirmed: bool,
-    agendas: &Catalogue,
-) -> Result<i64, StoreError> {
-    let pairs: Vec<NewPair> = plan
-        .pairs
-        .iter()
-        .map(|p| NewPair { mentor_id: p.mentor_id, mentee_id: p.mentee_id, score: p.score, reasons: p.reasons.clone() })
-        .collect();
-    let round = NewRound {
-        program_id: plan.program_id,
-        started_by,
-        seed: plan.seed,
-        total_score: plan.total_score,
-        upper_bound: plan.upper_bound,
-        unmatched_json: serde_json::to_string(&plan.unmatched).unwrap_or_else(|_| "[]".into()),
-        pairs: &pairs,
-    };
-    let round_id = tx.insert_round(&round, confirmed).await?;
-    if confirmed {
-        introduce(tx, round_id, &plan.program, agendas).await?;
-    }
-    Ok(round_id)
-}
-
-/// Makes a stored preview live and queues its introductions.
-pub async fn confirm(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<bool, StoreError> {
-    if !tx.confirm_round(round_id).await? {
-        return Ok(false);
-    }
-    introduce(tx, round_id, program, agendas).await?;
-    Ok(true)
-}
-
-/// Session ideas suggested in an introduction.
-const SESSION_IDEAS: usize = 3;
-
-async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<(), StoreError> {
-    for pair in tx.round_pairs(round_id).await? {
-        let mentor = tx.participant(pair.program_id, &pair.mentor_user).await?;
-        let mentee = tx.participant(pair.program_id, &pair.mentee_user).await?;
-        let shared = shared_skills(&mentor.teach_skills, &mentee.learn_skills);
-        let message = messages::introduction(program, &pair, &agendas.suggest(&shared, SESSION_IDEAS));
-        tx.enqueue(&Outbound::GroupMessage {
-            users: vec![pair.mentor_user.clone(), pair.mentee_user.clone()],
-            message,
-        })
-        .await?;
-    }
-    Ok(())
-}
-
-/// Plans a round now and, unless `dry_run`, makes it live with its introductions in
-/// one transaction (the running bot's dispatcher sends them). For `upward match` and
-/// automatic rounds. Returns the plan and the round id when one was stored.
-pub async fn run_now(
-    store: &Store,
-    program: &Program,
-    started_by: &str,
-    now: DateTime<Utc>,
-    dry_run: bool,
-    agendas: &Catalogue,
-) -> Result<(Plan, Option<i64>), StoreError> {
-    let inputs = load(store, program).await?;
-    let plan = plan(&inputs, now, now.date_naive());
-    if dry_run || plan.pairs.is_empty() {
-        return Ok((plan, None));
-    }
-    let mut tx = store.begin(now.timestamp()).await?;
-    let round = commit(&mut tx, &plan, started_by, true, agendas).await?;
-    tx.commit().await?;
-    tracing::info!(program = program.id, round, pairs = plan.pairs.len(), started_by, "round confirmed");
-    Ok((plan, Some(round)))
-}
-
-/// `upward match --json`: the plan plus the stored round's id (null for a dry run).
-pub fn report_json(plan: &Plan, round: Option<i64>) -> serde_json::Value {
-    let mut value = serde_json::to_value(plan).unwrap_or_default();
-    value["round"] = serde_json::json!(round);
-    value
-}
-
-/// `upward match` without `--json`.
-pub fn report_table(plan: &Plan, round: Option<i64>) -> String {
-    let mut out = format!(
-        "Program: {}\n{} pairs, total score {} (upper bound {}), {} unmatched\n",
-        plan.program,
-        plan.pairs.len(),
-        plan.total_score,
-        plan.upper_bound,
-        plan.unmatched.len()
-    );
-    for p in &plan.pairs {
-        out.push_str(&format!("  {} -> {}  {:>4}  {}\n", p.mentor, p.mentee, p.score, p.reasons.join("; ")));
-    }
-    for u in &plan.unmatched {
-        out.push_str(&format!("  unmatched {}: {}\n", u.user, u.reason));
-    }
-    out.push_str(&match round {
-        Some(id) => format!("Stored as round {id}; introductions are queued for the bot to send.\n"),
-        None => "Dry run or nothing to pair: nothing was stored.\n".to_owned(),
-    });
-    out
 }

@@ -16,10 +16,12 @@ use anyhow::{ensure, Context as _};
 use serde_json::Value;
 
 use crate::app::{App, Running, Workers};
+use crate::cli::status;
 use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::commands::reports;
 use crate::config::{DemoArgs, ServeArgs};
-use crate::slack::sim::{Call, ExitForm, JoinForm, ReflectionForm, Sim, SlackCaller};
-use crate::status;
+use crate::slack::inbound::forms::{ExitForm, JoinForm, ReflectionForm};
+use slack_sim::{Call, Sim, SlackCaller};
 
 const BOT_TOKEN: &str = "xoxb-demo-token";
 const SIGNING_SECRET: &str = "demo-signing-secret";
@@ -207,7 +209,7 @@ impl Script {
     /// pairs' answers: "We met" with a reflection, or "Not yet".
     async fn checkin_cycle(&mut self, cycle: usize) -> anyhow::Result<()> {
         let store = self.running.ctx.store.clone();
-        let pairs = status::program_status(&store, None, self.clock.now().date_naive()).await?.pairs.active;
+        let pairs = reports::program_status(&store, None, self.clock.now().date_naive()).await?.pairs.active;
         let target = pairs * i64::try_from(cycle)?;
         let started = self.clock.now();
         while store.checkin_counts_all().await? < target {
@@ -423,7 +425,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     let store = &script.running.ctx.store;
-    let figures = status::program_status(store, None, script.clock.now().date_naive()).await?;
+    let figures = reports::program_status(store, None, script.clock.now().date_naive()).await?;
     let outbox = store.outbox_stats().await?;
     println!("\n── The program's figures (upward status) ──");
     print!("{}", status::table(&figures));

@@ -1,0 +1,7 @@
+//! Slack's published limits, in one place that both sides read: the bot paces itself
+//! by them and the simulator refuses what breaks them, so a test measures the bot
+//! against the very limits it believes in.
+
+mod rate;
+
+pub use rate::{Buckets, Rate, RateLimits, TIER_3, TIER_4};

@@ -1,0 +1,62 @@
+//! The command line's own commands: each opens the database, asks `commands` for the
+//! answer and prints it. Printing only; every figure comes from the same code the bot
+//! runs, so `upward status` and `/mentoring status` cannot disagree.
+
+#[cfg(feature = "demo")]
+pub mod bench;
+#[cfg(feature = "demo")]
+pub mod demo;
+pub mod rounds;
+pub mod status;
+
+use anyhow::Context as _;
+
+use crate::clock::{Clock, SystemClock};
+use crate::commands::reports::{choose_program, export_rows, program_status};
+use crate::config::{agenda_catalogue, ExportArgs, MatchArgs, StatusArgs};
+use crate::report::export::render;
+use crate::store::Store;
+
+async fn open(database_url: &str) -> anyhow::Result<Store> {
+    Store::connect(database_url).await.with_context(|| format!("cannot open {database_url}"))
+}
+
+/// `upward match`: plans a round and, unless `--dry-run`, makes it live.
+pub async fn run_match(args: MatchArgs) -> anyhow::Result<()> {
+    let store = open(&args.database_url).await?;
+    let program = choose_program(&store, args.program.as_deref()).await?;
+    let agendas = agenda_catalogue(args.agendas.as_deref())?;
+    let (plan, round) =
+        crate::commands::rounds::run_now(&store, &program, "cli", SystemClock.now(), args.dry_run, &agendas).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rounds::report_json(&plan, round))?);
+    } else {
+        print!("{}", rounds::report_table(&plan, round));
+    }
+    Ok(())
+}
+
+/// `upward export`: a program's rows as CSV or JSON, to a file or standard output.
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let store = open(&args.database_url).await?;
+    let program = choose_program(&store, args.program.as_deref()).await?;
+    let text = render(&export_rows(&store, &program).await?, args.format);
+    match &args.output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// `upward status`: a program's figures as a table or JSON.
+pub async fn status(args: StatusArgs) -> anyhow::Result<()> {
+    let store = open(&args.database_url).await?;
+    let today = SystemClock.now().date_naive();
+    let figures = program_status(&store, args.program.as_deref(), today).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        print!("{}", status::table(&figures));
+    }
+    Ok(())
+}

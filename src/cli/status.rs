@@ -1,0 +1,33 @@
+//! `upward status`'s readable output.
+
+use crate::domain::status::ProgramStatus;
+
+/// The readable form of [`ProgramStatus`].
+pub fn table(status: &ProgramStatus) -> String {
+    let c = &status.participants;
+    let rows = [
+        ("mentors", c.mentors as i64),
+        ("mentees", c.mentees as i64),
+        ("active", c.active as i64),
+        ("paused", c.paused as i64),
+        ("left", c.left as i64),
+        ("rounds", status.rounds),
+        ("pairs", status.pairs.active),
+        ("ended", status.pairs.ended),
+        ("check-ins", status.checkins.sent as i64),
+        ("answered", status.checkins.answered as i64),
+        ("meetings", status.meetings as i64),
+        ("reflections", status.reflections as i64),
+        ("stalled", status.stalled_pairs as i64),
+        ("first met", status.first_sessions as i64),
+        ("dead", status.dead_letters),
+    ];
+    let mut out = format!("Program: {}\n", status.program);
+    for (name, value) in rows {
+        out.push_str(&format!("  {name:<12}{value:>6}\n"));
+    }
+    let figure = |v: Option<f64>| v.map_or("-".to_owned(), |v| v.to_string());
+    out.push_str(&format!("  {:<12}{:>6}\n", "response", figure(status.response_rate)));
+    out.push_str(&format!("  {:<12}{:>6}\n", "rating", figure(status.average_rating)));
+    out
+}

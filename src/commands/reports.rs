@@ -1,0 +1,81 @@
+//! What owners read about a program, loaded from the store: its [`ProgramStatus`] and
+//! its export rows. The slash commands, the App Home, the digest and the command line
+//! (`upward status`, `upward export`, `upward match`) all read them through here.
+
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::domain::pair::PairStatus;
+use crate::domain::program::Program;
+use crate::domain::status::{ProgramStatus, StatusFacts};
+use crate::report::export::{self, PairExport};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Error)]
+pub enum StatusError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("there is no program called `{0}`; programs: {1}")]
+    UnknownProgram(String, String),
+    #[error("there are several programs ({0}): choose one with --program")]
+    Ambiguous(String),
+    #[error("the database has no program yet: start the bot once (upward serve) to create `default`")]
+    Empty,
+}
+
+/// The program a command-line tool means: the named one, or the only one.
+pub async fn choose_program(store: &Store, program: Option<&str>) -> Result<Program, StatusError> {
+    let programs = store.all_programs().await?;
+    let names = || programs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    match program {
+        Some(name) => programs
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .cloned()
+            .ok_or_else(|| StatusError::UnknownProgram(name.to_owned(), names())),
+        None => match programs.as_slice() {
+            [] => Err(StatusError::Empty),
+            [only] => Ok(only.clone()),
+            _ => Err(StatusError::Ambiguous(names())),
+        },
+    }
+}
+
+pub async fn program_status(
+    store: &Store,
+    program: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<ProgramStatus, StatusError> {
+    let chosen = choose_program(store, program).await?;
+    Ok(status_of(store, &chosen, today).await?)
+}
+
+/// One program's figures.
+pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Result<ProgramStatus, StoreError> {
+    let rounds = store.round_counts(program.id).await?;
+    let (pairs, checkins, reflections) = store.activity_facts(program.id).await?;
+    let facts = StatusFacts {
+        people: store.participants(program.id).await?,
+        rounds: rounds.rounds,
+        active_pairs: rounds.active_pairs,
+        ended_pairs: rounds.ended_pairs,
+        pairs,
+        checkins,
+        reflections,
+        unmatched: store.latest_unmatched(program.id).await?,
+        exits: store.exits(program.id).await?,
+        dead_letters: store.outbox_stats().await?.dead,
+        confidence: store.confidence_ratings(program.id).await?,
+    };
+    Ok(ProgramStatus::compute(&program.name, facts, today))
+}
+
+/// The export rows of one program, oldest pair first.
+pub async fn export_rows(store: &Store, program: &Program) -> Result<Vec<PairExport>, StoreError> {
+    let mut pairs = store.pairs(program.id, PairStatus::Active).await?;
+    pairs.extend(store.pairs(program.id, PairStatus::Ended).await?);
+    pairs.sort_by_key(|p| p.id);
+    let (_, checkins, _) = store.activity_facts(program.id).await?;
+    let reflections = store.reflections_for_owners(program.id).await?;
+    Ok(export::rows(program, pairs, &checkins, &reflections))
+}

@@ -1,0 +1,118 @@
+//! A program's figures as one value: the same [`ProgramStatus`] behind `upward
+//! status`, `/mentoring status`, the owners' App Home and the digest, so the numbers
+//! agree wherever they are read. Pure: `commands::reports` loads the facts.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::outcomes::{uplift, Rating, Uplift};
+use super::participant::Participant;
+use super::rounds::UnmatchedPerson;
+use super::summary::{Activity, CheckinFact, PairFact, ParticipantCounts, ReflectionFact, RoundFigures, SkillCount};
+
+/// The JSON shape is a contract with scripts: later versions add keys, never rename.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProgramStatus {
+    pub program: String,
+    pub participants: ParticipantCounts,
+    /// Confirmed matching rounds.
+    pub rounds: i64,
+    pub pairs: PairCounts,
+    pub checkins: CheckinFigures,
+    /// Check-ins answered "We met".
+    pub meetings: u64,
+    pub reflections: u64,
+    /// Live pairs whose two latest check-ins brought no meeting.
+    pub stalled_pairs: u64,
+    /// Live pairs where the senior missed the two latest check-ins.
+    pub at_risk_pairs: u64,
+    /// Pairs ended by one of their people ("this pairing isn't working", rematch).
+    pub exits: u64,
+    /// The reasons for those exits that their authors shared with owners.
+    pub shared_exit_reasons: Vec<String>,
+    /// Pairs that have met at least once.
+    pub first_sessions: u64,
+    /// Answered over sent check-ins (0 to 1), null before the first check-in.
+    pub response_rate: Option<f64>,
+    pub meetings_per_pair: Option<f64>,
+    /// Mean reflection rating (1 to 5), null before the first reflection.
+    pub average_rating: Option<f64>,
+    /// The skills reflections name most.
+    pub top_skills: Vec<SkillCount>,
+    /// Who the latest confirmed round left unmatched, and why.
+    pub unmatched: Vec<UnmatchedPerson>,
+    /// Messages the bot gave up sending (the workspace's, not only this program's).
+    pub dead_letters: i64,
+    /// The latest confirmed round against the one before, once there are two.
+    pub trend: Option<Trend>,
+    /// Mean confidence change (after minus before, on 1-5) per skill for mentees and per
+    /// question for mentors, over the people who answered both times.
+    pub uplift: Uplift,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Trend {
+    pub previous: RoundFigures,
+    pub latest: RoundFigures,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct CheckinFigures {
+    pub sent: u64,
+    pub answered: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct PairCounts {
+    pub active: i64,
+    pub ended: i64,
+}
+
+/// Everything one program's figures are counted from, as loaded.
+#[derive(Debug, Clone, Default)]
+pub struct StatusFacts {
+    pub people: Vec<Participant>,
+    pub rounds: i64,
+    pub active_pairs: i64,
+    pub ended_pairs: i64,
+    pub pairs: Vec<PairFact>,
+    pub checkins: Vec<CheckinFact>,
+    pub reflections: Vec<ReflectionFact>,
+    pub unmatched: Vec<UnmatchedPerson>,
+    /// One entry per exit: the reason when its author shared it with owners.
+    pub exits: Vec<Option<String>>,
+    pub dead_letters: i64,
+    pub confidence: Vec<Rating>,
+}
+
+impl ProgramStatus {
+    pub fn compute(program: &str, facts: StatusFacts, today: NaiveDate) -> ProgramStatus {
+        let activity = Activity::compute(&facts.pairs, &facts.checkins, &facts.reflections);
+        let trend = match activity.rounds.as_slice() {
+            [.., previous, latest] => Some(Trend { previous: previous.clone(), latest: latest.clone() }),
+            _ => None,
+        };
+        ProgramStatus {
+            program: program.to_owned(),
+            participants: ParticipantCounts::count(facts.people.iter().map(|p| p.membership()), today),
+            rounds: facts.rounds,
+            pairs: PairCounts { active: facts.active_pairs, ended: facts.ended_pairs },
+            checkins: CheckinFigures { sent: activity.checkins_sent, answered: activity.checkins_answered },
+            meetings: activity.meetings,
+            reflections: activity.reflections,
+            stalled_pairs: activity.stalled_pairs,
+            at_risk_pairs: activity.at_risk_pairs,
+            exits: facts.exits.len() as u64,
+            shared_exit_reasons: facts.exits.into_iter().flatten().collect(),
+            first_sessions: activity.first_sessions,
+            response_rate: activity.response_rate,
+            meetings_per_pair: activity.meetings_per_pair,
+            average_rating: activity.average_rating,
+            top_skills: activity.top_skills,
+            unmatched: facts.unmatched,
+            dead_letters: facts.dead_letters,
+            trend,
+            uplift: uplift(&facts.confidence),
+        }
+    }
+}

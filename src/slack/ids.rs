@@ -1,0 +1,57 @@
+//! Block, action and callback ids: the names that link a view the bot sends to the
+//! handler of what comes back. The views in `messages/`, the form parsers in
+//! `inbound/forms.rs` and the dispatch table in `commands/` all name them from here, so
+//! a search for one id finds every place that handles it.
+
+pub const JOIN_CALLBACK: &str = "join_modal";
+pub const ROLE_BLOCK: &str = "role";
+pub const ROLE_ACTION: &str = "role_select";
+pub const TEACH_TAGS_BLOCK: &str = "teach_tags";
+pub const TEACH_BLOCK: &str = "teach";
+pub const LEARN_TAGS_BLOCK: &str = "learn_tags";
+pub const LEARN_BLOCK: &str = "learn";
+/// A single skills field whose meaning follows the role (older or simpler forms).
+pub const SKILLS_BLOCK: &str = "skills";
+pub const DEPARTMENT_BLOCK: &str = "department";
+pub const GOALS_BLOCK: &str = "goals";
+pub const MANAGER_BLOCK: &str = "manager";
+pub const LEVEL_BLOCK: &str = "level";
+pub const LEVEL_ACTION: &str = "level_select";
+pub const USER_ACTION: &str = "user_select";
+pub const TAGS_ACTION: &str = "tags_select";
+pub const TEXT_ACTION: &str = "text_input";
+pub const HOME_JOIN: &str = "home_join";
+pub const HOME_PAUSE: &str = "home_pause";
+pub const HOME_RESUME: &str = "home_resume";
+pub const HOME_MATCH: &str = "home_match";
+pub const HOME_EXPORT: &str = "home_export";
+pub const INTRO_SCHEDULED: &str = "intro_scheduled";
+pub const INTRO_WONT_WORK: &str = "intro_wont_work";
+pub const CHECKIN_MET: &str = "checkin_met";
+pub const CHECKIN_NOT_YET: &str = "checkin_not_yet";
+pub const CHECKIN_SNOOZE: &str = "checkin_snooze";
+pub const PAIR_PAUSE: &str = "pair_pause";
+pub const PAIR_RESUME: &str = "pair_resume";
+pub const REFLECTION_CALLBACK: &str = "reflection_modal";
+pub const EXIT_CALLBACK: &str = "exit_modal";
+pub const EXIT_REASON_BLOCK: &str = "exit_reason";
+pub const EXIT_SHARE_BLOCK: &str = "exit_share";
+pub const EXIT_SHARE_ACTION: &str = "exit_share_select";
+pub const LEARNED_BLOCK: &str = "learned";
+pub const TAUGHT_BLOCK: &str = "taught";
+pub const RATING_BLOCK: &str = "rating";
+pub const RATING_ACTION: &str = "rating_select";
+pub const SESSION_SKILLS_BLOCK: &str = "session_skills";
+pub const VISIBILITY_BLOCK: &str = "visibility";
+pub const VISIBILITY_ACTION: &str = "visibility_select";
+pub const GOAL_SET: &str = "goal_set";
+pub const GOAL_DONE: &str = "goal_done";
+pub const GOAL_CALLBACK: &str = "goal_modal";
+pub const GOAL_BLOCK: &str = "goal";
+pub const CONFIDENCE_OPEN: &str = "confidence_open";
+pub const CONFIDENCE_CALLBACK: &str = "confidence_modal";
+/// Followed by the topic's position in the form: `confidence_0`, `confidence_1`, …
+pub const CONFIDENCE_BLOCK_PREFIX: &str = "confidence_";
+pub const RECOGNITION_BLOCK: &str = "recognition";
+pub const RECOGNITION_ACTION: &str = "recognition_select";
+pub const TELL_BLOCK: &str = "tell";
