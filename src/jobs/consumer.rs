@@ -1,16 +1,22 @@
 //! Handles inbox entries in arrival order, one at a time, after Slack has its ack.
-//! At start it first replays whatever an earlier run stored but did not finish.
+//! At start it first replays whatever an earlier run stored but did not finish. An
+//! entry whose handling failed waits out a growing backoff (the dispatcher's) before
+//! its next attempt, so a Slack or database hiccup is not retried five times at once.
 
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
+use rand::Rng as _;
+
+use super::dispatcher::backoff_secs;
 use crate::commands::{self, Context};
 use crate::event::Event;
 use crate::store::StoreError;
 
 /// Handles the oldest pending entry; `false` when there was none.
 pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
-    let Some(entry) = ctx.store.next_inbox_entry().await? else {
+    let now = ctx.clock.now().timestamp();
+    let Some(entry) = ctx.store.next_inbox_entry(now).await? else {
         return Ok(false);
     };
     let event: Event = match serde_json::from_str(&entry.payload) {
@@ -18,18 +24,22 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
         Err(e) => {
             // An entry this build cannot read is kept for a person, not retried forever.
             error!(inbox_id = entry.id, error = %e, "unreadable inbox entry set aside");
-            ctx.store.inbox_failed(entry.id, &format!("unreadable: {e}")).await?;
-            let tx = ctx.store.begin_for(entry.id, ctx.clock.now().timestamp()).await?;
+            ctx.store.inbox_failed(entry.id, &format!("unreadable: {e}"), now).await?;
+            let tx = ctx.store.begin_for(entry.id, now).await?;
             tx.commit().await?;
             return Ok(true);
         }
     };
     if let Err(e) = commands::handle(ctx, entry.id, event).await {
-        warn!(inbox_id = entry.id, attempt = entry.attempts, error = %e, "handling failed; will retry");
-        ctx.store.inbox_failed(entry.id, &e.to_string()).await?;
+        let retry_at = now + backoff_secs(entry.attempts, rand::rng().random());
+        warn!(inbox_id = entry.id, attempt = entry.attempts, retry_at, error = %e, "handling failed; will retry");
+        ctx.store.inbox_failed(entry.id, &e.to_string(), retry_at).await?;
     }
     Ok(true)
 }
+
+/// The longest the loop sleeps without a bell: a net under every other wake-up.
+const SAFETY_NET_SECS: i64 = 30;
 
 /// Runs until `shutdown`: drains the inbox, then waits for the edge to store more.
 /// The entry in hand is finished before the loop stops.
@@ -41,11 +51,15 @@ pub async fn run(ctx: &Context, shutdown: CancellationToken) {
             Ok(false) => {}
             Err(e) => error!(error = %e, "inbox unavailable"),
         }
+        // Wake for new entries, or when the soonest failed one may be tried again.
+        let wait = match ctx.store.next_inbox_retry().await {
+            Ok(Some(at)) => (at - ctx.clock.now().timestamp()).clamp(0, SAFETY_NET_SECS),
+            _ => SAFETY_NET_SECS,
+        };
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = notified => {}
-            // A safety net for entries that failed and wait for another attempt.
-            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(wait as u64)) => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 use chrono::NaiveTime;
 use sqlx::FromRow;
 
+use super::inbox::{mark_timer, Timer};
 use super::{from_json, to_json, Result, Store, StoreError, Tx};
 use crate::domain::checkins::{CheckinSettings, Window};
 use crate::domain::reflection::{Reflection, ValidReflection, Visibility};
@@ -148,7 +149,8 @@ impl Store {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT p.id AS pair_id, p.program_id, m.user_id AS mentor_user, e.user_id AS mentee_user,
                     mt.tz AS mentor_tz, et.tz AS mentee_tz, COALESCE(r.confirmed_at, p.created_at) AS start,
-                    p.last_checkin_due, {}
+                    (SELECT t.fired_for FROM timers t WHERE t.kind = 'checkin' AND t.subject_id = p.id)
+                        AS last_checkin_due, {}
              FROM pairs p
              JOIN participants m ON m.id = p.mentor_id
              JOIN participants e ON e.id = p.mentee_id
@@ -170,15 +172,16 @@ impl Store {
     /// Records that the check-in due at `due` was started: its event goes to the inbox
     /// in the same transaction, so a crash can neither lose it nor start it twice.
     pub async fn start_checkin(&self, pair_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
-        let mark = "UPDATE pairs SET last_checkin_due = $1 WHERE id = $2";
-        self.fire_timer(&format!("checkin:{pair_id}:{due}"), payload, now, mark, due, pair_id).await
+        self.fire_timer(Timer::Checkin, pair_id, due, &format!("checkin:{pair_id}:{due}"), payload, now).await
     }
 
     /// Snoozed check-ins whose reminder has not been started yet, soonest first.
     pub async fn snoozed_checkins(&self) -> Result<Vec<Snoozed>> {
         Ok(sqlx::query_as(
             "SELECT c.id AS checkin_id, c.snoozed_until FROM checkins c JOIN pairs p ON p.id = c.pair_id
-             WHERE c.snoozed_until IS NOT NULL AND c.reminded_at IS NULL AND p.status = 'active'
+             WHERE c.snoozed_until IS NOT NULL AND p.status = 'active'
+               AND NOT EXISTS (SELECT 1 FROM timers t
+                               WHERE t.kind = 'remind' AND t.subject_id = c.id AND t.fired_for = c.snoozed_until)
                AND p.paused_at IS NULL
              ORDER BY c.snoozed_until, c.id",
         )
@@ -189,8 +192,7 @@ impl Store {
     /// Starts a snoozed check-in's reminder, like [`Store::start_checkin`].
     pub async fn start_reminder(&self, snoozed: Snoozed, payload: &str, now: i64) -> Result<()> {
         let key = format!("remind:{}:{}", snoozed.checkin_id, snoozed.snoozed_until);
-        let mark = "UPDATE checkins SET reminded_at = $1 WHERE id = $2";
-        self.fire_timer(&key, payload, now, mark, now, snoozed.checkin_id).await
+        self.fire_timer(Timer::Remind, snoozed.checkin_id, snoozed.snoozed_until, &key, payload, now).await
     }
 
     pub async fn checkin(&self, id: i64) -> Result<Option<CheckinRow>> {
@@ -360,7 +362,7 @@ impl Tx {
 
     /// Asks the pair again at `until` (a later snooze replaces an earlier one).
     pub async fn snooze_checkin(&mut self, checkin_id: i64, until: i64) -> Result<()> {
-        sqlx::query("UPDATE checkins SET snoozed_until = $1, reminded_at = NULL WHERE id = $2")
+        sqlx::query("UPDATE checkins SET snoozed_until = $1 WHERE id = $2")
             .bind(until)
             .bind(checkin_id)
             .execute(&mut *self.tx)
@@ -373,12 +375,14 @@ impl Tx {
         let sql = if paused {
             "UPDATE pairs SET paused_at = $1 WHERE id = $2 AND status = 'active' AND paused_at IS NULL"
         } else {
-            // Check-ins missed while paused are not caught up: the rhythm restarts now.
-            "UPDATE pairs SET paused_at = NULL, last_checkin_due = $1
-             WHERE id = $2 AND status = 'active' AND paused_at IS NOT NULL"
+            "UPDATE pairs SET paused_at = NULL WHERE id = $2 AND status = 'active' AND paused_at IS NOT NULL"
         };
-        let done = sqlx::query(sql).bind(self.now).bind(pair_id).execute(&mut *self.tx).await?.rows_affected();
-        Ok(done == 1)
+        let done = sqlx::query(sql).bind(self.now).bind(pair_id).execute(&mut *self.tx).await?.rows_affected() == 1;
+        if done && !paused {
+            // Check-ins missed while paused are not caught up: the rhythm restarts now.
+            mark_timer(&mut self.tx, Timer::Checkin, pair_id, self.now).await?;
+        }
+        Ok(done)
     }
 
     pub async fn insert_reflection(

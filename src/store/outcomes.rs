@@ -4,6 +4,7 @@
 
 use sqlx::FromRow;
 
+use super::inbox::Timer;
 use super::{from_json, Result, Store, StoreError, Tx};
 use crate::domain::outcomes::{Phase, Rating, Side, ValidConfidence};
 
@@ -149,7 +150,8 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT r.id AS round_id, r.confirmed_at, g.round_length_weeks FROM rounds r
              JOIN programs g ON g.id = r.program_id
-             WHERE r.status = 'confirmed' AND r.ended_at IS NULL AND r.confirmed_at IS NOT NULL
+             WHERE r.status = 'confirmed' AND r.confirmed_at IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.kind = 'round-end' AND t.subject_id = r.id)
              ORDER BY r.id",
         )
         .fetch_all(&self.pool)
@@ -159,8 +161,8 @@ impl Store {
     /// Records that a round's end was started: its event goes to the inbox in the same
     /// transaction, like [`Store::start_checkin`].
     pub async fn start_round_end(&self, round: EndingRound, payload: &str, now: i64) -> Result<()> {
-        let mark = "UPDATE rounds SET ended_at = $1 WHERE id = $2";
-        self.fire_timer(&format!("round-end:{}", round.round_id), payload, now, mark, now, round.round_id).await
+        let key = format!("round-end:{}", round.round_id);
+        self.fire_timer(Timer::RoundEnd, round.round_id, now, &key, payload, now).await
     }
 }
 

@@ -3,6 +3,7 @@
 
 use sqlx::FromRow;
 
+use super::inbox::Timer;
 use super::{Result, Store, Tx};
 
 /// One owner action, as `/mentoring audit` shows it.
@@ -83,7 +84,8 @@ impl Store {
 
     pub async fn digest_programs(&self) -> Result<Vec<DigestProgram>> {
         Ok(sqlx::query_as(
-            "SELECT id, digest_schedule, time_zone, COALESCE(last_digest_at, created_at) AS since
+            "SELECT id, digest_schedule, time_zone, COALESCE((SELECT t.fired_for FROM timers t WHERE t.kind = 'digest' AND t.subject_id = programs.id),
+                             created_at) AS since
              FROM programs WHERE digest_schedule IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -92,8 +94,7 @@ impl Store {
 
     /// Records that the digest due at `due` was started, with its event.
     pub async fn start_digest(&self, program_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
-        let mark = "UPDATE programs SET last_digest_at = $1 WHERE id = $2";
-        self.fire_timer(&format!("digest:{program_id}:{due}"), payload, now, mark, due, program_id).await
+        self.fire_timer(Timer::Digest, program_id, due, &format!("digest:{program_id}:{due}"), payload, now).await
     }
 
     pub async fn week_counts(&self, program_id: i64, since: i64) -> Result<WeekCounts> {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
+use super::inbox::Timer;
 use super::{from_json, Result, Store, StoreError, Tx};
 use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::rounds::UnmatchedPerson;
@@ -269,7 +270,8 @@ pub struct ScheduledProgram {
 impl Store {
     pub async fn scheduled_programs(&self) -> Result<Vec<ScheduledProgram>> {
         Ok(sqlx::query_as(
-            "SELECT id, match_schedule, COALESCE(last_auto_match_at, created_at) AS since
+            "SELECT id, match_schedule, COALESCE((SELECT t.fired_for FROM timers t WHERE t.kind = 'round' AND t.subject_id = programs.id),
+                             created_at) AS since
              FROM programs WHERE match_schedule IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -279,8 +281,7 @@ impl Store {
     /// Records that the round due at `due` was started: the event that runs it goes to
     /// the inbox in the same transaction, so a crash cannot start it twice or lose it.
     pub async fn start_scheduled_round(&self, program_id: i64, due: i64, payload: &str, now: i64) -> Result<()> {
-        let mark = "UPDATE programs SET last_auto_match_at = $1 WHERE id = $2";
-        self.fire_timer(&format!("round:{program_id}:{due}"), payload, now, mark, due, program_id).await
+        self.fire_timer(Timer::Round, program_id, due, &format!("round:{program_id}:{due}"), payload, now).await
     }
 }
 

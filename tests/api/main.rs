@@ -16,4 +16,5 @@ mod modal;
 mod owners;
 mod rounds;
 mod socket;
+mod timers;
 mod upload;

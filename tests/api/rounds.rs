@@ -265,7 +265,7 @@ async fn automatic_rounds_run_on_their_schedule_once_per_due_time() {
     app.settle().await;
     assert_eq!(app.count("SELECT COUNT(*) FROM rounds").await, 2);
     assert_eq!(intros(&app).len(), 2);
-    let due = app.count("SELECT last_auto_match_at FROM programs").await;
+    let due = app.count("SELECT fired_for FROM timers WHERE kind = 'round'").await;
     assert_eq!(due, chrono::Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap().timestamp());
     app.settle().await;
     assert_eq!(app.count("SELECT COUNT(*) FROM inbox WHERE dedupe_key LIKE 'round:%'").await, 2);
