@@ -1,32 +1,13 @@
 //! Check-ins and reflections end to end on a clock the test moves: schedules in working
 //! hours, the nudge's buttons, snoozes, pauses, the reflection form and its privacy.
 
-use std::sync::Arc;
-
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use upward::clock::ManualClock;
 use upward::commands::reports::program_status;
 use upward::slack::messages::plain_text;
 
+use crate::given::live_pair;
 use crate::helpers::*;
-
-/// Wednesday 2 December 2026, noon UTC.
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
-}
-
-/// Alice (Berlin) teaches Bob (New York); the pair goes live at `start()`.
-async fn live_pair() -> (TestApp, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(start()));
-    let app = spawn_app_at(clock.clone()).await;
-    app.ask(OWNER, "skills add generative AI, prompting").await;
-    app.ask(ALICE, "join mentor generative AI dept:Engineering").await;
-    app.ask(BOB, "join mentee generative AI dept:Finance").await;
-    app.ask(OWNER, "match").await;
-    assert!(app.ask(OWNER, "match confirm").await.contains("1 pairs are live"));
-    (app, clock)
-}
 
 /// The check-in messages posted to the pair's group DM, oldest first.
 fn nudges(app: &TestApp) -> Vec<Value> {

@@ -5,10 +5,8 @@ use serde_json::Value;
 use upward::slack::inbound::forms::ExitForm;
 use upward::slack::messages::plain_text;
 
+use crate::given::{CAROL, DAN};
 use crate::helpers::*;
-
-const CAROL: &str = "U0CAROL01";
-const DAN: &str = "U0DAN0001";
 
 fn dms_to(app: &TestApp, user: &str) -> Vec<String> {
     app.sent("chat.postMessage")

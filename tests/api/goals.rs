@@ -2,45 +2,16 @@
 //! a pair's first check-in and shown in later ones, confidence before (at joining) and
 //! after (at the round's end) with the owners' uplift, thanks only with consent, kudos.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
-use upward::clock::ManualClock;
 use upward::commands::reports::program_status;
 use upward::slack::messages::plain_text;
 
+use crate::given::{alice_and_bob_joined, confirm_round, start, CAROL, DAN, MANAGER};
 use crate::helpers::*;
-
-const CAROL: &str = "U0CAROL01";
-const DAN: &str = "U0DAN0001";
-const MANAGER: &str = "U0MANAGER";
-
-/// Wednesday 2 December 2026, noon UTC.
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
-}
 
 fn day(d: u32, month: u32, year: i32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, d, 15, 0, 0).unwrap()
-}
-
-/// Alice (Berlin) teaches Bob (New York); the pair goes live at `start()`.
-async fn live_pair() -> (TestApp, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(start()));
-    let app = spawn_app_at(clock.clone()).await;
-    app.sim.add_user(CAROL, "Carol Senior", Some("Europe/London"));
-    app.sim.add_user(DAN, "Dan Junior", Some("Europe/London"));
-    app.sim.add_user(MANAGER, "Mona Manager", Some("Europe/London"));
-    app.ask(OWNER, "skills add generative AI, prompting").await;
-    app.ask(ALICE, "join mentor generative AI, prompting dept:Engineering").await;
-    app.ask(BOB, "join mentee generative AI, prompting dept:Finance").await;
-    (app, clock)
-}
-
-async fn confirm(app: &TestApp) {
-    app.ask(OWNER, "match").await;
-    assert!(app.ask(OWNER, "match confirm").await.contains("pairs are live"));
 }
 
 /// The check-in messages posted to group DMs, oldest first.
@@ -123,8 +94,8 @@ async fn rate(app: &TestApp, user: &str, side: &str, values: Value) {
 
 #[tokio::test]
 async fn goals_are_asked_at_the_first_checkin_shown_in_later_ones_and_stay_with_the_pair() {
-    let (app, clock) = live_pair().await;
-    confirm(&app).await;
+    let (app, clock) = alice_and_bob_joined().await;
+    confirm_round(&app).await;
     app.ask(OWNER, "program set every 1").await;
     set_clock(&app, &clock, day(7, 12, 2026)).await;
     let first = &nudges(&app)[0];
@@ -194,7 +165,7 @@ async fn goals_are_asked_at_the_first_checkin_shown_in_later_ones_and_stay_with_
 
 #[tokio::test]
 async fn confidence_before_and_after_a_round_gives_owners_the_uplift_of_those_who_answered_both() {
-    let (app, clock) = live_pair().await;
+    let (app, clock) = alice_and_bob_joined().await;
     app.ask(CAROL, "join mentee generative AI dept:Sales").await;
     app.ask(DAN, "join mentor generative AI, prompting dept:Marketing").await;
     assert!(app.ask(OWNER, "program set round-length 2").await.contains("last 2 weeks"));
@@ -217,7 +188,7 @@ async fn confidence_before_and_after_a_round_gives_owners_the_uplift_of_those_wh
     rate(&app, CAROL, "mentee", confidence(&["2"], None, None)).await;
     rate(&app, ALICE, "mentor", confidence(&["2", "1"], Some("no"), None)).await;
     rate(&app, DAN, "mentor", confidence(&["3", "3"], None, None)).await;
-    confirm(&app).await;
+    confirm_round(&app).await;
 
     set_clock(&app, &clock, day(15, 12, 2026)).await;
     assert!(dms(&app, BOB).iter().all(|t| !t.contains("come to its end")), "the round lasts two weeks");
@@ -251,7 +222,7 @@ async fn confidence_before_and_after_a_round_gives_owners_the_uplift_of_those_wh
 
 #[tokio::test]
 async fn only_mentors_who_agreed_are_thanked_and_only_the_person_they_named_is_told() {
-    let (app, clock) = live_pair().await;
+    let (app, clock) = alice_and_bob_joined().await;
     app.ask(CAROL, "join mentee generative AI dept:Sales").await;
     app.ask(DAN, "join mentor generative AI dept:Marketing").await;
     app.ask(OWNER, "program set round-length 2").await;
@@ -264,7 +235,7 @@ async fn only_mentors_who_agreed_are_thanked_and_only_the_person_they_named_is_t
     rate(&app, DAN, "mentor", confidence(&["2", "2"], Some("no"), Some(MANAGER))).await;
     rate(&app, BOB, "mentee", confidence(&["1", "1"], None, None)).await;
     rate(&app, CAROL, "mentee", confidence(&["1"], None, None)).await;
-    confirm(&app).await;
+    confirm_round(&app).await;
     let pool = app.db().await;
     let alices_mentee: String = sqlx::query_scalar(
         "SELECT e.user_id FROM pairs p JOIN participants m ON m.id = p.mentor_id
@@ -312,8 +283,8 @@ async fn only_mentors_who_agreed_are_thanked_and_only_the_person_they_named_is_t
 
 #[tokio::test]
 async fn kudos_go_to_a_mentee_s_own_mentor_privately_or_also_to_the_owners() {
-    let (app, _clock) = live_pair().await;
-    confirm(&app).await;
+    let (app, _clock) = alice_and_bob_joined().await;
+    confirm_round(&app).await;
     let answer = app.ask(BOB, &format!("kudos <@{ALICE}> you made prompts click")).await;
     assert!(answer.contains("privately"), "{answer}");
     let to_alice: Vec<String> = dms(&app, ALICE).into_iter().filter(|t| t.contains("kudos")).collect();

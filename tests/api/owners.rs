@@ -2,34 +2,13 @@
 //! out by hand here), owner-only access for every owner command, owners and the audit
 //! trail, the weekly digest on its schedule, and forget-me.
 
-use std::sync::Arc;
-
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use upward::clock::ManualClock;
 use upward::slack::messages::plain_text;
 
+use crate::given::{two_live_pairs, CAROL, DAN};
 use crate::helpers::*;
-
-const CAROL: &str = "U0CAROL01";
-const DAN: &str = "U0DAN0001";
-
-/// Two pairs live from Wednesday 2 December 2026: Alice teaches Bob generative AI,
-/// Carol teaches Dan TikTok. Everyone works 09:00-17:00 in zones that overlap at 15:00 UTC.
-async fn two_pairs() -> (TestApp, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
-    let app = spawn_app_at(clock.clone()).await;
-    app.sim.add_user(CAROL, "Carol Junior", Some("Europe/London"));
-    app.sim.add_user(DAN, "Dan Senior", Some("Europe/Paris"));
-    app.ask(OWNER, "skills add generative AI, TikTok, prompting").await;
-    app.ask(ALICE, "join mentor generative AI dept:Engineering").await;
-    app.ask(CAROL, "join mentor TikTok dept:Marketing").await;
-    app.ask(BOB, "join mentee generative AI dept:Finance").await;
-    app.ask(DAN, "join mentee TikTok dept:Legal").await;
-    app.ask(OWNER, "match").await;
-    assert!(app.ask(OWNER, "match confirm").await.contains("2 pairs are live"));
-    (app, clock)
-}
 
 fn checkin_messages(app: &TestApp) -> Vec<Value> {
     app.sent("chat.postMessage").into_iter().filter(|m| m.to_string().contains("checkin_met")).collect()
@@ -51,7 +30,7 @@ async fn one_meeting_one_not_yet(app: &TestApp, clock: &ManualClock) {
 
 #[tokio::test]
 async fn the_status_figures_match_a_hand_count_and_the_command_line_exactly() {
-    let (app, clock) = two_pairs().await;
+    let (app, clock) = two_live_pairs().await;
     one_meeting_one_not_yet(&app, &clock).await;
     // By hand: 2 pairs, 2 check-ins, both answered (one "we met", one "not yet"), one
     // meeting, one reflection rated 4 naming "prompting"; one pair has met.
@@ -139,7 +118,7 @@ async fn owners_are_added_and_removed_from_slack_and_every_action_is_audited() {
 
 #[tokio::test]
 async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_care() {
-    let (app, clock) = two_pairs().await;
+    let (app, clock) = two_live_pairs().await;
     let digests = |app: &TestApp| {
         app.sent("chat.postMessage")
             .into_iter()
@@ -171,7 +150,7 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
 
 #[tokio::test]
 async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
-    let (app, clock) = two_pairs().await;
+    let (app, clock) = two_live_pairs().await;
     one_meeting_one_not_yet(&app, &clock).await;
     let figures_before =
         upward::commands::reports::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
@@ -203,7 +182,7 @@ async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
 
 #[tokio::test]
 async fn an_export_reaches_the_owner_as_a_file_with_only_the_texts_shared_with_owners() {
-    let (app, clock) = two_pairs().await;
+    let (app, clock) = two_live_pairs().await;
     one_meeting_one_not_yet(&app, &clock).await;
     // Bob writes one reflection for the owners too; Alice's stays with her partner.
     app.ask(BOB, "reflect").await;
@@ -239,7 +218,7 @@ async fn an_export_reaches_the_owner_as_a_file_with_only_the_texts_shared_with_o
 
 #[tokio::test]
 async fn the_owners_home_carries_the_weekly_chart_uploaded_through_slack() {
-    let (app, clock) = two_pairs().await;
+    let (app, clock) = two_live_pairs().await;
     one_meeting_one_not_yet(&app, &clock).await;
     app.slack.open_home(OWNER).await;
     app.settle().await;
@@ -257,7 +236,7 @@ async fn the_owners_home_carries_the_weekly_chart_uploaded_through_slack() {
 
 #[tokio::test]
 async fn every_owner_output_respects_each_visibility() {
-    let (app, clock) = two_pairs().await;
+    let (app, clock) = two_live_pairs().await;
     // Three reflections, one per visibility, each with a text of its own.
     for (user, text, visibility) in
         [(CAROL, "TEXT-ONLY-ME", "private"), (DAN, "TEXT-PARTNER", "partner"), (BOB, "TEXT-OWNERS", "owners")]

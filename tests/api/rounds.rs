@@ -5,10 +5,8 @@ use serde_json::Value;
 use slack_sim::Fault;
 use upward::slack::messages::plain_text;
 
+use crate::given::{CAROL, DAN};
 use crate::helpers::*;
-
-const CAROL: &str = "U0CAROL01";
-const DAN: &str = "U0DAN0001";
 
 /// Two juniors and two seniors whose skills make exactly one good pairing each.
 async fn two_pairs_program() -> TestApp {
