@@ -6,8 +6,10 @@
 //! inbox entry, the mark that the entry is done. Either all of it is on disk or none
 //! of it is, which is what lets a crash at any moment lose nothing and repeat nothing.
 //!
-//! The SQL is written to run unchanged on SQLite and PostgreSQL (`$1` placeholders,
-//! `returning`, `on conflict`, Unix-second integers for times).
+//! The SQL keeps to what SQLite and PostgreSQL share where it can (`$1` placeholders,
+//! `returning`, `on conflict`, Unix-second integers for times), but this store runs on
+//! SQLite only today: the schema (`AUTOINCREMENT`), `BEGIN IMMEDIATE` and the
+//! `Sqlite` types threaded through it are SQLite's.
 
 mod checkins;
 mod inbox;
