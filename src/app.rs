@@ -91,6 +91,8 @@ impl App {
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let identity = identify(&slack).await?;
         store.ensure_workspace(&identity.team_id, &identity.bot_user_id, clock.now().timestamp()).await?;
+        // A lease held when the last run stopped is nobody's now: its entry is handled again.
+        store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
         let dispatcher = Arc::new(Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack()));
@@ -138,7 +140,7 @@ impl App {
         if workers == Workers::Background {
             let (ctx, stop) = (self.ctx.clone(), shutdown.clone());
             tasks.spawn(async move {
-                consumer::run(&ctx, stop).await;
+                consumer::run(ctx, stop).await;
                 Ok(())
             });
             let (dispatcher, stop) = (self.dispatcher.clone(), shutdown.clone());

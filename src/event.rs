@@ -46,6 +46,20 @@ pub enum Event {
 pub const SCHEDULER: &str = "schedule";
 
 impl Event {
+    /// The inbox lane it is handled in: a person's requests in the order they made
+    /// them; the scheduler's events per subject, as its timers are.
+    pub fn lane(&self) -> String {
+        match self {
+            Event::ScheduledRound { program_id, .. } | Event::Digest { program_id, .. } => {
+                format!("program:{program_id}")
+            }
+            Event::CheckinDue { pair_id, .. } => format!("pair:{pair_id}"),
+            Event::CheckinReminder { checkin_id } => format!("checkin:{checkin_id}"),
+            Event::RoundEnded { round_id } => format!("round:{round_id}"),
+            person => format!("user:{}", person.user()),
+        }
+    }
+
     pub fn user(&self) -> &str {
         match self {
             Event::Command { user, .. }

@@ -8,6 +8,7 @@ use crate::domain::outbound::Outbound;
 use crate::domain::pair::Pair;
 use crate::event::Event;
 use crate::slack::messages;
+use crate::store::Delivery;
 
 async fn live_pair(request: &Request<'_>, pair_id: i64) -> Result<Option<Pair>> {
     Ok(request.ctx.store.pair(pair_id).await?.filter(|p| p.is_live() && p.has(&request.user)))
@@ -62,13 +63,19 @@ pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Optio
         }
         if at_once {
             let event = Event::ScheduledRound { program_id: program.id, due: ctx.now() };
-            tx.receive(&format!("exit:{}", pair.id), &serde_json::to_string(&event).expect("events serialise")).await?;
+            let delivery = Delivery {
+                dedupe_key: format!("exit:{}", pair.id),
+                payload: serde_json::to_string(&event).expect("events serialise"),
+                lane: event.lane(),
+                urgent: false,
+            };
+            tx.receive(&delivery).await?;
         }
         tracing::info!(pair = pair.id, shared = share, at_once, "a participant ended their pair");
     }
     tx.commit().await?;
     if at_once {
-        ctx.store.inbox_ready.notify_one();
+        ctx.store.wake_consumers();
     }
     Ok(())
 }

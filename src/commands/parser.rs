@@ -89,6 +89,14 @@ pub enum Command {
     ForgetMe,
 }
 
+impl Command {
+    /// Whether handling it opens a form: such a command's trigger id is good for three
+    /// seconds, so it is handled before any backlog.
+    pub fn opens_form(&self) -> bool {
+        matches!(self, Command::Join { line: None, .. } | Command::Reflect { .. } | Command::Rematch { .. })
+    }
+}
+
 /// `join mentor|mentee <skills> [dept:<name>] [manager:@someone]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinLine {

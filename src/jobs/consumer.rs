@@ -1,7 +1,10 @@
-//! Handles inbox entries in arrival order, one at a time, after Slack has its ack.
-//! At start it first replays whatever an earlier run stored but did not finish. An
-//! entry whose handling failed waits out a growing backoff (the dispatcher's) before
-//! its next attempt, so a Slack or database hiccup is not retried five times at once.
+//! Handles inbox entries after Slack has its ack: several workers at once, each
+//! person's entries in the order they arrived (the inbox's lanes), forms first. At start
+//! it replays whatever an earlier run stored but did not finish. An entry whose handling
+//! failed waits out a growing backoff (the dispatcher's) before its next attempt, so a
+//! Slack or database hiccup is not retried five times at once.
+
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
@@ -38,13 +41,27 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// The longest the loop sleeps without a bell: a net under every other wake-up.
+/// The longest a worker sleeps without a bell: a net under every other wake-up.
 const SAFETY_NET_SECS: i64 = 30;
+/// Workers handling entries at once. Entries of one lane (one person) never run
+/// concurrently; the workers let different people's requests overlap their waits on
+/// the database and on Slack.
+pub const WORKERS: usize = 8;
 
-/// Runs until `shutdown`: drains the inbox, then waits for the edge to store more.
-/// The entry in hand is finished before the loop stops.
-pub async fn run(ctx: &Context, shutdown: CancellationToken) {
-    loop {
+/// Runs [`WORKERS`] workers until `shutdown`. Each takes no new entry once shutdown is
+/// asked and finishes the one in hand; what is left stays in the inbox for the next
+/// start.
+pub async fn run(ctx: Arc<Context>, shutdown: CancellationToken) {
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..WORKERS {
+        let (ctx, shutdown) = (ctx.clone(), shutdown.clone());
+        workers.spawn(async move { work(&ctx, &shutdown).await });
+    }
+    while workers.join_next().await.is_some() {}
+}
+
+async fn work(ctx: &Context, shutdown: &CancellationToken) {
+    while !shutdown.is_cancelled() {
         let notified = ctx.store.inbox_ready.notified();
         match consume_one(ctx).await {
             Ok(true) => continue,

@@ -55,3 +55,7 @@ pub const CONFIDENCE_BLOCK_PREFIX: &str = "confidence_";
 pub const RECOGNITION_BLOCK: &str = "recognition";
 pub const RECOGNITION_ACTION: &str = "recognition_select";
 pub const TELL_BLOCK: &str = "tell";
+
+/// The buttons whose press opens a form: handled before any backlog, as the press's
+/// trigger id is good for three seconds only.
+pub const OPENS_FORM: &[&str] = &[INTRO_WONT_WORK, CHECKIN_MET, GOAL_SET, CONFIDENCE_OPEN, HOME_JOIN];

@@ -4,7 +4,7 @@
 use chrono::NaiveTime;
 use sqlx::FromRow;
 
-use super::inbox::{mark_timer, Timer};
+use super::timers::{mark_timer, Timer};
 use super::{from_json, to_json, Result, Store, StoreError, Tx};
 use crate::domain::checkins::{CheckinSettings, Window};
 use crate::domain::reflection::{Reflection, ValidReflection, Visibility};

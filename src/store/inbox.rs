@@ -1,12 +1,30 @@
 //! The inbox: what Slack sent, kept from the moment before the ack until it is handled.
+//!
+//! Deliveries are written by one task in batches (group commit): whatever requests
+//! arrived while the previous batch was being made durable go in the next transaction
+//! together, so a launch-day burst costs one fsync per batch, not one per request, and
+//! each request is answered only once its batch is on disk.
+//!
+//! Entries are claimed with a lease by several workers at once. An entry waits while an
+//! older one of its lane (one person; one pair, program or round for the scheduler's
+//! events) is unhandled, so one person's requests are handled in order while different
+//! people's go concurrently; urgent entries (a form to open before its trigger expires)
+//! are claimed first.
 
-use sqlx::{FromRow, Sqlite, Transaction};
+use std::sync::Arc;
 
-use super::{Result, Store};
+use sqlx::{FromRow, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::{Result, Store, StoreError};
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
 pub const MAX_ATTEMPTS: i64 = 5;
+/// How long a worker holds an entry before another may take it over.
+pub const LEASE_SECS: i64 = 60;
+/// The most deliveries one group commit writes.
+const BATCH: usize = 512;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct InboxEntry {
@@ -15,52 +33,149 @@ pub struct InboxEntry {
     pub attempts: i64,
 }
 
+/// An accepted delivery, as the edge hands it to the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Unique per Slack delivery: a retry of the same one is stored once.
+    pub dedupe_key: String,
+    /// The serialised event.
+    pub payload: String,
+    /// Entries of one lane are handled in arrival order.
+    pub lane: String,
+    /// Handled before the others: it opens a form on a trigger Slack honours for 3 s.
+    pub urgent: bool,
+}
+
+/// One delivery waiting for its batch, and where to say whether it was new.
+type Pending = (Delivery, i64, oneshot::Sender<Result<bool>>);
+
+/// The group-commit writer's queue.
+#[derive(Clone)]
+pub(super) struct InboxWriter {
+    queue: mpsc::UnboundedSender<Pending>,
+}
+
+impl InboxWriter {
+    /// Starts the writer task on the current runtime; it ends with the last sender.
+    pub(super) fn start(pool: SqlitePool, ready: Arc<Notify>) -> InboxWriter {
+        let (queue, mut incoming) = mpsc::unbounded_channel::<Pending>();
+        tokio::spawn(async move {
+            while let Some(first) = incoming.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match incoming.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                match write_batch(&pool, &batch).await {
+                    Ok(new) => {
+                        let any_new = new.iter().any(|n| *n);
+                        for ((_, _, reply), new) in batch.into_iter().zip(new) {
+                            let _ = reply.send(Ok(new));
+                        }
+                        if any_new {
+                            ready.notify_waiters();
+                            ready.notify_one();
+                        }
+                    }
+                    Err(e) => {
+                        let why = e.to_string();
+                        for (_, _, reply) in batch {
+                            let _ = reply.send(Err(StoreError::Unavailable(why.clone())));
+                        }
+                    }
+                }
+            }
+        });
+        InboxWriter { queue }
+    }
+}
+
+/// Writes one batch in one transaction; for each delivery, whether it was new.
+async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<bool>> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut new = Vec::with_capacity(batch.len());
+    for (delivery, now, _) in batch {
+        new.push(insert(&mut tx, delivery, *now).await?);
+    }
+    tx.commit().await?;
+    Ok(new)
+}
+
+async fn insert(tx: &mut Transaction<'static, Sqlite>, delivery: &Delivery, now: i64) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&delivery.dedupe_key)
+    .bind(&delivery.payload)
+    .bind(&delivery.lane)
+    .bind(i64::from(delivery.urgent))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 impl Store {
-    /// Stores an accepted delivery; `false` when Slack already delivered this one.
-    pub async fn receive(&self, dedupe_key: &str, payload: &str, now: i64) -> Result<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(dedupe_key)
-        .bind(payload)
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        if inserted {
-            self.inbox_ready.notify_one();
-        }
-        Ok(inserted)
+    /// Stores an accepted delivery, durably, in the next group commit; `false` when
+    /// Slack already delivered this one.
+    pub async fn receive(&self, delivery: Delivery, now: i64) -> Result<bool> {
+        let stopped = || StoreError::Unavailable("the inbox writer has stopped".to_owned());
+        let (reply, answer) = oneshot::channel();
+        self.inbox_writer.queue.send((delivery, now, reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
-    /// The oldest entry not yet handled, counting this as one more attempt at it.
-    /// Claims the oldest entry that is due: never handled, or failed and past its
-    /// `retry_at`. An entry waiting out its backoff does not hold back the ones after it.
+    /// Claims the next entry to handle, for [`LEASE_SECS`], counting the attempt: urgent
+    /// entries first, then the oldest, passing over entries whose lane has an older one
+    /// unhandled, entries another worker holds, and failed ones still in their backoff.
     pub async fn next_inbox_entry(&self, now: i64) -> Result<Option<InboxEntry>> {
         Ok(sqlx::query_as(
-            "UPDATE inbox SET attempts = attempts + 1
-             WHERE id = (SELECT id FROM inbox
-                         WHERE processed_at IS NULL AND attempts < $1 AND (retry_at IS NULL OR retry_at <= $2)
-                         ORDER BY id LIMIT 1)
+            "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
+             WHERE id = (SELECT i.id FROM inbox i
+                         WHERE i.processed_at IS NULL AND i.attempts < $1
+                           AND (i.retry_at IS NULL OR i.retry_at <= $2)
+                           AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
+                           AND NOT EXISTS (SELECT 1 FROM inbox e
+                                           WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
+                                             AND e.processed_at IS NULL AND e.attempts < $1)
+                         ORDER BY i.urgent DESC, i.id LIMIT 1)
              RETURNING id, payload, attempts",
         )
         .bind(MAX_ATTEMPTS)
         .bind(now)
+        .bind(now + LEASE_SECS)
         .fetch_optional(&self.pool)
         .await?)
     }
 
+    /// Frees every entry's lease: at start, when no worker can hold one (the SQLite
+    /// store serves one process).
+    pub async fn release_inbox_claims(&self) -> Result<()> {
+        sqlx::query("UPDATE inbox SET claimed_until = NULL WHERE processed_at IS NULL AND claimed_until IS NOT NULL")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records why handling failed and when to try again.
     pub async fn inbox_failed(&self, id: i64, error: &str, retry_at: i64) -> Result<()> {
-        sqlx::query("UPDATE inbox SET last_error = $1, retry_at = $2 WHERE id = $3")
+        sqlx::query("UPDATE inbox SET last_error = $1, retry_at = $2, claimed_until = NULL WHERE id = $3")
             .bind(error)
             .bind(retry_at)
             .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Wakes every idle consumer worker (and leaves a permit for one about to wait).
+    pub fn wake_consumers(&self) {
+        self.inbox_ready.notify_waiters();
+        self.inbox_ready.notify_one();
     }
 
     /// The soonest time a failed entry may be tried again, if one waits.
@@ -79,85 +194,9 @@ impl Store {
 }
 
 impl super::Tx {
-    /// Stores an event for the consumer inside this change, keyed like Slack's (a
-    /// repeat of `dedupe_key` is kept once).
-    pub async fn receive(&mut self, dedupe_key: &str, payload: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO inbox (dedupe_key, payload, created_at) VALUES ($1, $2, $3) ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(dedupe_key)
-        .bind(payload)
-        .bind(self.now)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-}
-
-/// The kinds of timer the scheduler fires, each with its row in `timers`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Timer {
-    /// A pair's check-in; marked with the check-in's due time.
-    Checkin,
-    /// A snoozed check-in's reminder; marked with the snooze's end.
-    Remind,
-    /// A program's weekly digest; marked with its cron time.
-    Digest,
-    /// A program's automatic round; marked with its cron time.
-    Round,
-    /// A confirmed round's end; marked with when it was started.
-    RoundEnd,
-}
-
-impl Timer {
-    fn as_str(self) -> &'static str {
-        match self {
-            Timer::Checkin => "checkin",
-            Timer::Remind => "remind",
-            Timer::Digest => "digest",
-            Timer::Round => "round",
-            Timer::RoundEnd => "round-end",
-        }
-    }
-}
-
-/// Sets a timer's mark, inside the change that acts on it.
-pub(super) async fn mark_timer(
-    tx: &mut Transaction<'static, Sqlite>,
-    timer: Timer,
-    subject_id: i64,
-    fired_for: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO timers (kind, subject_id, fired_for) VALUES ($1, $2, $3)
-         ON CONFLICT (kind, subject_id) DO UPDATE SET fired_for = excluded.fired_for",
-    )
-    .bind(timer.as_str())
-    .bind(subject_id)
-    .bind(fired_for)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-impl Store {
-    /// Fires a timer: its event goes to the inbox and its mark is set in one
-    /// transaction, so a crash can neither lose the firing nor repeat it. An event
-    /// already stored under `dedupe_key` is kept once.
-    pub(super) async fn fire_timer(
-        &self,
-        timer: Timer,
-        subject_id: i64,
-        fired_for: i64,
-        dedupe_key: &str,
-        payload: &str,
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = self.begin(now).await?;
-        tx.receive(dedupe_key, payload).await?;
-        mark_timer(&mut tx.tx, timer, subject_id, fired_for).await?;
-        tx.commit().await?;
-        self.inbox_ready.notify_one();
+    /// Stores an event produced inside this change (a timer's, a rematch's round).
+    pub async fn receive(&mut self, delivery: &Delivery) -> Result<()> {
+        insert(&mut self.tx, delivery, self.now).await?;
         Ok(())
     }
 }

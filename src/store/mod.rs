@@ -19,6 +19,7 @@ mod owners;
 mod participants;
 mod programs;
 mod rounds;
+mod timers;
 mod users;
 
 use std::str::FromStr;
@@ -31,7 +32,7 @@ use thiserror::Error;
 use tokio::sync::Notify;
 
 pub use checkins::{CheckinPair, CheckinRow, Snoozed};
-pub use inbox::InboxEntry;
+pub use inbox::{Delivery, InboxEntry};
 pub use outbox::{OpenedDm, OutboxEntry, OutboxStats};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
@@ -45,6 +46,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("a stored row could not be read back: {0}")]
     Corrupt(String),
+    #[error("the database cannot be written now: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -59,6 +62,7 @@ pub struct Store {
     pub inbox_ready: Arc<Notify>,
     /// Rung after a program's schedule changed, so the scheduler recomputes its wake-up.
     pub schedule_changed: Arc<Notify>,
+    inbox_writer: inbox::InboxWriter,
 }
 
 impl Store {
@@ -71,12 +75,16 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        // Enough connections for the consumer's workers, the dispatcher's sends, the
+        // inbox writer and the HTTP edge's reads at once.
+        let pool = SqlitePoolOptions::new().max_connections(24).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let inbox_ready = Arc::new(Notify::new());
         Ok(Store {
+            inbox_writer: inbox::InboxWriter::start(pool.clone(), inbox_ready.clone()),
             pool,
             outbox_ready: Arc::new(Notify::new()),
-            inbox_ready: Arc::new(Notify::new()),
+            inbox_ready,
             schedule_changed: Arc::new(Notify::new()),
         })
     }

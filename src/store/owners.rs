@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::inbox::Timer;
+use super::timers::Timer;
 use super::{Result, Store, Tx};
 
 /// One owner action, as `/mentoring audit` shows it.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use super::inbox::Timer;
+use super::timers::Timer;
 use super::{from_json, Result, Store, StoreError, Tx};
 use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::rounds::UnmatchedPerson;

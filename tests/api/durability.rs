@@ -33,7 +33,7 @@ async fn a_command_acked_but_not_handled_before_a_crash_is_handled_after_restart
 async fn a_message_queued_before_a_crash_is_sent_after_restart() {
     let app = spawn_app().await;
     app.sim.fail("response_url", Fault::ServerError, 1);
-    let (_, tag) = app.slack.command(ALICE, "help").await;
+    let (_, tag) = app.slack.command(ALICE, "profile").await;
     app.settle().await;
     assert!(app.answers(&tag).is_empty(), "the first attempt failed");
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 1);
@@ -54,7 +54,7 @@ async fn time_passes(app: &TestApp) {
 async fn rate_limits_are_honoured_and_do_not_use_up_attempts() {
     let app = spawn_app().await;
     app.sim.fail("response_url", Fault::RateLimited { retry_after_secs: 30 }, 3);
-    let (_, tag) = app.slack.command(ALICE, "help").await;
+    let (_, tag) = app.slack.command(ALICE, "profile").await;
     for _ in 0..3 {
         let asked = chrono::Utc::now().timestamp();
         app.settle().await;

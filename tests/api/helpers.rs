@@ -101,12 +101,16 @@ impl TestApp {
     }
 
     /// `/mentoring <text>` by `user`, handled to the end; returns the text of the
-    /// ephemeral answers it got through its response_url.
+    /// ephemeral answers it got: in the HTTP answer itself, then through its response_url.
     pub async fn ask(&self, user: &str, text: &str) -> String {
         let (answer, tag) = self.slack.command(user, text).await;
         assert_eq!(answer.status, 200, "command `{text}` was refused: {}", answer.body);
         self.settle().await;
-        self.answers(&tag).join("\n---\n")
+        let inline = (!answer.body.is_empty()).then(|| {
+            assert_eq!(answer.json()["response_type"], "ephemeral", "command answers are ephemeral: {}", answer.body);
+            inline_text(&answer)
+        });
+        inline.into_iter().chain(self.answers(&tag)).collect::<Vec<_>>().join("\n---\n")
     }
 
     /// Texts sent to the response_url of one command.

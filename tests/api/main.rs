@@ -12,6 +12,7 @@ mod given;
 mod goals;
 mod helpers;
 mod home;
+mod launch;
 mod manifest;
 mod modal;
 mod owners;

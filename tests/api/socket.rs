@@ -19,10 +19,19 @@ async fn commands_and_events_arrive_over_the_websocket_and_are_acked() {
     let ack = app.sim.socket_deliver(&command).await;
     assert_eq!(ack["envelope_id"], command["envelope_id"]);
     assert!(!app.sent("apps.connections.open").is_empty(), "the bot asked Slack for its websocket URL");
+    let guide = plain_text(&ack["payload"]["blocks"]);
+    assert!(guide.contains("/mentoring join mentor <skill>, <skill>"), "the help guide, in the ack itself: {ack}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 0, "the guide needs nothing stored");
+
+    command["envelope_id"] = json!("socket-profile-1");
+    command["payload"]["text"] = json!("profile");
+    command["payload"]["trigger_id"] = json!("socket-profile.trigger");
+    let ack = app.sim.socket_deliver(&command).await;
+    assert_eq!(ack["envelope_id"], "socket-profile-1");
     assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 1, "stored before the ack");
     app.settle().await;
     let answer = app.answers("socket").join("\n");
-    assert!(answer.contains("/mentoring join mentor <skill>, <skill>"), "the help guide: {answer}");
+    assert!(answer.contains("/mentoring join"), "the profile answer says how to join: {answer}");
 
     let event = envelope("socket_mode_envelope_events_api.json");
     let ack = app.sim.socket_deliver(&event).await;

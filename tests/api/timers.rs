@@ -1,9 +1,7 @@
-//! The store's timers and inbox retries: one `timers` table carries every kind of
-//! timer's mark (and the migration carries the older per-kind columns over), and a
-//! failed inbox entry waits out its backoff instead of being picked again at once.
+//! The scheduler's timers: one `timers` table carries every kind of timer's mark, and
+//! the migration carries the older per-kind columns over.
 
 use sqlx::sqlite::SqlitePoolOptions;
-use upward::store::Store;
 
 /// Migrations 0001–0007 as shipped before the timers table, then 0008 over them.
 #[tokio::test]
@@ -48,24 +46,4 @@ async fn the_timers_migration_carries_every_older_mark_over() {
             ("round-end".to_owned(), 3, 1300),
         ]
     );
-}
-
-#[tokio::test]
-async fn a_failed_inbox_entry_waits_for_its_retry_time_without_holding_back_the_next() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("inbox.db").display())).await.unwrap();
-    let now = 1_000;
-    assert!(store.receive("first", "{}", now).await.unwrap());
-    assert!(store.receive("second", "{}", now).await.unwrap());
-    let first = store.next_inbox_entry(now).await.unwrap().expect("the first entry is due");
-    store.inbox_failed(first.id, "Slack said no", now + 8).await.unwrap();
-    assert_eq!(store.next_inbox_retry().await.unwrap(), Some(now + 8));
-
-    let next = store.next_inbox_entry(now).await.unwrap().expect("the second entry is not held back");
-    assert_ne!(next.id, first.id);
-    store.begin_for(next.id, now).await.unwrap().commit().await.unwrap();
-    assert!(store.next_inbox_entry(now + 7).await.unwrap().is_none(), "retried before its backoff ended");
-
-    let again = store.next_inbox_entry(now + 8).await.unwrap().expect("due again after its backoff");
-    assert_eq!((again.id, again.attempts), (first.id, 2));
 }

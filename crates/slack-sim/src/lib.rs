@@ -117,7 +117,17 @@ struct Inner {
     /// Completed uploads, in order.
     uploads: Vec<Upload>,
     next_file: u64,
+    /// How long every Web API answer takes, as Slack's round trip does.
+    latency: std::time::Duration,
+    /// When each trigger id the caller handed out was issued: Slack honours one for
+    /// three seconds.
+    triggers: HashMap<String, std::time::Instant>,
+    /// `users.list` pages hold at most this many members (0: Slack's 1,000).
+    users_page: usize,
 }
+
+/// How long Slack honours a trigger id for `views.open`.
+pub const TRIGGER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Envelopes waiting for the bot's Socket Mode connection.
 type EnvelopeQueue = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>;
@@ -169,6 +179,30 @@ impl Sim {
     pub fn add_user(&self, id: &str, name: &str, tz: Option<&str>) {
         let user = SimUser { name: name.to_owned(), tz: tz.map(str::to_owned) };
         self.lock().users.insert(id.to_owned(), user);
+    }
+
+    /// Every Web API answer from now on takes `latency`, as Slack's round trip does
+    /// (about 100 ms), so a bot that waits on one call at a time shows it.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// `users.list` answers in pages of `size` members (Slack's default is up to 1,000).
+    pub fn set_users_page(&self, size: usize) {
+        self.lock().users_page = size.max(1);
+    }
+
+    /// Records that Slack handed out `trigger_id` now, so `views.open` honours it for
+    /// [`TRIGGER_LIFETIME`] only. Trigger ids never issued here (recorded fixtures) are
+    /// taken as fresh.
+    fn issue_trigger(&self, trigger_id: &str) {
+        self.lock().triggers.insert(trigger_id.to_owned(), std::time::Instant::now());
+    }
+
+    /// `views.open` with a trigger issued more than three seconds ago fails, as in Slack.
+    fn trigger_expired(&self, args: &Value) -> bool {
+        let Some(trigger) = args["trigger_id"].as_str() else { return false };
+        self.lock().triggers.get(trigger).is_some_and(|issued| issued.elapsed() > TRIGGER_LIFETIME)
     }
 
     /// The next `count` calls of `method` fail with `fault`.
@@ -343,6 +377,31 @@ impl Sim {
             .unwrap_or(SimUser { name: id.to_lowercase(), tz: Some("Europe/London".to_owned()) })
     }
 
+    /// One page of `users.list`: members in id order from the `cursor` on, and the
+    /// cursor of the next page (empty on the last), as Slack paginates.
+    fn users_page(&self, args: &Value) -> Value {
+        let inner = self.lock();
+        let mut ids: Vec<&String> = inner.users.keys().collect();
+        ids.sort();
+        let start = args["cursor"].as_str().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+        // Unset: Slack's own most per page.
+        let page = if inner.users_page == 0 { 1_000 } else { inner.users_page };
+        let limit = args["limit"].as_u64().map_or(page, |l| (l as usize).min(page)).max(1);
+        let members: Vec<Value> = ids
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|id| {
+                let user = &inner.users[*id];
+                json!({"id": id, "team_id": TEAM_ID, "name": user.name, "real_name": user.name, "tz": user.tz,
+                       "deleted": false, "is_bot": false,
+                       "profile": {"real_name": user.name, "display_name": user.name}})
+            })
+            .collect();
+        let next = if start + limit < ids.len() { (start + limit).to_string() } else { String::new() };
+        json!({"ok": true, "members": members, "cache_ts": 1_700_000_000, "response_metadata": {"next_cursor": next}})
+    }
+
     /// A file id and the loopback URL its bytes go to, as `files.getUploadURLExternal`
     /// answers; Slack refuses an upload without a name or of no bytes.
     fn upload_ticket(&self, args: &Value) -> Value {
@@ -420,6 +479,7 @@ impl Sim {
                     "profile": {"real_name": user.name, "display_name": user.name}
                 }})
             }
+            "users.list" => self.users_page(args),
             "conversations.open" => {
                 let mut users: Vec<String> = match &args["users"] {
                     Value::Array(items) => items.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect(),
@@ -536,9 +596,17 @@ async fn api(
         sim.record(&method, args, false);
         return fault_response(fault).await;
     }
+    let latency = sim.lock().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     if let Some(retry_after_secs) = sim.over_limit(&method, &args) {
         sim.record(&method, args, false);
         return fault_response(Fault::RateLimited { retry_after_secs }).await;
+    }
+    if method == "views.open" && sim.trigger_expired(&args) {
+        sim.record(&method, args, false);
+        return Json(json!({"ok": false, "error": "expired_trigger_id"})).into_response();
     }
     let answer = sim.answer(&method, &args);
     sim.record(&method, args, answer["ok"] == json!(true));
@@ -630,6 +698,13 @@ impl SlackCaller {
         NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// A fresh trigger id of kind `kind` (1: command, 2: button, 3: submission).
+    fn trigger(&self, n: u64, kind: u8) -> String {
+        let trigger = format!("{n}.{kind}.trigger");
+        self.sim.issue_trigger(&trigger);
+        trigger
+    }
+
     /// Sends `body` to `path` with custom headers (a signature, or none); the raw tool for tests.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: String, headers: &[(&str, String)]) -> Answer {
         let mut request =
@@ -674,7 +749,7 @@ impl SlackCaller {
             ("command", "/mentoring"),
             ("text", text),
             ("response_url", &self.sim.response_url(&tag)),
-            ("trigger_id", &format!("{n}.1.trigger")),
+            ("trigger_id", &self.trigger(n, 1)),
             ("api_app_id", "A0001"),
         ])
         .expect("a form encodes");
@@ -691,6 +766,7 @@ impl SlackCaller {
     pub async fn press(&self, user: &str, action_id: &str, value: &str) -> Answer {
         let n = self.next_id();
         let mut payload = button_payload(n, user, action_id, value);
+        payload["trigger_id"] = json!(self.trigger(n, 2));
         payload["container"] = json!({"type": "view", "view_id": "VHOME"});
         self.interaction(&payload).await
     }
@@ -701,6 +777,7 @@ impl SlackCaller {
         let n = self.next_id();
         let tag = format!("act{n}");
         let mut payload = button_payload(n, user, action_id, value);
+        payload["trigger_id"] = json!(self.trigger(n, 2));
         payload["container"] = json!({"type": "message", "message_ts": "1700000000.000001", "channel_id": channel});
         payload["channel"] = json!({"id": channel, "name": "mpdm"});
         payload["response_url"] = json!(self.sim.response_url(&tag));
@@ -721,7 +798,7 @@ impl SlackCaller {
         let payload = json!({
             "type": "view_submission", "team": {"id": TEAM_ID, "domain": "example"},
             "user": {"id": user, "username": user, "team_id": TEAM_ID}, "api_app_id": "A0001",
-            "trigger_id": format!("{n}.3.trigger"), "view": view
+            "trigger_id": self.trigger(n, 3), "view": view
         });
         self.interaction(&payload).await
     }

@@ -25,9 +25,10 @@ use thiserror::Error;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
+use crate::commands::parser::{self, Command};
 use crate::event::Event;
 use crate::slack::{ids, messages};
-use crate::store::{Store, StoreError};
+use crate::store::{Delivery, Store, StoreError};
 
 pub mod forms;
 pub mod socket;
@@ -72,9 +73,16 @@ impl Intake {
         Intake { store, team_id, clock }
     }
 
-    async fn keep(&self, dedupe_key: &str, event: &Event) -> Result<(), IntakeError> {
-        let payload = serde_json::to_string(event).expect("events serialise");
-        let new = self.store.receive(dedupe_key, &payload, self.clock.now().timestamp()).await?;
+    /// Stores `event` durably (in the inbox's next group commit) before Slack is acked.
+    /// `urgent`: it opens a form, so it is handled before the backlog.
+    async fn keep(&self, dedupe_key: &str, event: &Event, urgent: bool) -> Result<(), IntakeError> {
+        let delivery = Delivery {
+            dedupe_key: dedupe_key.to_owned(),
+            payload: serde_json::to_string(event).expect("events serialise"),
+            lane: event.lane(),
+            urgent,
+        };
+        let new = self.store.receive(delivery, self.clock.now().timestamp()).await?;
         if !new {
             info!(dedupe_key, "duplicate delivery ignored");
         }
@@ -96,7 +104,7 @@ impl Intake {
         match callback.event {
             SlackEventCallbackBody::AppHomeOpened(ev) if ev.tab.as_deref().unwrap_or("home") == "home" => {
                 let key = format!("event:{}", callback.event_id);
-                self.keep(&key, &Event::HomeOpened { user: ev.user.to_string() }).await
+                self.keep(&key, &Event::HomeOpened { user: ev.user.to_string() }, false).await
             }
             other => {
                 let kind = serde_json::to_value(&other)
@@ -117,15 +125,28 @@ impl Intake {
             warn!(command = %command.command, "unknown slash command");
             return Ok(Some(messages::reply(format!("I only know `{COMMAND}`; `{}` is not mine.", command.command))));
         }
+        let text = command.text.unwrap_or_default();
+        // What needs nothing stored is answered in the HTTP answer itself, at once,
+        // whatever the backlog: the guide and usage errors.
+        let parsed = parser::parse(&text);
+        match &parsed {
+            Ok(Command::Help { unknown }) => return Ok(Some(messages::help(unknown.as_deref()))),
+            Err(e) => {
+                info!(problem = %e.problem, "command refused");
+                return Ok(Some(messages::usage_error(&e.problem, e.usage)));
+            }
+            Ok(_) => {}
+        }
+        let urgent = parsed.is_ok_and(|command| command.opens_form());
         let key = format!("command:{}", command.trigger_id);
         let event = Event::Command {
             user: command.user_id.to_string(),
             channel: command.channel_id.to_string(),
-            text: command.text.unwrap_or_default(),
+            text,
             trigger_id: command.trigger_id.to_string(),
             response_url: command.response_url.0.to_string(),
         };
-        self.keep(&key, &event).await?;
+        self.keep(&key, &event, urgent).await?;
         Ok(None)
     }
 
@@ -144,6 +165,7 @@ impl Intake {
                 };
                 let key =
                     format!("action:{}:{}", ev.trigger_id, action.action_ts.map(|t| t.to_string()).unwrap_or_default());
+                let urgent = ids::OPENS_FORM.contains(&action.action_id.as_ref());
                 let event = Event::Action {
                     user: user.id.to_string(),
                     action_id: action.action_id.to_string(),
@@ -151,7 +173,7 @@ impl Intake {
                     trigger_id: ev.trigger_id.to_string(),
                     response_url: ev.response_url.map(|u| u.0.to_string()),
                 };
-                self.keep(&key, &event).await?;
+                self.keep(&key, &event, urgent).await?;
                 Ok(InteractionAnswer::Ack)
             }
             SlackInteractionEvent::ViewSubmission(ev) => {
@@ -194,7 +216,7 @@ impl Intake {
                         Ok(InteractionAnswer::FieldErrors(errors))
                     }
                     Ok(event) => {
-                        self.keep(&key, &event).await?;
+                        self.keep(&key, &event, false).await?;
                         Ok(InteractionAnswer::Ack)
                     }
                 }

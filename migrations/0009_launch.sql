@@ -1,0 +1,15 @@
+-- Launch day: many people at once, each in order.
+-- An inbox entry belongs to a lane (one person, or one pair, program or round for the
+-- scheduler's events): entries of different lanes are handled concurrently, one lane's
+-- in arrival order. `claimed_until` is the lease of the worker handling it. `urgent`
+-- entries carry a trigger id Slack honours for three seconds (they open a form): they
+-- are handled first.
+ALTER TABLE inbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN claimed_until BIGINT;
+ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_lane ON inbox (lane, id) WHERE processed_at IS NULL;
+
+-- Outbox rows that open a form go before everything else; rows into one conversation
+-- go in the order they were queued.
+ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_pending_channel ON outbox (channel_key, id) WHERE sent_at IS NULL AND dead_at IS NULL;

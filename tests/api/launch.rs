@@ -1,0 +1,62 @@
+//! Launch day: the inbox under many people at once. Each person's requests are handled
+//! in order, different people's concurrently, forms first, and a failed entry waits out
+//! its backoff; the whole path keeps a form inside Slack's three-second trigger window
+//! while a burst of joins is handled.
+
+use upward::store::{Delivery, Store};
+
+fn delivery(key: &str, lane: &str, urgent: bool) -> Delivery {
+    Delivery { dedupe_key: key.to_owned(), payload: "{}".to_owned(), lane: lane.to_owned(), urgent }
+}
+
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("inbox.db").display())).await.unwrap();
+    (store, dir)
+}
+
+#[tokio::test]
+async fn a_failed_inbox_entry_waits_for_its_retry_time_without_holding_back_other_lanes() {
+    let (store, _dir) = store().await;
+    let now = 1_000;
+    assert!(store.receive(delivery("first", "user:A", false), now).await.unwrap());
+    assert!(store.receive(delivery("second", "user:B", false), now).await.unwrap());
+    let first = store.next_inbox_entry(now).await.unwrap().expect("the first entry is due");
+    store.inbox_failed(first.id, "Slack said no", now + 8).await.unwrap();
+    assert_eq!(store.next_inbox_retry().await.unwrap(), Some(now + 8));
+
+    let next = store.next_inbox_entry(now).await.unwrap().expect("another person's entry is not held back");
+    assert_ne!(next.id, first.id);
+    store.begin_for(next.id, now).await.unwrap().commit().await.unwrap();
+    assert!(store.next_inbox_entry(now + 7).await.unwrap().is_none(), "retried before its backoff ended");
+
+    let again = store.next_inbox_entry(now + 8).await.unwrap().expect("due again after its backoff");
+    assert_eq!((again.id, again.attempts), (first.id, 2));
+}
+
+#[tokio::test]
+async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
+    let (store, _dir) = store().await;
+    let now = 1_000;
+    for (key, lane, urgent) in
+        [("a1", "user:A", false), ("a2", "user:A", false), ("b1", "user:B", false), ("c-form", "user:C", true)]
+    {
+        assert!(store.receive(delivery(key, lane, urgent), now).await.unwrap());
+    }
+    assert!(!store.receive(delivery("a1", "user:A", false), now).await.unwrap(), "a retried delivery is kept once");
+    let ids: std::collections::HashMap<String, i64> = {
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", _dir.path().join("inbox.db").display())).await.unwrap();
+        sqlx::query_as("SELECT dedupe_key, id FROM inbox").fetch_all(&pool).await.unwrap().into_iter().collect()
+    };
+    // Claimed together, as concurrent workers would: the form first, then A's first and
+    // B's; A's second waits while A's first is in hand.
+    let mut claimed = Vec::new();
+    while let Some(entry) = store.next_inbox_entry(now).await.unwrap() {
+        claimed.push(entry.id);
+    }
+    assert_eq!(claimed, vec![ids["c-form"], ids["a1"], ids["b1"]]);
+    store.begin_for(ids["a1"], now).await.unwrap().commit().await.unwrap();
+    let next = store.next_inbox_entry(now).await.unwrap().expect("A's second once the first is done");
+    assert_eq!(next.id, ids["a2"]);
+}
