@@ -43,6 +43,10 @@ use slack_limits::{Buckets, Rate, RateLimits};
 pub const LEASE_SECS: i64 = 60;
 /// Transient failures tried this many times in all before the row is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 8;
+/// Slack calls in flight at once: different conversations and methods go side by side.
+pub const SENDERS: usize = 16;
+/// How long calls in flight may finish after shutdown is asked.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// When Slack says 429 without a Retry-After.
 const DEFAULT_RETRY_AFTER_SECS: i64 = 30;
 const MAX_BACKOFF_SECS: i64 = 15 * 60;
@@ -189,17 +193,36 @@ impl Dispatcher {
 
     /// Sends the next due message that the rate limits let go now, if any.
     pub async fn dispatch_one(&self) -> Result<Option<Dispatched>, StoreError> {
+        match self.claim().await? {
+            Some(entry) => self.send(entry).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Claims the next row that may go now: a form to open first (its trigger expires
+    /// in three seconds), then the oldest due.
+    async fn claim(&self) -> Result<Option<OutboxEntry>, StoreError> {
         let now = self.clock.now().timestamp();
         let held = self.pacer().held(self.now_us());
-        let Some(entry) = self.store.claim_outbound(now, self.lease_secs, &held.methods, &held.channels).await? else {
-            return Ok(None);
-        };
+        for urgent_only in [true, false] {
+            let claimed =
+                self.store.claim_outbound(now, self.lease_secs, &held.methods, &held.channels, urgent_only).await?;
+            if claimed.is_some() {
+                return Ok(claimed);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Makes a claimed row's Slack calls and records the outcome.
+    async fn send(&self, entry: OutboxEntry) -> Result<Dispatched, StoreError> {
+        let now = self.clock.now().timestamp();
         let message = match entry.message() {
             Ok(message) => message,
             Err(e) => {
                 error!(outbox_id = entry.id, error = %e, "unreadable outbox row dead-lettered");
                 self.store.outbound_dead(entry.id, now, &e.to_string(), None).await?;
-                return Ok(Some(Dispatched::Dead));
+                return Ok(Dispatched::Dead);
             }
         };
         let (result, opened) = self.deliver(&entry, &message).await?;
@@ -228,7 +251,7 @@ impl Dispatcher {
                 Dispatched::Dead
             }
         };
-        Ok(Some(outcome))
+        Ok(outcome)
     }
 
     /// Makes the Slack calls of one row, counting each against the pacer as it goes.
@@ -335,23 +358,45 @@ impl Dispatcher {
         Duration::from_micros((wake - now).clamp(1_000, MAX_IDLE_SECS * 1_000_000) as u64)
     }
 
-    /// Runs until `shutdown`, sleeping until the next message is due, the pacer frees
-    /// a slot, or a new message is queued. The call in flight is finished before the
-    /// loop stops.
-    pub async fn run(&self, shutdown: CancellationToken) {
+    /// Runs until `shutdown` with up to [`SENDERS`] calls in flight, sleeping until the
+    /// next message is due, the pacer frees a slot, a call finishes or a new message is
+    /// queued. Rows into one conversation go one at a time, in order (the claim passes
+    /// over a conversation with an older row unsent), so concurrency never reorders
+    /// what one person reads, and a call hanging on one conversation or method holds
+    /// back only that one. At shutdown no new row is claimed and calls in flight get
+    /// [`SHUTDOWN_GRACE`]; a call cut off then is retried after the next start.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut in_flight = tokio::task::JoinSet::new();
         loop {
             let notified = self.store.outbox_ready.notified();
-            match self.dispatch_one().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(e) => error!(error = %e, "outbox unavailable"),
+            while in_flight.len() < SENDERS && !shutdown.is_cancelled() {
+                match self.claim().await {
+                    Ok(Some(entry)) => {
+                        let dispatcher = self.clone();
+                        in_flight.spawn(async move { dispatcher.send(entry).await });
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        error!(error = %e, "outbox unavailable");
+                        break;
+                    }
+                }
             }
             let wait = self.idle_for().await;
             tokio::select! {
-                _ = shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => break,
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Ok(Err(e)) = done {
+                        error!(error = %e, "could not record a send's outcome");
+                    }
+                }
                 _ = notified => {}
                 _ = tokio::time::sleep(wait) => {}
             }
+        }
+        let finish = async { while in_flight.join_next().await.is_some() {} };
+        if tokio::time::timeout(SHUTDOWN_GRACE, finish).await.is_err() {
+            warn!("calls still in flight at shutdown; their rows are sent again after the next start");
         }
     }
 }

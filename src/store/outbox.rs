@@ -83,9 +83,9 @@ impl Tx {
         // A group message, and a file for one person, start with conversations.open
         // unless that DM is known.
         sqlx::query(
-            "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method)
+            "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent)
              VALUES ($1, $2, $3, $4, $4,
-                     CASE WHEN $5 AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = $2) THEN $6 ELSE $1 END)",
+                     CASE WHEN $5 AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = $2) THEN $6 ELSE $1 END, $7)",
         )
         .bind(message.method())
         .bind(message.channel_key())
@@ -93,6 +93,8 @@ impl Tx {
         .bind(self.now)
         .bind(matches!(message, Outbound::GroupMessage { .. } | Outbound::UploadFile { .. }))
         .bind(OPENING)
+        // A form to open: its trigger id is good for three seconds.
+        .bind(i64::from(matches!(message, Outbound::OpenView { .. })))
         .execute(&mut *self.tx)
         .await?;
         self.queued = true;
@@ -101,15 +103,18 @@ impl Tx {
 }
 
 impl Store {
-    /// Claims the oldest due message for `lease_secs`, counting the attempt, passing
-    /// over rows that start with one of the `held_methods` and posts into one of the
-    /// `held_channels`: they wait, uncounted, while other rows go.
+    /// Claims the oldest due message for `lease_secs` (of the urgent ones only, with
+    /// `urgent_only`), counting the attempt, passing over rows that start with one of
+    /// the `held_methods` and posts into one of the `held_channels`: they wait,
+    /// uncounted, while other rows go. A row waits too while an older row into its
+    /// conversation is unsent, so one conversation's messages go in order.
     pub async fn claim_outbound(
         &self,
         now: i64,
         lease_secs: i64,
         held_methods: &[&str],
         held_channels: &[String],
+        urgent_only: bool,
     ) -> Result<Option<OutboxEntry>> {
         let mut query = QueryBuilder::<Sqlite>::new("UPDATE outbox SET claimed_until = ");
         query.push_bind(now + lease_secs);
@@ -118,6 +123,13 @@ impl Store {
              WHERE sent_at IS NULL AND dead_at IS NULL AND not_before <= ",
         );
         query.push_bind(now).push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
+        query.push(
+            " AND NOT EXISTS (SELECT 1 FROM outbox older WHERE older.channel_key = outbox.channel_key
+               AND older.id < outbox.id AND older.sent_at IS NULL AND older.dead_at IS NULL)",
+        );
+        if urgent_only {
+            query.push(" AND urgent = 1");
+        }
         if !held_methods.is_empty() {
             query.push(" AND pace_method NOT IN (");
             let mut list = query.separated(", ");

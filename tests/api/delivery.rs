@@ -315,3 +315,44 @@ async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
     assert_eq!(delivered.len(), MESSAGES, "none lost");
     assert_eq!(scalar(&b.url, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 0);
 }
+
+fn join_form(trigger: &str) -> Outbound {
+    let view = serde_json::from_value(serde_json::json!({
+        "type": "modal", "title": {"type": "plain_text", "text": "Join"}, "blocks": []
+    }))
+    .unwrap();
+    Outbound::OpenView { trigger_id: trigger.to_owned(), view }
+}
+
+#[tokio::test]
+async fn a_form_is_claimed_before_the_backlog_and_one_conversation_goes_in_order() {
+    let b = bench().await;
+    queue(&b.store, &[dm(ALICE, "a1"), dm(ALICE, "a2"), dm(BOB, "b1"), join_form("T1")]).await;
+    let claim = |urgent_only| b.store.claim_outbound(0, 60, &[], &[], urgent_only);
+    let form = claim(true).await.unwrap().expect("the form first");
+    assert_eq!(form.method, "views.open");
+    let first = claim(false).await.unwrap().expect("then the oldest message");
+    assert!(first.payload.contains("a1"), "{}", first.payload);
+    let second = claim(false).await.unwrap().expect("another conversation meanwhile");
+    assert!(second.payload.contains("b1"), "Alice's second waits for her first: {}", second.payload);
+    assert!(claim(false).await.unwrap().is_none(), "a2 goes only after a1 was sent");
+    b.store.outbound_sent(first.id, 0, None).await.unwrap();
+    let third = claim(false).await.unwrap().expect("Alice's second, now");
+    assert!(third.payload.contains("a2"), "{}", third.payload);
+}
+
+#[tokio::test]
+async fn a_hanging_call_holds_back_only_its_own_conversation() {
+    let b = bench().await;
+    b.sim.fail("views.open", Fault::NoAnswer, 1);
+    queue(&b.store, &[join_form("T1"), dm(ALICE, "one"), dm(BOB, "two"), dm("U0CAROL01", "three")]).await;
+    let dispatcher = Arc::new(Dispatcher::new(b.store.clone(), b.slack.clone(), Arc::new(SystemClock), &unpaced()));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(dispatcher.run(stop.clone()));
+    // The form's call hangs (recorded as it arrives); the three posts go past it.
+    tokio::time::timeout(Duration::from_secs(60), b.sim.wait_for_calls(4)).await.expect("the posts were sent");
+    assert_eq!(posted(&b.sim).len(), 3, "every post delivered while views.open hangs");
+    assert!(b.sim.delivered("views.open").is_empty(), "the hanging call has not answered");
+    stop.cancel();
+    running.await.unwrap();
+}

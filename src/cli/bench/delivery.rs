@@ -88,7 +88,8 @@ async fn start(
 ) -> anyhow::Result<(Store, CancellationToken, tokio::task::JoinHandle<()>)> {
     let store = Store::connect(database_url).await?;
     let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN))?;
-    let dispatcher = Dispatcher::new(store.clone(), slack, Arc::new(SystemClock), limits).with_lease(LEASE_SECS);
+    let dispatcher =
+        Arc::new(Dispatcher::new(store.clone(), slack, Arc::new(SystemClock), limits).with_lease(LEASE_SECS));
     let stop = CancellationToken::new();
     let token = stop.clone();
     let task = tokio::spawn(async move { dispatcher.run(token).await });
