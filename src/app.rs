@@ -15,9 +15,9 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::commands::Context;
 use crate::config::{Config, Transport};
-use crate::jobs::consumer;
 use crate::jobs::dispatcher::Dispatcher;
 use crate::jobs::scheduler::Scheduler;
+use crate::jobs::{consumer, directory};
 use crate::slack::client::ClientSetupError;
 use crate::slack::inbound::socket;
 use crate::slack::inbound::{self, Intake};
@@ -104,6 +104,7 @@ impl App {
             owners: config.owners.clone(),
             clock,
             agendas: config.agendas.clone(),
+            lookups: Default::default(),
         });
         Ok(App { config, ctx, dispatcher, scheduler, intake })
     }
@@ -146,6 +147,11 @@ impl App {
             let (dispatcher, stop) = (self.dispatcher.clone(), shutdown.clone());
             tasks.spawn(async move {
                 dispatcher.run(stop).await;
+                Ok(())
+            });
+            let (ctx, stop) = (self.ctx.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                directory::run(&ctx, stop).await;
                 Ok(())
             });
             let (scheduler, stop) = (self.scheduler.clone(), shutdown.clone());

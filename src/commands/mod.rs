@@ -33,6 +33,7 @@ use crate::slack::SlackApi;
 use crate::slack::{ids, messages};
 use crate::store::{Store, StoreError};
 use parser::Command;
+use slack_limits::{Buckets, TIER_4};
 
 #[derive(Debug, Error)]
 pub enum HandleError {
@@ -53,7 +54,11 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// Session ideas for introductions.
     pub agendas: Catalogue,
+    /// `users.info` calls for people the directory missed, paced to Slack's Tier 4.
+    pub lookups: std::sync::Mutex<Buckets<&'static str>>,
 }
+
+const USERS_INFO: &str = "users.info";
 
 /// Where the answer to an event goes: the command's response_url (ephemeral), or a DM
 /// when the event came from a place without one (App Home, a modal).
@@ -104,11 +109,22 @@ impl Context {
         Ok(self.all_owners().await?.iter().any(|o| o == user))
     }
 
-    /// The person's IANA time zone from users.info, cached. A Slack failure is not the
-    /// person's problem: they get `None` now and we ask again next time.
+    /// The person's IANA time zone from the directory's cache, else from users.info
+    /// when Tier 4 has room. A Slack failure or a spent tier is not the person's
+    /// problem: they get `None` now and we ask again next time.
     async fn time_zone(&self, user: &str) -> Result<Option<String>> {
         if let Some(cached) = self.store.cached_time_zone(&self.team_id, user).await? {
             return Ok(cached);
+        }
+        let now = self.clock.now().timestamp_micros();
+        {
+            let mut lookups = self.lookups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            lookups.prune(now);
+            if lookups.free_at(&USERS_INFO, TIER_4) > now {
+                warn!(%user, "users.info budget spent; time zone unknown for now");
+                return Ok(None);
+            }
+            lookups.take(USERS_INFO, TIER_4, now);
         }
         match self.slack.user_info(user).await {
             Ok(info) => {

@@ -118,6 +118,25 @@ impl SlackApi {
         Ok(UserInfo { tz: response.user.tz, real_name: response.user.real_name })
     }
 
+    /// One page of the workspace's members (`users.list`): each member's id and what
+    /// the bot keeps of them, and the cursor of the next page, if there is one.
+    pub async fn users_page(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<(String, UserInfo)>, Option<String>), SendError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiUsersListRequest::new().with_limit(1_000).opt_cursor(cursor.map(|c| c.into()));
+        let response = self.timed(session.users_list(&request)).await?;
+        let members = response
+            .members
+            .into_iter()
+            .map(|user| (user.id.to_string(), UserInfo { tz: user.tz, real_name: user.real_name }))
+            .collect();
+        let next =
+            response.response_metadata.and_then(|m| m.next_cursor).map(|c| c.to_string()).filter(|c| !c.is_empty());
+        Ok((members, next))
+    }
+
     /// Makes the call an outbox row describes.
     pub async fn send(&self, message: &Outbound) -> Result<(), SendError> {
         let session = self.client.open_session(&self.token);

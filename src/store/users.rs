@@ -1,4 +1,6 @@
-//! The cache of what Slack's users.info said about people (their time zone).
+//! The cache of what Slack said about people (their time zone and name): filled by
+//! `users.list` at start and daily, kept fresh by `user_change` events, and by
+//! `users.info` for someone it misses.
 
 use super::{Result, Store};
 
@@ -23,18 +25,33 @@ impl Store {
         real_name: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO slack_users (team_id, user_id, tz, real_name, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (team_id, user_id) DO UPDATE SET tz = excluded.tz, real_name = excluded.real_name,
-             created_at = excluded.created_at",
-        )
-        .bind(team_id)
-        .bind(user_id)
-        .bind(tz)
-        .bind(real_name)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        self.cache_users(team_id, &[(user_id.to_owned(), tz.map(str::to_owned), real_name.map(str::to_owned))], now)
+            .await
+    }
+
+    /// Caches a page of `users.list` in one transaction.
+    pub async fn cache_users(
+        &self,
+        team_id: &str,
+        users: &[(String, Option<String>, Option<String>)],
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (user_id, tz, real_name) in users {
+            sqlx::query(
+                "INSERT INTO slack_users (team_id, user_id, tz, real_name, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (team_id, user_id) DO UPDATE SET tz = excluded.tz, real_name = excluded.real_name,
+                 created_at = excluded.created_at",
+            )
+            .bind(team_id)
+            .bind(user_id)
+            .bind(tz)
+            .bind(real_name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

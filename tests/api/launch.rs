@@ -60,3 +60,19 @@ async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
     let next = store.next_inbox_entry(now).await.unwrap().expect("A's second once the first is done");
     assert_eq!(next.id, ids["a2"]);
 }
+
+#[tokio::test]
+async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
+    let app = crate::helpers::spawn_app().await;
+    app.sim.set_users_page(2);
+    for n in 0..5 {
+        app.sim.add_user(&format!("U0NEW{n:04}"), &format!("New {n}"), Some("Asia/Tokyo"));
+    }
+    let cached = upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(cached, 8, "the five newcomers and the three people every test knows");
+    assert_eq!(app.sent("users.list").len(), 4, "four pages of two");
+    let info_before = app.sim.count_calls(|c| c.method == "users.info");
+    let answer = app.ask("U0NEW0003", "join mentor generative AI").await;
+    assert!(answer.contains("Asia/Tokyo"), "the welcome names the cached time zone: {answer}");
+    assert_eq!(app.sim.count_calls(|c| c.method == "users.info"), info_before, "no users.info for a cached person");
+}

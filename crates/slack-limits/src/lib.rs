@@ -4,4 +4,4 @@
 
 mod rate;
 
-pub use rate::{Buckets, Rate, RateLimits, TIER_3, TIER_4};
+pub use rate::{Buckets, Rate, RateLimits, TIER_2, TIER_3, TIER_4};

@@ -49,6 +49,8 @@ impl Rate {
     }
 }
 
+/// Slack's Tier 2 (`users.list`): 20 calls a minute per workspace.
+pub const TIER_2: Rate = Rate::per_minute(20);
 /// Slack's Tier 3 (`conversations.open`): 50 calls a minute per workspace.
 pub const TIER_3: Rate = Rate::per_minute(50);
 /// Slack's Tier 4 (`users.info`, `views.open`, `views.publish`, and both calls of the
@@ -72,6 +74,7 @@ impl RateLimits {
         RateLimits {
             per_channel: Rate { interval: Duration::from_secs(1), burst: 3 },
             methods: vec![
+                ("users.list", TIER_2),
                 ("conversations.open", TIER_3),
                 ("users.info", TIER_4),
                 ("views.open", TIER_4),

@@ -89,6 +89,14 @@ impl Intake {
         Ok(())
     }
 
+    /// Caches what Slack says of a person now, before the ack.
+    async fn remember(&self, user: &SlackUser) -> Result<(), IntakeError> {
+        let now = self.clock.now().timestamp();
+        let id = user.id.to_string();
+        self.store.cache_user(&self.team_id, &id, user.tz.as_deref(), user.real_name.as_deref(), now).await?;
+        Ok(())
+    }
+
     fn foreign(&self, team_id: &str) -> bool {
         if team_id != self.team_id {
             warn!(team_id, "delivery from another workspace refused");
@@ -106,6 +114,9 @@ impl Intake {
                 let key = format!("event:{}", callback.event_id);
                 self.keep(&key, &Event::HomeOpened { user: ev.user.to_string() }, false).await
             }
+            // The directory's cache follows people's profile changes; nothing to queue.
+            SlackEventCallbackBody::UserChange(ev) => self.remember(&ev.user).await,
+            SlackEventCallbackBody::TeamJoin(ev) => self.remember(&ev.user).await,
             other => {
                 let kind = serde_json::to_value(&other)
                     .ok()
