@@ -131,15 +131,21 @@ pub enum BenchTarget {
     Matching,
     /// A check-in round of group DMs through the outbox against Slack's rate limits.
     Delivery,
+    /// Launch day: a whole company joining at once, forms and help in the middle.
+    Burst,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     pub target: BenchTarget,
     /// Matching: participant counts to run, comma-separated (default 1000,5000,10000,100000).
-    /// Delivery: pairs to nudge (default 10000).
-    #[arg(long, value_delimiter = ',')]
+    /// Delivery: pairs to nudge (default 10000). Burst: people joining at once
+    /// (default 1000,10000).
+    #[arg(long, alias = "people", value_delimiter = ',')]
     pub sizes: Option<Vec<usize>>,
+    /// Burst: Slack's round trip the simulator plays, in milliseconds.
+    #[arg(long, default_value_t = 80)]
+    pub latency_ms: u64,
     /// Delivery: how many times faster than Slack's published limits the simulator and
     /// the dispatcher's pacing run, so a round of hours takes minutes.
     #[arg(long, default_value_t = 100.0)]

@@ -444,9 +444,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     script.running.stop().await;
     if args.database.is_none() {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        super::remove_database(&path);
     }
     Ok(())
 }

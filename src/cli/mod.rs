@@ -17,6 +17,14 @@ use crate::config::{agenda_catalogue, ExportArgs, MatchArgs, StatusArgs};
 use crate::report::export::render;
 use crate::store::Store;
 
+/// Removes a throwaway SQLite database and its WAL files.
+#[cfg(feature = "demo")]
+fn remove_database(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 async fn open(database_url: &str) -> anyhow::Result<Store> {
     Store::connect(database_url).await.with_context(|| format!("cannot open {database_url}"))
 }

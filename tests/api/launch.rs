@@ -76,3 +76,15 @@ async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
     assert!(answer.contains("Asia/Tokyo"), "the welcome names the cached time zone: {answer}");
     assert_eq!(app.sim.count_calls(|c| c.method == "users.info"), info_before, "no users.info for a cached person");
 }
+
+/// A small launch day through the real HTTP edge, workers and dispatcher: forms asked
+/// in the middle of a burst of joins still reach `views.open` inside Slack's trigger
+/// window (the simulator refuses a trigger older than three seconds), every join is
+/// answered, and `users.info` never meets Slack's limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_in_the_middle_of_a_burst_open_inside_the_trigger_window() {
+    let row = upward::cli::bench::burst::run_burst(200, std::time::Duration::from_millis(20)).await.unwrap();
+    assert_eq!(row.expired_triggers, 0, "every form opened before its trigger expired: {row:?}");
+    assert_eq!(row.users_info_429s, 0, "{row:?}");
+    assert!(row.form_open_p99_ms > 0.0, "the forms were opened: {row:?}");
+}

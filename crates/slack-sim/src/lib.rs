@@ -75,6 +75,8 @@ pub struct Call {
     pub args: Value,
     /// Whether the simulator answered with success.
     pub ok: bool,
+    /// When it arrived, so a benchmark can time answers from its own requests.
+    pub at: std::time::Instant,
 }
 
 /// A failure to answer the next call of a method with.
@@ -262,6 +264,17 @@ impl Sim {
         }
     }
 
+    /// Waits until the calls recorded so far satisfy `done`.
+    pub async fn wait_until(&self, done: impl Fn(&[Call]) -> bool) {
+        loop {
+            let notified = self.called.notified();
+            if done(&self.lock().calls) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Turns on Socket Mode: a websocket endpoint on loopback, handed out by
     /// `apps.connections.open` to any app-level (`xapp-`) token.
     pub async fn socket_mode(&self) -> std::io::Result<()> {
@@ -330,7 +343,7 @@ impl Sim {
     }
 
     fn record(&self, method: &str, args: Value, ok: bool) {
-        self.lock().calls.push(Call { method: method.to_owned(), args, ok });
+        self.lock().calls.push(Call { method: method.to_owned(), args, ok, at: std::time::Instant::now() });
         self.called.notify_waiters();
     }
 

@@ -2,6 +2,7 @@
 //! writes them as JSON under `bench/results/`, so runs on different machines or
 //! commits can be compared.
 
+pub mod burst;
 pub mod delivery;
 pub mod matching;
 
@@ -14,6 +15,8 @@ use crate::config::{BenchArgs, BenchTarget};
 /// Sizes run when none are given: those the matching targets are stated for, and 5,000,
 /// the largest where the dense exact reference still runs.
 const DEFAULT_SIZES: [usize; 4] = [1_000, 5_000, 10_000, 100_000];
+/// People joining at once when no size is given: the launch-day targets' sizes.
+const DEFAULT_PEOPLE: [usize; 2] = [1_000, 10_000];
 /// Pairs nudged when no size is given: the delivery target is stated for 10,000.
 const DEFAULT_PAIRS: usize = 10_000;
 
@@ -33,6 +36,44 @@ pub(crate) fn reset_peak() {
 
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match args.target {
+        BenchTarget::Burst => {
+            let people = args.sizes.clone().unwrap_or_else(|| DEFAULT_PEOPLE.to_vec());
+            let latency = std::time::Duration::from_millis(args.latency_ms);
+            println!(
+                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8}",
+                "people",
+                "rtt ms",
+                "all ans s",
+                "p50 ms",
+                "p99 ms",
+                "form p99",
+                "help p99",
+                "preview ms",
+                "expired",
+                "info 429",
+                "peak MiB"
+            );
+            let mut rows = Vec::new();
+            for size in people {
+                let row = burst::run_burst(size, latency).await?;
+                println!(
+                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1}",
+                    row.people,
+                    row.latency_ms,
+                    row.seconds_to_all_answered,
+                    row.answer_p50_ms,
+                    row.answer_p99_ms,
+                    row.form_open_p99_ms,
+                    row.help_p99_ms,
+                    row.preview_ms,
+                    row.expired_triggers,
+                    row.users_info_429s,
+                    row.peak_mib
+                );
+                rows.push(row);
+            }
+            write_results(&args.results, "burst.json", &rows)
+        }
         BenchTarget::Delivery => {
             let pairs = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(DEFAULT_PAIRS);
             println!(

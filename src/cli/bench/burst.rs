@@ -1,0 +1,242 @@
+//! `upward bench burst`: launch day. The whole company types `/mentoring join` within
+//! moments: one-line joins from `people` employees at once, with join forms, help and
+//! an owner's match preview in the middle, against the real bot (`upward serve`'s
+//! workers, HTTP edge and SQLite) and the simulator answering every call after Slack's
+//! round trip and enforcing Slack's published limits and three-second trigger ids.
+//!
+//! It measures what a person sees: how long after their command an answer arrived
+//! (through its response_url; a form when `views.open` reached Slack), how long after
+//! the burst everything was answered, whether any form missed its trigger window, and
+//! whether `users.info` met a 429. The same driver runs in the test suite at a small
+//! size, where the simulator's trigger check is the assertion.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context as _};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::app::{App, Running, Workers};
+use crate::clock::SystemClock;
+use crate::config::ServeArgs;
+use slack_limits::RateLimits;
+use slack_sim::{Call, Sim, SlackCaller};
+
+const TOKEN: &str = "xoxb-bench-token";
+const SECRET: &str = "bench-signing-secret";
+const OWNER: &str = "U0OWNER";
+/// Forms opened and help asked in the middle of the burst.
+const FORMS: usize = 10;
+const HELPS: usize = 10;
+/// Requests the load generator keeps in flight, as many people's Slack clients would.
+const IN_FLIGHT: usize = 64;
+/// Skills the catalogue holds; each joiner picks one.
+const SKILLS: [&str; 6] = ["generative AI", "prompting", "TikTok", "Figma", "data literacy", "short video"];
+
+/// One line of `bench/results/burst.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BurstRow {
+    pub people: usize,
+    /// Slack's round trip the simulator played, in milliseconds.
+    pub latency_ms: u64,
+    /// From the last command sent to the last answer Slack received.
+    pub seconds_to_all_answered: f64,
+    /// From each one-line join to its answer.
+    pub answer_p50_ms: f64,
+    pub answer_p99_ms: f64,
+    /// From each `/mentoring join` (no line) to its `views.open`.
+    pub form_open_p99_ms: f64,
+    /// From each `/mentoring help` to its answer (given in the HTTP answer itself).
+    pub help_p99_ms: f64,
+    /// From the owner's `match` to its preview.
+    pub preview_ms: f64,
+    /// Forms whose `views.open` came after Slack's three seconds.
+    pub expired_triggers: usize,
+    pub users_info_429s: usize,
+    /// The process's peak resident memory: the bot, the simulator and the load
+    /// generator together.
+    pub peak_mib: f64,
+}
+
+fn person(n: usize) -> String {
+    format!("U{n:07}")
+}
+
+/// Plays one launch day of `people` against a simulator answering after `latency`.
+pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<BurstRow> {
+    super::reset_peak();
+    let sim = Sim::start(TOKEN).await?;
+    sim.enforce(RateLimits::slack());
+    sim.add_user(OWNER, "Olga Owner", Some("Europe/London"));
+    let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"];
+    for n in 0..people + FORMS + HELPS {
+        sim.add_user(&person(n), &format!("Person {n}"), Some(zones[n % zones.len()]));
+    }
+    let stamp = chrono::Utc::now().timestamp_micros();
+    let database = std::env::temp_dir().join(format!("upward-burst-{}-{stamp}.db", std::process::id()));
+    let running = start(&sim, &database).await?;
+    let caller = SlackCaller::new(running.addr.context("the bot listens over HTTP")?, SECRET, sim.clone());
+    // Before launch day the bot has been running: its directory is cached.
+    crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
+    let (skills, _) = caller.command(OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
+    ensure!(skills.status == 200, "the owner's catalogue was refused: {}", skills.body);
+    sim.set_latency(latency);
+
+    let gate = Arc::new(Semaphore::new(IN_FLIGHT));
+    let mut sent: Vec<tokio::task::JoinHandle<anyhow::Result<Sent>>> = Vec::new();
+    for n in 0..people {
+        if n == people / 2 {
+            for k in 0..FORMS {
+                sent.push(send(&caller, &gate, Kind::Form, person(people + k), "join".to_owned()));
+            }
+            for k in 0..HELPS {
+                sent.push(send(&caller, &gate, Kind::Help, person(people + FORMS + k), "help".to_owned()));
+            }
+        }
+        let role = if n % 2 == 0 { "mentor" } else { "mentee" };
+        let line = format!("join {role} {}", SKILLS[n % SKILLS.len()]);
+        sent.push(send(&caller, &gate, Kind::Join, person(n), line));
+    }
+    sent.push(send(&caller, &gate, Kind::Preview, OWNER.to_owned(), "match".to_owned()));
+    let mut requests = Vec::new();
+    for handle in sent {
+        requests.push(handle.await??);
+    }
+    let burst_end = requests.iter().map(|r| r.at).max().context("the burst sent something")?;
+
+    // Everything stored is answered: each command through its response_url (a form
+    // through views.open with its trigger).
+    let waiting: Vec<(String, &'static str)> = requests
+        .iter()
+        .filter(|r| r.kind != Kind::Help)
+        .map(|r| match r.kind {
+            Kind::Form => (r.trigger.clone(), "views.open"),
+            _ => (r.tag.clone(), "response_url"),
+        })
+        .collect();
+    sim.wait_until(|calls| answered(calls, &waiting).len() == waiting.len()).await;
+    let calls = sim.calls();
+    let found = answered(&calls, &waiting);
+    running.stop().await;
+    super::super::remove_database(&database);
+
+    let ms = |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1_000.0;
+    let mut joins = Vec::new();
+    let mut forms = Vec::new();
+    let mut helps = Vec::new();
+    let mut preview = 0.0;
+    let mut last = burst_end;
+    for request in &requests {
+        let answer_at = match request.kind {
+            Kind::Help => request.answered_inline.context("help is answered in the HTTP answer")?,
+            Kind::Form => found[&request.trigger],
+            _ => found[&request.tag],
+        };
+        last = last.max(answer_at);
+        let took = ms(request.at, answer_at);
+        match request.kind {
+            Kind::Join => joins.push(took),
+            Kind::Form => forms.push(took),
+            Kind::Help => helps.push(took),
+            Kind::Preview => preview = took,
+        }
+    }
+    let failed = |method: &str| calls.iter().filter(|c| c.method == method && !c.ok).count();
+    Ok(BurstRow {
+        people,
+        latency_ms: latency.as_millis() as u64,
+        seconds_to_all_answered: last.saturating_duration_since(burst_end).as_secs_f64(),
+        answer_p50_ms: percentile(&mut joins, 0.50),
+        answer_p99_ms: percentile(&mut joins, 0.99),
+        form_open_p99_ms: percentile(&mut forms, 0.99),
+        help_p99_ms: percentile(&mut helps, 0.99),
+        preview_ms: preview,
+        expired_triggers: failed("views.open"),
+        users_info_429s: failed("users.info"),
+        peak_mib: super::peak_mib(),
+    })
+}
+
+/// When each awaited answer reached Slack, by tag or trigger: the first successful
+/// call of its method naming it; for a form, its one `views.open`, refused or not (a
+/// trigger is good once, so a refusal is final and counted as expired).
+fn answered(calls: &[Call], waiting: &[(String, &'static str)]) -> HashMap<String, Instant> {
+    let wanted: HashMap<&str, &str> = waiting.iter().map(|(key, method)| (key.as_str(), *method)).collect();
+    let mut found = HashMap::new();
+    for call in calls.iter().filter(|c| c.ok || c.method == "views.open") {
+        let key = match call.method.as_str() {
+            "response_url" => call.args["response_url_tag"].as_str(),
+            "views.open" => call.args["trigger_id"].as_str(),
+            _ => None,
+        };
+        if let Some(key) = key.filter(|k| wanted.get(k) == Some(&call.method.as_str())) {
+            found.entry(key.to_owned()).or_insert(call.at);
+        }
+    }
+    found
+}
+
+fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((values.len() as f64 * q).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Join,
+    Form,
+    Help,
+    Preview,
+}
+
+/// A command as sent, and when.
+struct Sent {
+    kind: Kind,
+    tag: String,
+    trigger: String,
+    at: Instant,
+    /// When the HTTP answer carried the answer itself.
+    answered_inline: Option<Instant>,
+}
+
+fn send(
+    caller: &SlackCaller,
+    gate: &Arc<Semaphore>,
+    kind: Kind,
+    user: String,
+    text: String,
+) -> tokio::task::JoinHandle<anyhow::Result<Sent>> {
+    let (caller, gate) = (caller.clone(), gate.clone());
+    tokio::spawn(async move {
+        let _slot = gate.acquire_owned().await?;
+        let at = Instant::now();
+        let (answer, tag) = caller.command(&user, &text).await;
+        ensure!(answer.status == 200, "`{text}` was refused: HTTP {} {}", answer.status, answer.body);
+        let answered_inline = (!answer.body.is_empty()).then(Instant::now);
+        // The simulator's trigger ids follow its response tags: `cmd<n>` and `<n>.1.trigger`.
+        let trigger = format!("{}.1.trigger", tag.trim_start_matches("cmd"));
+        Ok(Sent { kind, tag, trigger, at, answered_inline })
+    })
+}
+
+/// `upward serve` on `database`: the HTTP edge and every worker, on the system clock.
+async fn start(sim: &Sim, database: &std::path::Path) -> anyhow::Result<Running> {
+    let config = ServeArgs {
+        slack_bot_token: Some(TOKEN.into()),
+        slack_signing_secret: Some(SECRET.into()),
+        slack_api_url: Some(sim.api_url()),
+        database_url: Some(format!("sqlite://{}", database.display())),
+        listen: Some("127.0.0.1:0".into()),
+        owners: Some(OWNER.into()),
+        ..ServeArgs::default()
+    }
+    .into_config()?;
+    let app = App::build(config, Arc::new(SystemClock)).await?;
+    Ok(app.start(Workers::Background).await?)
+}
