@@ -8,6 +8,7 @@ ALTER TABLE inbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN claimed_until BIGINT;
 ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_lane ON inbox (lane, id) WHERE processed_at IS NULL;
+CREATE INDEX inbox_urgent ON inbox (id) WHERE processed_at IS NULL AND urgent = 1;
 
 -- Outbox rows that open a form go before everything else; rows into one conversation
 -- go in the order they were queued.

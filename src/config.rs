@@ -133,6 +133,8 @@ pub enum BenchTarget {
     Delivery,
     /// Launch day: a whole company joining at once, forms and help in the middle.
     Burst,
+    /// The HTTP edge under `wrk`, beside a minimal Bolt-JS app (bench/inbound/run.sh).
+    Inbound,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -143,7 +145,10 @@ pub struct BenchArgs {
     /// (default 1000,10000).
     #[arg(long, alias = "people", value_delimiter = ',')]
     pub sizes: Option<Vec<usize>>,
-    /// Burst: Slack's round trip the simulator plays, in milliseconds.
+    /// Inbound: how long `wrk` loads each server, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Burst and inbound: Slack's round trip the simulator plays, in milliseconds.
     #[arg(long, default_value_t = 80)]
     pub latency_ms: u64,
     /// Delivery: how many times faster than Slack's published limits the simulator and

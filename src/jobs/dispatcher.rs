@@ -44,7 +44,9 @@ pub const LEASE_SECS: i64 = 60;
 /// Transient failures tried this many times in all before the row is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// Slack calls in flight at once: different conversations and methods go side by side.
-pub const SENDERS: usize = 16;
+/// Answers through a response_url are not rate limited; at Slack's 80-100 ms round trip
+/// it takes this many in flight to answer several hundred commands a second.
+pub const SENDERS: usize = 64;
 /// How long calls in flight may finish after shutdown is asked.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// When Slack says 429 without a Retry-After.

@@ -133,23 +133,32 @@ impl Store {
     /// entries first, then the oldest, passing over entries whose lane has an older one
     /// unhandled, entries another worker holds, and failed ones still in their backoff.
     pub async fn next_inbox_entry(&self, now: i64) -> Result<Option<InboxEntry>> {
-        Ok(sqlx::query_as(
-            "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
-             WHERE id = (SELECT i.id FROM inbox i
-                         WHERE i.processed_at IS NULL AND i.attempts < $1
-                           AND (i.retry_at IS NULL OR i.retry_at <= $2)
-                           AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
-                           AND NOT EXISTS (SELECT 1 FROM inbox e
-                                           WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
-                                             AND e.processed_at IS NULL AND e.attempts < $1)
-                         ORDER BY i.urgent DESC, i.id LIMIT 1)
-             RETURNING id, payload, attempts",
-        )
-        .bind(MAX_ATTEMPTS)
-        .bind(now)
-        .bind(now + LEASE_SECS)
-        .fetch_optional(&self.pool)
-        .await?)
+        // Two passes, each walking an index in id order, rather than one that sorts
+        // every pending entry by urgency: a launch-day backlog holds thousands.
+        for urgent_only in [1, 0] {
+            let claimed = sqlx::query_as(
+                "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
+                 WHERE id = (SELECT i.id FROM inbox i
+                             WHERE i.processed_at IS NULL AND i.urgent >= $4 AND i.attempts < $1
+                               AND (i.retry_at IS NULL OR i.retry_at <= $2)
+                               AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
+                               AND NOT EXISTS (SELECT 1 FROM inbox e
+                                               WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
+                                                 AND e.processed_at IS NULL AND e.attempts < $1)
+                             ORDER BY i.id LIMIT 1)
+                 RETURNING id, payload, attempts",
+            )
+            .bind(MAX_ATTEMPTS)
+            .bind(now)
+            .bind(now + LEASE_SECS)
+            .bind(urgent_only)
+            .fetch_optional(&self.pool)
+            .await?;
+            if claimed.is_some() {
+                return Ok(claimed);
+            }
+        }
+        Ok(None)
     }
 
     /// Frees every entry's lease: at start, when no worker can hold one (the SQLite
@@ -186,6 +195,11 @@ impl Store {
         .bind(MAX_ATTEMPTS)
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// Every delivery ever stored, handled or not.
+    pub async fn inbox_received(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox").fetch_one(&self.pool).await?)
     }
 
     pub async fn inbox_pending(&self) -> Result<i64> {

@@ -4,6 +4,7 @@
 
 pub mod burst;
 pub mod delivery;
+pub mod inbound;
 pub mod matching;
 
 use std::path::Path;
@@ -36,6 +37,31 @@ pub(crate) fn reset_peak() {
 
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match args.target {
+        BenchTarget::Inbound => {
+            let rows = inbound::run_inbound(
+                args.seconds,
+                std::time::Duration::from_millis(args.latency_ms),
+                Path::new("bench/inbound/bolt"),
+            )
+            .await?;
+            println!(
+                "{:>8} {:>9} {:>9} {:>9} {:>9} {:>7} {:>14}",
+                "server", "requests", "req/s", "p50 ms", "p99 ms", "errors", "all answered s"
+            );
+            for row in &rows {
+                println!(
+                    "{:>8} {:>9} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>14.2}",
+                    row.server,
+                    row.requests,
+                    row.req_per_s,
+                    row.p50_ms,
+                    row.p99_ms,
+                    row.errors,
+                    row.seconds_until_all_answered
+                );
+            }
+            write_results(&args.results, "inbound.json", &rows)
+        }
         BenchTarget::Burst => {
             let people = args.sizes.clone().unwrap_or_else(|| DEFAULT_PEOPLE.to_vec());
             let latency = std::time::Duration::from_millis(args.latency_ms);

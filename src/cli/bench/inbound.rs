@@ -1,0 +1,251 @@
+//! `upward bench inbound`: the HTTP edge under load, beside a minimal Bolt-JS app.
+//!
+//! `wrk` sends distinct, correctly signed `/mentoring join` commands (one person each)
+//! for a fixed time, first to `upward serve` (its real edge, group commit, workers and
+//! dispatcher, against the simulator answering after Slack's round trip), then to the
+//! Bolt-JS app in `bench/inbound/bolt` (its own signature check, answering the same
+//! command in its HTTP answer and storing nothing). The servers run on one core and
+//! `wrk` on the other (`taskset`). For upward it also measures how long after the load
+//! every accepted command had its answer in Slack: the work it took on before its acks.
+//! `bench/inbound/run.sh` installs `wrk` and the Bolt app's packages, then runs this.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context as _};
+use serde::Serialize;
+
+use crate::app::{App, Workers};
+use crate::clock::SystemClock;
+use crate::config::ServeArgs;
+use slack_limits::RateLimits;
+use slack_sim::{sign, Sim, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+const TOKEN: &str = "xoxb-bench-token";
+const SECRET: &str = "bench-signing-secret";
+/// Connections `wrk` keeps open.
+const CONNECTIONS: usize = 16;
+/// The Bolt app's port.
+const BOLT_PORT: u16 = 3_210;
+
+/// One line of `bench/results/inbound.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboundRow {
+    pub server: &'static str,
+    pub seconds: u64,
+    pub connections: usize,
+    pub requests: u64,
+    pub req_per_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// Answers that were not HTTP 200 (`wrk`'s "Non-2xx").
+    pub errors: u64,
+    /// From the end of the load until every accepted command was answered in Slack
+    /// (upward; Bolt answers in the HTTP answer itself, so 0).
+    pub seconds_until_all_answered: f64,
+}
+
+/// Runs both servers for `seconds` each, Slack answering upward after `latency`.
+pub async fn run_inbound(seconds: u64, latency: Duration, bolt_dir: &Path) -> anyhow::Result<Vec<InboundRow>> {
+    ensure!(Command::new("wrk").arg("--version").output().is_ok(), "wrk is not installed: run bench/inbound/run.sh");
+    // More distinct requests than the fastest server answers in the time.
+    let people = (seconds as usize * 8_000).max(1_000);
+    pin_self(1);
+    let sim = Sim::start(TOKEN).await?;
+    let script = write_requests(people, &sim)?;
+    let upward = run_upward(seconds, latency, people, &sim, &script).await?;
+    let bolt = run_bolt(seconds, bolt_dir, &script)?;
+    let _ = std::fs::remove_file(&script);
+    Ok(vec![upward, bolt])
+}
+
+/// A `wrk` script that sends each pre-signed request once, in turn.
+fn write_requests(people: usize, sim: &Sim) -> anyhow::Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!("upward-inbound-{}.lua", std::process::id()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let now = chrono::Utc::now().timestamp();
+    writeln!(out, "local requests = {{}}")?;
+    for n in 0..people {
+        let body = serde_urlencoded::to_string([
+            ("token", "unused"),
+            ("team_id", slack_sim::TEAM_ID),
+            ("channel_id", "C0GENERAL"),
+            ("user_id", &person(n)),
+            ("command", "/mentoring"),
+            ("text", "join mentor generative AI"),
+            ("response_url", &sim.response_url(&format!("in{n}"))),
+            ("trigger_id", &format!("in{n}.trigger")),
+            ("api_app_id", "A0001"),
+        ])?;
+        let signature = sign(SECRET, now, body.as_bytes());
+        writeln!(out, "requests[{}] = {{ body = {body:?}, signature = {signature:?} }}", n + 1,)?;
+    }
+    writeln!(
+        out,
+        r#"local i = 0
+request = function()
+  i = i % #requests + 1
+  local r = requests[i]
+  local headers = {{}}
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["{SIGNATURE_HEADER}"] = r.signature
+  headers["{TIMESTAMP_HEADER}"] = "{now}"
+  return wrk.format("POST", "/slack/commands", headers, r.body)
+end"#
+    )?;
+    out.flush()?;
+    Ok(path)
+}
+
+fn person(n: usize) -> String {
+    format!("U{n:07}")
+}
+
+/// Moves this process (the server side: the bot and the simulator) onto one core, so
+/// `wrk` has the other to itself.
+fn pin_self(core: usize) {
+    let pinned = Command::new("taskset")
+        .args(["-a", "-cp", &core.to_string(), &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status();
+    if !pinned.is_ok_and(|s| s.success()) {
+        tracing::warn!("taskset is not available: the servers and wrk share cores");
+    }
+}
+
+async fn run_upward(
+    seconds: u64,
+    latency: Duration,
+    people: usize,
+    sim: &Sim,
+    script: &Path,
+) -> anyhow::Result<InboundRow> {
+    sim.enforce(RateLimits::slack());
+    for n in 0..people {
+        sim.add_user(&person(n), &format!("Person {n}"), Some("Europe/Berlin"));
+    }
+    let stamp = chrono::Utc::now().timestamp_micros();
+    let database = std::env::temp_dir().join(format!("upward-inbound-{}-{stamp}.db", std::process::id()));
+    let config = ServeArgs {
+        slack_bot_token: Some(TOKEN.into()),
+        slack_signing_secret: Some(SECRET.into()),
+        slack_api_url: Some(sim.api_url()),
+        database_url: Some(format!("sqlite://{}", database.display())),
+        listen: Some("127.0.0.1:0".into()),
+        ..ServeArgs::default()
+    }
+    .into_config()?;
+    let running = App::build(config, Arc::new(SystemClock)).await?.start(Workers::Background).await?;
+    crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
+    sim.set_latency(latency);
+    let addr = running.addr.context("the bot listens over HTTP")?;
+    let wrk = tokio::task::spawn_blocking({
+        let script = script.to_owned();
+        move || wrk(seconds, &format!("http://{addr}"), &script)
+    })
+    .await??;
+    let load_end = Instant::now();
+    let accepted = usize::try_from(running.ctx.store.inbox_received().await?)?;
+    sim.wait_until(|calls| calls.iter().filter(|c| c.ok && c.method == "response_url").count() >= accepted).await;
+    let all_answered = load_end.elapsed().as_secs_f64();
+    running.stop().await;
+    super::super::remove_database(&database);
+    Ok(InboundRow { server: "upward", seconds_until_all_answered: all_answered, ..wrk })
+}
+
+fn run_bolt(seconds: u64, dir: &Path, script: &Path) -> anyhow::Result<InboundRow> {
+    let mut bolt = Command::new("taskset")
+        .args(["-c", "1", "node", "app.js"])
+        .current_dir(dir)
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("PORT", BOLT_PORT.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start the Bolt app in {}", dir.display()))?;
+    let mut ready = String::new();
+    BufReader::new(bolt.stdout.take().context("the Bolt app's output")?).read_line(&mut ready)?;
+    ensure!(ready.trim() == "ready", "the Bolt app did not start: {ready}");
+    let row = wrk(seconds, &format!("http://127.0.0.1:{BOLT_PORT}"), script);
+    let _ = bolt.kill();
+    let _ = bolt.wait();
+    Ok(InboundRow { server: "bolt-js", ..row? })
+}
+
+/// Runs `wrk` on core 0 and reads its figures.
+fn wrk(seconds: u64, url: &str, script: &Path) -> anyhow::Result<InboundRow> {
+    let output = Command::new("taskset")
+        .args(["-c", "0", "wrk", "-t1", &format!("-c{CONNECTIONS}"), &format!("-d{seconds}s"), "--latency", "-s"])
+        .arg(script)
+        .arg(url)
+        .output()
+        .context("cannot run wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    ensure!(output.status.success(), "wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+    parse_wrk(&text).with_context(|| format!("unexpected wrk output:\n{text}")).map(|row| InboundRow { seconds, ..row })
+}
+
+/// The request count, rate, median and 99th percentile latency, and non-2xx answers
+/// from `wrk --latency`'s report.
+fn parse_wrk(text: &str) -> anyhow::Result<InboundRow> {
+    let field = |prefix: &str| text.lines().map(str::trim).find_map(|l| l.strip_prefix(prefix).map(str::trim));
+    let latency = |quantile: &str| -> anyhow::Result<f64> {
+        let value = field(quantile).context("a latency quantile")?;
+        let (number, unit) = value.split_at(value.find(|c: char| c.is_alphabetic()).unwrap_or(value.len()));
+        let number: f64 = number.parse()?;
+        Ok(match unit {
+            "us" => number / 1_000.0,
+            "ms" => number,
+            "s" => number * 1_000.0,
+            "m" => number * 60_000.0,
+            other => bail!("unknown latency unit {other}"),
+        })
+    };
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .context("the request count")?
+        .parse()?;
+    Ok(InboundRow {
+        server: "",
+        seconds: 0,
+        connections: CONNECTIONS,
+        requests,
+        req_per_s: field("Requests/sec:").context("the rate")?.parse()?,
+        p50_ms: latency("50%")?,
+        p99_ms: latency("99%")?,
+        errors: field("Non-2xx or 3xx responses:").map_or(Ok(0), str::parse)?,
+        seconds_until_all_answered: 0.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrks_report_is_read_with_its_units() {
+        let report = "Running 10s test @ http://127.0.0.1:3000
+  1 threads and 16 connections
+  Latency Distribution
+     50%  612.00us
+     75%    1.10ms
+     90%    2.00ms
+     99%    1.25s
+  27681 requests in 10.00s, 3.01MB read
+  Non-2xx or 3xx responses: 12
+Requests/sec:   2768.10
+Transfer/sec:    308.12KB
+";
+        let row = parse_wrk(report).unwrap();
+        assert_eq!(row.requests, 27_681);
+        assert_eq!(row.errors, 12);
+        assert!((row.req_per_s - 2768.1).abs() < 1e-9);
+        assert!((row.p50_ms - 0.612).abs() < 1e-9);
+        assert!((row.p99_ms - 1250.0).abs() < 1e-9);
+    }
+}
