@@ -17,6 +17,7 @@ use crate::commands::Context;
 use crate::config::{Config, Transport};
 use crate::jobs::consumer;
 use crate::jobs::dispatcher::Dispatcher;
+use crate::jobs::housekeeping::Housekeeper;
 use crate::jobs::scheduler::Scheduler;
 use crate::slack::client::ClientSetupError;
 use crate::slack::inbound::{self, Intake};
@@ -51,6 +52,7 @@ pub struct App {
     ctx: Arc<Context>,
     dispatcher: Arc<Dispatcher>,
     scheduler: Arc<Scheduler>,
+    housekeeper: Arc<Housekeeper>,
     intake: Intake,
 }
 
@@ -61,6 +63,7 @@ pub struct Running {
     pub ctx: Arc<Context>,
     pub dispatcher: Arc<Dispatcher>,
     pub scheduler: Arc<Scheduler>,
+    pub housekeeper: Arc<Housekeeper>,
     shutdown: CancellationToken,
     tasks: JoinSet<Result<(), AppError>>,
 }
@@ -92,7 +95,13 @@ impl App {
         store.ensure_workspace(&identity.team_id, &identity.bot_user_id, clock.now().timestamp()).await?;
         info!(team = identity.team_id, "connected to the workspace");
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
-        let dispatcher = Arc::new(Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack()));
+        let dispatcher = Arc::new(
+            Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack())
+                .with_retry_budget(config.retry_budget_secs)
+                .with_owners(config.owners.clone()),
+        );
+        let housekeeper =
+            Arc::new(Housekeeper { store: store.clone(), clock: clock.clone(), retention_secs: config.retention_secs });
         let scheduler = Arc::new(Scheduler { store: store.clone(), clock: clock.clone() });
         let ctx = Arc::new(Context {
             store,
@@ -102,7 +111,7 @@ impl App {
             clock,
             agendas: config.agendas.clone(),
         });
-        Ok(App { config, ctx, dispatcher, scheduler, intake })
+        Ok(App { config, ctx, dispatcher, scheduler, housekeeper, intake })
     }
 
     /// Starts the inbound edge and, with [`Workers::Background`], the workers.
@@ -150,8 +159,21 @@ impl App {
                 scheduler.run(stop).await;
                 Ok(())
             });
+            let (housekeeper, stop) = (self.housekeeper.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                housekeeper.run(stop).await;
+                Ok(())
+            });
         }
-        Ok(Running { addr, ctx: self.ctx, dispatcher: self.dispatcher, scheduler: self.scheduler, shutdown, tasks })
+        Ok(Running {
+            addr,
+            ctx: self.ctx,
+            dispatcher: self.dispatcher,
+            scheduler: self.scheduler,
+            housekeeper: self.housekeeper,
+            shutdown,
+            tasks,
+        })
     }
 }
 
@@ -166,6 +188,9 @@ impl Running {
                 progressed = true;
             }
             while self.dispatcher.dispatch_one().await?.is_some() {
+                progressed = true;
+            }
+            if self.dispatcher.watch_backlog().await? {
                 progressed = true;
             }
             if !progressed {

@@ -73,6 +73,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         CliCommand::Bench(args) => upward::bench::run(&args).await,
+        CliCommand::Outbox(args) => {
+            let store = Store::connect(&args.database_url)
+                .await
+                .with_context(|| format!("cannot open {}", args.database_url))?;
+            match args.action {
+                upward::config::OutboxAction::Retry { dead } => {
+                    let rows = store.redrive_outbound(SystemClock.now().timestamp(), dead).await?;
+                    println!("{rows} message(s) queued to be sent again");
+                }
+            }
+            Ok(())
+        }
         CliCommand::Export(args) => {
             let store = Store::connect(&args.database_url)
                 .await

@@ -4,4 +4,5 @@
 
 pub mod consumer;
 pub mod dispatcher;
+pub mod housekeeping;
 pub mod scheduler;

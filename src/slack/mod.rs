@@ -6,6 +6,7 @@ pub mod inbound;
 pub mod limits;
 pub mod messages;
 pub mod outbound;
+pub mod raw;
 pub mod signing;
 pub mod sim;
 pub mod socket;

@@ -10,6 +10,7 @@
 //! `returning`, `on conflict`, Unix-second integers for times).
 
 mod checkins;
+mod faults;
 mod inbox;
 mod outbox;
 mod outcomes;
@@ -29,8 +30,9 @@ use thiserror::Error;
 use tokio::sync::Notify;
 
 pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
+pub use faults::{Purged, PURGED};
 pub use inbox::InboxEntry;
-pub use outbox::{OpenedDm, OutboxEntry, OutboxStats};
+pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use participants::Participant;
@@ -71,6 +73,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        if !url.contains(":memory:") && !url.contains("mode=memory") {
+            private_files(options.get_filename())?;
+        }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store {
@@ -128,6 +133,34 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Creates the database file readable by its owner only (0600) before SQLite opens
+/// it, and narrows it and its WAL and shared-memory files if they exist: they hold
+/// reflections and exit reasons. SQLite creates `-wal` and `-shm` with the mode of
+/// the database file, so a private database keeps them private too.
+fn private_files(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Database(sqlx::Error::Io(e));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+        }
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            if std::path::Path::new(&file).exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Skill lists are stored as JSON arrays of strings.

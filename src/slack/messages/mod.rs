@@ -70,10 +70,12 @@ pub mod ids {
 
 mod checkins;
 mod exits;
+mod faults;
 mod outcomes;
 mod owners;
 pub use checkins::*;
 pub use exits::*;
+pub use faults::*;
 pub use outcomes::*;
 pub use owners::*;
 
