@@ -157,6 +157,8 @@ pub enum BenchTarget {
     Matching,
     /// A check-in round of group DMs through the outbox against Slack's rate limits.
     Delivery,
+    /// The fault suite: deliveries against a misbehaving Slack, lost and duplicated counted.
+    Faults,
 }
 
 #[derive(Debug, Clone, Args)]

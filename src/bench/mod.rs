@@ -3,6 +3,7 @@
 //! commits can be compared.
 
 pub mod delivery;
+pub mod faults;
 pub mod matching;
 
 use std::path::Path;
@@ -16,6 +17,8 @@ use crate::config::{BenchArgs, BenchTarget};
 const DEFAULT_SIZES: [usize; 4] = [1_000, 5_000, 10_000, 100_000];
 /// Pairs nudged when no size is given: the delivery target is stated for 10,000.
 const DEFAULT_PAIRS: usize = 10_000;
+/// Messages per fault scenario when no size is given.
+const DEFAULT_FAULT_MESSAGES: usize = 100;
 
 /// The process's peak resident set, in MiB (Linux; 0 elsewhere).
 pub(crate) fn peak_mib() -> f64 {
@@ -71,6 +74,39 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 rows.push(row);
             }
             write_results(&args.results, "delivery.json", &rows)
+        }
+        BenchTarget::Faults => {
+            let messages = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(DEFAULT_FAULT_MESSAGES);
+            println!(
+                "{:<26} {:<29} {:>5} {:>5} {:>4} {:>4} {:>5} {:>4} {:>6} {:>7} {:>5}",
+                "scenario", "method", "msgs", "sent", "lost", "dup", "ambig", "dead", "alerts", "hours", "held"
+            );
+            let mut rows = Vec::new();
+            let mut broken = Vec::new();
+            for (scenario, row) in faults::run_all(messages).await? {
+                let held = row.held(&scenario);
+                println!(
+                    "{:<26} {:<29} {:>5} {:>5} {:>4} {:>4} {:>5} {:>4} {:>6} {:>7.2} {:>5}",
+                    row.scenario,
+                    row.method,
+                    row.messages,
+                    row.delivered,
+                    row.lost,
+                    row.duplicated,
+                    row.ambiguous,
+                    row.dead,
+                    row.owner_alerts,
+                    row.simulated_hours,
+                    held
+                );
+                if !held {
+                    broken.push(format!("{} on {}", row.scenario, row.method));
+                }
+                rows.push(row);
+            }
+            write_results(&args.results, "faults.json", &rows)?;
+            anyhow::ensure!(broken.is_empty(), "the delivery promise broke in: {}", broken.join(", "));
+            Ok(())
         }
         BenchTarget::Matching => {
             let mut sizes = args.sizes.clone().unwrap_or_else(|| DEFAULT_SIZES.to_vec());

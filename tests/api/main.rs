@@ -8,6 +8,7 @@ mod delivery;
 mod durability;
 mod edge;
 mod exits;
+mod faults;
 mod goals;
 mod helpers;
 mod home;

@@ -1,0 +1,100 @@
+//! Slack's bad days: the fault suite ([`upward::bench::faults`]) with a few messages per
+//! scenario, asserting the delivery promise on the simulator's call log; the client's
+//! reading of odd answers; `upward outbox retry`.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use upward::bench::faults::{run_all, Trouble};
+use upward::clock::SystemClock;
+use upward::jobs::dispatcher::{Dispatched, Dispatcher};
+use upward::slack::limits::RateLimits;
+use upward::slack::messages::reply;
+use upward::slack::sim::{Fault, Sim};
+use upward::slack::{Outbound, SendError, SlackApi};
+use upward::store::Store;
+
+use crate::helpers::{ALICE, TOKEN};
+
+#[tokio::test]
+async fn every_fault_scenario_loses_nothing_and_repeats_only_after_an_unknown_outcome() {
+    // Ten messages each: two of every kind (DM, group, file, home, command answer).
+    let rows = run_all(10).await.expect("the suite runs");
+    assert!(rows.len() >= 15, "{}", rows.len());
+    for (scenario, row) in &rows {
+        let what = format!("{} on {}: {row:?}", scenario.name, scenario.method);
+        assert_eq!(row.lost, 0, "{what}");
+        assert!(row.dead_reasons.iter().all(|r| !r.contains("gave up")), "{what}");
+        if scenario.ambiguous {
+            assert!(row.ambiguous >= 1, "the unknown outcomes are counted: {what}");
+            assert!(row.duplicated as i64 <= row.ambiguous, "at most one repeat each: {what}");
+        } else {
+            assert_eq!(row.duplicated, 0, "{what}");
+            assert_eq!(row.ambiguous, 0, "{what}");
+        }
+        if scenario.name.starts_with("refused") {
+            assert_eq!(row.dead, 2, "{what}");
+            assert!(row.dead_reasons.iter().all(|r| r.contains("invalid_blocks")), "the reason is kept: {what}");
+        } else {
+            assert_eq!((row.dead, row.delivered), (0, row.messages), "{what}");
+        }
+        if let Trouble::Outage(_, hours) = scenario.trouble {
+            assert!(row.simulated_hours >= hours, "{what}");
+            // Told once when an outage of posts lasted over an hour; nothing otherwise.
+            let expected = usize::from(hours > 1.0);
+            assert_eq!(row.owner_alerts, expected, "{what}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_ok_answer_missing_every_field_is_a_success_and_a_refusal_is_permanent() {
+    let sim = Sim::start(TOKEN).await.unwrap();
+    let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();
+    sim.fail("chat.postMessage", Fault::OkBare, 1);
+    slack.post(ALICE, &reply("one")).await.expect("ok: true without ts is delivered");
+    sim.fail("chat.postMessage", Fault::OkHtml, 1);
+    slack.post(ALICE, &reply("two")).await.expect("ok: true as text/html is delivered");
+    sim.fail("chat.postMessage", Fault::ApiError("channel_not_found".into()), 1);
+    let refused = slack.post(ALICE, &reply("three")).await.unwrap_err();
+    assert_eq!(refused, SendError::Permanent("channel_not_found".into()));
+    sim.fail("chat.postMessage", Fault::ActThenDrop, 1);
+    let dropped = slack.post(ALICE, &reply("four")).await.unwrap_err();
+    assert!(matches!(dropped, SendError::Ambiguous(_)), "{dropped:?}");
+    sim.fail("files.completeUploadExternal", Fault::OkBare, 1);
+    let share = upward::slack::client::Share::Into { channel: "D00000000ALICE", comment: "" };
+    let file = slack.upload("a.csv", "A", b"a,b\n".to_vec(), share).await.expect("a file shared is a success");
+    assert_eq!(sim.uploads().len(), 1);
+    assert_eq!(file, sim.uploads()[0].file_id, "the id Slack handed out stands in for the one it left out");
+}
+
+#[tokio::test]
+async fn outbox_retry_re_drives_dead_letters_by_hand() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("retry.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let sim = Sim::start(TOKEN).await.unwrap();
+    let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();
+    let dispatcher = Dispatcher::new(store.clone(), slack, Arc::new(SystemClock), &RateLimits::slack());
+    let mut tx = store.begin(chrono::Utc::now().timestamp()).await.unwrap();
+    tx.enqueue(&Outbound::DirectMessage { user: ALICE.into(), message: reply("again") }).await.unwrap();
+    tx.commit().await.unwrap();
+    sim.fail("chat.postMessage", Fault::ApiError("channel_not_found".into()), 1);
+    assert_eq!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Dead));
+
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_upward"))
+            .args(args)
+            .env_clear()
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let waiting_only = run(&["outbox", "retry"]);
+    assert!(waiting_only.status.success());
+    assert_eq!(String::from_utf8_lossy(&waiting_only.stdout).trim(), "0 message(s) queued to be sent again");
+    let with_dead = run(&["outbox", "retry", "--dead"]);
+    assert_eq!(String::from_utf8_lossy(&with_dead.stdout).trim(), "1 message(s) queued to be sent again");
+    assert_eq!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Sent));
+    assert_eq!(sim.delivered("chat.postMessage").len(), 1);
+}
