@@ -98,3 +98,49 @@ async fn outbox_retry_re_drives_dead_letters_by_hand() {
     assert_eq!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Sent));
     assert_eq!(sim.delivered("chat.postMessage").len(), 1);
 }
+
+/// The text of every block of every answer to one command, joined.
+fn blocks_of(app: &crate::helpers::TestApp, tag: &str) -> Vec<serde_json::Value> {
+    app.sim.delivered("response_url").into_iter().filter(|a| a["response_url_tag"] == tag).collect()
+}
+
+#[tokio::test]
+async fn a_huge_echo_is_cut_to_what_slack_accepts_and_the_answer_arrives() {
+    let app = crate::helpers::spawn_app().await;
+    let huge = "y".repeat(100_000);
+    for text in [format!("pause {huge}"), format!("join {huge} ai"), format!("program set schedule {huge}")] {
+        let (answer, tag) = app.slack.command(ALICE, &text).await;
+        assert_eq!(answer.status, 200);
+        app.settle().await;
+        let answers = blocks_of(&app, &tag);
+        assert_eq!(answers.len(), 1, "one answer arrived for `{}…`", &text[..12]);
+        for block in answers[0]["blocks"].as_array().unwrap() {
+            let shown = block["text"]["text"].as_str().unwrap_or_default();
+            assert!(shown.chars().count() <= 3_000, "a section Slack accepts: {}", shown.len());
+        }
+        assert!(answers[0].to_string().contains('…'), "the cut is shown");
+    }
+}
+
+#[tokio::test]
+async fn out_of_range_levels_are_refused_by_name_and_never_become_skills() {
+    let app = crate::helpers::spawn_app().await;
+    for bad in ["256", "-1", "1e3"] {
+        let answer = app.ask(ALICE, &format!("join mentor genai level {bad}")).await;
+        assert!(answer.contains("level must be 1–12"), "{bad}: {answer}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM participants").await, 0);
+}
+
+#[tokio::test]
+async fn the_catalogue_has_a_cap_with_a_clear_error() {
+    let app = crate::helpers::spawn_app().await;
+    let tags: Vec<String> = (0..10_000).map(|i| format!("tag{i}")).collect();
+    let answer = app.ask(crate::helpers::OWNER, &format!("skills add {}", tags.join(", "))).await;
+    assert!(answer.contains("at most 200 skills"), "{answer}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM program_skills").await, 0);
+    app.ask(crate::helpers::OWNER, &format!("skills add {}", tags[..150].join(", "))).await;
+    let answer = app.ask(crate::helpers::OWNER, &format!("skills add {}", tags[150..300].join(", "))).await;
+    assert!(answer.contains("50 more fit"), "{answer}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM program_skills").await, 150);
+}

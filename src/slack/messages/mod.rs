@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use slack_morphism::prelude::*;
 
 use super::outbound::Message;
+use crate::domain::bounds::{cut, HEADER_MAX, SECTION_MAX};
 use crate::domain::agenda::Session;
 use crate::domain::participant::{Role, Status, MAX_LEVEL};
 use crate::domain::settings::ProgramSettings;
@@ -114,16 +115,19 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring audit", "owners: the latest owner actions"),
 ];
 
+/// Every block's text is cut to Slack's limit: one block over it and Slack refuses the
+/// whole message (`invalid_blocks`), so a long echo would cost the answer.
 fn section(text: impl Into<String>) -> SlackBlock {
-    SlackSectionBlock::new().with_text(md!(text.into())).into()
+    SlackSectionBlock::new().with_text(md!(cut(&text.into(), SECTION_MAX))).into()
 }
 
 fn context(text: impl Into<String>) -> SlackBlock {
-    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(text.into()))]).into()
+    let text = cut(&text.into(), SECTION_MAX);
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(text))]).into()
 }
 
 fn header(text: &str) -> SlackBlock {
-    SlackHeaderBlock::new(pt!(text)).into()
+    SlackHeaderBlock::new(pt!(cut(text, HEADER_MAX))).into()
 }
 
 fn button(action_id: &str, text: &str, value: &str) -> SlackActionBlockElement {
@@ -134,7 +138,7 @@ fn button(action_id: &str, text: &str, value: &str) -> SlackActionBlockElement {
 
 /// A plain answer: one section, the same words as the notification text.
 pub fn reply(text: impl Into<String>) -> Message {
-    let text = text.into();
+    let text = cut(&text.into(), SECTION_MAX);
     Message { blocks: vec![section(text.clone())], text }
 }
 
