@@ -5,7 +5,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
 use crate::commands::{self, Context};
+use crate::domain::participant::is_user_id;
 use crate::event::Event;
+use crate::slack::messages;
+use crate::slack::Outbound;
+use crate::store::INBOX_MAX_ATTEMPTS as MAX_ATTEMPTS;
 use crate::store::StoreError;
 
 /// Handles the oldest pending entry; `false` when there was none.
@@ -24,11 +28,40 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
             return Ok(true);
         }
     };
+    let author = failure_answer(&event);
     if let Err(e) = commands::handle(ctx, entry.id, event).await {
-        warn!(inbox_id = entry.id, attempt = entry.attempts, error = %e, "handling failed; will retry");
         ctx.store.inbox_failed(entry.id, &e.to_string()).await?;
+        if entry.attempts < MAX_ATTEMPTS {
+            warn!(inbox_id = entry.id, attempt = entry.attempts, error = %e, "handling failed; will retry");
+        } else {
+            // Set aside for good: its author hears so, instead of waiting for nothing.
+            error!(inbox_id = entry.id, error = %e, "handling failed for good; entry set aside");
+            if let Some(answer) = author {
+                let mut tx = ctx.store.begin(ctx.clock.now().timestamp()).await?;
+                tx.enqueue(&answer).await?;
+                tx.commit().await?;
+            }
+        }
     }
     Ok(true)
+}
+
+/// How to tell the person behind `event` that it failed for good: through the
+/// command's or button's response URL (seen only by them), else by DM. Timers have
+/// no author to tell.
+fn failure_answer(event: &Event) -> Option<Outbound> {
+    let message = messages::request_failed();
+    let response_url = match event {
+        Event::Command { response_url, .. } => Some(response_url.clone()),
+        Event::Action { response_url, .. } => response_url.clone(),
+        _ => None,
+    };
+    let user = event.user();
+    match response_url {
+        Some(response_url) => Some(Outbound::Respond { response_url, message }),
+        None if is_user_id(user) => Some(Outbound::DirectMessage { user: user.to_owned(), message }),
+        None => None,
+    }
 }
 
 /// Runs until `shutdown`: drains the inbox, then waits for the edge to store more.

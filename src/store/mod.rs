@@ -31,7 +31,7 @@ use tokio::sync::Notify;
 
 pub use checkins::{CheckinPair, CheckinRow, ReflectionRow, Snoozed};
 pub use faults::{Purged, PURGED};
-pub use inbox::InboxEntry;
+pub use inbox::{InboxEntry, MAX_ATTEMPTS as INBOX_MAX_ATTEMPTS};
 pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};

@@ -12,6 +12,7 @@ mod faults;
 mod goals;
 mod helpers;
 mod home;
+mod integrity;
 mod manifest;
 mod modal;
 mod owners;

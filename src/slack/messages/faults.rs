@@ -20,3 +20,8 @@ pub fn request_failed() -> Message {
          Please try again later; if it keeps happening, tell a program owner.",
     )
 }
+
+/// A button of a pair that has ended: nothing is recorded, and nobody is blamed.
+pub fn pair_has_ended() -> Message {
+    reply("This pair has ended, so there is nothing to record here. Thank you for the time you spent together!")
+}
