@@ -14,6 +14,7 @@ mod helpers;
 mod home;
 mod integrity;
 mod manifest;
+mod retention;
 mod modal;
 mod owners;
 mod rounds;
