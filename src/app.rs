@@ -128,11 +128,10 @@ impl App {
                 info!(%local, "listening for Slack over HTTP");
                 let router = inbound::router(self.intake.clone(), &self.config.signing_secret);
                 let stop = shutdown.clone();
+                let limits = self.config.http_limits;
                 tasks.spawn(async move {
-                    axum::serve(listener, router)
-                        .with_graceful_shutdown(async move { stop.cancelled().await })
-                        .await
-                        .map_err(|e| AppError::Listen(local, e))
+                    crate::slack::serve::serve(listener, router, limits, stop).await;
+                    Ok(())
                 });
             }
             Transport::SocketMode(app_token) => {

@@ -98,6 +98,14 @@ pub struct ServeArgs {
     /// (default 30).
     #[arg(long, env = "UPWARD_RETENTION_DAYS")]
     pub retention_days: Option<String>,
+    /// The most HTTP connections open at once (default 1024); past it the oldest
+    /// connection that has not sent a whole request is closed.
+    #[arg(long, env = "UPWARD_MAX_CONNECTIONS")]
+    pub max_connections: Option<String>,
+    /// How long a request's header may take to arrive, in milliseconds (default 10000);
+    /// also how long an idle connection is kept.
+    #[arg(long, env = "UPWARD_HEADER_TIMEOUT_MS")]
+    pub header_timeout_ms: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -159,6 +167,8 @@ pub enum BenchTarget {
     Delivery,
     /// The fault suite: deliveries against a misbehaving Slack, lost and duplicated counted.
     Faults,
+    /// Thousands of half-header connections while /healthz is probed.
+    Slowloris,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -207,6 +217,8 @@ pub struct Config {
     pub retry_budget_secs: i64,
     /// How long payloads are kept once handled or sent, in seconds.
     pub retention_secs: i64,
+    /// Timeouts and the connection cap of the HTTP edge.
+    pub http_limits: crate::slack::serve::Limits,
 }
 
 /// Defaults of the delivery and retention settings.
@@ -249,6 +261,24 @@ impl ServeArgs {
         let retry_hours = whole_number(self.retry_hours.as_deref(), "UPWARD_RETRY_HOURS", DEFAULT_RETRY_HOURS, 1..=720)?;
         let retention_days =
             whole_number(self.retention_days.as_deref(), "UPWARD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?;
+        let defaults = crate::slack::serve::Limits::default();
+        let max_connections = whole_number(
+            self.max_connections.as_deref(),
+            "UPWARD_MAX_CONNECTIONS",
+            defaults.max_connections as i64,
+            1..=100_000,
+        )?;
+        let header_ms = whole_number(
+            self.header_timeout_ms.as_deref(),
+            "UPWARD_HEADER_TIMEOUT_MS",
+            defaults.header_timeout.as_millis() as i64,
+            1..=600_000,
+        )?;
+        let http_limits = crate::slack::serve::Limits {
+            max_connections: max_connections as usize,
+            header_timeout: std::time::Duration::from_millis(header_ms as u64),
+            ..defaults
+        };
         Ok(Config {
             bot_token: bot_token.into(),
             signing_secret: signing_secret.into(),
@@ -260,6 +290,7 @@ impl ServeArgs {
             agendas,
             retry_budget_secs: retry_hours * 3600,
             retention_secs: retention_days * 24 * 3600,
+            http_limits,
         })
     }
 }

@@ -5,6 +5,7 @@
 pub mod delivery;
 pub mod faults;
 pub mod matching;
+pub mod slowloris;
 
 use std::path::Path;
 
@@ -74,6 +75,23 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 rows.push(row);
             }
             write_results(&args.results, "delivery.json", &rows)
+        }
+        BenchTarget::Slowloris => {
+            let connections = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(10_000);
+            let row = slowloris::run(connections).await?;
+            println!(
+                "{} half-header connections ({} connected, cap {}): /healthz {}/{} ok, slowest {:.1} ms, {} fds",
+                row.connections,
+                row.connected,
+                row.max_connections,
+                row.probes_ok,
+                row.probes,
+                row.slowest_probe_ms,
+                row.open_fds
+            );
+            write_results(&args.results, "slowloris.json", &[&row])?;
+            anyhow::ensure!(row.probes_ok == row.probes, "/healthz did not always answer");
+            Ok(())
         }
         BenchTarget::Faults => {
             let messages = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(DEFAULT_FAULT_MESSAGES);

@@ -8,6 +8,7 @@ pub mod messages;
 pub mod outbound;
 pub mod raw;
 pub mod signing;
+pub mod serve;
 pub mod sim;
 pub mod socket;
 

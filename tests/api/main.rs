@@ -4,6 +4,7 @@
 mod checkins;
 mod cli;
 mod commands;
+mod connections;
 mod delivery;
 mod durability;
 mod edge;
