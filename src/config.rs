@@ -258,7 +258,8 @@ impl ServeArgs {
         })?;
         let owners = parse_owners(self.owners.as_deref().unwrap_or(""))?;
         let agendas = agenda_catalogue(self.agendas.as_deref())?;
-        let retry_hours = whole_number(self.retry_hours.as_deref(), "UPWARD_RETRY_HOURS", DEFAULT_RETRY_HOURS, 1..=720)?;
+        let retry_hours =
+            whole_number(self.retry_hours.as_deref(), "UPWARD_RETRY_HOURS", DEFAULT_RETRY_HOURS, 1..=720)?;
         let retention_days =
             whole_number(self.retention_days.as_deref(), "UPWARD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?;
         let defaults = crate::slack::serve::Limits::default();

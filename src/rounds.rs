@@ -14,9 +14,9 @@ use serde::Serialize;
 use crate::domain::agenda::Catalogue;
 use crate::domain::participant::{effective_status, shared_skills, Status};
 use crate::domain::settings::MatchSettings;
-use matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 use crate::slack::{messages, Outbound};
 use crate::store::{NewPair, NewRound, PairRow, Participant, Program, Store, StoreError, Tx};
+use matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 
 /// Everything a round is planned from, as loaded from the store.
 #[derive(Debug, Clone)]

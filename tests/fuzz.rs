@@ -95,9 +95,23 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// Form state shaped like Slack's: block id → action id → a value object.
 fn form_values() -> impl Strategy<Value = Value> {
     let block = prop_oneof![
-        Just("role"), Just("teach"), Just("learn"), Just("teach_tags"), Just("learn_tags"), Just("department"),
-        Just("goals"), Just("level"), Just("learned"), Just("taught"), Just("rating"), Just("visibility"),
-        Just("session_skills"), Just("exit_reason"), Just("exit_share"), Just("goal"), Just("confidence"),
+        Just("role"),
+        Just("teach"),
+        Just("learn"),
+        Just("teach_tags"),
+        Just("learn_tags"),
+        Just("department"),
+        Just("goals"),
+        Just("level"),
+        Just("learned"),
+        Just("taught"),
+        Just("rating"),
+        Just("visibility"),
+        Just("session_skills"),
+        Just("exit_reason"),
+        Just("exit_share"),
+        Just("goal"),
+        Just("confidence"),
     ];
     let action = prop_oneof![
         json_value(),
@@ -105,9 +119,8 @@ fn form_values() -> impl Strategy<Value = Value> {
         "\\PC{0,10}".prop_map(|v| json!({"type": "static_select", "selected_option":
             {"text": {"type": "plain_text", "text": v}, "value": v}})),
     ];
-    prop::collection::btree_map(block, action, 0..8).prop_map(|blocks| {
-        Value::Object(blocks.into_iter().map(|(b, a)| (b.to_owned(), json!({"act": a}))).collect())
-    })
+    prop::collection::btree_map(block, action, 0..8)
+        .prop_map(|blocks| Value::Object(blocks.into_iter().map(|(b, a)| (b.to_owned(), json!({"act": a}))).collect()))
 }
 
 proptest! {

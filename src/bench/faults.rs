@@ -22,7 +22,6 @@ use anyhow::Context as _;
 use chrono::TimeZone;
 use secrecy::SecretString;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::clock::{Clock, ManualClock};
 use crate::jobs::dispatcher::Dispatcher;
@@ -81,10 +80,20 @@ pub fn scenarios(messages: usize) -> Vec<Scenario> {
         s("acts then drops", "chat.postMessage", Trouble::Calls(Fault::ActThenDrop, n), true),
         s("acts then hangs", "chat.postMessage", Trouble::Calls(Fault::ActThenHang, n), true),
         s("acts then drops", "files.completeUploadExternal", Trouble::Calls(Fault::ActThenDrop, n), true),
-        s("refused: invalid_blocks", "chat.postMessage", Trouble::Calls(Fault::ApiError("invalid_blocks".into()), 2), false),
+        s(
+            "refused: invalid_blocks",
+            "chat.postMessage",
+            Trouble::Calls(Fault::ApiError("invalid_blocks".into()), 2),
+            false,
+        ),
         s("7-minute 500 outage", "chat.postMessage", Trouble::Outage(Fault::ServerError, 7.0 / 60.0), false),
         s("6-hour 500 outage", "chat.postMessage", Trouble::Outage(Fault::ServerError, 6.0), false),
-        s("6-hour 503 outage", "conversations.open", Trouble::Outage(Fault::ServerError, 6.0), false),
+        s(
+            "6-hour service_unavailable",
+            "conversations.open",
+            Trouble::Outage(Fault::ApiError("service_unavailable".into()), 6.0),
+            false,
+        ),
     ]
 }
 
@@ -119,11 +128,8 @@ impl FaultRow {
     /// what Slack refused for good, and no copy beyond one per unknown outcome.
     pub fn held(&self, scenario: &Scenario) -> bool {
         let refusals_only = self.dead_reasons.iter().all(|r| !r.contains("gave up"));
-        let repeats_ok = if scenario.ambiguous {
-            self.duplicated as i64 <= self.ambiguous
-        } else {
-            self.duplicated == 0
-        };
+        let repeats_ok =
+            if scenario.ambiguous { self.duplicated as i64 <= self.ambiguous } else { self.duplicated == 0 };
         self.lost == 0 && refusals_only && repeats_ok
     }
 }
@@ -190,7 +196,8 @@ pub async fn run_scenario(scenario: &Scenario, messages: usize, dir: &std::path:
     let start = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().context("a start time")?;
     let clock = Arc::new(ManualClock::new(start));
     // Pacing is measured elsewhere (`bench delivery`); here every due row may go.
-    let unpaced = RateLimits { per_channel: Rate { interval: Duration::from_micros(1), burst: 1_000_000 }, methods: vec![] };
+    let unpaced =
+        RateLimits { per_channel: Rate { interval: Duration::from_micros(1), burst: 1_000_000 }, methods: vec![] };
     let dispatcher = Dispatcher::new(store.clone(), slack, clock.clone(), &unpaced).with_owners(vec![OWNER.to_owned()]);
 
     let mut tx = store.begin(start.timestamp()).await?;
@@ -232,13 +239,14 @@ pub async fn run_scenario(scenario: &Scenario, messages: usize, dir: &std::path:
     let figures = store.delivery_figures().await?;
     let dead_reasons: Vec<String> = figures.dead_reasons.iter().map(|(why, n)| format!("{n} × {why}")).collect();
     let dead = figures.dead_reasons.iter().map(|(_, n)| *n as usize).sum();
-    let refused = figures.dead_reasons.iter().filter(|(why, _)| !why.contains("gave up")).map(|(_, n)| *n as usize).sum::<usize>();
-    let delivered = copies.iter().filter(|&&n| n > 0).count();
-    let owner_alerts = sim
-        .delivered("chat.postMessage")
+    let refused = figures
+        .dead_reasons
         .iter()
-        .filter(|args| args["channel"] == Value::from(OWNER))
-        .count();
+        .filter(|(why, _)| !why.contains("gave up"))
+        .map(|(_, n)| *n as usize)
+        .sum::<usize>();
+    let delivered = copies.iter().filter(|&&n| n > 0).count();
+    let owner_alerts = sim.delivered("chat.postMessage").iter().filter(|args| args["channel"] == OWNER).count();
     let row = FaultRow {
         scenario: scenario.name,
         method: scenario.method,

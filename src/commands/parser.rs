@@ -172,9 +172,7 @@ fn take_options(text: &str) -> Result<(Options, String), ParseError> {
     let mut rest = Vec::new();
     let mut words = text.split_whitespace().peekable();
     while let Some(word) = words.next() {
-        if word.eq_ignore_ascii_case("level")
-            && words.peek().is_some_and(|w| looks_numeric(w))
-        {
+        if word.eq_ignore_ascii_case("level") && words.peek().is_some_and(|w| looks_numeric(w)) {
             options.level = Some(level(words.next().unwrap_or_default())?);
         } else if let Some(n) = word.strip_prefix("level:") {
             options.level = Some(level(n)?);
@@ -269,9 +267,7 @@ fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
             ))
         }
         Some(role) => role,
-        None => {
-            return Err(error(format!("`{}` is not a role: say mentor or mentee.", echo(&role_word)), JOIN_USAGE))
-        }
+        None => return Err(error(format!("`{}` is not a role: say mentor or mentee.", echo(&role_word)), JOIN_USAGE)),
     };
     let tags = split_tags(skills);
     if tags.is_empty() {

@@ -208,13 +208,9 @@ fn parse_weights(value: &str) -> Result<Setting, String> {
     let (mut skill, mut hour, mut cross_department) = (None, None, None);
     for part in value.split([' ', ',']).filter(|p| !p.is_empty()) {
         let (name, number) = part.split_once('=').ok_or_else(|| USAGE.to_owned())?;
-        let number: u32 = number
-            .parse()
-            .ok()
-            .filter(|n| *n <= MAX_WEIGHT)
-            .ok_or_else(|| {
-                format!("`{}` is not a weight: use a whole number from 0 to {MAX_WEIGHT}.", super::bounds::echo(number))
-            })?;
+        let number: u32 = number.parse().ok().filter(|n| *n <= MAX_WEIGHT).ok_or_else(|| {
+            format!("`{}` is not a weight: use a whole number from 0 to {MAX_WEIGHT}.", super::bounds::echo(number))
+        })?;
         match name.to_lowercase().as_str() {
             "skill" | "skills" => skill = Some(number),
             "hours" | "hour" => hour = Some(number),

@@ -9,8 +9,8 @@ use crate::domain::participant::is_user_id;
 use crate::event::Event;
 use crate::slack::messages;
 use crate::slack::Outbound;
-use crate::store::INBOX_MAX_ATTEMPTS as MAX_ATTEMPTS;
 use crate::store::StoreError;
+use crate::store::INBOX_MAX_ATTEMPTS as MAX_ATTEMPTS;
 
 /// Handles the oldest pending entry; `false` when there was none.
 pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {

@@ -218,7 +218,8 @@ impl SlackApi {
         share: Share<'_>,
     ) -> Result<String, SendError> {
         let length = bytes.len().to_string();
-        let ticket = self.call_get(UPLOAD_URL, &[("filename", filename), ("length", &length)]).await.map_err(unshown)?;
+        let ticket =
+            self.call_get(UPLOAD_URL, &[("filename", filename), ("length", &length)]).await.map_err(unshown)?;
         let (Some(upload_url), Some(file_id)) = (text(&ticket["upload_url"]), text(&ticket["file_id"])) else {
             return Err(SendError::Transient(format!("{UPLOAD_URL} answered without upload_url or file_id")));
         };

@@ -7,8 +7,8 @@ pub mod limits;
 pub mod messages;
 pub mod outbound;
 pub mod raw;
-pub mod signing;
 pub mod serve;
+pub mod signing;
 pub mod sim;
 pub mod socket;
 

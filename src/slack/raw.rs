@@ -181,18 +181,27 @@ mod tests {
 
     #[test]
     fn refusals_are_permanent_and_keep_their_code() {
-        assert_eq!(read(200, r#"{"ok":false,"error":"channel_not_found"}"#), Err(SendError::Permanent("channel_not_found".into())));
+        assert_eq!(
+            read(200, r#"{"ok":false,"error":"channel_not_found"}"#),
+            Err(SendError::Permanent("channel_not_found".into()))
+        );
         assert_eq!(read(404, "not here"), Err(SendError::Permanent("HTTP 404".into())));
     }
 
     #[test]
     fn server_trouble_is_transient_and_429_is_a_rate_limit() {
-        assert_eq!(read(200, r#"{"ok":false,"error":"internal_error"}"#), Err(SendError::Transient("internal_error".into())));
+        assert_eq!(
+            read(200, r#"{"ok":false,"error":"internal_error"}"#),
+            Err(SendError::Transient("internal_error".into()))
+        );
         assert_eq!(read(503, "<html>down</html>"), Err(SendError::Transient("HTTP 503".into())));
         let wait = Some(Duration::from_secs(3));
         let limited = interpret(StatusCode::TOO_MANY_REQUESTS, wait, b"", Expect::Api);
         assert_eq!(limited, Err(SendError::RateLimited { retry_after: wait }));
-        assert_eq!(read(200, r#"{"ok":false,"error":"ratelimited"}"#), Err(SendError::RateLimited { retry_after: None }));
+        assert_eq!(
+            read(200, r#"{"ok":false,"error":"ratelimited"}"#),
+            Err(SendError::RateLimited { retry_after: None })
+        );
     }
 
     #[test]

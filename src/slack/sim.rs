@@ -552,8 +552,9 @@ async fn fault_response(fault: Fault) -> Response {
 async fn acted_response(fault: Fault, answer: Value) -> Response {
     match fault {
         Fault::OkBare => Json(json!({"ok": true})).into_response(),
-        Fault::OkHtml => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], answer.to_string())
-            .into_response(),
+        Fault::OkHtml => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], answer.to_string()).into_response()
+        }
         Fault::ActThenDrop => {
             // The status line goes out, then the connection breaks inside the body.
             let broken = futures_util::stream::once(async {

@@ -76,14 +76,13 @@ impl Store {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        let outbox = sqlx::query(
-            "UPDATE outbox SET payload = $1 WHERE payload <> $1 AND COALESCE(sent_at, dead_at) < $2",
-        )
-        .bind(PURGED)
-        .bind(cutoff)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let outbox =
+            sqlx::query("UPDATE outbox SET payload = $1 WHERE payload <> $1 AND COALESCE(sent_at, dead_at) < $2")
+                .bind(PURGED)
+                .bind(cutoff)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         Ok(Purged { inbox, outbox })
     }
 }

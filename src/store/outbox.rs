@@ -231,7 +231,8 @@ impl Store {
     }
 
     pub async fn delivery_figures(&self) -> Result<DeliveryFigures> {
-        let ambiguous = sqlx::query_scalar("SELECT COALESCE(SUM(ambiguous), 0) FROM outbox").fetch_one(&self.pool).await?;
+        let ambiguous =
+            sqlx::query_scalar("SELECT COALESCE(SUM(ambiguous), 0) FROM outbox").fetch_one(&self.pool).await?;
         let dead_reasons = sqlx::query_as(
             "SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox WHERE dead_at IS NOT NULL
              GROUP BY last_error ORDER BY last_error",

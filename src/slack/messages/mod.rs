@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use slack_morphism::prelude::*;
 
 use super::outbound::Message;
-use crate::domain::bounds::{cut, HEADER_MAX, SECTION_MAX};
 use crate::domain::agenda::Session;
+use crate::domain::bounds::{cut, HEADER_MAX, SECTION_MAX};
 use crate::domain::participant::{Role, Status, MAX_LEVEL};
 use crate::domain::settings::ProgramSettings;
 use crate::domain::summary::ParticipantCounts;
