@@ -98,7 +98,8 @@ impl App {
         let dispatcher = Arc::new(
             Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack())
                 .with_retry_budget(config.retry_budget_secs)
-                .with_owners(config.owners.clone()),
+                .with_owners(config.owners.clone())
+                .with_team(identity.team_id.clone()),
         );
         let housekeeper =
             Arc::new(Housekeeper { store: store.clone(), clock: clock.clone(), retention_secs: config.retention_secs });

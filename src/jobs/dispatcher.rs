@@ -163,8 +163,10 @@ pub struct Dispatcher {
     pacer: Mutex<Pacer>,
     lease_secs: i64,
     retry_budget_secs: i64,
-    /// Who is told when messages pile up.
+    /// Who is told when messages pile up: these, and the owners added from Slack in
+    /// `team`, when known.
     owners: Vec<String>,
+    team: Option<String>,
 }
 
 impl Dispatcher {
@@ -178,6 +180,7 @@ impl Dispatcher {
             lease_secs: LEASE_SECS,
             retry_budget_secs: RETRY_BUDGET_SECS,
             owners: Vec::new(),
+            team: None,
         }
     }
 
@@ -190,6 +193,11 @@ impl Dispatcher {
     /// The same dispatcher telling `owners` when messages have been failing an hour.
     pub fn with_owners(self, owners: Vec<String>) -> Dispatcher {
         Dispatcher { owners, ..self }
+    }
+
+    /// The same dispatcher also telling the owners added from Slack in `team`.
+    pub fn with_team(self, team: String) -> Dispatcher {
+        Dispatcher { team: Some(team), ..self }
     }
 
     /// Tells each owner, once, that messages have been failing for over an hour, and
@@ -206,13 +214,20 @@ impl Dispatcher {
             }
             return Ok(false);
         }
-        if open || self.owners.is_empty() {
+        let mut owners = self.owners.clone();
+        if let Some(team) = &self.team {
+            for added in self.store.added_owners(team).await? {
+                if !owners.contains(&added) {
+                    owners.push(added);
+                }
+            }
+        }
+        if open || owners.is_empty() {
             return Ok(false);
         }
         warn!(waiting, "messages have been failing for over an hour; telling the owners");
         let message = crate::slack::messages::backlog_alert(waiting, BACKLOG_ALERT_SECS / 3600);
-        let alerts: Vec<Outbound> = self
-            .owners
+        let alerts: Vec<Outbound> = owners
             .iter()
             .map(|owner| Outbound::DirectMessage { user: owner.clone(), message: message.clone() })
             .collect();

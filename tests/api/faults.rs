@@ -144,3 +144,39 @@ async fn the_catalogue_has_a_cap_with_a_clear_error() {
     assert!(answer.contains("50 more fit"), "{answer}");
     assert_eq!(app.count("SELECT COUNT(*) FROM program_skills").await, 150);
 }
+
+#[tokio::test]
+async fn owners_are_told_once_when_messages_have_waited_over_an_hour() {
+    use chrono::TimeZone;
+    let start = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap();
+    let clock = Arc::new(upward::clock::ManualClock::new(start));
+    let app = crate::helpers::spawn_app_at(clock.clone()).await;
+    app.sim.outage("chat.postMessage", Fault::ServerError);
+    let store = &app.running.ctx.store;
+    let mut tx = store.begin(start.timestamp()).await.unwrap();
+    tx.enqueue(&Outbound::DirectMessage { user: ALICE.into(), message: reply("held up") }).await.unwrap();
+    tx.commit().await.unwrap();
+    // Three hours of outage, the bot working through it every five minutes.
+    for _ in 0..36 {
+        crate::helpers::set_clock(&app, &clock, clock_now(&clock) + chrono::Duration::minutes(5)).await;
+    }
+    assert!(app.sent("chat.postMessage").is_empty(), "Slack refused everything");
+    app.sim.recover("chat.postMessage");
+    for _ in 0..3 {
+        crate::helpers::set_clock(&app, &clock, clock_now(&clock) + chrono::Duration::minutes(5)).await;
+    }
+    let to = |user: &str| app.sent("chat.postMessage").into_iter().filter(|m| m["channel"] == user).count();
+    assert_eq!(to(ALICE), 1, "delivered once after the outage");
+    let alerts: Vec<String> = app
+        .sent("chat.postMessage")
+        .iter()
+        .filter(|m| m["channel"] == crate::helpers::OWNER)
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(alerts.len(), 1, "told once: {alerts:?}");
+    assert!(alerts[0].contains("waiting more than 1 h"), "{alerts:?}");
+}
+
+fn clock_now(clock: &upward::clock::ManualClock) -> chrono::DateTime<chrono::Utc> {
+    upward::clock::Clock::now(clock)
+}
