@@ -180,3 +180,34 @@ async fn owners_are_told_once_when_messages_have_waited_over_an_hour() {
 fn clock_now(clock: &upward::clock::ManualClock) -> chrono::DateTime<chrono::Utc> {
     upward::clock::Clock::now(clock)
 }
+
+/// Random bodies, correctly signed, to every route Slack calls: whatever the payload
+/// decoders make of them, the answer is never a 5xx (which would make Slack retry a
+/// request that can never succeed). Cases: `PROPTEST_CASES`, else 100 per route.
+#[tokio::test]
+async fn signed_garbage_is_never_answered_with_a_server_error() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let app = crate::helpers::spawn_app().await;
+    let cases: usize = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let body = proptest::prop_oneof![
+        "\\PC{0,200}",
+        "payload=\\PC{0,200}",
+        "payload=%7B%22type%22%3A%22(block_actions|view_submission|shortcut)%22\\PC{0,80}",
+        "command=%2Fmentoring&text=\\PC{0,60}&user_id=U\\PC{0,10}",
+        "\\{\"type\":\"(event_callback|url_verification)\",\"event\":\\{\"type\":\"\\PC{0,20}\"\\}\\PC{0,40}",
+    ];
+    let mut runner = TestRunner::default();
+    for _ in 0..cases {
+        let text = body.new_tree(&mut runner).unwrap().current();
+        for (path, content_type) in [
+            ("/slack/commands", "application/x-www-form-urlencoded"),
+            ("/slack/interactivity", "application/x-www-form-urlencoded"),
+            ("/slack/events", "application/json"),
+        ] {
+            let answer = app.slack.post_signed(path, content_type, text.clone()).await;
+            assert!((200..500).contains(&answer.status), "{path} {text:?} → {} {}", answer.status, answer.body);
+        }
+    }
+    app.settle().await;
+}
