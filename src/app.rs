@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::commands::Context;
 use crate::config::{Config, Transport};
 use crate::jobs::dispatcher::Dispatcher;
+use crate::jobs::housekeeping::Housekeeper;
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::{consumer, directory};
 use crate::slack::client::ClientSetupError;
@@ -52,6 +53,7 @@ pub struct App {
     ctx: Arc<Context>,
     dispatcher: Arc<Dispatcher>,
     scheduler: Arc<Scheduler>,
+    housekeeper: Arc<Housekeeper>,
     intake: Intake,
 }
 
@@ -62,6 +64,7 @@ pub struct Running {
     pub ctx: Arc<Context>,
     pub dispatcher: Arc<Dispatcher>,
     pub scheduler: Arc<Scheduler>,
+    pub housekeeper: Arc<Housekeeper>,
     shutdown: CancellationToken,
     tasks: JoinSet<Result<(), AppError>>,
 }
@@ -95,7 +98,14 @@ impl App {
         store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
         let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
-        let dispatcher = Arc::new(Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack()));
+        let dispatcher = Arc::new(
+            Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack())
+                .with_retry_budget(config.retry_budget_secs)
+                .with_owners(config.owners.clone())
+                .with_team(identity.team_id.clone()),
+        );
+        let housekeeper =
+            Arc::new(Housekeeper { store: store.clone(), clock: clock.clone(), retention_secs: config.retention_secs });
         let scheduler = Arc::new(Scheduler { store: store.clone(), clock: clock.clone() });
         let ctx = Arc::new(Context {
             store,
@@ -106,7 +116,7 @@ impl App {
             agendas: config.agendas.clone(),
             lookups: Default::default(),
         });
-        Ok(App { config, ctx, dispatcher, scheduler, intake })
+        Ok(App { config, ctx, dispatcher, scheduler, housekeeper, intake })
     }
 
     /// Starts the inbound edge and, with [`Workers::Background`], the workers.
@@ -123,11 +133,10 @@ impl App {
                 info!(%local, "listening for Slack over HTTP");
                 let router = inbound::router(self.intake.clone(), &self.config.signing_secret);
                 let stop = shutdown.clone();
+                let limits = self.config.http_limits;
                 tasks.spawn(async move {
-                    axum::serve(listener, router)
-                        .with_graceful_shutdown(async move { stop.cancelled().await })
-                        .await
-                        .map_err(|e| AppError::Listen(local, e))
+                    crate::slack::serve::serve(listener, router, limits, stop).await;
+                    Ok(())
                 });
             }
             Transport::SocketMode(app_token) => {
@@ -159,8 +168,21 @@ impl App {
                 scheduler.run(stop).await;
                 Ok(())
             });
+            let (housekeeper, stop) = (self.housekeeper.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                housekeeper.run(stop).await;
+                Ok(())
+            });
         }
-        Ok(Running { addr, ctx: self.ctx, dispatcher: self.dispatcher, scheduler: self.scheduler, shutdown, tasks })
+        Ok(Running {
+            addr,
+            ctx: self.ctx,
+            dispatcher: self.dispatcher,
+            scheduler: self.scheduler,
+            housekeeper: self.housekeeper,
+            shutdown,
+            tasks,
+        })
     }
 }
 
@@ -175,6 +197,9 @@ impl Running {
                 progressed = true;
             }
             while self.dispatcher.dispatch_one().await?.is_some() {
+                progressed = true;
+            }
+            if self.dispatcher.watch_backlog().await? {
                 progressed = true;
             }
             if !progressed {

@@ -43,6 +43,26 @@ pub enum CliCommand {
     /// Run a benchmark and write its figures under bench/results/.
     #[cfg(feature = "demo")]
     Bench(BenchArgs),
+    /// Look after the outbox by hand.
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub action: OutboxAction,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum OutboxAction {
+    /// Send waiting messages now, with a fresh retry budget (`--dead`: dead-lettered ones too).
+    Retry {
+        /// Also re-drive messages that were dead-lettered.
+        #[arg(long)]
+        dead: bool,
+    },
 }
 
 /// The raw settings of `upward serve`, as given; [`ServeArgs::into_config`] checks them.
@@ -72,6 +92,22 @@ pub struct ServeArgs {
     /// Comma-separated Slack user ids of the program owners (HR).
     #[arg(long, env = "UPWARD_OWNERS")]
     pub owners: Option<String>,
+    /// How long a message Slack fails to take is retried before it is dead-lettered,
+    /// in hours (default 24).
+    #[arg(long, env = "UPWARD_RETRY_HOURS")]
+    pub retry_hours: Option<String>,
+    /// After how many days handled requests and sent messages lose their payloads
+    /// (default 30).
+    #[arg(long, env = "UPWARD_RETENTION_DAYS")]
+    pub retention_days: Option<String>,
+    /// The most HTTP connections open at once (default 1024); past it the oldest
+    /// connection that has not sent a whole request is closed.
+    #[arg(long, env = "UPWARD_MAX_CONNECTIONS")]
+    pub max_connections: Option<String>,
+    /// How long a request's header may take to arrive, in milliseconds (default 10000);
+    /// also how long an idle connection is kept.
+    #[arg(long, env = "UPWARD_HEADER_TIMEOUT_MS")]
+    pub header_timeout_ms: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -135,6 +171,10 @@ pub enum BenchTarget {
     Burst,
     /// The HTTP edge under `wrk`, beside a minimal Bolt-JS app (bench/inbound/run.sh).
     Inbound,
+    /// The fault suite: deliveries against a misbehaving Slack, lost and duplicated counted.
+    Faults,
+    /// Thousands of half-header connections while /healthz is probed.
+    Slowloris,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -186,7 +226,17 @@ pub struct Config {
     pub listen: SocketAddr,
     pub owners: Vec<String>,
     pub agendas: Catalogue,
+    /// How long transient delivery failures are retried, in seconds.
+    pub retry_budget_secs: i64,
+    /// How long payloads are kept once handled or sent, in seconds.
+    pub retention_secs: i64,
+    /// Timeouts and the connection cap of the HTTP edge.
+    pub http_limits: crate::slack::serve::Limits,
 }
+
+/// Defaults of the delivery and retention settings.
+pub const DEFAULT_RETRY_HOURS: i64 = 24;
+pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 
 /// A setting that stops start-up; the message names the variable and what is wrong.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -221,6 +271,28 @@ impl ServeArgs {
         })?;
         let owners = parse_owners(self.owners.as_deref().unwrap_or(""))?;
         let agendas = agenda_catalogue(self.agendas.as_deref())?;
+        let retry_hours =
+            whole_number(self.retry_hours.as_deref(), "UPWARD_RETRY_HOURS", DEFAULT_RETRY_HOURS, 1..=720)?;
+        let retention_days =
+            whole_number(self.retention_days.as_deref(), "UPWARD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?;
+        let defaults = crate::slack::serve::Limits::default();
+        let max_connections = whole_number(
+            self.max_connections.as_deref(),
+            "UPWARD_MAX_CONNECTIONS",
+            defaults.max_connections as i64,
+            1..=100_000,
+        )?;
+        let header_ms = whole_number(
+            self.header_timeout_ms.as_deref(),
+            "UPWARD_HEADER_TIMEOUT_MS",
+            defaults.header_timeout.as_millis() as i64,
+            1..=600_000,
+        )?;
+        let http_limits = crate::slack::serve::Limits {
+            max_connections: max_connections as usize,
+            header_timeout: std::time::Duration::from_millis(header_ms as u64),
+            ..defaults
+        };
         Ok(Config {
             bot_token: bot_token.into(),
             signing_secret: signing_secret.into(),
@@ -230,7 +302,24 @@ impl ServeArgs {
             listen,
             owners,
             agendas,
+            retry_budget_secs: retry_hours * 3600,
+            retention_secs: retention_days * 24 * 3600,
+            http_limits,
         })
+    }
+}
+
+/// A whole number setting within `range`, or its default when unset or blank.
+pub fn whole_number(
+    value: Option<&str>,
+    name: &'static str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ConfigError> {
+    let Some(text) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(default) };
+    match text.parse::<i64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(malformed(name, &format!("`{text}` is not a whole number from {} to {}", range.start(), range.end()))),
     }
 }
 
@@ -328,6 +417,20 @@ mod tests {
         assert!(matches!(config.transport, Transport::SocketMode(_)));
         assert_eq!(config.owners, vec!["U1", "W2"]);
         assert_eq!(config.slack_api_url, "http://127.0.0.1:9/api", "no trailing slash: slack-morphism adds its own");
+    }
+
+    #[test]
+    fn retry_and_retention_default_and_are_checked() {
+        let config = args().into_config().unwrap();
+        assert_eq!((config.retry_budget_secs, config.retention_secs), (24 * 3600, 30 * 86400));
+        let config = ServeArgs { retry_hours: Some("48".into()), retention_days: Some(" 7 ".into()), ..args() }
+            .into_config()
+            .unwrap();
+        assert_eq!((config.retry_budget_secs, config.retention_secs), (48 * 3600, 7 * 86400));
+        for bad in ["0", "-1", "1e3", "24h", "721"] {
+            let err = ServeArgs { retry_hours: Some(bad.into()), ..args() }.into_config().unwrap_err();
+            assert!(err.to_string().starts_with("UPWARD_RETRY_HOURS is malformed"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         CliCommand::Match(args) => upward::cli::run_match(args).await,
         CliCommand::Export(args) => upward::cli::export(args).await,
         CliCommand::Status(args) => upward::cli::status(args).await,
+        CliCommand::Outbox(args) => upward::cli::outbox(args).await,
     }
 }
 

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 
 use crate::clock::{Clock, SystemClock};
 use crate::commands::reports::{choose_program, export_rows, program_status};
-use crate::config::{agenda_catalogue, ExportArgs, MatchArgs, StatusArgs};
+use crate::config::{agenda_catalogue, ExportArgs, MatchArgs, OutboxAction, OutboxArgs, StatusArgs};
 use crate::report::export::render;
 use crate::store::Store;
 
@@ -52,6 +52,19 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     match &args.output {
         Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// `upward outbox retry [--dead]`: re-drives waiting (and, with `--dead`, given-up)
+/// messages now, by hand, after an outage.
+pub async fn outbox(args: OutboxArgs) -> anyhow::Result<()> {
+    let store = open(&args.database_url).await?;
+    match args.action {
+        OutboxAction::Retry { dead } => {
+            let rows = store.redrive_outbound(SystemClock.now().timestamp(), dead).await?;
+            println!("{rows} message(s) queued to be sent again");
+        }
     }
     Ok(())
 }

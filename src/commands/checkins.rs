@@ -186,6 +186,15 @@ pub(super) async fn submitted(
     let Some(pair) = pair else {
         return request.reply(messages::checkin_gone()).await;
     };
+    // The form names its check-in in private metadata, which a crafted submission can
+    // change: the check-in must exist and be this pair's, or nothing is stored.
+    if let Some(checkin_id) = checkin_id {
+        let belongs = request.ctx.store.checkin(checkin_id).await?.is_some_and(|c| c.pair_id == pair.id);
+        if !belongs {
+            tracing::warn!(pair = pair.id, checkin = checkin_id, "reflection names another pair's check-in");
+            return request.reply(messages::checkin_gone()).await;
+        }
+    }
     let partner = pair.partner_of(&request.user).to_owned();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.insert_reflection(pair.id, checkin_id, &request.user, &reflection).await?;

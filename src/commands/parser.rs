@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::bounds::{echo, MAX_CATALOGUE};
 use crate::domain::participant::{mentioned_user, split_tags, Role, MAX_LEVEL};
 use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
 pub use crate::report::export::ExportFormat;
@@ -154,11 +155,22 @@ struct Options {
     level: Option<u8>,
 }
 
-/// Reads a seniority level, `Err` when it is not one.
+/// Reads a seniority level, `Err` naming the option when it is out of range: a number
+/// that is not a level must never end up in another field (as "genai level 256" did
+/// in the skills).
 fn level(text: &str) -> Result<u8, ParseError> {
     text.trim_end_matches(',').parse::<u8>().ok().filter(|l| (1..=MAX_LEVEL).contains(l)).ok_or_else(|| {
-        error(format!("`{text}` is not a level: use a number from 1 (most junior) to {MAX_LEVEL}."), JOIN_USAGE)
+        error(
+            format!("level must be 1–{MAX_LEVEL}, from 1 (most junior) to {MAX_LEVEL}: `{}` is not one.", echo(text)),
+            JOIN_USAGE,
+        )
     })
+}
+
+/// A word that is meant as a number, in range or not: `3`, `256`, `-1`, `1e3`, `2.5`.
+fn looks_numeric(word: &str) -> bool {
+    let word = word.trim_end_matches(',');
+    word.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') && word.parse::<f64>().is_ok()
 }
 
 /// Takes `program:<name>`, `dept:<name>` (underscores for spaces), `manager:@someone`
@@ -168,22 +180,20 @@ fn take_options(text: &str) -> Result<(Options, String), ParseError> {
     let mut rest = Vec::new();
     let mut words = text.split_whitespace().peekable();
     while let Some(word) = words.next() {
-        if word.eq_ignore_ascii_case("level")
-            && words.peek().is_some_and(|w| w.trim_end_matches(',').parse::<u8>().is_ok())
-        {
+        if word.eq_ignore_ascii_case("level") && words.peek().is_some_and(|w| looks_numeric(w)) {
             options.level = Some(level(words.next().unwrap_or_default())?);
         } else if let Some(n) = word.strip_prefix("level:") {
             options.level = Some(level(n)?);
         } else if let Some(name) = word.strip_prefix("program:") {
             if !valid_program_name(name) {
-                return Err(error(format!("`{name}` is not a program name."), "... program:<name>"));
+                return Err(error(format!("`{}` is not a program name.", echo(name)), "... program:<name>"));
             }
             options.program = Some(name.to_lowercase());
         } else if let Some(name) = word.strip_prefix("dept:").or_else(|| word.strip_prefix("department:")) {
             options.department = Some(name.replace('_', " "));
         } else if let Some(who) = word.strip_prefix("manager:") {
             let id = mentioned_user(who)
-                .ok_or_else(|| error(format!("`{who}` is not a person: write manager:@name."), JOIN_USAGE))?;
+                .ok_or_else(|| error(format!("`{}` is not a person: write manager:@name.", echo(who)), JOIN_USAGE))?;
             options.manager = Some(id);
         } else {
             rest.push(word);
@@ -221,7 +231,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "match" | "matching" => match rest.to_lowercase().as_str() {
             "" | "preview" => Ok(Command::Match { program, confirm: false }),
             "confirm" | "approve" => Ok(Command::Match { program, confirm: true }),
-            other => Err(error(format!("`match {other}` is not a command."), MATCH_USAGE)),
+            other => Err(error(format!("`match {}` is not a command.", echo(other)), MATCH_USAGE)),
         },
         "unpair" => match mentioned_user(rest) {
             Some(user) => Ok(Command::Unpair { program, user }),
@@ -231,13 +241,13 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             "" => Ok(Command::Reflect { partner: None }),
             who => mentioned_user(who)
                 .map(|user| Command::Reflect { partner: Some(user) })
-                .ok_or_else(|| error(format!("`{who}` is not a person: write @name."), REFLECT_USAGE)),
+                .ok_or_else(|| error(format!("`{}` is not a person: write @name.", echo(who)), REFLECT_USAGE)),
         },
         "reflections" => Ok(Command::Reflections),
         "rematch" | "exit" => match rest {
             "" => Ok(Command::Rematch { partner: None }),
             who => mentioned_user(who).map(|user| Command::Rematch { partner: Some(user) }).ok_or_else(|| {
-                error(format!("`{who}` is not a person: write @name."), "/mentoring rematch [@partner]")
+                error(format!("`{}` is not a person: write @name.", echo(who)), "/mentoring rematch [@partner]")
             }),
         },
         "goals" | "goal" => Ok(Command::Goals),
@@ -265,7 +275,7 @@ fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
             ))
         }
         Some(role) => role,
-        None => return Err(error(format!("`{role_word}` is not a role: say mentor or mentee."), JOIN_USAGE)),
+        None => return Err(error(format!("`{}` is not a role: say mentor or mentee.", echo(&role_word)), JOIN_USAGE)),
     };
     let tags = split_tags(skills);
     if tags.is_empty() {
@@ -281,7 +291,7 @@ fn parse_date(rest: &str) -> Result<Option<NaiveDate>, ParseError> {
     }
     NaiveDate::parse_from_str(rest, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| error(format!("`{rest}` is not a date like 2027-01-31."), PAUSE_USAGE))
+        .map_err(|_| error(format!("`{}` is not a date like 2027-01-31.", echo(rest)), PAUSE_USAGE))
 }
 
 fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
@@ -301,12 +311,13 @@ fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseEr
         "create" | "new" if name.is_empty() => Err(error("Give the new program a name.", PROGRAM_USAGE)),
         "create" | "new" => Err(error(
             format!(
-                "`{name}` can't be a program name: use one word of letters, digits, - or _ \
-                 (at most {MAX_PROGRAM_NAME} characters), like digital-2027."
+                "`{}` can't be a program name: use one word of letters, digits, - or _ \
+                 (at most {MAX_PROGRAM_NAME} characters), like digital-2027.",
+                echo(name)
             ),
             PROGRAM_USAGE,
         )),
-        _ => Err(error(format!("`program {verb}` is not a command."), PROGRAM_USAGE)),
+        _ => Err(error(format!("`program {}` is not a command.", echo(&verb)), PROGRAM_USAGE)),
     }
 }
 
@@ -316,7 +327,7 @@ fn program_word(program: Option<String>, word: &str, usage: &'static str) -> Res
         return Ok(program);
     }
     if !valid_program_name(word) {
-        return Err(error(format!("`{word}` is not a program name."), usage));
+        return Err(error(format!("`{}` is not a program name.", echo(word)), usage));
     }
     Ok(Some(word.to_lowercase()))
 }
@@ -344,7 +355,7 @@ fn parse_owners(rest: &str) -> Result<Command, ParseError> {
         "" | "list" => Ok(Command::OwnersList),
         "add" => Ok(Command::OwnersAdd { user: user()? }),
         "remove" | "delete" => Ok(Command::OwnersRemove { user: user()? }),
-        other => Err(error(format!("`owners {other}` is not a command."), OWNERS_USAGE)),
+        other => Err(error(format!("`owners {}` is not a command.", echo(other)), OWNERS_USAGE)),
     }
 }
 
@@ -373,6 +384,9 @@ fn parse_skills(program: Option<String>, rest: &str) -> Result<Command, ParseErr
     let tags = split_tags(list);
     if tags.is_empty() {
         return Err(error("Name at least one skill tag.", SKILLS_USAGE));
+    }
+    if tags.len() > MAX_CATALOGUE {
+        return Err(error(format!("A catalogue holds at most {MAX_CATALOGUE} skills."), SKILLS_USAGE));
     }
     Ok(Command::SkillsAdd { program, tags })
 }
@@ -422,9 +436,34 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse("join mentee AI level:0").unwrap_err().problem.contains("1 (most junior)"));
+        for bad in ["256", "-1", "1e3", "0", "2.5"] {
+            let problem = parse(&format!("join mentor genai level {bad}")).unwrap_err().problem;
+            assert!(problem.starts_with(&format!("level must be 1–{MAX_LEVEL}")), "{bad}: {problem}");
+        }
         assert_eq!(parse("join wizard magic").unwrap_err().usage, JOIN_USAGE);
         assert!(parse("join mentor").unwrap_err().problem.contains("teach"));
         assert!(parse("join both a").unwrap_err().problem.contains("form"));
+    }
+
+    #[test]
+    fn echoed_words_are_cut_and_huge_catalogues_refused() {
+        let long = "x".repeat(100_000);
+        for text in [
+            format!("pause {long}"),
+            format!("join {long} a"),
+            format!("leave program:{long}"),
+            format!("program create {long}"),
+            format!("program {long}"),
+            format!("status {long}"),
+            format!("owners {long}"),
+        ] {
+            let problem = parse(&text).unwrap_err().problem;
+            assert!(problem.chars().count() < 400, "{}", &problem[..80]);
+            assert!(problem.contains('…'), "the cut is shown: {}", &problem[..80]);
+        }
+        let tags: Vec<String> = (0..=MAX_CATALOGUE).map(|i| format!("t{i}")).collect();
+        let problem = parse(&format!("skills add {}", tags.join(", "))).unwrap_err().problem;
+        assert!(problem.contains(&MAX_CATALOGUE.to_string()), "{problem}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Program owners' commands: create and list programs, grow a skill catalogue.
 
 use super::{Request, Result};
+use crate::domain::bounds::{echo, MAX_CATALOGUE};
 use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
 use crate::domain::settings::{ProgramSettings, Setting};
 use crate::domain::summary::ParticipantCounts;
@@ -49,7 +50,7 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
         return Ok(());
     }
     if let Some(long) = tags.iter().find(|t| t.chars().count() > MAX_SKILL_LEN) {
-        let problem = format!("Skill tags are at most {MAX_SKILL_LEN} characters: `{long}` is longer.");
+        let problem = format!("Skill tags are at most {MAX_SKILL_LEN} characters: `{}` is longer.", echo(long));
         return request.reply(messages::usage_error(&problem, "/mentoring skills add <tag>, <tag>")).await;
     }
     let program = match request.program(program, "/mentoring skills add <tags>").await? {
@@ -59,6 +60,15 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
     let existing = request.ctx.store.skills(program.id).await?;
     let fresh: Vec<String> =
         canonical_tags(tags.to_vec(), &existing).into_iter().filter(|t| !existing.contains(t)).collect();
+    if existing.len() + fresh.len() > MAX_CATALOGUE {
+        let room = MAX_CATALOGUE.saturating_sub(existing.len());
+        let problem = format!(
+            "A catalogue holds at most {MAX_CATALOGUE} skills; {} has {}, so {room} more fit.",
+            program.name,
+            existing.len()
+        );
+        return request.reply(messages::usage_error(&problem, "/mentoring skills add <tag>, <tag>")).await;
+    }
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let added = tx.add_skills(program.id, &fresh).await?;
     let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();

@@ -130,6 +130,10 @@ pub(super) async fn scheduled_first(request: &Request<'_>, value: Option<&str>) 
     let Some(pair) = pair.filter(|p| p.has(&request.user)) else {
         return request.reply(messages::not_your_pair()).await;
     };
+    // An old introduction's button on a pair that has ended records nothing.
+    if !pair.is_live() {
+        return request.reply(messages::pair_has_ended()).await;
+    }
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let first_time = tx.mark_scheduled(pair.id).await?;
     tx.enqueue(&request.reply_to.with(messages::session_scheduled(!first_time))).await?;

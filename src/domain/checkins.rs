@@ -73,7 +73,8 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
     let usage = "Give working hours as `09:00-17:00` (24-hour clock, start before end).";
     let (start, end) = text.trim().split_once('-').ok_or_else(|| usage.to_owned())?;
     let time = |t: &str| {
-        NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| format!("`{}` is not a time. {usage}", t.trim()))
+        NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map_err(|_| format!("`{}` is not a time. {usage}", super::bounds::echo(t.trim())))
     };
     let (start, end) = (time(start)?, time(end)?);
     if start >= end {
@@ -87,9 +88,9 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
 
 /// An IANA zone name such as `Europe/Berlin`.
 pub fn parse_time_zone(text: &str) -> Result<Tz, String> {
-    text.trim()
-        .parse::<Tz>()
-        .map_err(|_| format!("`{}` is not a time zone: use a name like Europe/Berlin.", text.trim()))
+    text.trim().parse::<Tz>().map_err(|_| {
+        format!("`{}` is not a time zone: use a name like Europe/Berlin.", super::bounds::echo(text.trim()))
+    })
 }
 
 /// Checks a check-in schedule; its normalised (six-field) spelling is what is stored.

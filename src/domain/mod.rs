@@ -7,6 +7,7 @@
 //! store delivered the inputs.
 
 pub mod agenda;
+pub mod bounds;
 pub mod checkins;
 pub mod outbound;
 pub mod outcomes;

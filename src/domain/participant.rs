@@ -219,7 +219,7 @@ fn check_skills(skills: &[String], teach: bool, errors: &mut Vec<ProfileError>) 
     } else if skills.len() > MAX_SKILLS {
         errors.push(ProfileError::TooManySkills { teach });
     } else if let Some(tag) = skills.iter().find(|s| s.chars().count() > MAX_SKILL_LEN) {
-        errors.push(ProfileError::SkillTooLong { tag: tag.clone(), teach });
+        errors.push(ProfileError::SkillTooLong { tag: super::bounds::echo(tag), teach });
     }
 }
 

@@ -30,12 +30,16 @@ pub fn parse_cron(text: &str) -> Result<Cron, String> {
         6 | 7 => fields.join(" "),
         n => {
             return Err(format!(
-                "`{text}` has {n} fields; a schedule has five (minute hour day month weekday, e.g. `0 10 * * MON`) \
-                 or six with seconds first."
+                "`{}` has {n} fields; a schedule has five (minute hour day month weekday, e.g. `0 10 * * MON`) \
+                 or six with seconds first.",
+                super::bounds::echo(text)
             ))
         }
     };
-    let schedule = Schedule::from_str(&normalised).map_err(|e| format!("`{text}` is not a schedule: {e}."))?;
+    let schedule = Schedule::from_str(&normalised).map_err(|e| {
+        let why = super::bounds::cut(&e.to_string(), super::bounds::ECHO_MAX * 2);
+        format!("`{}` is not a schedule: {why}.", super::bounds::echo(text))
+    })?;
     Ok(Cron { schedule, normalised })
 }
 
@@ -51,7 +55,7 @@ fn crontab_days(field: &str) -> Result<String, String> {
         if after_slash {
             out.push_str(number);
         } else {
-            let n: usize = number.parse().map_err(|_| format!("`{number}` is not a weekday"))?;
+            let n: usize = number.parse().map_err(|_| format!("`{}` is not a weekday", super::bounds::echo(number)))?;
             let name = DAY_NAMES.get(n).ok_or_else(|| format!("weekday `{n}` is out of range (0-7)"))?;
             out.push_str(name);
         }

@@ -195,7 +195,7 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             .ok_or_else(|| {
                 "Say `weekends on` (check-ins may arrive on Saturdays and Sundays) or `weekends off`.".to_owned()
             }),
-        other => Err(format!("`{other}` is not a setting. Settings: {SETTING_KEYS}.")),
+        other => Err(format!("`{}` is not a setting. Settings: {SETTING_KEYS}.", super::bounds::echo(other))),
     }
 }
 
@@ -208,16 +208,14 @@ fn parse_weights(value: &str) -> Result<Setting, String> {
     let (mut skill, mut hour, mut cross_department) = (None, None, None);
     for part in value.split([' ', ',']).filter(|p| !p.is_empty()) {
         let (name, number) = part.split_once('=').ok_or_else(|| USAGE.to_owned())?;
-        let number: u32 = number
-            .parse()
-            .ok()
-            .filter(|n| *n <= MAX_WEIGHT)
-            .ok_or_else(|| format!("`{number}` is not a weight: use a whole number from 0 to {MAX_WEIGHT}."))?;
+        let number: u32 = number.parse().ok().filter(|n| *n <= MAX_WEIGHT).ok_or_else(|| {
+            format!("`{}` is not a weight: use a whole number from 0 to {MAX_WEIGHT}.", super::bounds::echo(number))
+        })?;
         match name.to_lowercase().as_str() {
             "skill" | "skills" => skill = Some(number),
             "hours" | "hour" => hour = Some(number),
             "department" | "departments" | "cross-department" => cross_department = Some(number),
-            _ => return Err(format!("`{name}` is not a weight. {USAGE}")),
+            _ => return Err(format!("`{}` is not a weight. {USAGE}", super::bounds::echo(name))),
         }
     }
     if skill.is_none() && hour.is_none() && cross_department.is_none() {

@@ -13,8 +13,12 @@ use rand::Rng as _;
 
 use super::dispatcher::backoff_secs;
 use crate::commands::{self, Context};
+use crate::domain::outbound::Outbound;
+use crate::domain::participant::is_user_id;
 use crate::event::Event;
+use crate::slack::messages;
 use crate::store::StoreError;
+use crate::store::INBOX_MAX_ATTEMPTS as MAX_ATTEMPTS;
 
 /// Handles the oldest pending entry; `false` when there was none.
 pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
@@ -33,12 +37,41 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
             return Ok(true);
         }
     };
+    let author = failure_answer(&event);
     if let Err(e) = commands::handle(ctx, entry.id, event).await {
         let retry_at = now + backoff_secs(entry.attempts, rand::rng().random());
-        warn!(inbox_id = entry.id, attempt = entry.attempts, retry_at, error = %e, "handling failed; will retry");
         ctx.store.inbox_failed(entry.id, &e.to_string(), retry_at).await?;
+        if entry.attempts < MAX_ATTEMPTS {
+            warn!(inbox_id = entry.id, attempt = entry.attempts, retry_at, error = %e, "handling failed; will retry");
+        } else {
+            // Set aside for good: its author hears so, instead of waiting for nothing.
+            error!(inbox_id = entry.id, error = %e, "handling failed for good; entry set aside");
+            if let Some(answer) = author {
+                let mut tx = ctx.store.begin(now).await?;
+                tx.enqueue(&answer).await?;
+                tx.commit().await?;
+            }
+        }
     }
     Ok(true)
+}
+
+/// How to tell the person behind `event` that it failed for good: through the
+/// command's or button's response URL (seen only by them), else by DM. Timers have
+/// no author to tell.
+fn failure_answer(event: &Event) -> Option<Outbound> {
+    let message = messages::request_failed();
+    let response_url = match event {
+        Event::Command { response_url, .. } => Some(response_url.clone()),
+        Event::Action { response_url, .. } => response_url.clone(),
+        _ => None,
+    };
+    let user = event.user();
+    match response_url {
+        Some(response_url) => Some(Outbound::Respond { response_url, message }),
+        None if is_user_id(user) => Some(Outbound::DirectMessage { user: user.to_owned(), message }),
+        None => None,
+    }
 }
 
 /// The longest a worker sleeps without a bell: a net under every other wake-up.

@@ -41,8 +41,11 @@ use slack_limits::{Buckets, Rate, RateLimits};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
 pub const LEASE_SECS: i64 = 60;
-/// Transient failures tried this many times in all before the row is dead-lettered.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// How long transient failures are retried before the row is dead-lettered, unless
+/// told otherwise (`UPWARD_RETRY_HOURS`): a day, so an outage of hours loses nothing.
+pub const RETRY_BUDGET_SECS: i64 = 24 * 3600;
+/// Owners are told (once per backlog) when messages have been failing this long.
+pub const BACKLOG_ALERT_SECS: i64 = 3600;
 /// Slack calls in flight at once: different conversations and methods go side by side.
 /// Answers through a response_url are not rate limited; at Slack's 80-100 ms round trip
 /// it takes this many in flight to answer several hundred commands a second.
@@ -51,7 +54,8 @@ pub const SENDERS: usize = 64;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// When Slack says 429 without a Retry-After.
 const DEFAULT_RETRY_AFTER_SECS: i64 = 30;
-const MAX_BACKOFF_SECS: i64 = 15 * 60;
+/// Retries stay at most this far apart, so a recovered Slack is noticed within minutes.
+pub const MAX_BACKOFF_SECS: i64 = 5 * 60;
 /// The longest the dispatcher sleeps: rows queued by another process (`upward match`)
 /// ring no bell here, so they are picked up within this time.
 const MAX_IDLE_SECS: i64 = 30;
@@ -165,12 +169,79 @@ pub struct Dispatcher {
     pub clock: Arc<dyn Clock>,
     pacer: Mutex<Pacer>,
     lease_secs: i64,
+    retry_budget_secs: i64,
+    /// Who is told when messages pile up: these, and the owners added from Slack in
+    /// `team`, when known.
+    owners: Vec<String>,
+    team: Option<String>,
 }
 
 impl Dispatcher {
     /// A dispatcher pacing itself to `limits` (Slack's: [`RateLimits::slack`]).
     pub fn new(store: Store, slack: SlackApi, clock: Arc<dyn Clock>, limits: &RateLimits) -> Dispatcher {
-        Dispatcher { store, slack, clock, pacer: Mutex::new(Pacer::new(limits)), lease_secs: LEASE_SECS }
+        Dispatcher {
+            store,
+            slack,
+            clock,
+            pacer: Mutex::new(Pacer::new(limits)),
+            lease_secs: LEASE_SECS,
+            retry_budget_secs: RETRY_BUDGET_SECS,
+            owners: Vec::new(),
+            team: None,
+        }
+    }
+
+    /// The same dispatcher retrying transient failures for `secs` from when a row was
+    /// queued (or re-driven), instead of [`RETRY_BUDGET_SECS`].
+    pub fn with_retry_budget(self, secs: i64) -> Dispatcher {
+        Dispatcher { retry_budget_secs: secs.max(1), ..self }
+    }
+
+    /// The same dispatcher telling `owners` when messages have been failing an hour.
+    pub fn with_owners(self, owners: Vec<String>) -> Dispatcher {
+        Dispatcher { owners, ..self }
+    }
+
+    /// The same dispatcher also telling the owners added from Slack in `team`.
+    pub fn with_team(self, team: String) -> Dispatcher {
+        Dispatcher { team: Some(team), ..self }
+    }
+
+    /// Tells each owner, once, that messages have been failing for over an hour, and
+    /// re-arms when they no longer are. The alert goes through the outbox like any
+    /// message: if Slack refuses everything it arrives when Slack recovers, which is
+    /// all anyone can do. Returns whether an alert was raised.
+    pub async fn watch_backlog(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now().timestamp();
+        let waiting = self.store.stale_outbound(now - BACKLOG_ALERT_SECS).await?;
+        let open = self.store.backlog_alert_open().await?;
+        if waiting == 0 {
+            if open {
+                self.store.clear_backlog_alert(now).await?;
+            }
+            return Ok(false);
+        }
+        let mut owners = self.owners.clone();
+        if let Some(team) = &self.team {
+            for added in self.store.added_owners(team).await? {
+                if !owners.contains(&added) {
+                    owners.push(added);
+                }
+            }
+        }
+        if open || owners.is_empty() {
+            return Ok(false);
+        }
+        warn!(waiting, "messages have been failing for over an hour; telling the owners");
+        let message = crate::slack::messages::backlog_alert(waiting, BACKLOG_ALERT_SECS / 3600);
+        let alerts: Vec<Outbound> = owners
+            .iter()
+            .map(|owner| Outbound::DirectMessage { user: owner.clone(), message: message.clone() })
+            .collect();
+        let mut tx = self.store.begin(now).await?;
+        tx.raise_backlog_alert(&alerts).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The same dispatcher with another lease: the benchmark's crash must not cost it
@@ -238,14 +309,24 @@ impl Dispatcher {
             Err(SendError::RateLimited { retry_after }) => {
                 let wait = retry_after.map(|d| d.as_secs() as i64).unwrap_or(DEFAULT_RETRY_AFTER_SECS).max(1);
                 info!(outbox_id = entry.id, method = entry.method, wait, "rate limited; waiting as Slack asks");
-                self.store.outbound_retry(entry.id, now + wait, "rate limited", true, opened).await?;
+                self.store.outbound_retry(entry.id, now + wait, "rate limited", true, false, opened).await?;
                 Dispatched::Retrying { at: now + wait }
             }
-            Err(SendError::Transient(why)) if entry.attempts < MAX_ATTEMPTS => {
+            Err(e @ (SendError::Transient(_) | SendError::Ambiguous(_)))
+                if now - entry.since < self.retry_budget_secs =>
+            {
+                let ambiguous = matches!(e, SendError::Ambiguous(_));
                 let at = now + backoff_secs(entry.attempts, rand::rng().random());
-                warn!(outbox_id = entry.id, method = entry.method, attempt = entry.attempts, %why, "send failed; retrying");
-                self.store.outbound_retry(entry.id, at, &why, false, opened).await?;
+                warn!(outbox_id = entry.id, method = entry.method, attempt = entry.attempts, error = %e, "send failed; retrying");
+                self.store.outbound_retry(entry.id, at, &e.to_string(), false, ambiguous, opened).await?;
                 Dispatched::Retrying { at }
+            }
+            Err(e @ (SendError::Transient(_) | SendError::Ambiguous(_))) => {
+                let hours = self.retry_budget_secs / 3600;
+                let why = format!("gave up after retrying for {hours} h: {e}");
+                error!(outbox_id = entry.id, method = entry.method, error = %e, "retry budget spent; dead-lettered");
+                self.store.outbound_dead(entry.id, now, &why, opened).await?;
+                Dispatched::Dead
             }
             Err(e) => {
                 error!(outbox_id = entry.id, method = entry.method, error = %e, "message dead-lettered");
@@ -383,6 +464,9 @@ impl Dispatcher {
                         break;
                     }
                 }
+            }
+            if let Err(e) = self.watch_backlog().await {
+                error!(error = %e, "cannot check the outbox backlog");
             }
             let wait = self.idle_for().await;
             tokio::select! {

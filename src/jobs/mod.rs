@@ -6,4 +6,5 @@
 pub mod consumer;
 pub mod directory;
 pub mod dispatcher;
+pub mod housekeeping;
 pub mod scheduler;

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use crate::domain::bounds::safe_cell;
 use crate::domain::pair::Pair;
 use crate::domain::program::Program;
 use crate::domain::reflection::{Reflection, Visibility};
@@ -122,37 +123,34 @@ pub fn rows(
         .collect()
 }
 
-/// A CSV field, quoted when it must be (RFC 4180).
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
+/// The CSV of `rows`, written by the `csv` crate (RFC 4180 quoting). Every text cell
+/// is made safe for a spreadsheet ([`safe_cell`]): reflection texts and skills are
+/// typed by people, and a cell starting with `=` would run as a formula when an owner
+/// opens the file.
 pub fn to_csv(rows: &[PairExport]) -> String {
-    let mut out = COLUMNS.join(",") + "\n";
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    // Writing into memory can only fail on a record of the wrong length, which the
+    // fixed columns rule out; an empty export is still a valid file.
+    let _ = out.write_record(COLUMNS);
     for r in rows {
-        let cells = [
-            r.program.clone(),
+        let text = |t: &str| safe_cell(t).into_owned();
+        let _ = out.write_record([
+            text(&r.program),
             r.round.to_string(),
             r.pair.to_string(),
-            r.mentor.clone(),
-            r.mentee.clone(),
-            r.status.clone(),
+            text(&r.mentor),
+            text(&r.mentee),
+            text(&r.status),
             r.score.to_string(),
             r.checkins.to_string(),
             r.meetings.to_string(),
             r.reflections.to_string(),
             r.average_rating.map(|a| a.to_string()).unwrap_or_default(),
-            r.skills.join("; "),
-            r.shared_reflections.join(" | "),
-        ];
-        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+            text(&r.skills.iter().map(|s| safe_cell(s).into_owned()).collect::<Vec<_>>().join("; ")),
+            text(&r.shared_reflections.join(" | ")),
+        ]);
     }
-    out
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 pub fn render(rows: &[PairExport], format: ExportFormat) -> String {
@@ -187,5 +185,30 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0].split(',').count(), COLUMNS.len());
         assert_eq!(lines[1], "default,1,2,U1,U2,active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\"");
+    }
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_neutralised() {
+        let row = PairExport {
+            program: "default".into(),
+            round: 1,
+            pair: 2,
+            mentor: "U1".into(),
+            mentee: "U2".into(),
+            status: "active".into(),
+            score: -3,
+            checkins: 0,
+            meetings: 0,
+            reflections: 1,
+            average_rating: None,
+            skills: vec!["=1+1".into(), "@SUM(A1)".into()],
+            shared_reflections: vec!["=HYPERLINK(\"http://evil\",\"x\")".into()],
+        };
+        let csv = to_csv(&[row]);
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[6], "-3", "numbers stay numbers");
+        assert_eq!(&record[11], "'=1+1; '@SUM(A1)");
+        assert_eq!(&record[12], "'=HYPERLINK(\"http://evil\",\"x\")");
     }
 }

@@ -1,9 +1,13 @@
 //! The Slack Web API client: slack-morphism over a connector that also speaks plain
 //! `http://`, so the very same client type reaches Slack and a local simulator.
 //!
-//! Its job beyond making calls is to sort failures into the three kinds the outbox
-//! cares about: rate limited (wait as long as Slack says), transient (retry with
-//! backoff) and permanent (retrying cannot help; dead-letter it).
+//! Its job beyond making calls is to sort failures into the kinds the outbox cares
+//! about: rate limited (wait as long as Slack says), transient (retry with backoff),
+//! ambiguous (Slack may have acted: retry, and count it) and permanent (retrying
+//! cannot help; dead-letter it). Calls go over the wire through [`super::raw`], which
+//! reads an `ok: true` answer as success whatever else it lacks: slack-morphism's
+//! typed responses refuse an answer missing one field, which made a delivered message
+//! look failed and sent it again.
 //!
 //! Files go through Slack's external upload flow ([`SlackApi::upload`]): three calls,
 //! any of which may fail, and the outbox retries the whole flow from the start. That is
@@ -22,11 +26,12 @@ use std::time::Duration;
 
 use hyper_rustls::HttpsConnectorBuilder;
 use secrecy::{ExposeSecret, SecretString};
-use slack_morphism::errors::SlackClientError;
+use serde_json::Value;
 use slack_morphism::prelude::*;
 use thiserror::Error;
 
-use crate::domain::outbound::{decode_file, Message, Outbound, CHART_BLOCK};
+use super::raw::{Expect, Raw};
+use crate::domain::outbound::{decode_file, Message, Outbound, CHART_BLOCK, UPLOAD_COMPLETE, UPLOAD_URL};
 
 /// The client type used in production, tests and the demo alike.
 pub type Client = SlackHyperClient;
@@ -42,6 +47,11 @@ pub enum SendError {
     Transient(String),
     #[error("Slack refused the call: {0}")]
     Permanent(String),
+    /// The request went out and no readable answer came back (a timeout, a dropped
+    /// connection, an unreadable 2xx): Slack may or may not have acted. Retried, and
+    /// counted, because a retry may repeat it once.
+    #[error("outcome unknown: {0}")]
+    Ambiguous(String),
 }
 
 #[derive(Debug, Error)]
@@ -80,10 +90,11 @@ pub struct UserInfo {
 
 #[derive(Clone)]
 pub struct SlackApi {
+    /// slack-morphism's client, kept for Socket Mode; Web API calls go through `raw`.
     client: Arc<Client>,
-    token: SlackApiToken,
-    /// How long a call may go unanswered before it counts as a transient failure.
-    timeout: Duration,
+    raw: Raw,
+    api_url: String,
+    token: SecretString,
 }
 
 impl SlackApi {
@@ -91,14 +102,19 @@ impl SlackApi {
         let https =
             HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().enable_http2().build();
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
-        let token = SlackApiToken::new(SlackApiTokenValue::new(bot_token.expose_secret().to_owned()));
-        Ok(SlackApi { client: Arc::new(SlackClient::new(connector)), token, timeout: CALL_TIMEOUT })
+        let plain = HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
+        Ok(SlackApi {
+            client: Arc::new(SlackClient::new(connector)),
+            raw: Raw::new(plain, CALL_TIMEOUT),
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            token: bot_token.clone(),
+        })
     }
 
     /// The same client with another call timeout: tests of a stalled Slack need not
     /// wait the production fifteen seconds.
     pub fn with_timeout(self, timeout: Duration) -> SlackApi {
-        SlackApi { timeout, ..self }
+        SlackApi { raw: self.raw.clone().with_timeout(timeout), ..self }
     }
 
     /// The shared client, for the Socket Mode listener.
@@ -106,16 +122,32 @@ impl SlackApi {
         self.client.clone()
     }
 
+    /// Calls Web API `method` with `request` as its JSON body; Slack's answer on `ok: true`.
+    async fn call(&self, method: &str, request: &impl serde::Serialize) -> Result<Value, SendError> {
+        let body = serde_json::to_value(request).map_err(|e| SendError::Permanent(format!("unserialisable: {e}")))?;
+        let url = format!("{}/{method}", self.api_url);
+        self.raw.post_json(&url, Some(self.token.expose_secret()), &body, Expect::Api).await
+    }
+
+    /// Calls Web API `method` by GET with `query`, for the methods Slack takes no JSON for.
+    async fn call_get(&self, method: &str, query: &[(&str, &str)]) -> Result<Value, SendError> {
+        let mut url = url::Url::parse(&format!("{}/{method}", self.api_url))
+            .map_err(|e| SendError::Permanent(format!("bad Slack API URL: {e}")))?;
+        url.query_pairs_mut().extend_pairs(query);
+        self.raw.get(url.as_str(), Some(self.token.expose_secret())).await
+    }
+
     pub async fn auth_test(&self) -> Result<Identity, SendError> {
-        let session = self.client.open_session(&self.token);
-        let response = self.timed(session.auth_test()).await?;
-        Ok(Identity { team_id: response.team_id.to_string(), bot_user_id: response.user_id.to_string() })
+        let answer = self.call_get("auth.test", &[]).await?;
+        let (Some(team_id), Some(bot_user_id)) = (text(&answer["team_id"]), text(&answer["user_id"])) else {
+            return Err(SendError::Transient("auth.test answered without team_id or user_id".to_owned()));
+        };
+        Ok(Identity { team_id, bot_user_id })
     }
 
     pub async fn user_info(&self, user: &str) -> Result<UserInfo, SendError> {
-        let session = self.client.open_session(&self.token);
-        let response = self.timed(session.users_info(&SlackApiUsersInfoRequest::new(user.into()))).await?;
-        Ok(UserInfo { tz: response.user.tz, real_name: response.user.real_name })
+        let answer = self.call_get("users.info", &[("user", user)]).await?;
+        Ok(UserInfo { tz: text(&answer["user"]["tz"]), real_name: text(&answer["user"]["real_name"]) })
     }
 
     /// One page of the workspace's members (`users.list`): each member's id and what
@@ -124,22 +156,26 @@ impl SlackApi {
         &self,
         cursor: Option<&str>,
     ) -> Result<(Vec<(String, UserInfo)>, Option<String>), SendError> {
-        let session = self.client.open_session(&self.token);
-        let request = SlackApiUsersListRequest::new().with_limit(1_000).opt_cursor(cursor.map(|c| c.into()));
-        let response = self.timed(session.users_list(&request)).await?;
-        let members = response
-            .members
+        let mut args = vec![("limit", "1000")];
+        if let Some(cursor) = cursor {
+            args.push(("cursor", cursor));
+        }
+        let answer = self.call_get("users.list", &args).await?;
+        let members = answer["members"]
+            .as_array()
             .into_iter()
-            .map(|user| (user.id.to_string(), UserInfo { tz: user.tz, real_name: user.real_name }))
+            .flatten()
+            .filter_map(|member| {
+                let id = member["id"].as_str()?.to_owned();
+                Some((id, UserInfo { tz: text(&member["tz"]), real_name: text(&member["real_name"]) }))
+            })
             .collect();
-        let next =
-            response.response_metadata.and_then(|m| m.next_cursor).map(|c| c.to_string()).filter(|c| !c.is_empty());
+        let next = text(&answer["response_metadata"]["next_cursor"]).filter(|c| !c.is_empty());
         Ok((members, next))
     }
 
     /// Makes the call an outbox row describes.
     pub async fn send(&self, message: &Outbound) -> Result<(), SendError> {
-        let session = self.client.open_session(&self.token);
         match message {
             Outbound::Respond { response_url, message } => {
                 let url: url::Url =
@@ -148,15 +184,9 @@ impl SlackApi {
                 // a command says `ephemeral` so only the person who asked sees it.
                 let request = SlackCommandEventResponse::new(message.content())
                     .with_response_type(SlackMessageResponseType::Ephemeral);
-                let span = tracing::debug_span!("Slack response_url");
-                let context = SlackClientApiCallContext {
-                    rate_control_params: None,
-                    token: None,
-                    tracing_span: &span,
-                    is_sensitive_url: true,
-                };
-                let call = self.client.http_api.connector.http_post_uri(url, &request, context);
-                let _: SlackApiPostWebhookMessageResponse = self.timed(call).await?;
+                let body =
+                    serde_json::to_value(&request).map_err(|e| SendError::Permanent(format!("unserialisable: {e}")))?;
+                self.raw.post_json(url.as_str(), None, &body, Expect::Plain).await?;
             }
             Outbound::DirectMessage { user, message } => self.post(user, message).await?,
             Outbound::GroupMessage { users, message } => {
@@ -165,7 +195,7 @@ impl SlackApi {
             }
             Outbound::OpenView { trigger_id, view } => {
                 let request = SlackApiViewsOpenRequest::new(trigger_id.as_str().into(), view.clone());
-                self.timed(session.views_open(&request)).await?;
+                self.call("views.open", &request).await?;
             }
             Outbound::PublishHome { user, view, chart_png_b64 } => {
                 let view = match chart_png_b64 {
@@ -176,7 +206,7 @@ impl SlackApi {
                     None => view.clone(),
                 };
                 let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view);
-                self.timed(session.views_publish(&request)).await?;
+                self.call("views.publish", &request).await?;
             }
             Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
                 let channel = self.open_group(std::slice::from_ref(user)).await?;
@@ -201,7 +231,9 @@ impl SlackApi {
 
     /// Slack's external upload flow: an upload URL for `bytes`, the bytes POSTed there,
     /// then the completion that makes the file exist (and, when shared, appear).
-    /// Returns the file's id.
+    /// Returns the file's id. Before the completion nothing is shown, so a failure up
+    /// to there is never ambiguous; the completion's `ok: true` is the delivery, with
+    /// or without the `files` Slack usually lists (the id is the one it handed out).
     pub async fn upload(
         &self,
         filename: &str,
@@ -209,50 +241,55 @@ impl SlackApi {
         bytes: Vec<u8>,
         share: Share<'_>,
     ) -> Result<String, SendError> {
-        let session = self.client.open_session(&self.token);
-        let ticket = SlackApiFilesGetUploadUrlExternalRequest::new(filename.to_owned(), bytes.len());
-        let ticket = self.timed(session.get_upload_url_external(&ticket)).await?;
-        let post =
-            SlackApiFilesUploadViaUrlRequest::new(ticket.upload_url, bytes, "application/octet-stream".to_owned());
-        self.timed(session.files_upload_via_url(&post)).await?;
-        let file = SlackApiFilesComplete::new(ticket.file_id.clone()).with_title(title.to_owned());
+        let length = bytes.len().to_string();
+        let ticket =
+            self.call_get(UPLOAD_URL, &[("filename", filename), ("length", &length)]).await.map_err(unshown)?;
+        let (Some(upload_url), Some(file_id)) = (text(&ticket["upload_url"]), text(&ticket["file_id"])) else {
+            return Err(SendError::Transient(format!("{UPLOAD_URL} answered without upload_url or file_id")));
+        };
+        self.raw.post_bytes(&upload_url, bytes).await.map_err(unshown)?;
+        let file = SlackApiFilesComplete::new(file_id.as_str().into()).with_title(title.to_owned());
         let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![file]);
         if let Share::Into { channel, comment } = share {
             let comment = (!comment.is_empty()).then(|| comment.to_owned());
             complete = complete.with_channel_id(channel.into()).opt_initial_comment(comment);
         }
-        let completed = self.timed(session.files_complete_upload_external(&complete)).await?;
+        let completed = self.call(UPLOAD_COMPLETE, &complete).await?;
         // Slack answers with the files it completed; ours is the only one.
-        match completed.files.into_iter().next() {
-            Some(file) => Ok(file.id.to_string()),
-            None => Err(SendError::Permanent("files.completeUploadExternal completed no file".to_owned())),
-        }
+        Ok(text(&completed["files"][0]["id"]).unwrap_or(file_id))
     }
 
     /// Opens (or finds: Slack answers the same id again) the group DM of `users` and
     /// returns its channel id, which the outbox keeps so later messages skip this call.
     /// With one user it is the app's DM with them (a `D` id), which a file needs:
-    /// `files.completeUploadExternal` takes no user ids.
+    /// `files.completeUploadExternal` takes no user ids. Opening shows nothing, so
+    /// even an unclear outcome here cannot duplicate what a person sees.
     pub async fn open_group(&self, users: &[String]) -> Result<String, SendError> {
-        let session = self.client.open_session(&self.token);
         let open = SlackApiConversationsOpenRequest::new()
             .with_users(users.iter().map(|u| SlackUserId::new(u.clone())).collect());
-        Ok(self.timed(session.conversations_open(&open)).await?.channel.id.to_string())
+        let answer = self.call("conversations.open", &open).await.map_err(unshown)?;
+        text(&answer["channel"]["id"])
+            .ok_or_else(|| SendError::Transient("conversations.open answered without channel.id".to_owned()))
     }
 
     /// Posts `message` into a channel (or a DM, given a user id).
     pub async fn post(&self, channel: &str, message: &Message) -> Result<(), SendError> {
-        let session = self.client.open_session(&self.token);
         let request = SlackApiChatPostMessageRequest::new(channel.into(), message.content());
-        self.timed(session.chat_post_message(&request)).await?;
-        Ok(())
+        self.call("chat.postMessage", &request).await.map(drop)
     }
+}
 
-    async fn timed<T>(&self, call: impl std::future::Future<Output = ClientResult<T>>) -> Result<T, SendError> {
-        match tokio::time::timeout(self.timeout, call).await {
-            Err(_) => Err(SendError::Transient(format!("no answer within {:?}", self.timeout))),
-            Ok(result) => result.map_err(classify),
-        }
+/// A non-empty string field of Slack's answer, if it has one.
+fn text(value: &Value) -> Option<String> {
+    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// An unclear outcome of a call that shows nothing to anyone (opening a DM, asking for
+/// an upload URL) is plainly transient: repeating it repeats nothing a person sees.
+fn unshown(error: SendError) -> SendError {
+    match error {
+        SendError::Ambiguous(why) => SendError::Transient(why),
+        other => other,
     }
 }
 
@@ -282,27 +319,6 @@ fn with_chart(view: SlackView, file_id: &str) -> SlackView {
 
 fn chart_image(source: SlackImageUrlOrFile) -> SlackBlock {
     SlackImageBlock::new(source, CHART_ALT.to_owned()).with_block_id(CHART_BLOCK.into()).into()
-}
-
-/// Slack error codes that say "try again later" rather than "this call is wrong".
-const TRANSIENT_CODES: &[&str] = &["internal_error", "fatal_error", "service_unavailable", "request_timeout"];
-
-fn classify(error: SlackClientError) -> SendError {
-    match error {
-        SlackClientError::RateLimitError(e) => SendError::RateLimited { retry_after: e.retry_after },
-        SlackClientError::ApiError(e) if e.code == "ratelimited" => SendError::RateLimited { retry_after: None },
-        SlackClientError::ApiError(e) if TRANSIENT_CODES.contains(&e.code.as_str()) => SendError::Transient(e.code),
-        SlackClientError::ApiError(e) => SendError::Permanent(e.code),
-        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
-            SendError::Transient(format!("HTTP {}", e.status_code))
-        }
-        SlackClientError::HttpError(e) => SendError::Permanent(format!("HTTP {}", e.status_code)),
-        other => SendError::Transient(first_line(&other.to_string())),
-    }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().chars().take(200).collect()
 }
 
 #[cfg(test)]

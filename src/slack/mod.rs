@@ -7,5 +7,7 @@ pub mod client;
 pub mod ids;
 pub mod inbound;
 pub mod messages;
+pub mod raw;
+pub mod serve;
 
 pub use client::{SendError, SlackApi};

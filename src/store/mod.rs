@@ -12,6 +12,7 @@
 //! `Sqlite` types threaded through it are SQLite's.
 
 mod checkins;
+mod faults;
 mod inbox;
 mod outbox;
 mod outcomes;
@@ -32,8 +33,9 @@ use thiserror::Error;
 use tokio::sync::Notify;
 
 pub use checkins::{CheckinPair, CheckinRow, Snoozed};
-pub use inbox::{Delivery, InboxEntry};
-pub use outbox::{OpenedDm, OutboxEntry, OutboxStats};
+pub use faults::{Purged, PURGED};
+pub use inbox::{Delivery, InboxEntry, MAX_ATTEMPTS as INBOX_MAX_ATTEMPTS};
+pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};
@@ -75,6 +77,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        if !url.contains(":memory:") && !url.contains("mode=memory") {
+            private_files(options.get_filename())?;
+        }
         // Enough connections for the consumer's workers, the dispatcher's sends, the
         // inbox writer and the HTTP edge's reads at once.
         let pool = SqlitePoolOptions::new().max_connections(24).connect_with(options).await?;
@@ -136,6 +141,34 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Creates the database file readable by its owner only (0600) before SQLite opens
+/// it, and narrows it and its WAL and shared-memory files if they exist: they hold
+/// reflections and exit reasons. SQLite creates `-wal` and `-shm` with the mode of
+/// the database file, so a private database keeps them private too.
+fn private_files(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Database(sqlx::Error::Io(e));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+        }
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            if std::path::Path::new(&file).exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Skill lists are stored as JSON arrays of strings.

@@ -24,6 +24,8 @@ pub struct OutboxEntry {
     pub channel_key: String,
     pub payload: String,
     pub attempts: i64,
+    /// When its retry budget started: queued, or re-driven by hand.
+    pub since: i64,
 }
 
 /// Methods a row may start with that post into its channel, so a channel held back by
@@ -73,6 +75,14 @@ pub struct OutboxStats {
     pub pending: i64,
     pub sent: i64,
     pub dead: i64,
+}
+
+/// Delivery figures for the fault suite and operators: how many calls ended with an
+/// unknown outcome (each a possible repeat), and why rows were dead-lettered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryFigures {
+    pub ambiguous: i64,
+    pub dead_reasons: Vec<(String, i64)>,
 }
 
 impl Tx {
@@ -151,7 +161,8 @@ impl Store {
             }
             query.push("))");
         }
-        query.push(" ORDER BY not_before, id LIMIT 1) RETURNING id, method, channel_key, payload, attempts");
+        query.push(" ORDER BY not_before, id LIMIT 1) RETURNING id, method, channel_key, payload, attempts, ");
+        query.push("COALESCE(retry_since, created_at) AS since");
         Ok(query.build_query_as().fetch_optional(&self.pool).await?)
     }
 
@@ -177,25 +188,27 @@ impl Store {
     }
 
     /// Puts a message back for later, keeping the group DM it opened, if any. A
-    /// `refund`ed attempt (Slack said "slow down", not "failed") does not count towards
-    /// giving up.
+    /// `refund`ed attempt (Slack said "slow down", not "failed") is not counted; an
+    /// `ambiguous` one (Slack may have acted) is counted apart, as a possible repeat.
     pub async fn outbound_retry(
         &self,
         id: i64,
         not_before: i64,
         error: &str,
         refund: bool,
+        ambiguous: bool,
         opened: Option<&OpenedDm>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         remember(&mut tx, id, opened).await?;
         sqlx::query(
             "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2,
-             attempts = attempts - $3 WHERE id = $4",
+             attempts = attempts - $3, ambiguous = ambiguous + $4 WHERE id = $5",
         )
         .bind(not_before)
         .bind(error)
         .bind(i64::from(refund))
+        .bind(i64::from(ambiguous))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -227,6 +240,18 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    pub async fn delivery_figures(&self) -> Result<DeliveryFigures> {
+        let ambiguous =
+            sqlx::query_scalar("SELECT COALESCE(SUM(ambiguous), 0) FROM outbox").fetch_one(&self.pool).await?;
+        let dead_reasons = sqlx::query_as(
+            "SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox WHERE dead_at IS NOT NULL
+             GROUP BY last_error ORDER BY last_error",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(DeliveryFigures { ambiguous, dead_reasons })
     }
 
     pub async fn outbox_stats(&self) -> Result<OutboxStats> {

@@ -29,9 +29,11 @@ fn list_under(text: &str, key: &str) -> Vec<String> {
 fn the_manifest_declares_what_the_bot_uses_and_nothing_more() {
     let text = manifest();
     assert!(text.contains(&format!("- command: {COMMAND}")));
-    assert_eq!(list_under(&text, "bot_events"), ["app_home_opened"]);
+    // user_change and team_join keep the cached directory (time zones, names) fresh.
+    assert_eq!(list_under(&text, "bot_events"), ["app_home_opened", "user_change", "team_join"]);
     // commands: /mentoring; chat:write: chat.postMessage and response_url answers;
-    // mpim:write: conversations.open for a pair; users:read: users.info for time zones;
+    // mpim:write: conversations.open for a pair; users:read: users.list and users.info
+    // for time zones and names, and the user events;
     // im:write: conversations.open for one person's DM, where files go; files:write:
     // the external upload flow (files.getUploadURLExternal, files.completeUploadExternal).
     let mut scopes = list_under(&text, "bot");

@@ -91,6 +91,22 @@ pub enum Fault {
     /// No answer at all, as when Slack or the network stalls: the client must give up
     /// on its own timeout. The call is recorded as failed.
     NoAnswer,
+    /// Slack acts, then answers only `{"ok": true}`: every other field is missing.
+    /// Recorded as successful: it was.
+    OkBare,
+    /// Slack acts and answers its usual JSON, labelled `text/html`.
+    OkHtml,
+    /// Slack acts, then the connection drops before the answer's body arrives.
+    ActThenDrop,
+    /// Slack acts, then never answers.
+    ActThenHang,
+}
+
+impl Fault {
+    /// Whether Slack does what was asked before the fault strikes.
+    pub fn acts(&self) -> bool {
+        matches!(self, Fault::OkBare | Fault::OkHtml | Fault::ActThenDrop | Fault::ActThenHang)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +119,8 @@ pub struct SimUser {
 struct Inner {
     calls: Vec<Call>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Methods failing every call with a fault until [`Sim::recover`].
+    outages: HashMap<String, Fault>,
     users: HashMap<String, SimUser>,
     next_ts: u64,
     /// The websocket URL `apps.connections.open` hands out, once Socket Mode is on.
@@ -212,6 +230,16 @@ impl Sim {
         let mut inner = self.lock();
         let queue = inner.faults.entry(method.to_owned()).or_default();
         queue.extend(std::iter::repeat_n(fault, count));
+    }
+
+    /// Every call of `method` fails with `fault` until [`Sim::recover`]: an outage.
+    pub fn outage(&self, method: &str, fault: Fault) {
+        self.lock().outages.insert(method.to_owned(), fault);
+    }
+
+    /// Ends the outage of `method`.
+    pub fn recover(&self, method: &str) {
+        self.lock().outages.remove(method);
     }
 
     /// From now on, calls past `limits` are refused as Slack refuses them: HTTP 429,
@@ -373,7 +401,11 @@ impl Sim {
     }
 
     fn take_fault(&self, method: &str) -> Option<Fault> {
-        self.lock().faults.get_mut(method).and_then(VecDeque::pop_front)
+        let mut inner = self.lock();
+        if let Some(fault) = inner.outages.get(method) {
+            return Some(fault.clone());
+        }
+        inner.faults.get_mut(method).and_then(VecDeque::pop_front)
     }
 
     fn next_ts(&self) -> String {
@@ -583,7 +615,31 @@ async fn fault_response(fault: Fault) -> Response {
             .into_response(),
         Fault::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response(),
         Fault::ApiError(code) => Json(json!({"ok": false, "error": code})).into_response(),
-        Fault::NoAnswer => std::future::pending().await,
+        Fault::NoAnswer | Fault::ActThenHang => std::future::pending().await,
+        // Faults that act are answered by [`acted_response`]; here they did not act.
+        Fault::OkBare | Fault::OkHtml | Fault::ActThenDrop => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "upstream failure").into_response()
+        }
+    }
+}
+
+/// Slack's answer for `fault` after it did what `answer` says it did.
+async fn acted_response(fault: Fault, answer: Value) -> Response {
+    match fault {
+        Fault::OkBare => Json(json!({"ok": true})).into_response(),
+        Fault::OkHtml => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], answer.to_string()).into_response()
+        }
+        Fault::ActThenDrop => {
+            // The status line goes out, then the connection breaks inside the body.
+            let broken = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped"))
+            });
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], axum::body::Body::from_stream(broken))
+                .into_response()
+        }
+        Fault::ActThenHang => std::future::pending().await,
+        other => fault_response(other).await,
     }
 }
 
@@ -605,7 +661,8 @@ async fn api(
         sim.record(&method, args, false);
         return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
     }
-    if let Some(fault) = sim.take_fault(&method) {
+    let fault = sim.take_fault(&method);
+    if let Some(fault) = fault.clone().filter(|f| !f.acts()) {
         sim.record(&method, args, false);
         return fault_response(fault).await;
     }
@@ -622,8 +679,12 @@ async fn api(
         return Json(json!({"ok": false, "error": "expired_trigger_id"})).into_response();
     }
     let answer = sim.answer(&method, &args);
-    sim.record(&method, args, answer["ok"] == json!(true));
-    Json(answer).into_response()
+    let ok = answer["ok"] == json!(true);
+    sim.record(&method, args, ok);
+    match fault {
+        Some(fault) if ok => acted_response(fault, answer).await,
+        _ => Json(answer).into_response(),
+    }
 }
 
 /// An upload URL: keeps the POSTed bytes for the file and answers as Slack's file
@@ -651,12 +712,16 @@ async fn upload(State(sim): State<Sim>, Path(file_id): Path<String>, body: Bytes
 async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
     let mut args = merge_args(None, &headers, &body);
     args["response_url_tag"] = json!(tag);
-    if let Some(fault) = sim.take_fault("response_url") {
+    let fault = sim.take_fault("response_url");
+    if let Some(fault) = fault.clone().filter(|f| !f.acts()) {
         sim.record("response_url", args, false);
         return fault_response(fault).await;
     }
     sim.record("response_url", args, true);
-    Json(json!({"ok": true})).into_response()
+    match fault {
+        Some(fault) => acted_response(fault, json!({"ok": true})).await,
+        None => Json(json!({"ok": true})).into_response(),
+    }
 }
 
 /// A block_actions payload for one button, in Slack's shape.

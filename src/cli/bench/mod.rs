@@ -4,8 +4,10 @@
 
 pub mod burst;
 pub mod delivery;
+pub mod faults;
 pub mod inbound;
 pub mod matching;
+pub mod slowloris;
 
 use std::path::Path;
 
@@ -20,6 +22,8 @@ const DEFAULT_SIZES: [usize; 4] = [1_000, 5_000, 10_000, 100_000];
 const DEFAULT_PEOPLE: [usize; 2] = [1_000, 10_000];
 /// Pairs nudged when no size is given: the delivery target is stated for 10,000.
 const DEFAULT_PAIRS: usize = 10_000;
+/// Messages per fault scenario when no size is given.
+const DEFAULT_FAULT_MESSAGES: usize = 100;
 
 /// The process's peak resident set, in MiB (Linux; 0 elsewhere).
 pub(crate) fn peak_mib() -> f64 {
@@ -138,6 +142,56 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 rows.push(row);
             }
             write_results(&args.results, "delivery.json", &rows)
+        }
+        BenchTarget::Slowloris => {
+            let connections = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(10_000);
+            let row = slowloris::run(connections).await?;
+            println!(
+                "{} half-header connections ({} connected, cap {}): /healthz {}/{} ok, slowest {:.1} ms, {} fds",
+                row.connections,
+                row.connected,
+                row.max_connections,
+                row.probes_ok,
+                row.probes,
+                row.slowest_probe_ms,
+                row.open_fds
+            );
+            write_results(&args.results, "slowloris.json", &[&row])?;
+            anyhow::ensure!(row.probes_ok == row.probes, "/healthz did not always answer");
+            Ok(())
+        }
+        BenchTarget::Faults => {
+            let messages = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(DEFAULT_FAULT_MESSAGES);
+            println!(
+                "{:<26} {:<29} {:>5} {:>5} {:>4} {:>4} {:>5} {:>4} {:>6} {:>7} {:>5}",
+                "scenario", "method", "msgs", "sent", "lost", "dup", "ambig", "dead", "alerts", "hours", "held"
+            );
+            let mut rows = Vec::new();
+            let mut broken = Vec::new();
+            for (scenario, row) in faults::run_all(messages).await? {
+                let held = row.held(&scenario);
+                println!(
+                    "{:<26} {:<29} {:>5} {:>5} {:>4} {:>4} {:>5} {:>4} {:>6} {:>7.2} {:>5}",
+                    row.scenario,
+                    row.method,
+                    row.messages,
+                    row.delivered,
+                    row.lost,
+                    row.duplicated,
+                    row.ambiguous,
+                    row.dead,
+                    row.owner_alerts,
+                    row.simulated_hours,
+                    held
+                );
+                if !held {
+                    broken.push(format!("{} on {}", row.scenario, row.method));
+                }
+                rows.push(row);
+            }
+            write_results(&args.results, "faults.json", &rows)?;
+            anyhow::ensure!(broken.is_empty(), "the delivery promise broke in: {}", broken.join(", "));
+            Ok(())
         }
         BenchTarget::Matching => {
             let mut sizes = args.sizes.clone().unwrap_or_else(|| DEFAULT_SIZES.to_vec());

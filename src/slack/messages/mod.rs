@@ -5,11 +5,13 @@
 
 use slack_morphism::prelude::*;
 
+use crate::domain::bounds::{cut, HEADER_MAX, SECTION_MAX};
 use crate::domain::outbound::Message;
 use crate::slack::ids;
 
 mod checkins;
 mod exits;
+mod faults;
 mod home;
 mod join;
 mod membership;
@@ -19,6 +21,7 @@ mod programs;
 mod rounds;
 pub use checkins::*;
 pub use exits::*;
+pub use faults::*;
 pub use home::*;
 pub use join::*;
 pub use membership::*;
@@ -62,16 +65,19 @@ pub const USAGE: &[(&str, &str)] = &[
     ("/mentoring audit", "owners: the latest owner actions"),
 ];
 
+/// Every block's text is cut to Slack's limit: one block over it and Slack refuses the
+/// whole message (`invalid_blocks`), so a long echo would cost the answer.
 fn section(text: impl Into<String>) -> SlackBlock {
-    SlackSectionBlock::new().with_text(md!(text.into())).into()
+    SlackSectionBlock::new().with_text(md!(cut(&text.into(), SECTION_MAX))).into()
 }
 
 fn context(text: impl Into<String>) -> SlackBlock {
-    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(text.into()))]).into()
+    let text = cut(&text.into(), SECTION_MAX);
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(text))]).into()
 }
 
 fn header(text: &str) -> SlackBlock {
-    SlackHeaderBlock::new(pt!(text)).into()
+    SlackHeaderBlock::new(pt!(cut(text, HEADER_MAX))).into()
 }
 
 fn button(action_id: &str, text: &str, value: &str) -> SlackActionBlockElement {
@@ -82,7 +88,7 @@ fn button(action_id: &str, text: &str, value: &str) -> SlackActionBlockElement {
 
 /// A plain answer: one section, the same words as the notification text.
 pub fn reply(text: impl Into<String>) -> Message {
-    let text = text.into();
+    let text = cut(&text.into(), SECTION_MAX);
     Message { blocks: vec![section(text.clone())], text }
 }
 
