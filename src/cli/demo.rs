@@ -232,7 +232,11 @@ impl Script {
         )?;
         let gentle = batch.iter().filter(|m| m.to_string().contains("no pressure")).count();
         if gentle > 0 {
-            println!("  ({gentle} pair(s) that have not met twice get the gentler nudge with conversation starters)");
+            println!(
+                "  ({gentle} {} not met twice, so {} the gentler nudge with conversation starters)",
+                if gentle == 1 { "pair has" } else { "pairs have" },
+                if gentle == 1 { "it gets" } else { "they get" }
+            );
         }
         for (i, nudge) in batch.iter().enumerate() {
             let Some(action) = answer_for(i, cycle) else { continue };
@@ -436,6 +440,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         outbox.pending,
         outbox.dead
     );
+    let refused: Vec<String> = script.sim.refusals().iter().flat_map(|r| r.messages.clone()).collect();
+    ensure!(refused.is_empty(), "Slack would refuse payloads for breaking Block Kit limits: {refused:?}");
     ensure!(outbox.pending == 0 && outbox.dead == 0, "the demo left messages unsent");
     ensure!(figures.participants.mentors + figures.participants.mentees == 40, "not everyone joined");
     ensure!(
