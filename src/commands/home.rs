@@ -14,11 +14,13 @@ use crate::report::{weekly_png, WeekPoint};
 use crate::slack::{ids, messages};
 
 /// The person's App Home as it should look now. `fresh` replaces the stored row of a
-/// participant written in the same, not yet committed, change.
+/// participant written in the same, not yet committed, change; `selected` is the
+/// program an owner picked to see.
 pub(super) async fn view_for(
     request: &Request<'_>,
     tz: Option<&str>,
     fresh: Option<(&Program, &Participant)>,
+    selected: Option<i64>,
 ) -> Result<Outbound> {
     let mut entries = Vec::new();
     for program in request.ctx.store.programs(&request.ctx.team_id).await? {
@@ -36,7 +38,8 @@ pub(super) async fn view_for(
     } else {
         None
     };
-    let view = messages::home(&entries, tz, owner_view.as_deref());
+    let owner = owner_view.as_deref().map(|programs| messages::OwnerView { programs, selected });
+    let view = messages::home(&entries, tz, owner);
     Ok(Outbound::PublishHome { user: request.user.clone(), view, chart_png_b64: chart })
 }
 
@@ -70,7 +73,7 @@ async fn owner_figures(request: &Request<'_>) -> Result<(Vec<(i64, ProgramStatus
 
 pub(super) async fn publish(request: &Request<'_>) -> Result<()> {
     let tz = request.ctx.time_zone(&request.user).await?;
-    let view = view_for(request, tz.as_deref(), None).await?;
+    let view = view_for(request, tz.as_deref(), None, None).await?;
     request.answer(vec![view]).await
 }
 
@@ -87,13 +90,20 @@ pub(super) async fn action(
         return request.reply(messages::reply("That button is out of date: reopen the Home tab and try again.")).await;
     };
     match action_id {
-        ids::HOME_JOIN => {
+        ids::HOME_JOIN | ids::HOME_JOIN_PICK => {
             let catalogue = request.ctx.store.skills(program.id).await?;
             let current = request.ctx.store.participant(program.id, &request.user).await?;
             let view = messages::join_modal(&program, &catalogue, current.as_ref());
             request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
         }
-        ids::HOME_MATCH => super::rounds::preview(request, Some(&program.name)).await,
+        ids::HOME_MATCH | ids::PREVIEW_PROGRAM => super::rounds::preview(request, Some(&program.name)).await,
+        ids::PREVIEW_CONFIRM => super::rounds::confirm(request, Some(&program.name)).await,
+        ids::PREVIEW_DOWNLOAD => super::rounds::download(request, &program).await,
+        ids::HOME_PROGRAM => {
+            let tz = request.ctx.time_zone(&request.user).await?;
+            let view = view_for(request, tz.as_deref(), None, Some(program.id)).await?;
+            request.answer(vec![view]).await
+        }
         ids::HOME_EXPORT => super::owners::export(request, Some(&program.name), ExportFormat::Csv).await,
         ids::HOME_PAUSE | ids::HOME_RESUME => {
             let Some(participant) = request.ctx.store.participant(program.id, &request.user).await? else {
@@ -106,7 +116,7 @@ pub(super) async fn action(
                 tx.set_status(participant.id, status, None).await?;
             }
             let saved = tx.participant(program.id, &request.user).await?;
-            tx.enqueue(&view_for(request, tz.as_deref(), Some((&program, &saved))).await?).await?;
+            tx.enqueue(&view_for(request, tz.as_deref(), Some((&program, &saved)), None).await?).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -16,6 +16,7 @@ mod manifest;
 mod modal;
 mod owners;
 mod rounds;
+mod scale;
 mod socket;
 mod timers;
 mod upload;

@@ -51,8 +51,8 @@ async fn the_status_figures_match_a_hand_count_and_the_command_line_exactly() {
 
     let summary = app.ask(OWNER, "status").await;
     for expected in [
-        "*Pairs:* 2 active, 0 stalled, 0 ended · 1 rounds · first sessions held by 1",
-        "*Check-ins:* 2 sent, 2 answered (response rate 100.0%) · 1 meetings (0.5 per pair)",
+        "*Pairs:* 2 active, 0 stalled, 0 ended · 1 round · first sessions held by 1 pair",
+        "*Check-ins:* 2 sent, 2 answered (response rate 100.0%) · 1 meeting (0.5 per pair)",
         "*Reflections:* 1 · average session rating 4 / 5",
         "*Skills most learned:* prompting (1)",
     ] {
@@ -136,7 +136,7 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
     set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap()).await;
     let sent = digests(&app);
     assert_eq!(sent.len(), 1, "one digest per owner");
-    assert!(sent[0].contains("• 4 joined") && sent[0].contains("• 2 new pairs"), "{}", sent[0]);
+    assert!(sent[0].contains("• 4 people joined") && sent[0].contains("• 2 new pairs"), "{}", sent[0]);
     assert!(sent[0].contains(&format!("<@{CAROL}> teaching <@{DAN}>: a session rated 2")), "{}", sent[0]);
     assert!(!sent[0].contains("not much yet"), "reflection texts stay out: {}", sent[0]);
     assert!(!sent[0].contains(&format!("<@{ALICE}> teaching")), "Alice's pair is fine: {}", sent[0]);
@@ -155,7 +155,7 @@ async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
     let figures_before =
         upward::commands::reports::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
     let answer = app.ask(ALICE, "forget-me").await;
-    assert!(answer.contains("texts of your 1 reflection(s)") && answer.contains("1 live pair(s) ended"), "{answer}");
+    assert!(answer.contains("texts of your 1 reflection,") && answer.contains("1 live pair ended"), "{answer}");
     assert!(answer.contains("What I kept"), "{answer}");
     assert!(app.participant(ALICE).await.is_none(), "no profile under her id");
     assert_eq!(app.count("SELECT COUNT(*) FROM reflections WHERE author = 'U0ALICE01'").await, 0);

@@ -22,7 +22,7 @@ async fn commands_and_events_arrive_over_the_websocket_and_are_acked() {
     assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 1, "stored before the ack");
     app.settle().await;
     let answer = app.answers("socket").join("\n");
-    assert!(answer.contains("/mentoring join mentor <skill>, <skill>"), "the help guide: {answer}");
+    assert!(answer.contains("`/mentoring join`: sign up"), "the help guide: {answer}");
 
     let event = envelope("socket_mode_envelope_events_api.json");
     let ack = app.sim.socket_deliver(&event).await;

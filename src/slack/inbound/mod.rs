@@ -30,6 +30,7 @@ use crate::slack::{ids, messages};
 use crate::store::{Store, StoreError};
 
 pub mod forms;
+mod options;
 pub mod socket;
 
 const SIGNATURE_HEADER: &str = SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER;
@@ -53,6 +54,8 @@ pub enum InteractionAnswer {
     Ack,
     /// Field errors to show in the open modal, by block id.
     FieldErrors(HashMap<String, String>),
+    /// The options of a search menu, for Slack's options load (`block_suggestion`).
+    Options(Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>>),
 }
 
 /// What Slack should see in the answer to a slash command: nothing (the answer comes
@@ -147,7 +150,8 @@ impl Intake {
                 let event = Event::Action {
                     user: user.id.to_string(),
                     action_id: action.action_id.to_string(),
-                    value: action.value,
+                    // A menu's choice is its selected option's value.
+                    value: action.value.or(action.selected_option.map(|o| o.value)),
                     trigger_id: ev.trigger_id.to_string(),
                     response_url: ev.response_url.map(|u| u.0.to_string()),
                 };
@@ -199,6 +203,7 @@ impl Intake {
                     }
                 }
             }
+            SlackInteractionEvent::BlockSuggestion(ev) => self.suggest(ev).await,
             _ => {
                 info!("interaction type not handled; acknowledged and ignored");
                 Ok(InteractionAnswer::Ack)
@@ -351,6 +356,7 @@ async fn interactivity(State(http): State<Http>, headers: HeaderMap, body: Bytes
         Ok(InteractionAnswer::FieldErrors(errors)) => {
             Json(serde_json::json!({ "response_action": "errors", "errors": errors })).into_response()
         }
+        Ok(InteractionAnswer::Options(options)) => Json(serde_json::json!({ "options": options })).into_response(),
         Err(refused) => refused.into_response(),
     }
 }
