@@ -48,9 +48,10 @@ pub fn program_list(programs: &[(Program, ParticipantCounts)]) -> Message {
             )
         })
         .collect();
-    let mut blocks = vec![section(format!("*{}*", count(programs.len(), "mentoring program", "mentoring programs")))];
+    let title = count(programs.len(), "mentoring program", "mentoring programs");
+    let mut blocks = vec![section(format!("*{title}*"))];
     blocks.extend(first_items(&lines, 10, "The App Home's program picker shows each of them."));
-    Message { text: format!("{}", count(programs.len(), "mentoring program", "mentoring programs")), blocks }
+    Message { text: title, blocks }
 }
 
 /// Skills a `skills add` answer names before it only counts them.

@@ -167,7 +167,10 @@ fn view_problems(view: &SlackView) -> Vec<String> {
 }
 
 /// Every message and view the bot builds for `w`, by name.
-fn surfaces(w: &World) -> (Vec<(&'static str, Message)>, Vec<(&'static str, SlackView)>) {
+/// Surfaces by name: what the bot says in messages, and in views.
+type Surfaces = (Vec<(&'static str, Message)>, Vec<(&'static str, SlackView)>);
+
+fn surfaces(w: &World) -> Surfaces {
     let programs = w.programs();
     let first = programs.first().cloned().unwrap_or_else(|| w.program(0));
     let catalogue = w.catalogue();
