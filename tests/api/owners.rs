@@ -232,6 +232,22 @@ async fn the_owners_home_carries_the_weekly_chart_uploaded_through_slack() {
     app.slack.open_home(ALICE).await;
     app.settle().await;
     assert_eq!(app.sim.uploads().len(), 1, "no chart for people who are not owners");
+
+    // The same figures: the Home shows the file Slack already holds.
+    app.slack.open_home(OWNER).await;
+    app.settle().await;
+    assert_eq!(app.sim.uploads().len(), 1, "one chart per change, not per open");
+    let home = app.sent("views.publish").into_iter().rev().find(|v| v["user_id"] == OWNER).unwrap();
+    let image = home["view"]["blocks"].as_array().unwrap().iter().find(|b| b["block_id"] == "owner_chart").cloned();
+    assert_eq!(image.expect("the chart block")["slack_file"]["id"], chart.file_id.as_str());
+
+    // New figures (a week later the chart's weeks move on): a new chart, once.
+    clock.advance(chrono::Duration::days(7));
+    for _ in 0..2 {
+        app.slack.open_home(OWNER).await;
+        app.settle().await;
+    }
+    assert_eq!(app.sim.uploads().iter().filter(|u| u.channel.is_none()).count(), 2, "{:?}", app.sim.uploads());
 }
 
 #[tokio::test]
