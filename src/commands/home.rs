@@ -118,6 +118,7 @@ pub(super) async fn action(
         ids::HOME_MATCH | ids::PREVIEW_PROGRAM => super::rounds::preview(request, Some(&program.name)).await,
         ids::PREVIEW_CONFIRM => super::rounds::confirm(request, Some(&program.name)).await,
         ids::PREVIEW_DOWNLOAD => super::rounds::download(request, &program).await,
+        ids::SKILLS_DOWNLOAD => super::programs::download_skills(request, &program).await,
         ids::HOME_PROGRAM => {
             let tz = request.ctx.time_zone(&request.user).await?;
             let view = view_for(request, tz.as_deref(), None, Some(program.id)).await?;

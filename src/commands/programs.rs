@@ -1,7 +1,9 @@
 //! Program owners' commands: create and list programs, grow a skill catalogue.
 
 use super::{Request, Result};
+use crate::domain::outbound::{encode_file, Outbound};
 use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
+use crate::domain::program::Program;
 use crate::domain::settings::{ProgramSettings, Setting};
 use crate::domain::summary::ParticipantCounts;
 use crate::slack::messages;
@@ -65,6 +67,22 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
     tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue))).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// *Download the catalogue*: every skill of the program as a file in the owner's DM.
+pub(super) async fn download_skills(request: &Request<'_>, program: &Program) -> Result<()> {
+    if !request.owner_only("change the skill catalogue").await? {
+        return Ok(());
+    }
+    let catalogue = request.ctx.store.skills(program.id).await?;
+    let file = Outbound::UploadFile {
+        user: request.user.clone(),
+        filename: format!("upward-{}-skills.txt", program.name),
+        title: format!("Skills of {}", program.name),
+        comment: messages::catalogue_file_comment(&program.name, catalogue.len()),
+        content_b64: encode_file(messages::catalogue_file(&catalogue).as_bytes()),
+    };
+    request.answer(vec![file]).await
 }
 
 pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: Setting) -> Result<()> {

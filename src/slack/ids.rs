@@ -32,6 +32,8 @@ pub const HOME_JOIN_PICK: &str = "home_join_pick";
 /// The match preview's buttons; their value is the program's id.
 pub const PREVIEW_CONFIRM: &str = "preview_confirm";
 pub const PREVIEW_DOWNLOAD: &str = "preview_download";
+/// *Download the catalogue* under a long `skills add` answer; the value is the program's id.
+pub const SKILLS_DOWNLOAD: &str = "skills_download";
 /// The preview's program picker, with several programs: previews the picked one.
 pub const PREVIEW_PROGRAM: &str = "preview_program";
 pub const INTRO_SCHEDULED: &str = "intro_scheduled";

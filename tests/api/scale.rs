@@ -60,6 +60,12 @@ async fn a_150_skill_catalogue_is_searched_as_people_type_and_skills_add_stays_s
     let answer = app.ask(OWNER, &format!("skills add {}", skills(150).join(", "))).await;
     assert!(answer.contains("Added 150 skills") && answer.contains("offers 150 skills"), "{answer}");
     assert!(answer.contains("and 120 more") && answer.contains("typing"), "{answer}");
+    let reply = app.sent("response_url").pop().unwrap();
+    let program = button(&reply, "skills_download");
+    app.slack.press(OWNER, "skills_download", &program).await;
+    app.settle().await;
+    let file = app.sim.uploads().pop().expect("the catalogue as a file");
+    assert_eq!(String::from_utf8(file.bytes).unwrap().lines().count(), 150, "every skill, one a line");
 
     app.ask(ALICE, "join").await;
     let view = app.sent("views.open").pop().expect("the join form")["view"].clone();

@@ -1,11 +1,14 @@
 //! Programs and their settings: choosing one, creating one, the list, the skill catalogue.
 
-use super::{count, first_items, packed, reply, section};
+use slack_morphism::prelude::*;
+
+use super::{button, count, first_items, packed, reply, section};
 use crate::domain::outbound::Message;
 use crate::domain::program::Program;
 use crate::domain::schedule::in_words;
 use crate::domain::settings::ProgramSettings;
 use crate::domain::summary::ParticipantCounts;
+use crate::slack::ids;
 
 pub fn pick_program(programs: &[Program], usage: &str) -> Message {
     let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.name)).collect();
@@ -19,6 +22,16 @@ pub fn pick_program(programs: &[Program], usage: &str) -> Message {
 pub fn unknown_program(name: &str, programs: &[Program]) -> Message {
     let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.name)).collect();
     reply(format!("There is no program called `{name}`. Programs: {}.", names.join(", ")))
+}
+
+/// The whole skill catalogue as a text file, one skill a line: what *Download the
+/// catalogue* sends.
+pub fn catalogue_file(catalogue: &[String]) -> String {
+    catalogue.iter().map(|skill| format!("{skill}\n")).collect()
+}
+
+pub fn catalogue_file_comment(program: &str, skills: usize) -> String {
+    format!("The skill catalogue of *{program}*: {}, one a line.", count(skills, "skill", "skills"))
 }
 
 pub fn program_created(program: &Program) -> Message {
@@ -82,10 +95,12 @@ pub fn skills_added(program: &Program, added: &[String], catalogue: &[String]) -
         count(catalogue.len(), "skill", "skills"),
         named(catalogue)
     );
-    Message {
-        blocks: packed(&text),
-        text: format!("{news} The join form now offers {}.", count(catalogue.len(), "skill", "skills")),
+    let mut blocks = packed(&text);
+    if catalogue.len() > SKILLS_NAMED {
+        let download = button(ids::SKILLS_DOWNLOAD, "Download the catalogue", &program.id.to_string());
+        blocks.push(SlackActionsBlock::new(vec![download]).into());
     }
+    Message { blocks, text: format!("{news} The join form now offers {}.", count(catalogue.len(), "skill", "skills")) }
 }
 
 fn weight(value: Option<u32>, default: u32) -> String {
