@@ -21,6 +21,8 @@ mod programs;
 mod rounds;
 #[cfg(test)]
 mod scale_tests;
+#[cfg(test)]
+mod snapshots;
 pub use checkins::*;
 pub use exits::*;
 pub use home::*;

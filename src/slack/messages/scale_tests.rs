@@ -26,14 +26,14 @@ use crate::store::{AuditRow, WeekCounts};
 
 /// How big one generated workspace is.
 #[derive(Debug, Clone)]
-struct World {
-    skills: usize,
-    programs: usize,
-    people: usize,
+pub(super) struct World {
+    pub(super) skills: usize,
+    pub(super) programs: usize,
+    pub(super) people: usize,
     /// Length of names, from 1 to their maximum.
-    name_len: usize,
+    pub(super) name_len: usize,
     /// Length of free texts, as a share of each one's maximum (0 to 1).
-    text_share: f64,
+    pub(super) text_share: f64,
 }
 
 fn world() -> impl Strategy<Value = World> {
@@ -168,9 +168,9 @@ fn view_problems(view: &SlackView) -> Vec<String> {
 
 /// Every message and view the bot builds for `w`, by name.
 /// Surfaces by name: what the bot says in messages, and in views.
-type Surfaces = (Vec<(&'static str, Message)>, Vec<(&'static str, SlackView)>);
+pub(super) type Surfaces = (Vec<(&'static str, Message)>, Vec<(&'static str, SlackView)>);
 
-fn surfaces(w: &World) -> Surfaces {
+pub(super) fn surfaces(w: &World) -> Surfaces {
     let programs = w.programs();
     let first = programs.first().cloned().unwrap_or_else(|| w.program(0));
     let catalogue = w.catalogue();
