@@ -5,7 +5,7 @@
 //! store hands this module no other text, so an export cannot leak one. Pure: the rows
 //! are loaded by `commands::reports`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -47,6 +47,9 @@ pub struct PairExport {
     pub pair: i64,
     pub mentor: String,
     pub mentee: String,
+    /// The names Slack last gave for them (empty when unknown): a file shows no mentions.
+    pub mentor_name: String,
+    pub mentee_name: String,
     pub status: String,
     pub score: i64,
     pub checkins: u64,
@@ -59,12 +62,14 @@ pub struct PairExport {
     pub shared_reflections: Vec<String>,
 }
 
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 15] = [
     "program",
     "round",
     "pair",
     "mentor",
     "mentee",
+    "mentor_name",
+    "mentee_name",
     "status",
     "score",
     "checkins",
@@ -76,13 +81,16 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 /// The rows of one program, one per pair in the order given. `reflections` are the
-/// ones owners may count; only those shared with owners give their texts.
+/// ones owners may count; only those shared with owners give their texts. `names` are
+/// people's names by user id.
 pub fn rows(
     program: &Program,
     pairs: Vec<Pair>,
     checkins: &[CheckinFact],
     reflections: &[Reflection],
+    names: &HashMap<String, String>,
 ) -> Vec<PairExport> {
+    let name = |user: &str| names.get(user).cloned().unwrap_or_default();
     pairs
         .into_iter()
         .map(|p| {
@@ -115,6 +123,8 @@ pub fn rows(
                 }),
                 skills: skills.into_iter().collect(),
                 shared_reflections: shared,
+                mentor_name: name(&p.mentor_user),
+                mentee_name: name(&p.mentee_user),
                 mentor: p.mentor_user,
                 mentee: p.mentee_user,
             }
@@ -140,6 +150,8 @@ pub fn to_csv(rows: &[PairExport]) -> String {
             r.pair.to_string(),
             r.mentor.clone(),
             r.mentee.clone(),
+            r.mentor_name.clone(),
+            r.mentee_name.clone(),
             r.status.clone(),
             r.score.to_string(),
             r.checkins.to_string(),
@@ -174,6 +186,8 @@ mod tests {
             pair: 2,
             mentor: "U1".into(),
             mentee: "U2".into(),
+            mentor_name: "Ada Okafor".into(),
+            mentee_name: "Li, Wei".into(),
             status: "active".into(),
             score: 40,
             checkins: 3,
@@ -186,6 +200,9 @@ mod tests {
         let csv = to_csv(&[row]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0].split(',').count(), COLUMNS.len());
-        assert_eq!(lines[1], "default,1,2,U1,U2,active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\"");
+        assert_eq!(
+            lines[1],
+            "default,1,2,U1,U2,Ada Okafor,\"Li, Wei\",active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\""
+        );
     }
 }

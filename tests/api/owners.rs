@@ -200,8 +200,9 @@ async fn an_export_reaches_the_owner_as_a_file_with_only_the_texts_shared_with_o
     let csv = String::from_utf8(file.bytes.clone()).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "a header and one row per pair: {csv}");
-    assert!(lines[0].starts_with("program,round,pair,mentor,mentee,status"), "{csv}");
+    assert!(lines[0].starts_with("program,round,pair,mentor,mentee,mentor_name,mentee_name,status"), "{csv}");
     let bob = lines.iter().find(|l| l.contains(BOB)).unwrap();
+    assert!(bob.contains(&format!("{ALICE},{BOB},Alice Junior,Bob Senior,")), "names beside ids: {bob}");
     assert!(bob.contains(",1,1,2,4.5,prompting,"), "check-ins, meetings, reflections, rating, skills: {bob}");
     assert!(bob.contains("how to brief an AI agent"), "shared with owners: {bob}");
     assert!(!csv.contains("P&L"), "Alice shared only with her partner: {csv}");
