@@ -289,6 +289,7 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Resume { program } => membership::resume(request, program.as_deref()).await,
         Command::Leave { program } => membership::leave(request, program.as_deref()).await,
         Command::ProgramCreate { name } => programs::create(request, &name).await,
+        Command::ProgramRename { program, name } => programs::rename(request, program.as_deref(), &name).await,
         Command::ProgramList => programs::list(request).await,
         Command::SkillsAdd { program, tags } => programs::add_skills(request, program.as_deref(), &tags).await,
         Command::ProgramSet { program, setting } => programs::set(request, program.as_deref(), setting).await,

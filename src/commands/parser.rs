@@ -31,6 +31,11 @@ pub enum Command {
     ProgramCreate {
         name: String,
     },
+    /// A new name for a program (the first one starts as `default`).
+    ProgramRename {
+        program: Option<String>,
+        name: String,
+    },
     ProgramList,
     SkillsAdd {
         program: Option<String>,
@@ -108,7 +113,7 @@ pub struct ParseError {
 
 const JOIN_USAGE: &str = "/mentoring join mentor|mentee <skill>, <skill>";
 const PAUSE_USAGE: &str = "/mentoring pause [YYYY-MM-DD]";
-const PROGRAM_USAGE: &str = "/mentoring program create <name> | program list";
+const PROGRAM_USAGE: &str = "/mentoring program create <name> | program rename <new-name> | program list";
 const SKILLS_USAGE: &str = "/mentoring skills add <tag>, <tag>";
 const SET_USAGE: &str = "/mentoring program set <setting> <value>";
 const MATCH_USAGE: &str = "/mentoring match [confirm]";
@@ -321,7 +326,9 @@ fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseEr
         // Names are compared without case everywhere, so they are stored in lower case.
         "create" | "new" if valid_program_name(name) => Ok(Command::ProgramCreate { name: name.to_lowercase() }),
         "create" | "new" if name.is_empty() => Err(error("Give the new program a name.", PROGRAM_USAGE)),
-        "create" | "new" => Err(error(
+        "rename" if valid_program_name(name) => Ok(Command::ProgramRename { program, name: name.to_lowercase() }),
+        "rename" if name.is_empty() => Err(error("Give the program its new name.", PROGRAM_USAGE)),
+        "create" | "new" | "rename" => Err(error(
             format!(
                 "`{name}` can't be a program name: use one word of letters, digits, - or _ \
                  (at most {MAX_PROGRAM_NAME} characters), like digital-2027."
@@ -493,6 +500,11 @@ mod tests {
     #[test]
     fn owner_commands() {
         assert_eq!(ok("program create digital-2027"), Command::ProgramCreate { name: "digital-2027".into() });
+        assert_eq!(
+            ok("program rename Finance-2027 program:default"),
+            Command::ProgramRename { program: Some("default".into()), name: "finance-2027".into() }
+        );
+        assert!(parse("program rename two words").is_err());
         assert_eq!(ok("program list"), Command::ProgramList);
         assert!(parse("program create two words").is_err());
         assert!(parse("program create").is_err());

@@ -25,6 +25,28 @@ pub(super) async fn create(request: &Request<'_>, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// `program rename <new-name>`: the program is called so from now on, in every message
+/// and in `program:<name>`; its people, pairs and figures stay.
+pub(super) async fn rename(request: &Request<'_>, program: Option<&str>, name: &str) -> Result<()> {
+    if !request.owner_only("rename programs").await? {
+        return Ok(());
+    }
+    let program = match request.program(program, "/mentoring program rename <new-name>").await? {
+        Ok(p) => p,
+        Err(question) => return request.reply(question).await,
+    };
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    let answer = if tx.rename_program(&program, name).await? {
+        tracing::info!(program = program.id, "program renamed");
+        messages::program_renamed(&program.name, name)
+    } else {
+        messages::program_exists(name)
+    };
+    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub(super) async fn list(request: &Request<'_>) -> Result<()> {
     if !request.owner_only("list programs").await? {
         return Ok(());

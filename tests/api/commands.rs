@@ -159,7 +159,12 @@ async fn owners_create_programs_list_them_and_fill_catalogues() {
     app.ask(BOB, "join mentee Figma program:default").await;
     // Someone in exactly one program needs no program name.
     assert!(app.ask(ALICE, "pause").await.contains("paused in *pilot-2027*"));
+    let renamed = app.ask(OWNER, "program rename finance program:default").await;
+    assert!(renamed.contains("Program `default` is now called *finance*"), "{renamed}");
+    assert!(app.ask(OWNER, "program rename pilot-2027 program:finance").await.contains("already exists"));
+    assert!(app.ask(ALICE, "program rename mine program:finance").await.contains("only program owners"));
     let list = app.ask(OWNER, "program list").await;
-    assert!(list.contains("*default*: 0 mentors, 1 mentee (1 active, 0 paused, 0 left)"), "{list}");
+    assert!(list.contains("*finance*: 0 mentors, 1 mentee (1 active, 0 paused, 0 left)"), "{list}");
+    assert!(app.ask(BOB, "profile").await.contains("*Program:* finance"), "Bob's membership moved with the name");
     assert!(list.contains("*pilot-2027*: 1 mentor, 0 mentees (0 active, 1 paused, 0 left)"), "{list}");
 }

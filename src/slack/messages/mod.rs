@@ -53,6 +53,7 @@ pub const OWNER_USAGE: &[(&str, &str)] = &[
     ("/mentoring status [program]", "the program's figures (the App Home has them too)"),
     ("/mentoring export [program] [csv|json]", "pairs, meetings and ratings as a file"),
     ("/mentoring program create <name>", "start a new program"),
+    ("/mentoring program rename <new-name>", "rename a program (the first one starts as `default`)"),
     ("/mentoring program list", "list the programs"),
     ("/mentoring skills add <skill>, <skill>", "add skills to the join form"),
     ("/mentoring program set <setting> <value>", "matching and check-in settings (`program set` lists them)"),

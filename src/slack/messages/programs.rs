@@ -42,6 +42,13 @@ pub fn program_created(program: &Program) -> Message {
     ))
 }
 
+pub fn program_renamed(old: &str, new: &str) -> Message {
+    reply(format!(
+        "Program `{old}` is now called *{new}*: its people, pairs and figures are unchanged. Commands name it \
+         `program:{new}`."
+    ))
+}
+
 pub fn program_exists(name: &str) -> Message {
     reply(format!("A program called `{name}` already exists: nothing changed."))
 }
