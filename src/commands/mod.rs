@@ -244,7 +244,9 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
                 ids::GOAL_SET => outcomes::open_goal_form(&request, value.as_deref(), &trigger_id).await,
                 ids::GOAL_DONE => outcomes::goal_done(&request, value.as_deref()).await,
-                ids::CONFIDENCE_OPEN => outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await,
+                ids::CONFIDENCE_OPEN | ids::CONFIDENCE_OPEN_MENTOR => {
+                    outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
+                }
                 _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
             }
         }

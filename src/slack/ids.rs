@@ -62,7 +62,10 @@ pub const GOAL_SET: &str = "goal_set";
 pub const GOAL_DONE: &str = "goal_done";
 pub const GOAL_CALLBACK: &str = "goal_modal";
 pub const GOAL_BLOCK: &str = "goal";
+/// The confidence invitation's buttons, one per side for someone who is both: two
+/// buttons of one block need two ids; the value names the side.
 pub const CONFIDENCE_OPEN: &str = "confidence_open";
+pub const CONFIDENCE_OPEN_MENTOR: &str = "confidence_open_mentor";
 pub const CONFIDENCE_CALLBACK: &str = "confidence_modal";
 /// Followed by the topic's position in the form: `confidence_0`, `confidence_1`, …
 pub const CONFIDENCE_BLOCK_PREFIX: &str = "confidence_";

@@ -13,6 +13,7 @@ use slack_morphism::prelude::*;
 use super::*;
 use crate::domain::agenda::Session;
 use crate::domain::outbound::Message;
+use crate::domain::outcomes::{Phase, Side, MAX_GOAL, MAX_TOPICS};
 use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::participant::{Participant, Role, Status, MAX_GOALS_LEN, MAX_SKILLS, MAX_SKILL_LEN};
 use crate::domain::program::Program;
@@ -22,7 +23,7 @@ use crate::domain::settings::ProgramSettings;
 use crate::domain::status::{CheckinFigures, PairCounts, ProgramStatus, Trend};
 use crate::domain::summary::{ParticipantCounts, RoundFigures, SkillCount};
 use crate::slack::inbound::forms::MAX_EXIT_REASON;
-use crate::store::{AuditRow, WeekCounts};
+use crate::store::{AuditRow, GoalRow, WeekCounts};
 
 /// How big one generated workspace is.
 #[derive(Debug, Clone)]
@@ -217,8 +218,15 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
     let entries_joined: Vec<(Program, Option<Participant>)> =
         programs.iter().map(|p| (p.clone(), Some(w.participant(p)))).collect();
     let entries_open: Vec<(Program, Option<Participant>)> = programs.iter().map(|p| (p.clone(), None)).collect();
+    let goals: Vec<GoalRow> = (0..w.people.min(60))
+        .map(|i| GoalRow { id: i as i64, pair_id: 1, author: World::user(i), goal: w.text(MAX_GOAL), done_at: None })
+        .collect();
+    let goal_list: Vec<(GoalRow, String)> = goals.iter().map(|g| (g.clone(), World::user(9))).collect();
+    let missing: Vec<(i64, String)> = (0..w.people.min(60)).map(|i| (i as i64, World::user(i))).collect();
     let mut nudge_with_idea = nudge(&first.name, "U1", "U2", 1, 1, true, false);
     add_session_idea(&mut nudge_with_idea, &session);
+    add_goals(&mut nudge_with_idea, 1, "U1", &goals[..goals.len().min(2)], true);
+    let topics: Vec<String> = catalogue.iter().take(MAX_TOPICS).cloned().collect();
     let names: HashMap<String, String> = HashMap::new();
     let messages = vec![
         ("help", help(Some(&w.text(500)), true)),
@@ -245,11 +253,23 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("settings", settings(&first, &ProgramSettings::default())),
         ("exit owner", exit_owner(&first.name, "U1", "U2", Some(&w.text(MAX_EXIT_REASON)))),
         ("forgotten", forgotten(w.programs, w.people as u64, w.people)),
+        ("goals", goals_list(&goal_list, &missing)),
+        ("goal saved", goal_saved("U1", &w.text(MAX_GOAL))),
+        ("confidence invite", confidence_invite(&first, &[Side::Mentor, Side::Mentee], Phase::Before)),
+        ("mentor thanks", mentor_thanks(&first.name, w.people as u64, &catalogue, Some("U2"))),
+        ("recognition", recognition_note(&first.name, "U1", w.people as u64, &catalogue)),
+        ("kudos", kudos("U1", Some(&w.text(500)))),
+        ("kudos for owners", kudos_for_owners("U1", "U2", Some(&w.text(500)))),
+        ("pair paused", pair_paused(1, false)),
+        ("export", export_queued(&first.name, "upward-export.csv")),
     ];
     let mut views = vec![
         ("join form", join_modal(&first, &catalogue, Some(&me))),
         ("join form (new)", join_modal(&first, &catalogue, None)),
         ("reflection form", reflection_modal("U1", &catalogue, first.id, 1, Some(2))),
+        ("exit form", exit_modal("U1", 1)),
+        ("goal form", goal_modal("U1", 1, Side::Mentee, Some(&w.text(MAX_GOAL)))),
+        ("confidence form", confidence_modal(&first, Side::Mentee, Phase::After, &topics)),
         ("member home (joined everywhere)", home(&entries_joined, Some("Europe/Paris"), None)),
         ("member home (joined nowhere)", home(&entries_open, None, None)),
     ];
