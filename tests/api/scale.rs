@@ -1,4 +1,4 @@
-//! Company scale: a 150-skill catalogue, 60 programs, 1,400 people, and the owner flow
+//! Company scale: a 150-skill catalogue, 60 programs, 5,000 people, and the owner flow
 //! that stays in Slack. Every payload is held to Slack's Block Kit limits by the
 //! simulator (a refusal fails the test through the harness), so these tests only build
 //! the sizes and check the designs that make them fit.
@@ -148,10 +148,10 @@ async fn sixty_programs_fit_the_owners_home_with_a_picker() {
 }
 
 #[tokio::test]
-async fn a_1400_person_preview_shows_the_first_pairs_and_sends_the_whole_list_as_a_file() {
+async fn a_5000_person_preview_shows_the_first_pairs_and_sends_the_whole_list_as_a_file() {
     let app = spawn_app().await;
     let program = app.count("SELECT id FROM programs").await;
-    people_joined(&app, program, 1400).await;
+    people_joined(&app, program, 5000).await;
     let answer = app.ask(OWNER, "match").await;
     assert!(!answer.contains("upward match"), "nothing tells an owner to run a server command: {answer}");
     assert!(answer.contains("…and") && answer.contains("more"), "the first pairs, then a count: {answer}");
