@@ -145,6 +145,12 @@ async fn sixty_programs_fit_the_owners_home_with_a_picker() {
         .find(|e| e["action_id"] == "home_match")
         .expect("the picked program's buttons");
     assert_eq!(preview["value"], last.as_str());
+
+    // The members' menu opens the picked program's join form.
+    app.slack.choose(OWNER, "home_join_pick", &last).await;
+    app.settle().await;
+    let form = app.sent("views.open").pop().expect("the join form")["view"].clone();
+    assert_eq!(form["private_metadata"], format!("program={last}"));
 }
 
 #[tokio::test]
