@@ -49,8 +49,10 @@ impl World {
     }
 
     fn catalogue(&self) -> Vec<String> {
+        // Up to the longest name allowed when `name_len` is at its own maximum (40).
+        let len = (self.name_len * MAX_SKILL_LEN).div_ceil(40).max(10);
         (0..self.skills)
-            .map(|i| format!("{i} {}", "s".repeat(MAX_SKILL_LEN)).chars().take(MAX_SKILL_LEN).collect())
+            .map(|i| format!("skill {i} {}", "s".repeat(MAX_SKILL_LEN)).chars().take(len).collect())
             .collect()
     }
 
