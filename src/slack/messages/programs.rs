@@ -70,7 +70,7 @@ pub fn program_list(programs: &[(Program, ParticipantCounts)]) -> Message {
         .collect();
     let title = count(programs.len(), "mentoring program", "mentoring programs");
     let mut blocks = vec![section(format!("*{title}*"))];
-    blocks.extend(first_items(&lines, 10, "The App Home's program picker shows each of them."));
+    blocks.extend(first_items(&lines, 10, "`/mentoring status <program>` shows any one of them."));
     Message { text: title, blocks }
 }
 
