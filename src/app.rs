@@ -97,7 +97,6 @@ impl App {
         // A lease held when the last run stopped is nobody's now: its entry is handled again.
         store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
-        let intake = Intake::new(store.clone(), identity.team_id.clone(), clock.clone());
         let dispatcher = Arc::new(
             Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack())
                 .with_retry_budget(config.retry_budget_secs)
@@ -116,6 +115,7 @@ impl App {
             agendas: config.agendas.clone(),
             lookups: Default::default(),
         });
+        let intake = Intake::new(ctx.clone());
         Ok(App { config, ctx, dispatcher, scheduler, housekeeper, intake })
     }
 

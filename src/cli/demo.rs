@@ -20,6 +20,7 @@ use crate::cli::status;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::commands::reports;
 use crate::config::{DemoArgs, ServeArgs};
+use crate::slack::ids;
 use crate::slack::inbound::forms::{ExitForm, JoinForm, ReflectionForm};
 use slack_sim::{Call, Sim, SlackCaller};
 
@@ -226,13 +227,26 @@ impl Script {
             .filter(|m| m.to_string().contains("checkin_met"))
             .collect();
         let batch = &nudges[nudges.len().saturating_sub(usize::try_from(pairs)?)..];
-        self.show_first(
-            1,
-            &format!("Check-in {cycle}, {days} days later: every pair is asked in its working hours (the first shown)"),
-        )?;
+        // The first check-in itself, not whatever else (a digest) went out first.
+        println!(
+            "\n── Check-in {cycle}, {days} days later: every pair is asked in its working hours (the first shown) ──"
+        );
+        let first = batch.first().context("no check-in was sent")?;
+        let call = Call {
+            method: "chat.postMessage".to_owned(),
+            args: first.clone(),
+            ok: true,
+            at: std::time::Instant::now(),
+        };
+        println!("{}", self.describe(&call).unwrap_or_default());
+        self.seen = self.sim.calls().len();
         let gentle = batch.iter().filter(|m| m.to_string().contains("no pressure")).count();
         if gentle > 0 {
-            println!("  ({gentle} pair(s) that have not met twice get the gentler nudge with conversation starters)");
+            println!(
+                "  ({gentle} {} not met twice, so {} the gentler nudge with conversation starters)",
+                if gentle == 1 { "pair has" } else { "pairs have" },
+                if gentle == 1 { "it gets" } else { "they get" }
+            );
         }
         for (i, nudge) in batch.iter().enumerate() {
             let Some(action) = answer_for(i, cycle) else { continue };
@@ -382,7 +396,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     script.command(OWNER, "match").await?;
     script.show("HR previews the first matching round").await?;
-    script.command(OWNER, "match confirm").await?;
+    let preview = script.sim.delivered("response_url").pop().context("the preview arrived")?;
+    let program = button_value(&preview, ids::PREVIEW_CONFIRM).context("the preview has a Confirm button")?;
+    let (answer, tag) = script.slack.press_in_message(OWNER, "C0GENERAL", ids::PREVIEW_CONFIRM, &program).await;
+    ensure!(answer.status == 200, "the bot refused the Confirm button: HTTP {}", answer.status);
+    script.names.insert(tag, script.name(OWNER));
     script.running.settle().await?;
     let intros: Vec<Value> = script
         .sim
@@ -392,7 +410,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .collect();
     script.show_first(
         2,
-        &format!("HR confirms: {} pairs are introduced in group DMs (the first two shown)", intros.len()),
+        &format!("HR presses Confirm: {} pairs are introduced in group DMs (the first two shown)", intros.len()),
     )?;
     if let [first, second, ..] = intros.as_slice() {
         for (intro, action, presser) in [(first, "intro_scheduled", "mentee"), (second, "intro_wont_work", "mentor")] {
@@ -436,6 +454,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         outbox.pending,
         outbox.dead
     );
+    let refused: Vec<String> = script.sim.refusals().iter().flat_map(|r| r.messages.clone()).collect();
+    ensure!(refused.is_empty(), "Slack would refuse payloads for breaking Block Kit limits: {refused:?}");
     ensure!(outbox.pending == 0 && outbox.dead == 0, "the demo left messages unsent");
     ensure!(figures.participants.mentors + figures.participants.mentees == 40, "not everyone joined");
     ensure!(

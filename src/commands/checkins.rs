@@ -91,7 +91,13 @@ pub(super) async fn met(request: &Request<'_>, value: Option<&str>, trigger_id: 
         return request.reply(messages::checkin_gone()).await;
     };
     let catalogue = request.ctx.store.skills(pair.program_id).await?;
-    let view = messages::reflection_modal(pair.partner_of(&request.user), &catalogue, pair.id, Some(checkin_id));
+    let view = messages::reflection_modal(
+        pair.partner_of(&request.user),
+        &catalogue,
+        pair.program_id,
+        pair.id,
+        Some(checkin_id),
+    );
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.answer_checkin(checkin_id, true, &request.user).await?;
     tx.enqueue(&Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }).await?;
@@ -170,7 +176,7 @@ pub(super) async fn reflect(request: &Request<'_>, partner: Option<&str>, trigge
         Err(answer) => return request.reply(answer).await,
     };
     let catalogue = request.ctx.store.skills(pair.program_id).await?;
-    let view = messages::reflection_modal(pair.partner_of(&request.user), &catalogue, pair.id, None);
+    let view = messages::reflection_modal(pair.partner_of(&request.user), &catalogue, pair.program_id, pair.id, None);
     request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
 }
 

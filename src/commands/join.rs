@@ -73,7 +73,7 @@ async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile,
     let confirmation = messages::joined(&program, &saved, tz.as_deref(), rejoined);
     if from_form {
         tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: confirmation }).await?;
-        tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((&program, &saved))).await?).await?;
+        tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((&program, &saved)), None).await?).await?;
     } else {
         tx.enqueue(&request.reply_to.with(confirmation)).await?;
     }

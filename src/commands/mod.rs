@@ -255,12 +255,14 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 ids::INTRO_WONT_WORK => exits::open_form(&request, value.as_deref(), &trigger_id).await,
                 ids::CHECKIN_MET => checkins::met(&request, value.as_deref(), &trigger_id).await,
                 ids::CHECKIN_NOT_YET => checkins::not_yet(&request, value.as_deref()).await,
-                ids::CHECKIN_SNOOZE => checkins::snooze(&request, value.as_deref()).await,
+                ids::CHECKIN_SNOOZE | ids::CHECKIN_SNOOZE_WEEK => checkins::snooze(&request, value.as_deref()).await,
                 ids::PAIR_PAUSE => checkins::pause_pair(&request, value.as_deref(), true).await,
                 ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
                 ids::GOAL_SET => outcomes::open_goal_form(&request, value.as_deref(), &trigger_id).await,
                 ids::GOAL_DONE => outcomes::goal_done(&request, value.as_deref()).await,
-                ids::CONFIDENCE_OPEN => outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await,
+                ids::CONFIDENCE_OPEN | ids::CONFIDENCE_OPEN_MENTOR => {
+                    outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
+                }
                 _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
             }
         }
@@ -294,7 +296,10 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
 
 async fn execute(request: &Request<'_>, command: Command, trigger_id: String) -> Result<()> {
     match command {
-        Command::Help { unknown } => request.reply(messages::help(unknown.as_deref())).await,
+        Command::Help { unknown } => {
+            let owner = request.ctx.is_owner(&request.user).await?;
+            request.reply(messages::help(unknown.as_deref(), owner)).await
+        }
         Command::Join { program, line: None } => join::open_form(request, program.as_deref(), &trigger_id).await,
         Command::Join { program, line: Some(line) } => join::one_line(request, program.as_deref(), line).await,
         Command::Profile => membership::profile(request).await,
@@ -302,6 +307,7 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Resume { program } => membership::resume(request, program.as_deref()).await,
         Command::Leave { program } => membership::leave(request, program.as_deref()).await,
         Command::ProgramCreate { name } => programs::create(request, &name).await,
+        Command::ProgramRename { program, name } => programs::rename(request, program.as_deref(), &name).await,
         Command::ProgramList => programs::list(request).await,
         Command::SkillsAdd { program, tags } => programs::add_skills(request, program.as_deref(), &tags).await,
         Command::ProgramSet { program, setting } => programs::set(request, program.as_deref(), setting).await,

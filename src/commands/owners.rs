@@ -100,19 +100,6 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
         let since = due - 7 * 24 * 3600;
         let figures = status_of(&ctx.store, &program, ctx.today()).await?;
         let week = ctx.store.week_counts(program.id, since).await?;
-        let lines: Vec<String> = [
-            (week.joined, "joined"),
-            (week.left, "left"),
-            (week.new_pairs, "new pairs"),
-            (week.checkins, "check-ins sent"),
-            (week.meetings, "meetings"),
-            (week.reflections, "reflections"),
-            (week.exits, "pairs ended by one of their people"),
-        ]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("• {n} {what}"))
-        .collect();
         let (facts, checkins, _) = ctx.store.activity_facts(program.id).await?;
         let stalled = stalled_pairs(&facts, &checkins);
         let low = ctx.store.low_rated_pairs(program.id, since, LOW_RATING).await?;
@@ -133,7 +120,7 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
                 attention.push(Attention { mentor: pair.mentor_user, mentee: pair.mentee_user, why: why.join("; ") });
             }
         }
-        let message = messages::digest(&figures, &lines, &attention);
+        let message = messages::digest(&figures, &week, &attention);
         for owner in ctx.all_owners().await? {
             tx.enqueue(&Outbound::DirectMessage { user: owner, message: message.clone() }).await?;
         }

@@ -32,6 +32,11 @@ pub enum Command {
     ProgramCreate {
         name: String,
     },
+    /// A new name for a program (the first one starts as `default`).
+    ProgramRename {
+        program: Option<String>,
+        name: String,
+    },
     ProgramList,
     SkillsAdd {
         program: Option<String>,
@@ -117,7 +122,7 @@ pub struct ParseError {
 
 const JOIN_USAGE: &str = "/mentoring join mentor|mentee <skill>, <skill>";
 const PAUSE_USAGE: &str = "/mentoring pause [YYYY-MM-DD]";
-const PROGRAM_USAGE: &str = "/mentoring program create <name> | program list";
+const PROGRAM_USAGE: &str = "/mentoring program create <name> | program rename <new-name> | program list";
 const SKILLS_USAGE: &str = "/mentoring skills add <tag>, <tag>";
 const SET_USAGE: &str = "/mentoring program set <setting> <value>";
 const MATCH_USAGE: &str = "/mentoring match [confirm]";
@@ -130,6 +135,9 @@ const KUDOS_USAGE: &str = "/mentoring kudos @mentor [public] [message]";
 
 /// Longest kudos message: a few warm sentences.
 pub const MAX_KUDOS: usize = 500;
+
+/// The `usage` of a problem no usage line would help with.
+pub const NO_USAGE: &str = "";
 
 fn error(problem: impl Into<String>, usage: &'static str) -> ParseError {
     ParseError { problem: problem.into(), usage }
@@ -215,8 +223,35 @@ fn split_first(text: &str) -> (String, &str) {
     }
 }
 
+/// A person written as plain `@name` where a command expects one. With the manifest's
+/// `should_escape: true` Slack sends `<@U…|name>`; plain text means the app was
+/// installed from an older manifest, which no rewording by the person can fix.
+fn bare_mention(text: &str) -> Option<&str> {
+    let words: Vec<&str> = text.split_whitespace().filter(|w| !w.starts_with("program:")).collect();
+    let person = match words.first().map(|w| w.to_lowercase()).as_deref() {
+        Some("unpair" | "reflect" | "rematch" | "exit" | "kudos" | "thanks" | "thank") => words.get(1).copied(),
+        Some("owners" | "owner") => words.get(2).copied(),
+        _ => None,
+    };
+    person
+        .into_iter()
+        .chain(words.iter().filter_map(|w| w.strip_prefix("manager:")))
+        .find(|w| w.len() > 1 && w.starts_with('@') && mentioned_user(w).is_none())
+}
+
 pub fn parse(text: &str) -> Result<Command, ParseError> {
-    let (options, text) = take_options(&unescape(text))?;
+    let text = unescape(text);
+    if let Some(who) = bare_mention(&text) {
+        return Err(error(
+            format!(
+                "Slack sent `{who}` to me as plain text, not as a mention, so I can't tell who that is. This \
+                 happens when upward was installed from an older manifest: ask your Slack admin to reinstall it \
+                 from the current `manifest.yml` (it sets `should_escape: true`), then try again."
+            ),
+            NO_USAGE,
+        ));
+    }
+    let (options, text) = take_options(&text)?;
     let program = options.program.clone();
     let (word, rest) = split_first(&text);
     match word.as_str() {
@@ -309,7 +344,9 @@ fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseEr
         // Names are compared without case everywhere, so they are stored in lower case.
         "create" | "new" if valid_program_name(name) => Ok(Command::ProgramCreate { name: name.to_lowercase() }),
         "create" | "new" if name.is_empty() => Err(error("Give the new program a name.", PROGRAM_USAGE)),
-        "create" | "new" => Err(error(
+        "rename" if valid_program_name(name) => Ok(Command::ProgramRename { program, name: name.to_lowercase() }),
+        "rename" if name.is_empty() => Err(error("Give the program its new name.", PROGRAM_USAGE)),
+        "create" | "new" | "rename" => Err(error(
             format!(
                 "`{}` can't be a program name: use one word of letters, digits, - or _ \
                  (at most {MAX_PROGRAM_NAME} characters), like digital-2027.",
@@ -478,8 +515,43 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_at_name_is_answered_with_the_fix_not_a_usage_line() {
+        for text in [
+            "owners add @hana.ruiz",
+            "unpair @ada",
+            "kudos @ada thanks!",
+            "reflect @partner",
+            "join mentor Excel manager:@bob",
+            "program:hr unpair @ada",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.usage, NO_USAGE, "{text}");
+            assert!(
+                e.problem.contains("reinstall") && e.problem.contains("should_escape: true"),
+                "{text}: {}",
+                e.problem
+            );
+            assert!(e.problem.contains('@'), "the answer names what Slack sent: {}", e.problem);
+        }
+        // Escaped mentions, with or without the name, and ids typed by hand, are people.
+        assert_eq!(ok("unpair <@U0ADA>"), Command::Unpair { program: None, user: "U0ADA".into() });
+        assert_eq!(ok("reflect <@U0ADA|ada>"), Command::Reflect { partner: Some("U0ADA".into()) });
+        // An @word in a kudos message is the message, not a person.
+        assert!(ok("kudos <@U0ADA> you helped @team a lot").eq(&Command::Kudos {
+            mentor: "U0ADA".into(),
+            public: false,
+            message: Some("you helped @team a lot".into())
+        }));
+    }
+
+    #[test]
     fn owner_commands() {
         assert_eq!(ok("program create digital-2027"), Command::ProgramCreate { name: "digital-2027".into() });
+        assert_eq!(
+            ok("program rename Finance-2027 program:default"),
+            Command::ProgramRename { program: Some("default".into()), name: "finance-2027".into() }
+        );
+        assert!(parse("program rename two words").is_err());
         assert_eq!(ok("program list"), Command::ProgramList);
         assert!(parse("program create two words").is_err());
         assert!(parse("program create").is_err());
@@ -514,6 +586,7 @@ mod tests {
         assert_eq!(ok("export pilot"), Command::Export { program: Some("pilot".into()), format: ExportFormat::Csv });
         assert_eq!(ok("owners"), Command::OwnersList);
         assert_eq!(ok("owners add <@U0HANA|hana>"), Command::OwnersAdd { user: "U0HANA".into() });
+        assert_eq!(ok("owners add <@U0HANA|hana.ruiz>"), Command::OwnersAdd { user: "U0HANA".into() });
         assert_eq!(ok("owners remove <@U0HANA>"), Command::OwnersRemove { user: "U0HANA".into() });
         assert!(parse("owners add hana").unwrap_err().problem.contains("Say who"));
         assert!(parse("owners promote <@U0HANA>").is_err());

@@ -2,7 +2,9 @@
 
 use super::{Request, Result};
 use crate::domain::bounds::{echo, MAX_CATALOGUE};
+use crate::domain::outbound::{encode_file, Outbound};
 use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
+use crate::domain::program::Program;
 use crate::domain::settings::{ProgramSettings, Setting};
 use crate::domain::summary::ParticipantCounts;
 use crate::slack::messages;
@@ -18,6 +20,28 @@ pub(super) async fn create(request: &Request<'_>, name: &str) -> Result<()> {
             messages::program_created(&program)
         }
         None => messages::program_exists(name),
+    };
+    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `program rename <new-name>`: the program is called so from now on, in every message
+/// and in `program:<name>`; its people, pairs and figures stay.
+pub(super) async fn rename(request: &Request<'_>, program: Option<&str>, name: &str) -> Result<()> {
+    if !request.owner_only("rename programs").await? {
+        return Ok(());
+    }
+    let program = match request.program(program, "/mentoring program rename <new-name>").await? {
+        Ok(p) => p,
+        Err(question) => return request.reply(question).await,
+    };
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    let answer = if tx.rename_program(&program, name).await? {
+        tracing::info!(program = program.id, "program renamed");
+        messages::program_renamed(&program.name, name)
+    } else {
+        messages::program_exists(name)
     };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
@@ -75,6 +99,22 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
     tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue))).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// *Download the catalogue*: every skill of the program as a file in the owner's DM.
+pub(super) async fn download_skills(request: &Request<'_>, program: &Program) -> Result<()> {
+    if !request.owner_only("change the skill catalogue").await? {
+        return Ok(());
+    }
+    let catalogue = request.ctx.store.skills(program.id).await?;
+    let file = Outbound::UploadFile {
+        user: request.user.clone(),
+        filename: format!("upward-{}-skills.txt", program.name),
+        title: format!("Skills of {}", program.name),
+        comment: messages::catalogue_file_comment(&program.name, catalogue.len()),
+        content_b64: encode_file(messages::catalogue_file(&catalogue).as_bytes()),
+    };
+    request.answer(vec![file]).await
 }
 
 pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: Setting) -> Result<()> {

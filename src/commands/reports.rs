@@ -77,5 +77,6 @@ pub async fn export_rows(store: &Store, program: &Program) -> Result<Vec<PairExp
     pairs.sort_by_key(|p| p.id);
     let (_, checkins, _) = store.activity_facts(program.id).await?;
     let reflections = store.reflections_for_owners(program.id).await?;
-    Ok(export::rows(program, pairs, &checkins, &reflections))
+    let names = store.cached_names(&program.team_id).await?;
+    Ok(export::rows(program, pairs, &checkins, &reflections, &names))
 }

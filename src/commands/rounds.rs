@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Context, Request, Result};
 use crate::domain::agenda::Catalogue;
-use crate::domain::outbound::Outbound;
+use crate::domain::outbound::{encode_file, Outbound};
 use crate::domain::pair::PairStatus;
 use crate::domain::participant::shared_skills;
 use crate::domain::program::Program;
@@ -36,9 +36,10 @@ pub(super) async fn preview(request: &Request<'_>, program: Option<&str>) -> Res
         Err(question) => return request.reply(question).await,
     };
     let plan = plan(request, &program).await?;
+    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
-    tx.enqueue(&request.reply_to.with(messages::round_preview(&plan, false))).await?;
+    tx.enqueue(&request.reply_to.with(messages::round_preview(&plan, false, &programs))).await?;
     tx.commit().await?;
     tracing::info!(program = program.id, pairs = plan.pairs.len(), "round previewed");
     Ok(())
@@ -56,6 +57,7 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
     };
     let proposal = request.ctx.store.proposal(program.id).await?;
     let plan = plan(request, &program).await?;
+    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let previewed: Option<Vec<(i64, i64)>> =
         proposal.as_ref().map(|(_, pairs)| pairs.iter().map(|p| (p.mentor_id, p.mentee_id)).collect());
@@ -68,12 +70,31 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         }
         _ => {
             store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
-            messages::round_preview(&plan, true)
+            messages::round_preview(&plan, true, &programs)
         }
     };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// *Download the full list* on a preview: the round as planned now (the same plan as
+/// the preview while nobody changed), every pair and unmatched person, as a file in
+/// the owner's DM with the app.
+pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result<()> {
+    if !request.owner_only("run matching rounds").await? {
+        return Ok(());
+    }
+    let plan = plan(request, program).await?;
+    let names = request.ctx.store.cached_names(&request.ctx.team_id).await?;
+    let file = Outbound::UploadFile {
+        user: request.user.clone(),
+        filename: format!("upward-{}-preview-{}.txt", program.name, request.ctx.today()),
+        title: format!("Matching preview of {}", program.name),
+        comment: messages::preview_file_comment(&program.name, plan.pairs.len()),
+        content_b64: encode_file(messages::preview_file(&plan, &names).as_bytes()),
+    };
+    request.answer(vec![file, request.reply_to.with(messages::preview_file_queued(&program.name))]).await
 }
 
 /// An automatic round: planned and made live at once, with the owners told by DM.

@@ -48,6 +48,13 @@ pub enum Outbound {
         view: SlackView,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         chart_png_b64: Option<String>,
+        /// The hash of the figures `chart_png_b64` draws: the uploaded file is
+        /// remembered under it, so the next Home of the same figures reuses it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chart_hash: Option<String>,
+        /// A chart of the same figures uploaded before: shown without a new upload.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chart_file: Option<String>,
     },
     /// A file (an export, a report) delivered into the app's DM with `user`, with
     /// `comment` as the message that introduces it. The bytes travel base64 in the row
@@ -109,7 +116,8 @@ mod tests {
         };
         assert_eq!(chart_png_b64, None);
         let view = SlackView::Home(SlackHomeView::new(vec![]));
-        let plain = Outbound::PublishHome { user: "U1".into(), view, chart_png_b64: None };
+        let plain =
+            Outbound::PublishHome { user: "U1".into(), view, chart_png_b64: None, chart_hash: None, chart_file: None };
         assert!(!serde_json::to_string(&plain).unwrap().contains("chart"), "a plain home is stored as before");
     }
 

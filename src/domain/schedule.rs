@@ -75,6 +75,63 @@ fn crontab_days(field: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// A stored schedule (six fields, day names) in words a program lead reads: "every
+/// other Monday at 10:00, Europe/Paris". `every` is which of its times count (2 = every
+/// other one). Shapes other than "these days at this time" keep their cron spelling.
+pub fn in_words(cron: &str, every: u32, zone: &str) -> String {
+    let fields: Vec<&str> = cron.split_whitespace().collect();
+    let words = match fields.as_slice() {
+        ["0", minute, hour, "*", "*", days] => {
+            let time = minute.parse::<u32>().ok().zip(hour.parse::<u32>().ok()).map(|(m, h)| format!("{h:02}:{m:02}"));
+            time.zip(days_in_words(days)).map(|(time, (days, plural))| match (every, plural) {
+                (1, _) => format!("every {days} at {time}, {zone}"),
+                (2, false) => format!("every other {days} at {time}, {zone}"),
+                (n, false) => format!("every {} {days} at {time}, {zone}", ordinal(n)),
+                (n, true) => format!("every {days} at {time}, {zone}, one time in {n}"),
+            })
+        }
+        _ => None,
+    };
+    words.unwrap_or_else(|| match every {
+        1 => format!("on the schedule `{cron}`, {zone}"),
+        n => format!("one time in {n} of the schedule `{cron}`, {zone}"),
+    })
+}
+
+/// A day-of-week field in words, and whether it names several days.
+fn days_in_words(field: &str) -> Option<(String, bool)> {
+    const NAMES: [(&str, &str); 7] = [
+        ("MON", "Monday"),
+        ("TUE", "Tuesday"),
+        ("WED", "Wednesday"),
+        ("THU", "Thursday"),
+        ("FRI", "Friday"),
+        ("SAT", "Saturday"),
+        ("SUN", "Sunday"),
+    ];
+    let name = |day: &str| NAMES.iter().find(|(short, _)| short.eq_ignore_ascii_case(day)).map(|(_, long)| *long);
+    match field.to_uppercase().as_str() {
+        "*" | "?" => Some(("day".to_owned(), false)),
+        "MON-FRI" => Some(("weekday".to_owned(), true)),
+        list => {
+            let days: Vec<&str> = list.split(',').map(name).collect::<Option<_>>()?;
+            let (last, rest) = days.split_last()?;
+            let words = if rest.is_empty() { (*last).to_owned() } else { format!("{} and {last}", rest.join(", ")) };
+            Some((words, !rest.is_empty()))
+        }
+    }
+}
+
+fn ordinal(n: u32) -> String {
+    match n {
+        3 => "third".to_owned(),
+        4 => "fourth".to_owned(),
+        5 => "fifth".to_owned(),
+        6 => "sixth".to_owned(),
+        n => format!("{n}th"),
+    }
+}
+
 /// The first time of `schedule` strictly after `after`, in the schedule's zone.
 pub fn next_after<Tz: TimeZone>(schedule: &Schedule, after: &DateTime<Tz>) -> Option<DateTime<Tz>> {
     schedule.after(after).next()
@@ -94,6 +151,17 @@ mod tests {
     use chrono::{Datelike, Utc, Weekday};
 
     use super::*;
+
+    #[test]
+    fn schedules_read_as_words() {
+        assert_eq!(in_words("0 0 10 * * MON", 2, "Europe/Paris"), "every other Monday at 10:00, Europe/Paris");
+        assert_eq!(in_words("0 0 10 * * MON", 1, "UTC"), "every Monday at 10:00, UTC");
+        assert_eq!(in_words("0 30 9 * * MON-FRI", 1, "Europe/Berlin"), "every weekday at 09:30, Europe/Berlin");
+        assert_eq!(in_words("0 0 9 * * MON,THU", 1, "UTC"), "every Monday and Thursday at 09:00, UTC");
+        assert_eq!(in_words("0 0 9 * * MON", 3, "UTC"), "every third Monday at 09:00, UTC");
+        assert_eq!(in_words("0 0 9 1 * *", 1, "UTC"), "on the schedule `0 0 9 1 * *`, UTC");
+        assert_eq!(in_words("0 30 9 * * MON-FRI", 2, "UTC"), "every weekday at 09:30, UTC, one time in 2");
+    }
 
     #[test]
     fn five_fields_get_seconds_and_crontab_weekdays_mean_what_people_think() {

@@ -363,6 +363,16 @@ impl Dispatcher {
                 Ok((self.slack.share_file(&channel, filename, title, comment, content_b64).await, opened))
             }
             Outbound::DirectMessage { .. } => Ok((self.paced(POST, Some(key), self.slack.send(message)).await, None)),
+            // A new chart: once Slack holds it, the file is remembered under its figures.
+            Outbound::PublishHome { user, view, chart_png_b64: Some(png), chart_hash: Some(hash), .. } => {
+                self.take_upload();
+                let publish = self.slack.publish_home(user, view, Some(png), None);
+                let published = self.paced(message.method(), None, publish).await;
+                if let Ok(Some(file_id)) = &published {
+                    self.store.remember_chart(hash, file_id, self.clock.now().timestamp()).await?;
+                }
+                Ok((published.map(drop), None))
+            }
             other => {
                 if let Outbound::PublishHome { chart_png_b64: Some(_), .. } = other {
                     self.take_upload();

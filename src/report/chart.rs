@@ -31,6 +31,14 @@ const AXIS: RGBColor = RGBColor(120, 130, 140);
 const BARS: RGBColor = RGBColor(47, 72, 88);
 const RATING: RGBColor = RGBColor(242, 142, 43);
 
+/// A fingerprint of the figures a chart draws (FNV-1a over their text): equal figures,
+/// equal hash, so a chart Slack already holds is shown again rather than re-uploaded.
+pub fn figures_hash(points: &[WeekPoint]) -> String {
+    let text = format!("{points:?}");
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
 /// One week of the program, as the owners' view shows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WeekPoint {

@@ -5,7 +5,7 @@
 //! store hands this module no other text, so an export cannot leak one. Pure: the rows
 //! are loaded by `commands::reports`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -48,6 +48,9 @@ pub struct PairExport {
     pub pair: i64,
     pub mentor: String,
     pub mentee: String,
+    /// The names Slack last gave for them (empty when unknown): a file shows no mentions.
+    pub mentor_name: String,
+    pub mentee_name: String,
     pub status: String,
     pub score: i64,
     pub checkins: u64,
@@ -60,12 +63,14 @@ pub struct PairExport {
     pub shared_reflections: Vec<String>,
 }
 
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 15] = [
     "program",
     "round",
     "pair",
     "mentor",
     "mentee",
+    "mentor_name",
+    "mentee_name",
     "status",
     "score",
     "checkins",
@@ -77,13 +82,16 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 /// The rows of one program, one per pair in the order given. `reflections` are the
-/// ones owners may count; only those shared with owners give their texts.
+/// ones owners may count; only those shared with owners give their texts. `names` are
+/// people's names by user id.
 pub fn rows(
     program: &Program,
     pairs: Vec<Pair>,
     checkins: &[CheckinFact],
     reflections: &[Reflection],
+    names: &HashMap<String, String>,
 ) -> Vec<PairExport> {
+    let name = |user: &str| names.get(user).cloned().unwrap_or_default();
     pairs
         .into_iter()
         .map(|p| {
@@ -116,6 +124,8 @@ pub fn rows(
                 }),
                 skills: skills.into_iter().collect(),
                 shared_reflections: shared,
+                mentor_name: name(&p.mentor_user),
+                mentee_name: name(&p.mentee_user),
                 mentor: p.mentor_user,
                 mentee: p.mentee_user,
             }
@@ -140,6 +150,8 @@ pub fn to_csv(rows: &[PairExport]) -> String {
             r.pair.to_string(),
             text(&r.mentor),
             text(&r.mentee),
+            text(&r.mentor_name),
+            text(&r.mentee_name),
             text(&r.status),
             r.score.to_string(),
             r.checkins.to_string(),
@@ -172,6 +184,8 @@ mod tests {
             pair: 2,
             mentor: "U1".into(),
             mentee: "U2".into(),
+            mentor_name: "Ada Okafor".into(),
+            mentee_name: "Li, Wei".into(),
             status: "active".into(),
             score: 40,
             checkins: 3,
@@ -184,7 +198,10 @@ mod tests {
         let csv = to_csv(&[row]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0].split(',').count(), COLUMNS.len());
-        assert_eq!(lines[1], "default,1,2,U1,U2,active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\"");
+        assert_eq!(
+            lines[1],
+            "default,1,2,U1,U2,Ada Okafor,\"Li, Wei\",active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\""
+        );
     }
 
     #[test]
@@ -195,6 +212,8 @@ mod tests {
             pair: 2,
             mentor: "U1".into(),
             mentee: "U2".into(),
+            mentor_name: "Ada".into(),
+            mentee_name: "Li".into(),
             status: "active".into(),
             score: -3,
             checkins: 0,
@@ -207,8 +226,8 @@ mod tests {
         let csv = to_csv(&[row]);
         let mut reader = csv::Reader::from_reader(csv.as_bytes());
         let record = reader.records().next().unwrap().unwrap();
-        assert_eq!(&record[6], "-3", "numbers stay numbers");
-        assert_eq!(&record[11], "'=1+1; '@SUM(A1)");
-        assert_eq!(&record[12], "'=HYPERLINK(\"http://evil\",\"x\")");
+        assert_eq!(&record[8], "-3", "numbers stay numbers");
+        assert_eq!(&record[13], "'=1+1; '@SUM(A1)");
+        assert_eq!(&record[14], "'=HYPERLINK(\"http://evil\",\"x\")");
     }
 }

@@ -8,4 +8,4 @@
 pub mod chart;
 pub mod export;
 
-pub use chart::{weekly_png, ChartError, WeekPoint};
+pub use chart::{figures_hash, weekly_png, ChartError, WeekPoint};

@@ -197,16 +197,8 @@ impl SlackApi {
                 let request = SlackApiViewsOpenRequest::new(trigger_id.as_str().into(), view.clone());
                 self.call("views.open", &request).await?;
             }
-            Outbound::PublishHome { user, view, chart_png_b64 } => {
-                let view = match chart_png_b64 {
-                    Some(png) => {
-                        let file = self.upload(CHART_FILENAME, CHART_TITLE, file_bytes(png)?, Share::Private).await?;
-                        with_chart(view.clone(), &file)
-                    }
-                    None => view.clone(),
-                };
-                let request = SlackApiViewsPublishRequest::new(user.as_str().into(), view);
-                self.call("views.publish", &request).await?;
+            Outbound::PublishHome { user, view, chart_png_b64, chart_file, .. } => {
+                self.publish_home(user, view, chart_png_b64.as_deref(), chart_file.as_deref()).await?;
             }
             Outbound::UploadFile { user, filename, title, comment, content_b64 } => {
                 let channel = self.open_group(std::slice::from_ref(user)).await?;
@@ -214,6 +206,32 @@ impl SlackApi {
             }
         }
         Ok(())
+    }
+
+    /// Publishes a Home tab showing the owners' chart from `chart_file` (uploaded
+    /// before), or from `chart_png_b64` uploaded now as a private file of the app.
+    /// Returns the file the view shows, for the caller to remember.
+    pub async fn publish_home(
+        &self,
+        user: &str,
+        view: &SlackView,
+        chart_png_b64: Option<&str>,
+        chart_file: Option<&str>,
+    ) -> Result<Option<String>, SendError> {
+        let file = match (chart_file, chart_png_b64) {
+            (Some(file), _) => Some(file.to_owned()),
+            (None, Some(png)) => {
+                Some(self.upload(CHART_FILENAME, CHART_TITLE, file_bytes(png)?, Share::Private).await?)
+            }
+            (None, None) => None,
+        };
+        let view = match &file {
+            Some(file) => with_chart(view.clone(), file),
+            None => view.clone(),
+        };
+        let request = SlackApiViewsPublishRequest::new(user.into(), view);
+        self.call("views.publish", &request).await?;
+        Ok(file)
     }
 
     /// Delivers a stored file (base64, as the outbox keeps it) into `channel`.

@@ -25,11 +25,25 @@ pub const HOME_PAUSE: &str = "home_pause";
 pub const HOME_RESUME: &str = "home_resume";
 pub const HOME_MATCH: &str = "home_match";
 pub const HOME_EXPORT: &str = "home_export";
+/// The owners' program picker in App Home: shows the picked program's figures.
+pub const HOME_PROGRAM: &str = "home_program";
+/// The members' "Join a program" menu in App Home, when several are open to them.
+pub const HOME_JOIN_PICK: &str = "home_join_pick";
+/// The match preview's buttons; their value is the program's id.
+pub const PREVIEW_CONFIRM: &str = "preview_confirm";
+pub const PREVIEW_DOWNLOAD: &str = "preview_download";
+/// *Download the catalogue* under a long `skills add` answer; the value is the program's id.
+pub const SKILLS_DOWNLOAD: &str = "skills_download";
+/// The preview's program picker, with several programs: previews the picked one.
+pub const PREVIEW_PROGRAM: &str = "preview_program";
 pub const INTRO_SCHEDULED: &str = "intro_scheduled";
 pub const INTRO_WONT_WORK: &str = "intro_wont_work";
 pub const CHECKIN_MET: &str = "checkin_met";
 pub const CHECKIN_NOT_YET: &str = "checkin_not_yet";
+/// "Ask again in 3 days" and "in a week": two buttons of one block need two ids;
+/// the value carries the days.
 pub const CHECKIN_SNOOZE: &str = "checkin_snooze";
+pub const CHECKIN_SNOOZE_WEEK: &str = "checkin_snooze_week";
 pub const PAIR_PAUSE: &str = "pair_pause";
 pub const PAIR_RESUME: &str = "pair_resume";
 pub const REFLECTION_CALLBACK: &str = "reflection_modal";
@@ -48,7 +62,10 @@ pub const GOAL_SET: &str = "goal_set";
 pub const GOAL_DONE: &str = "goal_done";
 pub const GOAL_CALLBACK: &str = "goal_modal";
 pub const GOAL_BLOCK: &str = "goal";
+/// The confidence invitation's buttons, one per side for someone who is both: two
+/// buttons of one block need two ids; the value names the side.
 pub const CONFIDENCE_OPEN: &str = "confidence_open";
+pub const CONFIDENCE_OPEN_MENTOR: &str = "confidence_open_mentor";
 pub const CONFIDENCE_CALLBACK: &str = "confidence_modal";
 /// Followed by the topic's position in the form: `confidence_0`, `confidence_1`, …
 pub const CONFIDENCE_BLOCK_PREFIX: &str = "confidence_";

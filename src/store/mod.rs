@@ -11,6 +11,7 @@
 //! SQLite only today: the schema (`AUTOINCREMENT`), `BEGIN IMMEDIATE` and the
 //! `Sqlite` types threaded through it are SQLite's.
 
+mod charts;
 mod checkins;
 mod faults;
 mod inbox;

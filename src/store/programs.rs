@@ -90,6 +90,24 @@ impl Tx {
         Ok(row.map(Program::from))
     }
 
+    /// Gives `program` a new name; `false` when another program of its workspace has it.
+    pub async fn rename_program(&mut self, program: &Program, name: &str) -> Result<bool> {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM programs WHERE team_id = $1 AND name = $2")
+            .bind(&program.team_id)
+            .bind(name)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE programs SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(program.id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(true)
+    }
+
     /// Adds tags to a program's catalogue; returns the ones that were new.
     pub async fn add_skills(&mut self, program_id: i64, tags: &[String]) -> Result<Vec<String>> {
         let mut added = Vec::new();

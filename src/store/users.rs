@@ -16,6 +16,16 @@ impl Store {
         Ok(row.map(|(tz,)| tz))
     }
 
+    /// People's names as Slack last gave them, by user id: files show names, not mentions.
+    pub async fn cached_names(&self, team_id: &str) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT user_id, real_name FROM slack_users WHERE team_id = $1 AND real_name IS NOT NULL")
+                .bind(team_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// A cache entry is not business state: it is written outside any change's transaction.
     pub async fn cache_user(
         &self,

@@ -33,6 +33,12 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("pairs           18") && stdout.contains("ended            1"), "{stdout}");
     assert!(stdout.contains("check-ins       54") && stdout.contains("ends the pair privately"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
+    assert!(stdout.contains("HR presses Confirm"), "the owner confirms in Slack, with the preview's button: {stdout}");
+    for cycle in 1..=3 {
+        let section = stdout.split(&format!("── Check-in {cycle},")).nth(1).and_then(|rest| rest.split("\n── ").next());
+        let section = section.unwrap_or_else(|| panic!("no check-in {cycle} in {stdout}"));
+        assert!(section.contains("did you meet"), "check-in {cycle} shows a check-in: {section}");
+    }
 }
 
 #[test]

@@ -9,9 +9,15 @@ async fn help_empty_and_unknown_words_answer_with_the_guide() {
     let app = spawn_app().await;
     for text in ["help", "", "dance please"] {
         let answer = app.ask(ALICE, text).await;
-        assert!(answer.contains("/mentoring join mentor <skill>, <skill>"), "`{text}`: {answer}");
+        assert!(answer.contains("`/mentoring join`: sign up"), "`{text}`: {answer}");
         assert!(answer.contains("/mentoring pause [YYYY-MM-DD]"), "`{text}`: {answer}");
+        assert!(
+            !answer.contains("For program owners") && !answer.contains("/mentoring match"),
+            "members' help is short: {answer}"
+        );
     }
+    let owners = app.ask(OWNER, "help").await;
+    assert!(owners.contains("*For program owners*") && owners.contains("`/mentoring match`"), "{owners}");
     assert!(app.ask(ALICE, "dance please").await.contains("I don't know `dance`"));
     assert_eq!(app.count("SELECT COUNT(*) FROM participants").await, 0);
 }
@@ -144,7 +150,7 @@ async fn owners_create_programs_list_them_and_fill_catalogues() {
     let answer = app.ask(OWNER, "skills add AI");
     assert!(answer.await.contains("several programs"));
     let answer = app.ask(OWNER, "skills add Generative AI, Figma program:pilot-2027").await;
-    assert!(answer.contains("Added to *pilot-2027*: Generative AI, Figma"), "{answer}");
+    assert!(answer.contains("Added 2 skills to *pilot-2027*: Generative AI, Figma."), "{answer}");
     assert!(app.ask(OWNER, "skills add figma program:pilot-2027").await.contains("already in the catalogue"));
     let skills = app.count("SELECT COUNT(*) FROM program_skills").await;
     assert_eq!(skills, 2);
@@ -153,7 +159,12 @@ async fn owners_create_programs_list_them_and_fill_catalogues() {
     app.ask(BOB, "join mentee Figma program:default").await;
     // Someone in exactly one program needs no program name.
     assert!(app.ask(ALICE, "pause").await.contains("paused in *pilot-2027*"));
+    let renamed = app.ask(OWNER, "program rename finance program:default").await;
+    assert!(renamed.contains("Program `default` is now called *finance*"), "{renamed}");
+    assert!(app.ask(OWNER, "program rename pilot-2027 program:finance").await.contains("already exists"));
+    assert!(app.ask(ALICE, "program rename mine program:finance").await.contains("only program owners"));
     let list = app.ask(OWNER, "program list").await;
-    assert!(list.contains("*default*: 0 mentors, 1 mentees (1 active, 0 paused, 0 left)"), "{list}");
-    assert!(list.contains("*pilot-2027*: 1 mentors, 0 mentees (0 active, 1 paused, 0 left)"), "{list}");
+    assert!(list.contains("*finance*: 0 mentors, 1 mentee (1 active, 0 paused, 0 left)"), "{list}");
+    assert!(app.ask(BOB, "profile").await.contains("*Program:* finance"), "Bob's membership moved with the name");
+    assert!(list.contains("*pilot-2027*: 1 mentor, 0 mentees (0 active, 1 paused, 0 left)"), "{list}");
 }

@@ -28,7 +28,7 @@ async fn a_live_pair() -> TestApp {
     app.ask(ALICE, "join mentor generative AI level 2").await;
     app.ask(BOB, "join mentee generative AI level 6").await;
     app.ask(OWNER, "match").await;
-    assert!(app.ask(OWNER, "match confirm").await.contains("1 pairs are live"));
+    assert!(app.ask(OWNER, "match confirm").await.contains("1 pair is live"));
     let intro = dms_to_group(&app);
     assert!(intro.contains("Session ideas for you two") && intro.contains("*Prompting together*"), "{intro}");
     assert!(intro.contains("*Reverse shadowing*"), "a session for any pair fills up: {intro}");
@@ -55,8 +55,8 @@ async fn the_seniority_rule_keeps_juniors_teaching_upward() {
     let profile = app.ask(CAROL, "profile").await;
     assert!(profile.contains("*Seniority level:* 5"), "{profile}");
     assert!(app.ask(OWNER, "match").await.contains("*0 pairs*"));
-    assert!(app.ask(OWNER, "program set min-gap 1").await.contains("at least 1 level(s) below"));
-    assert!(app.ask(OWNER, "match").await.contains("*1 pairs*"));
+    assert!(app.ask(OWNER, "program set min-gap 1").await.contains("at least 1 level below"));
+    assert!(app.ask(OWNER, "match").await.contains("*1 pair*"));
     assert!(app.ask(CAROL, "join mentor Figma level 13").await.contains("1 (most junior) to 12"));
     assert!(app.ask(OWNER, "program set min-gap 12").await.contains("0 (no rule) to 11"));
 }
@@ -89,7 +89,7 @@ async fn the_junior_can_leave_privately_and_the_owner_sees_no_reason_unless_shar
     assert!(!to_owner.contains("cancelling"), "{to_owner}");
     assert!(dms_to(&app, ALICE).join("\n").contains("matched with someone new in the next round"));
     let status = app.ask(OWNER, "status").await;
-    assert!(status.contains("1 pair(s) ended by one of their people") && !status.contains("cancelling"), "{status}");
+    assert!(status.contains("1 pair ended by one of their people") && !status.contains("cancelling"), "{status}");
 
     // At the next round both are matched again, with new partners.
     app.ask(CAROL, "join mentor generative AI level 1").await;

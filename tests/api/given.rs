@@ -35,7 +35,7 @@ pub async fn alice_and_bob_joined() -> (TestApp, Arc<ManualClock>) {
 /// The owner previews and confirms a round.
 pub async fn confirm_round(app: &TestApp) {
     app.ask(OWNER, "match").await;
-    assert!(app.ask(OWNER, "match confirm").await.contains("pairs are live"));
+    assert!(app.ask(OWNER, "match confirm").await.contains("Round confirmed"));
 }
 
 /// Alice teaches Bob: [`alice_and_bob_joined`], then a confirmed round, live at [`start`].

@@ -228,7 +228,7 @@ async fn only_mentors_who_agreed_are_thanked_and_only_the_person_they_named_is_t
     app.ask(OWNER, "program set round-length 2").await;
     // Telling someone needs the person: the form says so beside the field.
     let invite = dm_with(&app, ALICE, "confidence_open");
-    let view = open(&app, ALICE, "confidence_open", &button(&invite, "confidence_open")).await;
+    let view = open(&app, ALICE, "confidence_open", &button(&invite, "confidence_open_mentor")).await;
     let answer = app.slack.submit(ALICE, &view, confidence(&["2", "2"], Some("thank_and_tell"), None)).await;
     assert!(answer.json()["errors"]["tell"].as_str().unwrap().contains("Pick the person"), "{}", answer.body);
     rate(&app, ALICE, "mentor", confidence(&["2", "2"], Some("thank_and_tell"), Some(MANAGER))).await;

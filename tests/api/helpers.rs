@@ -35,6 +35,22 @@ pub struct TestApp {
     socket_mode: bool,
     clock: Arc<dyn Clock>,
     _dir: Arc<TempDir>,
+    _limits: LimitsGuard,
+}
+
+/// Fails the test that made the bot send a message or view Slack would refuse for
+/// breaking a Block Kit limit (the simulator answered `invalid_blocks`), whatever the
+/// test itself asserts.
+struct LimitsGuard(Sim);
+
+impl Drop for LimitsGuard {
+    fn drop(&mut self) {
+        let refusals = self.0.refusals();
+        if !std::thread::panicking() && !refusals.is_empty() {
+            let problems: Vec<String> = refusals.iter().map(|r| format!("{}: {:?}", r.method, r.messages)).collect();
+            panic!("Slack would refuse {} payload(s):\n{}", refusals.len(), problems.join("\n"));
+        }
+    }
 }
 
 /// The bot over HTTP, as most tests use it.
@@ -83,7 +99,8 @@ async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: b
     // In Socket Mode nothing listens for HTTP; the caller then only serves for signing.
     let addr = running.addr.unwrap_or_else(|| "127.0.0.1:9".parse().expect("an address"));
     let slack = SlackCaller::new(addr, SECRET, sim.clone());
-    TestApp { sim, slack, running, database_url, socket_mode, clock, _dir: dir }
+    let _limits = LimitsGuard(sim.clone());
+    TestApp { sim, slack, running, database_url, socket_mode, clock, _dir: dir, _limits }
 }
 
 impl TestApp {

@@ -24,7 +24,7 @@ async fn a_newcomer_sees_a_join_button_and_owners_see_program_counts() {
     app.settle().await;
     let home = last_home(&app, OWNER);
     assert!(home.contains("Program owners") && home.contains("*default*"), "{home}");
-    assert!(home.contains("*People:* 0 mentors, 1 mentees · 1 active, 0 paused, 0 left"), "{home}");
+    assert!(home.contains("*People:* 0 mentors, 1 mentee · 1 active, 0 paused, 0 left"), "{home}");
     assert!(home.contains("Preview a match") && home.contains("Export CSV"), "the owner's buttons: {home}");
 }
 

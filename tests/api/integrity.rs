@@ -55,8 +55,9 @@ async fn a_reflection_naming_another_pairs_or_an_unknown_checkin_is_refused_and_
     let (mine, author, partner) = pairs.iter().find(|p| p.1 == ALICE).cloned().unwrap();
     let theirs = pairs.iter().find(|p| p.0 != mine).unwrap().0;
     let foreign = add_checkin(&app, theirs).await;
+    let program = app.count(&format!("SELECT program_id FROM pairs WHERE id = {mine}")).await;
     for checkin in [foreign, 999_999] {
-        let view: Value = serde_json::to_value(reflection_modal(&partner, &[], mine, Some(checkin))).unwrap();
+        let view: Value = serde_json::to_value(reflection_modal(&partner, &[], program, mine, Some(checkin))).unwrap();
         let answer = app.slack.submit(&author, &view, reflection("prompt chaining", Some("5"), "private")).await;
         assert_eq!(answer.status, 200);
         app.settle().await;
@@ -67,7 +68,7 @@ async fn a_reflection_naming_another_pairs_or_an_unknown_checkin_is_refused_and_
     assert_eq!(told.iter().filter(|t| t.contains("is not yours")).count(), 2, "{told:?}");
 
     let own = add_checkin(&app, mine).await;
-    let view: Value = serde_json::to_value(reflection_modal(&partner, &[], mine, Some(own))).unwrap();
+    let view: Value = serde_json::to_value(reflection_modal(&partner, &[], program, mine, Some(own))).unwrap();
     app.slack.submit(&author, &view, reflection("prompt chaining", Some("5"), "private")).await;
     app.settle().await;
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM reflections WHERE checkin_id = {own}")).await, 1);

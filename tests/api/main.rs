@@ -21,6 +21,7 @@ mod modal;
 mod owners;
 mod retention;
 mod rounds;
+mod scale;
 mod socket;
 mod timers;
 mod upload;

@@ -39,6 +39,9 @@ fn the_manifest_declares_what_the_bot_uses_and_nothing_more() {
     let mut scopes = list_under(&text, "bot");
     scopes.sort();
     assert_eq!(scopes, ["chat:write", "commands", "files:write", "im:write", "mpim:write", "users:read"]);
+    // Mentions arrive as `<@U…|name>` (people in commands); skill searches load their options.
+    assert!(text.contains("should_escape: true"), "commands must receive escaped mentions");
+    assert!(text.contains("message_menu_options_url: https://upward.example.com/slack/interactivity"));
     for setting in ["home_tab_enabled: true", "socket_mode_enabled: true", "is_enabled: true"] {
         assert!(text.contains(setting), "{setting}");
     }

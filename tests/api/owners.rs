@@ -51,8 +51,8 @@ async fn the_status_figures_match_a_hand_count_and_the_command_line_exactly() {
 
     let summary = app.ask(OWNER, "status").await;
     for expected in [
-        "*Pairs:* 2 active, 0 stalled, 0 ended · 1 rounds · first sessions held by 1",
-        "*Check-ins:* 2 sent, 2 answered (response rate 100.0%) · 1 meetings (0.5 per pair)",
+        "*Pairs:* 2 active, 0 stalled, 0 ended · 1 round · first sessions held by 1 pair",
+        "*Check-ins:* 2 sent, 2 answered (response rate 100.0%) · 1 meeting (0.5 per pair)",
         "*Reflections:* 1 · average session rating 4 / 5",
         "*Skills most learned:* prompting (1)",
     ] {
@@ -136,7 +136,7 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
     set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap()).await;
     let sent = digests(&app);
     assert_eq!(sent.len(), 1, "one digest per owner");
-    assert!(sent[0].contains("• 4 joined") && sent[0].contains("• 2 new pairs"), "{}", sent[0]);
+    assert!(sent[0].contains("• 4 people joined") && sent[0].contains("• 2 new pairs"), "{}", sent[0]);
     assert!(sent[0].contains(&format!("<@{CAROL}> teaching <@{DAN}>: a session rated 2")), "{}", sent[0]);
     assert!(!sent[0].contains("not much yet"), "reflection texts stay out: {}", sent[0]);
     assert!(!sent[0].contains(&format!("<@{ALICE}> teaching")), "Alice's pair is fine: {}", sent[0]);
@@ -155,7 +155,7 @@ async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
     let figures_before =
         upward::commands::reports::program_status(&app.running.ctx.store, None, clock_today(&clock)).await.unwrap();
     let answer = app.ask(ALICE, "forget-me").await;
-    assert!(answer.contains("texts of your 1 reflection(s)") && answer.contains("1 live pair(s) ended"), "{answer}");
+    assert!(answer.contains("texts of your 1 reflection,") && answer.contains("1 live pair ended"), "{answer}");
     assert!(answer.contains("What I kept"), "{answer}");
     assert!(app.participant(ALICE).await.is_none(), "no profile under her id");
     assert_eq!(app.count("SELECT COUNT(*) FROM reflections WHERE author = 'U0ALICE01'").await, 0);
@@ -200,8 +200,9 @@ async fn an_export_reaches_the_owner_as_a_file_with_only_the_texts_shared_with_o
     let csv = String::from_utf8(file.bytes.clone()).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "a header and one row per pair: {csv}");
-    assert!(lines[0].starts_with("program,round,pair,mentor,mentee,status"), "{csv}");
+    assert!(lines[0].starts_with("program,round,pair,mentor,mentee,mentor_name,mentee_name,status"), "{csv}");
     let bob = lines.iter().find(|l| l.contains(BOB)).unwrap();
+    assert!(bob.contains(&format!("{ALICE},{BOB},Alice Junior,Bob Senior,")), "names beside ids: {bob}");
     assert!(bob.contains(",1,1,2,4.5,prompting,"), "check-ins, meetings, reflections, rating, skills: {bob}");
     assert!(bob.contains("how to brief an AI agent"), "shared with owners: {bob}");
     assert!(!csv.contains("P&L"), "Alice shared only with her partner: {csv}");
@@ -232,6 +233,22 @@ async fn the_owners_home_carries_the_weekly_chart_uploaded_through_slack() {
     app.slack.open_home(ALICE).await;
     app.settle().await;
     assert_eq!(app.sim.uploads().len(), 1, "no chart for people who are not owners");
+
+    // The same figures: the Home shows the file Slack already holds.
+    app.slack.open_home(OWNER).await;
+    app.settle().await;
+    assert_eq!(app.sim.uploads().len(), 1, "one chart per change, not per open");
+    let home = app.sent("views.publish").into_iter().rev().find(|v| v["user_id"] == OWNER).unwrap();
+    let image = home["view"]["blocks"].as_array().unwrap().iter().find(|b| b["block_id"] == "owner_chart").cloned();
+    assert_eq!(image.expect("the chart block")["slack_file"]["id"], chart.file_id.as_str());
+
+    // New figures (a week later the chart's weeks move on): a new chart, once.
+    clock.advance(chrono::Duration::days(7));
+    for _ in 0..2 {
+        app.slack.open_home(OWNER).await;
+        app.settle().await;
+    }
+    assert_eq!(app.sim.uploads().iter().filter(|u| u.channel.is_none()).count(), 2, "{:?}", app.sim.uploads());
 }
 
 #[tokio::test]

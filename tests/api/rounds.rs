@@ -38,7 +38,8 @@ async fn a_preview_shows_pairs_and_reasons_and_sends_nothing_to_the_pairs() {
     assert!(preview.contains(&format!("<@{CAROL}> teaches <@{DAN}>")), "{preview}");
     assert!(preview.contains("teaches what the mentee wants to learn: generative AI"), "{preview}");
     assert!(preview.contains("different departments (Engineering and Finance)"), "{preview}");
-    assert!(preview.contains("/mentoring match confirm"), "{preview}");
+    assert!(preview.contains("*Confirm* makes these pairs live"), "{preview}");
+    assert!(!preview.contains("upward match"), "no server command for owners: {preview}");
     assert!(app.sent("conversations.open").is_empty(), "a preview introduces no one");
     assert_eq!(app.count("SELECT COUNT(*) FROM rounds WHERE status = 'proposed'").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM pairs WHERE status = 'active'").await, 0);
@@ -113,9 +114,9 @@ async fn a_confirm_after_people_changed_shows_the_new_proposal_instead() {
     app.ask(OWNER, "match").await;
     app.ask(DAN, "pause").await;
     let answer = app.ask(OWNER, "match confirm").await;
-    assert!(answer.contains("here is a new proposal") && answer.contains("*1 pairs*"), "{answer}");
+    assert!(answer.contains("here is a new proposal") && answer.contains("*1 pair*"), "{answer}");
     assert_eq!(app.count("SELECT COUNT(*) FROM pairs WHERE status = 'active'").await, 0, "nothing went live");
-    assert!(app.ask(OWNER, "match confirm").await.contains("1 pairs are live"));
+    assert!(app.ask(OWNER, "match confirm").await.contains("1 pair is live"));
     assert_eq!(intros(&app).len(), 1);
 }
 
@@ -216,12 +217,12 @@ async fn a_crash_while_sending_intros_sends_each_exactly_once_after_restart() {
 async fn program_settings_are_shown_and_bad_values_refused() {
     let app = spawn_app().await;
     let answer = app.ask(OWNER, "program set capacity 2").await;
-    assert!(answer.contains("capacity: 2 mentee(s) per mentor"), "{answer}");
+    assert!(answer.contains("capacity: 2 mentees per mentor"), "{answer}");
     assert!(answer.contains("weights: skill 10 (default)"), "{answer}");
     let answer = app.ask(OWNER, "program set weights skill=20 hours=0").await;
     assert!(answer.contains("skill 20, hours 0"), "{answer}");
     let answer = app.ask(OWNER, "program set match-schedule \"0 9 * * 1\"").await;
-    assert!(answer.contains("`0 0 9 * * MON`"), "{answer}");
+    assert!(answer.contains("automatic rounds: every Monday at 09:00, UTC"), "{answer}");
     let answer = app.ask(OWNER, "program set match-schedule every monday").await;
     assert!(answer.contains("fields") && answer.contains("Usage"), "{answer}");
     assert!(app.ask(ALICE, "program set capacity 3").await.contains("only program owners"));
@@ -252,7 +253,7 @@ async fn automatic_rounds_run_on_their_schedule_once_per_due_time() {
     let told = app
         .sent("chat.postMessage")
         .iter()
-        .any(|m| m["channel"] == OWNER && m["text"].as_str().unwrap().contains("1 new pairs"));
+        .any(|m| m["channel"] == OWNER && m["text"].as_str().unwrap().contains("1 new pair is live"));
     assert!(told, "owners hear about the automatic round");
 
     // Three days of downtime: the missed rounds are caught up once, not three times.

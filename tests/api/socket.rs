@@ -20,7 +20,7 @@ async fn commands_and_events_arrive_over_the_websocket_and_are_acked() {
     assert_eq!(ack["envelope_id"], command["envelope_id"]);
     assert!(!app.sent("apps.connections.open").is_empty(), "the bot asked Slack for its websocket URL");
     let guide = plain_text(&ack["payload"]["blocks"]);
-    assert!(guide.contains("/mentoring join mentor <skill>, <skill>"), "the help guide, in the ack itself: {ack}");
+    assert!(guide.contains("`/mentoring join`: sign up"), "the help guide, in the ack itself: {ack}");
     assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 0, "the guide needs nothing stored");
 
     command["envelope_id"] = json!("socket-profile-1");
@@ -71,4 +71,39 @@ async fn join_form_errors_come_back_in_the_ack() {
     assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
     assert!(ack["payload"]["errors"]["skills"].as_str().unwrap().contains("at least one skill"), "{ack}");
     assert_eq!(app.count("SELECT COUNT(*) FROM participants").await, 0);
+}
+
+#[tokio::test]
+async fn a_skills_search_is_answered_in_the_ack() {
+    let app = spawn_socket_app().await;
+    let id = app.count("SELECT id FROM programs").await;
+    let pool = app.db().await;
+    for skill in ["Data viz", "SQL", "Big data"] {
+        sqlx::query("INSERT INTO program_skills (program_id, tag, created_at) VALUES ($1, $2, 0)")
+            .bind(id)
+            .bind(skill)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let suggestion = json!({
+        "type": "block_suggestion", "user": {"id": ALICE, "username": "alice", "team_id": "T0001"},
+        "team": {"id": "T0001", "domain": "example"}, "api_app_id": "A0001", "token": "unused",
+        "block_id": "teach_tags", "action_id": "tags_select", "value": "data",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"type": "modal", "id": "V1", "title": {"type": "plain_text", "text": "Reverse mentoring"},
+                 "blocks": [], "private_metadata": format!("program={id}")}
+    });
+    let envelope = json!({"envelope_id": "options-1", "type": "interactive", "payload": suggestion,
+                          "accepts_response_payload": true});
+    let ack = app.sim.socket_deliver(&envelope).await;
+    let found: Vec<&str> = ack["payload"]["options"]
+        .as_array()
+        .expect("options in the ack")
+        .iter()
+        .filter_map(|o| o["value"].as_str())
+        .collect();
+    assert_eq!(found, ["Data viz", "Big data"], "{ack}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 0, "a search stores nothing");
 }

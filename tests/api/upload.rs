@@ -155,6 +155,8 @@ async fn a_home_with_a_chart_shows_the_uploaded_file_in_its_owner_chart_block() 
         user: OWNER.to_owned(),
         view: home_view(vec![section("*Program owners*"), section("Figures")]),
         chart_png_b64: Some(encode_file(&png)),
+        chart_hash: None,
+        chart_file: None,
     };
     queue(&app, &[home]).await;
     app.settle().await;
@@ -183,8 +185,16 @@ async fn the_chart_takes_the_place_the_view_kept_for_it_and_a_plain_home_is_unch
         user: OWNER.to_owned(),
         view: home_view(blocks.clone()),
         chart_png_b64: Some(encode_file(&chart())),
+        chart_hash: None,
+        chart_file: None,
     };
-    let plain = Outbound::PublishHome { user: ALICE.to_owned(), view: home_view(blocks), chart_png_b64: None };
+    let plain = Outbound::PublishHome {
+        user: ALICE.to_owned(),
+        view: home_view(blocks),
+        chart_png_b64: None,
+        chart_hash: None,
+        chart_file: None,
+    };
     queue(&app, &[with_chart, plain]).await;
     app.settle().await;
 

@@ -16,6 +16,10 @@
 //! `files.completeUploadExternal` turns them into a file, shared into a conversation or
 //! private. Only completed files show in [`Sim::uploads`], so a test sees what a person
 //! would see, not the attempts that failed half-way.
+//!
+//! Every message and view is held to Slack's Block Kit limits (`slack_limits::blocks`):
+//! one that breaks a limit is refused with Slack's `invalid_blocks` answer and kept in
+//! [`Sim::refusals`], so a test or the demo that produced it can fail loudly.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -34,6 +38,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 
+use slack_limits::blocks::{self, Surface};
 use slack_limits::{Buckets, RateLimits};
 mod signing;
 
@@ -144,6 +149,17 @@ struct Inner {
     triggers: HashMap<String, std::time::Instant>,
     /// `users.list` pages hold at most this many members (0: Slack's 1,000).
     users_page: usize,
+    /// Payloads refused for breaking Block Kit limits.
+    refusals: Vec<Refusal>,
+}
+
+/// A message or view refused for breaking Slack's Block Kit limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub method: String,
+    /// Slack's `response_metadata.messages`: each problem with its JSON pointer.
+    pub messages: Vec<String>,
+    pub args: Value,
 }
 
 /// How long Slack honours a trigger id for `views.open`.
@@ -274,6 +290,32 @@ impl Sim {
     /// comment, private ones (an App Home chart) with none.
     pub fn uploads(&self) -> Vec<Upload> {
         self.lock().uploads.clone()
+    }
+
+    /// Messages and views refused for breaking Slack's Block Kit limits, in order.
+    pub fn refusals(&self) -> Vec<Refusal> {
+        self.lock().refusals.clone()
+    }
+
+    /// Slack's `invalid_blocks` answer when `args` of `method` break a Block Kit limit;
+    /// the refusal is kept for [`Sim::refusals`].
+    fn refuse_blocks(&self, method: &str, args: &Value) -> Option<Value> {
+        let violations = match method {
+            "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "response_url" => {
+                blocks::check(Surface::Message, args)
+            }
+            "views.open" | "views.publish" | "views.update" | "views.push" => {
+                blocks::check(Surface::View, &args["view"])
+            }
+            _ => return None,
+        };
+        if violations.is_empty() {
+            return None;
+        }
+        let answer = blocks::refusal(&violations);
+        let messages = violations.iter().map(ToString::to_string).collect();
+        self.lock().refusals.push(Refusal { method: method.to_owned(), messages, args: args.clone() });
+        Some(answer)
     }
 
     /// Successful calls of one method, in order.
@@ -678,6 +720,10 @@ async fn api(
         sim.record(&method, args, false);
         return Json(json!({"ok": false, "error": "expired_trigger_id"})).into_response();
     }
+    if let Some(refusal) = sim.refuse_blocks(&method, &args) {
+        sim.record(&method, args, false);
+        return Json(refusal).into_response();
+    }
     let answer = sim.answer(&method, &args);
     let ok = answer["ok"] == json!(true);
     sim.record(&method, args, ok);
@@ -716,6 +762,10 @@ async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: Heade
     if let Some(fault) = fault.clone().filter(|f| !f.acts()) {
         sim.record("response_url", args, false);
         return fault_response(fault).await;
+    }
+    if let Some(refusal) = sim.refuse_blocks("response_url", &args) {
+        sim.record("response_url", args, false);
+        return Json(refusal).into_response();
     }
     sim.record("response_url", args, true);
     match fault {
@@ -877,6 +927,37 @@ impl SlackCaller {
             "type": "view_submission", "team": {"id": TEAM_ID, "domain": "example"},
             "user": {"id": user, "username": user, "team_id": TEAM_ID}, "api_app_id": "A0001",
             "trigger_id": self.trigger(n, 3), "view": view
+        });
+        self.interaction(&payload).await
+    }
+
+    /// `user` picks the option of value `value` in a menu (`static_select`) of their App Home.
+    pub async fn choose(&self, user: &str, action_id: &str, value: &str) -> Answer {
+        let n = self.next_id();
+        let mut payload = button_payload(n, user, action_id, value);
+        payload["container"] = json!({"type": "view", "view_id": "VHOME"});
+        payload["actions"][0] = json!({
+            "action_id": action_id, "block_id": "actions", "type": "static_select", "action_ts": format!("{n}.000"),
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}
+        });
+        self.interaction(&payload).await
+    }
+
+    /// `user` types `typed` in the search menu `block_id`/`action_id` of an open modal
+    /// (`view` as sent to views.open): Slack's options load, answered in the reply.
+    pub async fn suggest(&self, user: &str, view: &Value, block_id: &str, action_id: &str, typed: &str) -> Answer {
+        let n = self.next_id();
+        let mut view = view.clone();
+        if let Value::Object(map) = &mut view {
+            map.insert("id".into(), json!(format!("VMODAL{n}")));
+            map.insert("team_id".into(), json!(TEAM_ID));
+            map.insert("state".into(), json!({"values": {}}));
+        }
+        let payload = json!({
+            "type": "block_suggestion", "user": {"id": user, "username": user, "team_id": TEAM_ID},
+            "team": {"id": TEAM_ID, "domain": "example"}, "api_app_id": "A0001", "token": "unused",
+            "block_id": block_id, "action_id": action_id, "value": typed,
+            "container": {"type": "view", "view_id": format!("VMODAL{n}")}, "view": view
         });
         self.interaction(&payload).await
     }

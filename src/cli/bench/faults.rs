@@ -158,7 +158,7 @@ fn message(i: usize, sim: &Sim) -> Outbound {
             let view = slack_morphism::prelude::SlackView::Home(slack_morphism::prelude::SlackHomeView::new(
                 reply(mark).blocks,
             ));
-            Outbound::PublishHome { user, view, chart_png_b64: None }
+            Outbound::PublishHome { user, view, chart_png_b64: None, chart_hash: None, chart_file: None }
         }
         _ => Outbound::Respond { response_url: sim.response_url(&mark), message: reply("done") },
     }

@@ -24,13 +24,14 @@ use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use thiserror::Error;
 use tracing::{info, warn};
 
-use crate::clock::Clock;
 use crate::commands::parser::{self, Command};
+use crate::commands::{Context, HandleError};
 use crate::event::Event;
 use crate::slack::{ids, messages};
-use crate::store::{Delivery, Store, StoreError};
+use crate::store::{Delivery, StoreError};
 
 pub mod forms;
+mod options;
 pub mod socket;
 
 const SIGNATURE_HEADER: &str = SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER;
@@ -46,6 +47,8 @@ pub const COMMAND: &str = "/mentoring";
 pub enum IntakeError {
     #[error("could not store the event: {0}")]
     Store(#[from] StoreError),
+    #[error("could not tell whether the sender owns programs: {0}")]
+    Owners(#[from] HandleError),
 }
 
 /// What Slack should see in the answer to an interaction.
@@ -54,6 +57,8 @@ pub enum InteractionAnswer {
     Ack,
     /// Field errors to show in the open modal, by block id.
     FieldErrors(HashMap<String, String>),
+    /// The options of a search menu, for Slack's options load (`block_suggestion`).
+    Options(Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>>),
 }
 
 /// What Slack should see in the answer to a slash command: nothing (the answer comes
@@ -63,14 +68,14 @@ pub type CommandAnswer = Option<crate::domain::outbound::Message>;
 /// Accepts Slack deliveries from either transport.
 #[derive(Clone)]
 pub struct Intake {
-    store: Store,
-    team_id: String,
-    clock: Arc<dyn Clock>,
+    /// The handlers' context: the edge reads what they read (the store, owners, the
+    /// clock) to answer at once what needs nothing stored.
+    ctx: Arc<Context>,
 }
 
 impl Intake {
-    pub fn new(store: Store, team_id: String, clock: Arc<dyn Clock>) -> Intake {
-        Intake { store, team_id, clock }
+    pub fn new(ctx: Arc<Context>) -> Intake {
+        Intake { ctx }
     }
 
     /// Stores `event` durably (in the inbox's next group commit) before Slack is acked.
@@ -82,7 +87,7 @@ impl Intake {
             lane: event.lane(),
             urgent,
         };
-        let new = self.store.receive(delivery, self.clock.now().timestamp()).await?;
+        let new = self.ctx.store.receive(delivery, self.ctx.clock.now().timestamp()).await?;
         if !new {
             info!(dedupe_key, "duplicate delivery ignored");
         }
@@ -91,14 +96,14 @@ impl Intake {
 
     /// Caches what Slack says of a person now, before the ack.
     async fn remember(&self, user: &SlackUser) -> Result<(), IntakeError> {
-        let now = self.clock.now().timestamp();
+        let now = self.ctx.clock.now().timestamp();
         let id = user.id.to_string();
-        self.store.cache_user(&self.team_id, &id, user.tz.as_deref(), user.real_name.as_deref(), now).await?;
+        self.ctx.store.cache_user(&self.ctx.team_id, &id, user.tz.as_deref(), user.real_name.as_deref(), now).await?;
         Ok(())
     }
 
     fn foreign(&self, team_id: &str) -> bool {
-        if team_id != self.team_id {
+        if team_id != self.ctx.team_id {
             warn!(team_id, "delivery from another workspace refused");
             return true;
         }
@@ -141,7 +146,10 @@ impl Intake {
         // whatever the backlog: the guide and usage errors.
         let parsed = parser::parse(&text);
         match &parsed {
-            Ok(Command::Help { unknown }) => return Ok(Some(messages::help(unknown.as_deref()))),
+            Ok(Command::Help { unknown }) => {
+                let owner = self.ctx.is_owner(command.user_id.as_ref()).await?;
+                return Ok(Some(messages::help(unknown.as_deref(), owner)));
+            }
             Err(e) => {
                 info!(problem = %e.problem, "command refused");
                 return Ok(Some(messages::usage_error(&e.problem, e.usage)));
@@ -180,7 +188,8 @@ impl Intake {
                 let event = Event::Action {
                     user: user.id.to_string(),
                     action_id: action.action_id.to_string(),
-                    value: action.value,
+                    // A menu's choice is its selected option's value.
+                    value: action.value.or(action.selected_option.map(|o| o.value)),
                     trigger_id: ev.trigger_id.to_string(),
                     response_url: ev.response_url.map(|u| u.0.to_string()),
                 };
@@ -232,6 +241,7 @@ impl Intake {
                     }
                 }
             }
+            SlackInteractionEvent::BlockSuggestion(ev) => self.suggest(ev).await,
             _ => {
                 info!("interaction type not handled; acknowledged and ignored");
                 Ok(InteractionAnswer::Ack)
@@ -384,12 +394,13 @@ async fn interactivity(State(http): State<Http>, headers: HeaderMap, body: Bytes
         Ok(InteractionAnswer::FieldErrors(errors)) => {
             Json(serde_json::json!({ "response_action": "errors", "errors": errors })).into_response()
         }
+        Ok(InteractionAnswer::Options(options)) => Json(serde_json::json!({ "options": options })).into_response(),
         Err(refused) => refused.into_response(),
     }
 }
 
 async fn healthz(State(http): State<Http>) -> Response {
-    match http.intake.store.ping().await {
+    match http.intake.ctx.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             warn!(error = %e, "health check failed");

@@ -50,6 +50,9 @@ async fn on_interaction(
         InteractionAnswer::FieldErrors(errors) => {
             SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors)).into()
         }
+        InteractionAnswer::Options(options) => SlackInteractionResponse::BlockSuggestion(
+            SlackBlockSuggestionResponse::Options(SlackBlockSuggestionOptions::new(options)),
+        ),
     })
 }
 

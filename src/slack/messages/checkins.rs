@@ -3,7 +3,8 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, options, reply, section, sections, text_input, Message};
+use super::join::skills_select;
+use super::{button, context, first_items, reply, section, text_input, Message};
 use crate::domain::agenda::Session;
 use crate::domain::reflection::Reflection;
 use crate::domain::reflection::{ValidReflection, Visibility};
@@ -71,7 +72,7 @@ pub fn not_yet(checkin_id: i64) -> Message {
             section("No problem, noted. Shall I ask again in a few days?"),
             SlackActionsBlock::new(vec![
                 button(ids::CHECKIN_SNOOZE, "Ask again in 3 days", &value(3)),
-                button(ids::CHECKIN_SNOOZE, "Ask again in a week", &value(7)),
+                button(ids::CHECKIN_SNOOZE_WEEK, "Ask again in a week", &value(7)),
             ])
             .into(),
         ],
@@ -136,8 +137,15 @@ fn visibility_option(v: Visibility) -> SlackBlockChoiceItem<SlackBlockPlainTextO
     SlackBlockChoiceItem::new(pt!(format!("Visible to {}", v.describe())), v.as_str().to_owned())
 }
 
-/// The reflection form. `private_metadata` carries the pair (and check-in) back to us.
-pub fn reflection_modal(partner: &str, catalogue: &[String], pair_id: i64, checkin_id: Option<i64>) -> SlackView {
+/// The reflection form. `private_metadata` carries the pair (and check-in) back to us,
+/// and the program, whose catalogue a skills search reads.
+pub fn reflection_modal(
+    partner: &str,
+    catalogue: &[String],
+    program_id: i64,
+    pair_id: i64,
+    checkin_id: Option<i64>,
+) -> SlackView {
     let mut blocks: Vec<SlackBlock> = vec![
         section(format!(
             "A few minutes on your session with <@{partner}>. Your answers are yours: private unless you share them below."
@@ -157,17 +165,10 @@ pub fn reflection_modal(partner: &str, catalogue: &[String], pair_id: i64, check
     ];
     if !catalogue.is_empty() {
         blocks.push(
-            SlackInputBlock::new(
-                pt!("Skills we touched"),
-                SlackInputBlockElement::MultiStaticSelect(
-                    SlackBlockMultiStaticSelectElement::new()
-                        .with_action_id(ids::TAGS_ACTION.into())
-                        .with_options(options(catalogue)),
-                ),
-            )
-            .with_block_id(ids::SESSION_SKILLS_BLOCK.into())
-            .with_optional(true)
-            .into(),
+            SlackInputBlock::new(pt!("Skills we touched"), skills_select(catalogue, &[]))
+                .with_block_id(ids::SESSION_SKILLS_BLOCK.into())
+                .with_optional(true)
+                .into(),
         );
     }
     let mut who = SlackBlockStaticSelectElement::new()
@@ -181,8 +182,8 @@ pub fn reflection_modal(partner: &str, catalogue: &[String], pair_id: i64, check
             .into(),
     );
     let metadata = match checkin_id {
-        Some(c) => format!("pair={pair_id};checkin={c}"),
-        None => format!("pair={pair_id}"),
+        Some(c) => format!("pair={pair_id};checkin={c};program={program_id}"),
+        None => format!("pair={pair_id};program={program_id}"),
     };
     SlackView::Modal(
         SlackModalView::new(pt!("Reflection"), blocks)
@@ -241,6 +242,6 @@ pub fn reflections_list(rows: &[Reflection]) -> Message {
         .collect();
     Message {
         text: format!("Your reflections ({})", rows.len()),
-        blocks: sections(&lines, "Older ones are kept but not shown."),
+        blocks: first_items(&lines, 20, "Older ones are kept but not shown."),
     }
 }

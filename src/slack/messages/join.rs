@@ -1,7 +1,14 @@
 //! The join (or change) form: role, skills from the catalogue or typed, department,
 //! level, manager and goals.
+//!
+//! A catalogue of up to 100 skills is a list to pick from; a larger one (Slack refuses
+//! a menu of more than 100 options) is searched as the person types: an external select
+//! whose options Slack loads from the bot (`block_suggestion`, answered by
+//! [`skill_options`] from the catalogue of the program named in the view's metadata).
 
 use slack_morphism::prelude::*;
+
+use slack_limits::blocks::SELECT_OPTIONS;
 
 use super::{options, section, text_input};
 use crate::domain::participant::{Participant, Role, MAX_LEVEL};
@@ -17,20 +24,51 @@ fn role_option(role: Role) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
     SlackBlockChoiceItem::new(pt!(label), role.as_str().to_owned())
 }
 
+/// A multi-select of the program's skills: a list when Slack allows one, otherwise a
+/// search. `chosen` skills from the catalogue are selected already (at most 100).
+pub(super) fn skills_select(catalogue: &[String], chosen: &[String]) -> SlackInputBlockElement {
+    let initial: Vec<String> = chosen.iter().filter(|t| catalogue.contains(t)).take(SELECT_OPTIONS).cloned().collect();
+    let initial = (!initial.is_empty()).then(|| options(&initial));
+    if catalogue.len() <= SELECT_OPTIONS {
+        let mut element = SlackBlockMultiStaticSelectElement::new()
+            .with_action_id(ids::TAGS_ACTION.into())
+            .with_options(options(catalogue))
+            .with_placeholder(pt!("Pick from the program's skills"));
+        element.initial_options = initial;
+        return SlackInputBlockElement::MultiStaticSelect(element);
+    }
+    let mut element = SlackBlockMultiExternalSelectElement::new()
+        .with_action_id(ids::TAGS_ACTION.into())
+        .with_min_query_length(1)
+        .with_placeholder(pt!(format!("Type to search the program's {} skills", catalogue.len())));
+    element.initial_options = initial;
+    SlackInputBlockElement::MultiExternalSelect(element)
+}
+
+/// The catalogue's answer to what a person typed in a skills search: skills that start
+/// with it first, then those that contain it, case-insensitive, at most Slack's 100.
+pub fn skill_options(catalogue: &[String], typed: &str) -> Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> {
+    let typed = typed.trim().to_lowercase();
+    let (mut starts, mut contains): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for skill in catalogue {
+        let lower = skill.to_lowercase();
+        if lower.starts_with(&typed) {
+            starts.push(skill.clone());
+        } else if lower.contains(&typed) {
+            contains.push(skill.clone());
+        }
+    }
+    starts.extend(contains);
+    starts.truncate(SELECT_OPTIONS);
+    options(&starts)
+}
+
 fn tags_input(block_id: &str, label: &str, catalogue: &[String], chosen: &[String]) -> Option<SlackBlock> {
     if catalogue.is_empty() {
         return None;
     }
-    let mut element = SlackBlockMultiStaticSelectElement::new()
-        .with_action_id(ids::TAGS_ACTION.into())
-        .with_options(options(catalogue))
-        .with_placeholder(pt!("Pick from the program's skills"));
-    let initial: Vec<String> = chosen.iter().filter(|t| catalogue.contains(t)).cloned().collect();
-    if !initial.is_empty() {
-        element.initial_options = Some(options(&initial));
-    }
     Some(
-        SlackInputBlock::new(pt!(label), SlackInputBlockElement::MultiStaticSelect(element))
+        SlackInputBlock::new(pt!(label), skills_select(catalogue, chosen))
             .with_block_id(block_id.into())
             .with_optional(true)
             .into(),

@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 
-use super::{context, reply, section};
+use slack_limits::blocks::SECTION_TEXT;
+
+use super::{context, count, packed, reply, section, shortened};
 use crate::domain::outbound::Message;
 use crate::domain::participant::{Participant, Role, Status};
 use crate::domain::program::Program;
@@ -55,21 +57,35 @@ pub fn joined(program: &Program, p: &Participant, tz: Option<&str>, rejoined: bo
     };
     Message {
         text: opening.clone(),
-        blocks: vec![
-            section(opening),
-            section(profile_lines(program, p, tz)),
-            context(format!("{next} Change anything with `/mentoring join`; take a break with `/mentoring pause`.")),
-        ],
+        blocks: [
+            vec![section(opening)],
+            packed(&profile_lines(program, p, tz)),
+            vec![context(format!(
+                "{next} Change anything with `/mentoring join`; take a break with `/mentoring pause`."
+            ))],
+        ]
+        .concat(),
     }
 }
+
+/// Programs whose profile `/mentoring profile` shows in full: each can take two
+/// sections, and a message holds 50 blocks.
+const PROFILES_SHOWN: usize = 20;
 
 pub fn profile(entries: &[(Program, Participant)], tz: Option<&str>) -> Message {
     if entries.is_empty() {
         return reply("You haven't joined a mentoring program yet. Run `/mentoring join` to sign up.");
     }
     let mut blocks = vec![section("Here is what I hold about you:".to_owned())];
-    for (program, p) in entries {
-        blocks.push(section(profile_lines(program, p, tz)));
+    for (program, p) in entries.iter().take(PROFILES_SHOWN) {
+        blocks.extend(packed(&profile_lines(program, p, tz)));
+    }
+    if entries.len() > PROFILES_SHOWN {
+        let names: Vec<&str> = entries[PROFILES_SHOWN..].iter().map(|(g, _)| g.name.as_str()).collect();
+        blocks.push(context(shortened(
+            &format!("You are also in {}: {}.", count(names.len(), "more program", "more programs"), names.join(", ")),
+            SECTION_TEXT,
+        )));
     }
     blocks.push(context("Change it with `/mentoring join`; `/mentoring leave` takes you out of a program."));
     Message { text: "Your mentoring profile".to_owned(), blocks }

@@ -6,6 +6,8 @@
 use slack_morphism::prelude::*;
 
 use crate::domain::bounds::{cut, HEADER_MAX, SECTION_MAX};
+use slack_limits::blocks::{MESSAGE_TEXT, SECTION_TEXT};
+
 use crate::domain::outbound::Message;
 use crate::slack::ids;
 
@@ -19,6 +21,10 @@ mod outcomes;
 mod owners;
 mod programs;
 mod rounds;
+#[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
+mod snapshots;
 pub use checkins::*;
 pub use exits::*;
 pub use faults::*;
@@ -30,39 +36,34 @@ pub use owners::*;
 pub use programs::*;
 pub use rounds::*;
 
-/// The guide behind `/mentoring help`, an empty command and any word we do not know.
-pub const USAGE: &[(&str, &str)] = &[
-    ("/mentoring join", "open the sign-up form"),
-    ("/mentoring join mentor <skill>, <skill>", "teach these skills to a senior colleague"),
-    ("/mentoring join mentee <skill>, <skill>", "learn these skills from a junior colleague"),
-    (
-        "/mentoring join ... dept:<name> manager:@someone level N",
-        "add your department, manager and seniority level in one line",
-    ),
+/// The guide behind `/mentoring help`, an empty command and any word we do not know:
+/// what every member can do, short.
+pub const MEMBER_USAGE: &[(&str, &str)] = &[
+    ("/mentoring join", "sign up, or change your profile"),
     ("/mentoring profile", "what the bot knows about you"),
-    ("/mentoring pause [YYYY-MM-DD]", "take a break, until a date or until you resume"),
-    ("/mentoring resume", "come back from a pause"),
+    ("/mentoring pause [YYYY-MM-DD]", "take a break; `/mentoring resume` comes back"),
     ("/mentoring leave", "leave the program"),
-    ("/mentoring program create <name>", "owners: start a new program"),
-    ("/mentoring program list", "owners: list the programs"),
-    ("/mentoring skills add <tag>, <tag>", "owners: add skills to the join form"),
-    ("/mentoring program set <setting> <value>", "owners: matching and check-in settings (`program set` lists them)"),
-    ("/mentoring match", "owners: preview the next matching round"),
-    ("/mentoring match confirm", "owners: make the previewed pairs live and introduce them"),
-    ("/mentoring unpair @someone", "owners: end someone's pair so they can be matched again"),
     ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
-    ("/mentoring reflections", "read your own reflections"),
+    ("/mentoring goals", "your goals for your pairs"),
+    ("/mentoring kudos @mentor [public] [message]", "thank your mentor"),
     ("/mentoring rematch [@partner]", "end your pair privately and be matched with someone new"),
-    ("/mentoring goals", "your goals for your pairs, to mark them done"),
-    (
-        "/mentoring kudos @mentor [public] [message]",
-        "thank your mentor (privately, or `public` to tell the owners too)",
-    ),
-    ("/mentoring forget-me", "delete your profile and reflection texts (anonymous totals stay)"),
-    ("/mentoring status [program]", "owners: the program's figures"),
-    ("/mentoring export [program] [csv|json]", "owners: pairs, meetings and ratings as a file"),
-    ("/mentoring owners [add|remove @someone]", "owners: who owns programs"),
-    ("/mentoring audit", "owners: the latest owner actions"),
+    ("/mentoring forget-me", "delete your profile and reflection texts"),
+];
+
+/// What program owners can do besides, shown to owners only.
+pub const OWNER_USAGE: &[(&str, &str)] = &[
+    ("/mentoring match", "preview the next matching round, then press *Confirm*"),
+    ("/mentoring status [program]", "the program's figures (the App Home has them too)"),
+    ("/mentoring export [program] [csv|json]", "pairs, meetings and ratings as a file"),
+    ("/mentoring program create <name>", "start a new program"),
+    ("/mentoring program rename <new-name>", "rename a program (the first one starts as `default`)"),
+    ("/mentoring program list", "list the programs"),
+    ("/mentoring skills add <skill>, <skill>", "add skills to the join form"),
+    ("/mentoring program set <setting> <value>", "matching and check-in settings (`program set` lists them)"),
+    ("/mentoring unpair @someone", "end someone's pair so they can be matched again"),
+    ("/mentoring owners [add|remove @someone]", "who owns programs"),
+    ("/mentoring audit", "the latest owner actions"),
+    ("/mentoring join ... dept:<name> manager:@someone level N", "members can give everything in one line too"),
 ];
 
 /// Every block's text is cut to Slack's limit: one block over it and Slack refuses the
@@ -86,41 +87,106 @@ fn button(action_id: &str, text: &str, value: &str) -> SlackActionBlockElement {
     )
 }
 
-/// A plain answer: one section, the same words as the notification text.
+/// A plain answer: the words in as many sections as they need, and as the
+/// notification text (cut short there if they must be: a notification is a preview).
 pub fn reply(text: impl Into<String>) -> Message {
-    let text = cut(&text.into(), SECTION_MAX);
-    Message { blocks: vec![section(text.clone())], text }
+    let text = text.into();
+    Message { blocks: packed(&text), text: fallback(&text) }
 }
 
-pub fn help(unknown: Option<&str>) -> Message {
-    let mut lines = String::new();
+/// `n` with its noun in the right number: "1 round", "3 rounds".
+fn count(n: impl std::fmt::Display, one: &str, many: &str) -> String {
+    let n = n.to_string();
+    let noun = if n == "1" { one } else { many };
+    format!("{n} {noun}")
+}
+
+/// A message's notification text, within Slack's limit.
+fn fallback(text: &str) -> String {
+    shortened(text, MESSAGE_TEXT)
+}
+
+/// `text` cut to `max` characters, marked with an ellipsis when cut.
+fn shortened(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `text` in pieces of at most `max` characters, cut at line ends where it can and
+/// inside a line only when the line alone is longer: nothing is dropped.
+fn chunks(text: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut current, mut len, mut started) = (String::new(), 0, false);
+    for line in text.split('\n') {
+        let chars: Vec<char> = line.chars().collect();
+        let pieces: Vec<String> = if chars.is_empty() {
+            vec![String::new()]
+        } else {
+            chars.chunks(max).map(|piece| piece.iter().collect()).collect()
+        };
+        for piece in pieces {
+            let n = piece.chars().count();
+            if started && len + 1 + n > max {
+                out.push(std::mem::take(&mut current));
+                (len, started) = (0, false);
+            }
+            if started {
+                current.push('\n');
+                len += 1;
+            }
+            current.push_str(&piece);
+            len += n;
+            started = true;
+        }
+    }
+    out.push(current);
+    out.retain(|chunk| !chunk.trim().is_empty());
+    out
+}
+
+/// Text of any length as sections Slack accepts, in order.
+fn packed(text: &str) -> Vec<SlackBlock> {
+    chunks(text, SECTION_TEXT).into_iter().map(section).collect()
+}
+
+/// `/mentoring help`: the members' commands, and for an owner the owners' as well.
+pub fn help(unknown: Option<&str>, owner: bool) -> Message {
+    let guide = |usage: &[(&str, &str)]| {
+        usage.iter().map(|(command, what)| format!("• `{command}`: {what}")).collect::<Vec<_>>().join("\n")
+    };
+    let mut blocks = Vec::new();
     if let Some(word) = unknown {
-        lines.push_str(&format!("I don't know `{word}`. Here is what I can do:\n"));
+        blocks.push(section(format!("I don't know `{}`. Here is what I can do:", shortened(word, 100))));
+    } else {
+        blocks.push(section(
+            "*Reverse mentoring*: junior colleagues (mentors) teach senior colleagues (mentees) \
+             about new tools, trends and ways of working, and both sides learn.",
+        ));
     }
-    for (command, what) in USAGE {
-        lines.push_str(&format!("• `{command}`: {what}\n"));
+    blocks.push(section(guide(MEMBER_USAGE)));
+    if owner {
+        blocks.push(section(format!("*For program owners*\n{}", guide(OWNER_USAGE))));
     }
-    Message {
-        text: "How to use /mentoring".to_owned(),
-        blocks: vec![
-            section(
-                "*Reverse mentoring*: junior colleagues (mentors) teach senior colleagues (mentees) \
-                 about new tools, trends and ways of working, and both sides learn.",
-            ),
-            section(lines.trim_end().to_owned()),
-        ],
-    }
+    Message { text: "How to use /mentoring".to_owned(), blocks }
 }
 
-/// A command we understood the shape of but whose arguments are wrong.
+/// A command we understood the shape of but whose arguments are wrong; with no usage
+/// line when the problem is not the person's wording.
 pub fn usage_error(problem: &str, usage: &str) -> Message {
+    if usage.is_empty() {
+        return reply(problem);
+    }
     reply(format!("{problem}\nUsage: `{usage}`"))
 }
 
 pub fn owners_only(what: &str) -> Message {
     reply(format!(
-        "Sorry, only program owners can {what}. If you run a mentoring program, ask your Slack admin \
-         to add you to the bot's owners."
+        "Sorry, only program owners can {what}. If you run a mentoring program, ask a program owner to add \
+         you with `/mentoring owners add`."
     ))
 }
 
@@ -177,28 +243,35 @@ fn collect_text(value: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// Slack allows 50 blocks and 3,000 characters per section: long lists are cut.
-const MAX_LIST_BLOCKS: usize = 40;
-
-const MAX_SECTION_CHARS: usize = 2800;
-
-/// Lines packed into as few sections as Slack allows; what does not fit is counted.
-fn sections(lines: &[String], more_hint: &str) -> Vec<SlackBlock> {
+/// The first items of a list, in at most `max_blocks` sections (a line longer than a
+/// section is shortened), then one context block counting the rest and saying where
+/// `rest` they are. A list of any length stays inside a message's 50 blocks.
+fn first_items(lines: &[String], max_blocks: usize, rest: &str) -> Vec<SlackBlock> {
     let mut blocks = Vec::new();
-    let mut current = String::new();
-    for (shown, line) in lines.iter().enumerate() {
-        if current.len() + line.len() + 1 > MAX_SECTION_CHARS {
+    let (mut current, mut len, mut shown) = (String::new(), 0, 0);
+    for line in lines {
+        let line = shortened(line, SECTION_TEXT);
+        let n = line.chars().count();
+        if shown > 0 && len + 1 + n > SECTION_TEXT {
             blocks.push(section(std::mem::take(&mut current)));
-            if blocks.len() == MAX_LIST_BLOCKS {
-                blocks.push(context(format!("…and {} more. {more_hint}", lines.len() - shown)));
-                return blocks;
+            len = 0;
+            if blocks.len() >= max_blocks {
+                break;
             }
         }
-        current.push_str(line);
-        current.push('\n');
+        if len > 0 {
+            current.push('\n');
+            len += 1;
+        }
+        current.push_str(&line);
+        len += n;
+        shown += 1;
     }
     if !current.is_empty() {
         blocks.push(section(current));
+    }
+    if shown < lines.len() {
+        blocks.push(context(format!("…and {} more. {rest}", lines.len() - shown)));
     }
     blocks
 }

@@ -145,7 +145,11 @@ pub fn confidence_invite(program: &Program, sides: &[Side], phase: Phase) -> Mes
         .iter()
         .map(|side| {
             let value = format!("{}:{}:{}", program.id, side.as_str(), phase.as_str());
-            button(ids::CONFIDENCE_OPEN, side_label(*side), &value)
+            let action_id = match side {
+                Side::Mentee => ids::CONFIDENCE_OPEN,
+                Side::Mentor => ids::CONFIDENCE_OPEN_MENTOR,
+            };
+            button(action_id, side_label(*side), &value)
         })
         .collect();
     Message {

@@ -3,11 +3,11 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, header, reply, section, sections, Message};
+use super::{button, context, count, first_items, header, packed, reply, section, shortened, Message};
 use crate::domain::outbound::CHART_BLOCK;
 use crate::domain::status::ProgramStatus;
 use crate::slack::ids;
-use crate::store::AuditRow;
+use crate::store::{AuditRow, WeekCounts};
 
 fn percent(fraction: Option<f64>) -> String {
     fraction.map_or("–".to_owned(), |f| format!("{:.1}%", f * 100.0))
@@ -26,33 +26,37 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
     let c = &s.participants;
     let mut lines = vec![
         format!(
-            "*People:* {} mentors, {} mentees · {} active, {} paused, {} left",
-            c.mentors, c.mentees, c.active, c.paused, c.left
+            "*People:* {}, {} · {} active, {} paused, {} left",
+            count(c.mentors, "mentor", "mentors"),
+            count(c.mentees, "mentee", "mentees"),
+            c.active,
+            c.paused,
+            c.left
         ),
         format!(
-            "*Pairs:* {} active, {} stalled, {} ended · {} rounds · first sessions held by {}",
-            s.pairs.active, s.stalled_pairs, s.pairs.ended, s.rounds, s.first_sessions
+            "*Pairs:* {} active, {} stalled, {} ended · {} · first sessions held by {}",
+            s.pairs.active,
+            s.stalled_pairs,
+            s.pairs.ended,
+            count(s.rounds, "round", "rounds"),
+            count(s.first_sessions, "pair", "pairs")
         ),
         format!(
-            "*Check-ins:* {} sent, {} answered (response rate {}) · {} meetings ({} per pair)",
+            "*Check-ins:* {} sent, {} answered (response rate {}) · {} ({} per pair)",
             s.checkins.sent,
             s.checkins.answered,
             percent(s.response_rate),
-            s.meetings,
+            count(s.meetings, "meeting", "meetings"),
             figure(s.meetings_per_pair)
         ),
         format!("*Reflections:* {} · average session rating {} / 5", s.reflections, figure(s.average_rating)),
     ];
     if s.at_risk_pairs > 0 || s.exits > 0 {
         lines.push(format!(
-            "*Needs care:* {} pair(s) at risk (the senior missed two check-ins in a row) · {} pair(s) ended by one \
-             of their people",
-            s.at_risk_pairs, s.exits
+            "*Needs care:* {} at risk (the senior missed two check-ins in a row) · {} ended by one of their people",
+            count(s.at_risk_pairs, "pair", "pairs"),
+            count(s.exits, "pair", "pairs")
         ));
-    }
-    if !s.shared_exit_reasons.is_empty() {
-        let reasons: Vec<String> = s.shared_exit_reasons.iter().map(|r| format!("\"{r}\"")).collect();
-        lines.push(format!("*Reasons shared with owners:* {}", reasons.join("; ")));
     }
     if !s.top_skills.is_empty() {
         let skills: Vec<String> = s.top_skills.iter().map(|k| format!("{} ({})", k.skill, k.count)).collect();
@@ -88,11 +92,20 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
             s.dead_letters
         ));
     }
-    let mut blocks = vec![section(lines.join("\n"))];
+    let mut blocks = packed(&lines.join("\n"));
+    if !s.shared_exit_reasons.is_empty() {
+        let reasons: Vec<String> = s.shared_exit_reasons.iter().map(|r| format!("• \"{r}\"")).collect();
+        blocks.push(section(format!("*Reasons shared with owners ({})*", reasons.len())));
+        blocks.extend(first_items(&reasons, 1, "The most recent are shown."));
+    }
     if !s.unmatched.is_empty() {
         let unmatched: Vec<String> = s.unmatched.iter().map(|u| format!("• <@{}>: {}", u.user, u.reason)).collect();
         blocks.push(section(format!("*Unmatched in the latest round ({})*", unmatched.len())));
-        blocks.extend(sections(&unmatched, "`upward status --json` lists them all."));
+        blocks.extend(first_items(
+            &unmatched,
+            2,
+            "`/mentoring match` previews the next round, with *Download the full list* for everyone in it.",
+        ));
     }
     blocks
 }
@@ -101,30 +114,66 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
 pub fn status_summary(s: &ProgramStatus) -> Message {
     let mut blocks = vec![header(&format!("Program {}", s.program))];
     blocks.extend(summary_blocks(s));
-    blocks.truncate(48);
     blocks.push(context("Figures only: reflection texts are never shown here, and ratings are averages."));
     Message { text: format!("Status of {}", s.program), blocks }
 }
 
-/// The owners' part of App Home: a summary per program, with its buttons.
-pub fn owner_dashboard(programs: &[(i64, ProgramStatus)]) -> Vec<SlackBlock> {
-    let mut blocks = vec![
-        SlackDividerBlock::new().into(),
-        header("Program owners"),
+/// Sections the owners' table of programs may take in the App Home.
+const TABLE_BLOCKS: usize = 4;
+
+/// One program's row in the owners' table.
+fn table_row(s: &ProgramStatus) -> String {
+    format!(
+        "• *{}*: {} active · {} live · {} · response rate {}",
+        s.program,
+        count(s.participants.active, "person", "people"),
+        count(s.pairs.active, "pair", "pairs"),
+        count(s.rounds, "round", "rounds"),
+        percent(s.response_rate)
+    )
+}
+
+/// A select of programs (the first 100, Slack's limit for one menu), `selected` shown.
+pub(super) fn program_picker(
+    action_id: &str,
+    placeholder: &str,
+    programs: &[(i64, &str)],
+    selected: Option<i64>,
+) -> SlackActionBlockElement {
+    let option = |(id, name): &(i64, &str)| SlackBlockChoiceItem::new(pt!(shortened(name, 75)), id.to_string());
+    let options: Vec<_> = programs.iter().take(slack_limits::blocks::SELECT_OPTIONS).map(option).collect();
+    let mut select = SlackBlockStaticSelectElement::new()
+        .with_action_id(action_id.into())
+        .with_options(options)
+        .with_placeholder(pt!(placeholder));
+    select.initial_option = programs.iter().find(|(id, _)| Some(*id) == selected).map(option);
+    SlackActionBlockElement::StaticSelect(select)
+}
+
+/// The owners' part of App Home, the same size at any number of programs: a compact
+/// table of every program, the chart, a program picker and the picked program's
+/// figures with its buttons (the first program until one is picked).
+pub fn owner_dashboard(programs: &[(i64, ProgramStatus)], selected: Option<i64>) -> Vec<SlackBlock> {
+    let mut blocks = vec![SlackDividerBlock::new().into(), header("Program owners")];
+    let rows: Vec<String> = programs.iter().map(|(_, s)| table_row(s)).collect();
+    blocks.extend(first_items(&rows, TABLE_BLOCKS, "Pick a program below to see its figures."));
+    blocks.extend([
         context("Meetings (bars) and the average session rating (line, 1 to 5) per week, the last 12 weeks:"),
         SlackSectionBlock::new().with_text(md!("The chart is on its way.")).with_block_id(CHART_BLOCK.into()).into(),
-    ];
-    for (id, s) in programs {
-        blocks.push(section(format!("*{}*", s.program)));
-        blocks.extend(summary_blocks(s));
-        blocks.push(
-            SlackActionsBlock::new(vec![
-                button(ids::HOME_MATCH, "Preview a match", &id.to_string()),
-                button(ids::HOME_EXPORT, "Export CSV", &id.to_string()),
-            ])
-            .into(),
-        );
+    ]);
+    let Some((id, s)) = programs.iter().find(|(id, _)| Some(*id) == selected).or(programs.first()) else {
+        return blocks;
+    };
+    let value = id.to_string();
+    let mut actions =
+        vec![button(ids::HOME_MATCH, "Preview a match", &value), button(ids::HOME_EXPORT, "Export CSV", &value)];
+    if programs.len() > 1 {
+        let names: Vec<(i64, &str)> = programs.iter().map(|(id, s)| (*id, s.program.as_str())).collect();
+        actions.push(program_picker(ids::HOME_PROGRAM, "Another program", &names, Some(*id)));
     }
+    blocks.push(section(format!("*{}*", s.program)));
+    blocks.extend(summary_blocks(s));
+    blocks.push(SlackActionsBlock::new(actions).into());
     blocks.push(context("Figures only: reflection texts are never shown here."));
     blocks
 }
@@ -179,16 +228,21 @@ pub fn audit_list(rows: &[AuditRow]) -> Message {
     }
     let lines: Vec<String> =
         rows.iter().map(|r| format!("• {}: <@{}> {}", day(r.created_at), r.actor, r.action)).collect();
-    Message { text: format!("The latest {} owner actions", rows.len()), blocks: sections(&lines, "") }
+    Message {
+        text: format!("The latest {}", count(rows.len(), "owner action", "owner actions")),
+        blocks: first_items(&lines, 10, "Older ones are kept but not shown."),
+    }
 }
 
 /// The answer to `forget-me`: what went, and what stays (anonymous figures).
 pub fn forgotten(programs: usize, reflections: u64, ended_pairs: usize) -> Message {
     reply(format!(
-        "Done. I deleted your profile in {programs} program(s), the texts of your {reflections} reflection(s), your \
-         cached time zone and the requests and messages stored under your name; {ended_pairs} live pair(s) ended \
-         and your partners were told kindly.\nWhat I kept, without your name: past pairs, check-ins, meetings, \
-         ratings and skills, so the program's totals stay true."
+        "Done. I deleted your profile in {}, the texts of your {}, your cached time zone and the requests and \
+         messages stored under your name; {} ended and your partners were told kindly.\nWhat I kept, without your \
+         name: past pairs, check-ins, meetings, ratings and skills, so the program's totals stay true.",
+        count(programs, "program", "programs"),
+        count(reflections, "reflection", "reflections"),
+        count(ended_pairs, "live pair", "live pairs"),
     ))
 }
 
@@ -207,9 +261,27 @@ pub struct Attention {
     pub why: String,
 }
 
+/// The week's changes, one line each, in words; none for what did not change.
+fn week_lines(week: &WeekCounts) -> Vec<String> {
+    [
+        (week.joined, "person joined", "people joined"),
+        (week.left, "person left", "people left"),
+        (week.new_pairs, "new pair", "new pairs"),
+        (week.checkins, "check-in sent", "check-ins sent"),
+        (week.meetings, "meeting", "meetings"),
+        (week.reflections, "reflection", "reflections"),
+        (week.exits, "pair ended by one of its people", "pairs ended by one of their people"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| format!("• {}", count(n, one, many)))
+    .collect()
+}
+
 /// The weekly digest to an owner.
-pub fn digest(s: &ProgramStatus, week: &[String], attention: &[Attention]) -> Message {
+pub fn digest(s: &ProgramStatus, week: &WeekCounts, attention: &[Attention]) -> Message {
     let mut blocks = vec![header(&format!("Weekly digest: {}", s.program))];
+    let week = week_lines(week);
     blocks.push(section(format!(
         "*This week*\n{}",
         if week.is_empty() { "No changes.".to_owned() } else { week.join("\n") }
@@ -220,10 +292,9 @@ pub fn digest(s: &ProgramStatus, week: &[String], attention: &[Attention]) -> Me
         blocks.push(section("*Pairs that need a human touch:* none this week."));
     } else {
         blocks.push(section(format!("*Pairs that need a human touch ({})*", needing.len())));
-        blocks.extend(sections(&needing, "`/mentoring status` has the figures."));
+        blocks.extend(first_items(&needing, 5, "The App Home shows every program's figures."));
     }
     blocks.extend(summary_blocks(s));
-    blocks.truncate(49);
     blocks.push(context("Figures only: reflection texts are never shown here."));
     Message { text: format!("Weekly digest of {}", s.program), blocks }
 }

@@ -3,12 +3,21 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, header, reply, section, sections};
+use std::collections::HashMap;
+
+use super::owners::program_picker;
+use super::{button, context, count, first_items, header, reply, section};
 use crate::domain::agenda::Session;
 use crate::domain::outbound::Message;
 use crate::domain::pair::Pair;
+use crate::domain::program::Program;
 use crate::domain::rounds::Plan;
 use crate::slack::ids;
+
+/// Sections of pairs, and of unmatched people, a preview shows before it points to the file.
+const PREVIEW_PAIR_BLOCKS: usize = 6;
+const PREVIEW_UNMATCHED_BLOCKS: usize = 3;
+const FULL_LIST: &str = "*Download the full list* sends every pair and everyone unmatched as a file.";
 
 fn plan_lines(plan: &Plan) -> (Vec<String>, Vec<String>) {
     let pairs = plan
@@ -20,8 +29,10 @@ fn plan_lines(plan: &Plan) -> (Vec<String>, Vec<String>) {
     (pairs, unmatched)
 }
 
-/// What `/mentoring match` proposes, for the owner to confirm.
-pub fn round_preview(plan: &Plan, changed: bool) -> Message {
+/// What `/mentoring match` proposes, for the owner to confirm with a button: a
+/// summary, the first pairs and unmatched people, the whole list as a file on request,
+/// and with several programs a picker to preview another.
+pub fn round_preview(plan: &Plan, changed: bool, programs: &[Program]) -> Message {
     let (pairs, unmatched) = plan_lines(plan);
     let mut blocks = vec![header(&format!("Matching preview: {}", plan.program))];
     if changed {
@@ -36,34 +47,99 @@ pub fn round_preview(plan: &Plan, changed: bool) -> Message {
         format!("at most {} possible", plan.upper_bound)
     };
     blocks.push(section(format!(
-        "*{} pairs*, total score {} ({proof}). *{} unmatched.*",
-        plan.pairs.len(),
+        "*{}*, total score {} ({proof}). *{} unmatched.*",
+        count(plan.pairs.len(), "pair", "pairs"),
         plan.total_score,
         plan.unmatched.len()
     )));
-    let hint = "`upward match --dry-run --json` lists them all.";
-    blocks.extend(sections(&pairs, hint));
+    blocks.extend(first_items(&pairs, PREVIEW_PAIR_BLOCKS, FULL_LIST));
     if !unmatched.is_empty() {
         blocks.push(section("*Unmatched, and why*"));
-        blocks.extend(sections(&unmatched, hint));
+        blocks.extend(first_items(&unmatched, PREVIEW_UNMATCHED_BLOCKS, FULL_LIST));
     }
     if !plan.not_eligible.is_empty() {
         let left_out: Vec<String> = plan.not_eligible.iter().map(|(why, n)| format!("{n} {why}")).collect();
         blocks.push(context(format!("Not in this round: {}.", left_out.join(", "))));
     }
-    blocks.truncate(48);
+    let value = plan.program_id.to_string();
+    let mut actions = Vec::new();
+    if !plan.pairs.is_empty() {
+        let confirm = SlackBlockButtonElement::new(pt!("Confirm"))
+            .with_action_id(ids::PREVIEW_CONFIRM.into())
+            .with_value(value.clone())
+            .with_style(SlackBlockButtonStyle::Primary);
+        actions.push(SlackActionBlockElement::Button(confirm));
+    }
+    if !plan.pairs.is_empty() || !plan.unmatched.is_empty() {
+        actions.push(button(ids::PREVIEW_DOWNLOAD, "Download the full list", &value));
+    }
+    if programs.len() > 1 {
+        let names: Vec<(i64, &str)> = programs.iter().map(|p| (p.id, p.name.as_str())).collect();
+        actions.push(program_picker(ids::PREVIEW_PROGRAM, "Preview another program", &names, Some(plan.program_id)));
+    }
+    if !actions.is_empty() {
+        blocks.push(SlackActionsBlock::new(actions).into());
+    }
     blocks.push(context(if plan.pairs.is_empty() {
-        "Nothing to confirm: there is no one to pair right now.".to_owned()
+        "Nothing to confirm: there is no one to pair right now."
     } else {
-        "Run `/mentoring match confirm` to make these pairs live and introduce them.".to_owned()
+        "*Confirm* makes these pairs live and introduces each pair in a group DM. Nothing is sent before."
     }));
-    Message { text: format!("Matching preview for {}: {} pairs", plan.program, plan.pairs.len()), blocks }
+    Message {
+        text: format!("Matching preview for {}: {}", plan.program, count(plan.pairs.len(), "pair", "pairs")),
+        blocks,
+    }
+}
+
+/// The whole preview as a text file, with people's names beside their Slack ids (a
+/// file shows no mentions): what *Download the full list* sends.
+pub fn preview_file(plan: &Plan, names: &HashMap<String, String>) -> String {
+    let who = |id: &str| match names.get(id) {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_owned(),
+    };
+    let mut out = format!(
+        "Matching preview: {}\n{}, total score {} (at most {} possible), {} unmatched.\n\nPairs\n",
+        plan.program,
+        count(plan.pairs.len(), "pair", "pairs"),
+        plan.total_score,
+        plan.upper_bound,
+        plan.unmatched.len()
+    );
+    for p in &plan.pairs {
+        out.push_str(&format!(
+            "- {} teaches {} (score {}): {}\n",
+            who(&p.mentor),
+            who(&p.mentee),
+            p.score,
+            p.reasons.join("; ")
+        ));
+    }
+    out.push_str("\nUnmatched, and why\n");
+    for u in &plan.unmatched {
+        out.push_str(&format!("- {}: {}\n", who(&u.user), u.reason));
+    }
+    out
+}
+
+pub fn preview_file_comment(program: &str, pairs: usize) -> String {
+    format!(
+        "The full matching preview of *{program}*: {} and everyone unmatched. Nothing is live until you press \
+         *Confirm* on the preview.",
+        count(pairs, "pair", "pairs")
+    )
+}
+
+pub fn preview_file_queued(program: &str) -> Message {
+    reply(format!("The full preview of *{program}* will arrive in your DM with me in a moment."))
 }
 
 pub fn round_confirmed(program: &str, pairs: usize, unmatched: usize) -> Message {
     reply(format!(
-        "Round confirmed in *{program}*: {pairs} pairs are live and their introductions are on their way; \
-         {unmatched} people stay unmatched until the next round."
+        "Round confirmed in *{program}*: {} live and their introductions are on their way; {} unmatched \
+         until the next round.",
+        count(pairs, "pair is", "pairs are"),
+        count(unmatched, "person stays", "people stay")
     ))
 }
 
@@ -72,8 +148,10 @@ pub fn automatic_round(program: &str, pairs: usize, unmatched: usize) -> Message
         format!("The automatic matching round of *{program}* ran: there was no one to pair this time.")
     } else {
         format!(
-            "The automatic matching round of *{program}* ran: {pairs} new pairs are live and introduced; \
-             {unmatched} people stay unmatched. `/mentoring match` previews who is left."
+            "The automatic matching round of *{program}* ran: {} live and introduced; {} unmatched. \
+             `/mentoring match` previews who is left.",
+            count(pairs, "new pair is", "new pairs are"),
+            count(unmatched, "person stays", "people stay")
         )
     })
 }
