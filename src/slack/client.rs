@@ -30,7 +30,7 @@ use serde_json::Value;
 use slack_morphism::prelude::*;
 use thiserror::Error;
 
-use super::raw::{Expect, Raw};
+use super::raw::{Expect, Raw, SendError};
 use crate::domain::outbound::{decode_file, Message, Outbound, CHART_BLOCK, UPLOAD_COMPLETE, UPLOAD_URL};
 
 /// The client type used in production, tests and the demo alike.
@@ -38,21 +38,6 @@ pub type Client = SlackHyperClient;
 
 /// No single Slack call may hold a worker longer than this, unless told otherwise.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
-
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum SendError {
-    #[error("rate limited by Slack (retry after {retry_after:?})")]
-    RateLimited { retry_after: Option<Duration> },
-    #[error("transient failure: {0}")]
-    Transient(String),
-    #[error("Slack refused the call: {0}")]
-    Permanent(String),
-    /// The request went out and no readable answer came back (a timeout, a dropped
-    /// connection, an unreadable 2xx): Slack may or may not have acted. Retried, and
-    /// counted, because a retry may repeat it once.
-    #[error("outcome unknown: {0}")]
-    Ambiguous(String),
-}
 
 #[derive(Debug, Error)]
 #[error("could not set up the Slack client: {0}")]

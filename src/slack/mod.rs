@@ -10,4 +10,5 @@ pub mod messages;
 pub mod raw;
 pub mod serve;
 
-pub use client::{SendError, SlackApi};
+pub use client::SlackApi;
+pub use raw::SendError;

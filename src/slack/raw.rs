@@ -26,8 +26,24 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use thiserror::Error;
 
-use super::client::SendError;
+/// What became of one call, when it was not a success: the dispatcher retries, waits or
+/// gives up by its kind.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SendError {
+    #[error("rate limited by Slack (retry after {retry_after:?})")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("transient failure: {0}")]
+    Transient(String),
+    #[error("Slack refused the call: {0}")]
+    Permanent(String),
+    /// The request went out and no readable answer came back (a timeout, a dropped
+    /// connection, an unreadable 2xx): Slack may or may not have acted. Retried, and
+    /// counted, because a retry may repeat it once.
+    #[error("outcome unknown: {0}")]
+    Ambiguous(String),
+}
 
 /// Slack error codes that say "try again later" rather than "this call is wrong".
 pub const TRANSIENT_CODES: &[&str] =
