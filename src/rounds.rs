@@ -14,9 +14,9 @@ use serde::Serialize;
 use crate::domain::agenda::Catalogue;
 use crate::domain::participant::{effective_status, shared_skills, Status};
 use crate::domain::settings::MatchSettings;
-use matching::{self, Instance, Mode, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 use crate::slack::{messages, Outbound};
 use crate::store::{NewPair, NewRound, PairRow, Participant, Program, Store, StoreError, Tx};
+use matching::{self, Instance, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 
 /// Everything a round is planned from, as loaded from the store.
 #[derive(Debug, Clone)]
@@ -194,7 +194,7 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
         },
         seed: seed(inputs),
     };
-    let outcome = matching::solve(&instance, Mode::Exact);
+    let outcome = matching::solve(&instance);
     let user_of: HashMap<u32, &Participant> =
         inputs.participants.iter().map(|p| (u32::try_from(p.id).unwrap_or(u32::MAX), p)).collect();
     let user = |id: u32| user_of.get(&id).map(|p| p.user_id.clone()).unwrap_or_default();
