@@ -1,8 +1,9 @@
 //! The optimiser: shortlist → sparse assignment → pricing, until proven optimal.
 //!
-//! Scores are integers; to make the optimum unique (and so the answer reproducible)
-//! each pair's score is scaled by 2^32 and given a seeded perturbation small enough
-//! that the perturbations of a whole solution stay under half a point of real score.
+//! Scores are integers; so that ties between equally good pairs are broken by the seed,
+//! not by scan order, each pair's score is scaled by 2^32 and given a seeded
+//! perturbation small enough that the perturbations of a whole solution stay under
+//! half a point of real score.
 //! The assignment is solved to within ε per mentee, with ε small enough that all the
 //! slack together stays under the other half point: so an ε-optimal answer has the
 //! optimal score, and a bound within the slack of it proves so.
