@@ -14,3 +14,4 @@ CREATE INDEX inbox_urgent ON inbox (id) WHERE processed_at IS NULL AND urgent = 
 -- go in the order they were queued.
 ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_pending_channel ON outbox (channel_key, id) WHERE sent_at IS NULL AND dead_at IS NULL;
+CREATE INDEX outbox_urgent ON outbox (id) WHERE urgent = 1 AND sent_at IS NULL AND dead_at IS NULL;

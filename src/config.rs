@@ -180,7 +180,7 @@ pub enum BenchTarget {
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     pub target: BenchTarget,
-    /// Matching: participant counts to run, comma-separated (default 1000,5000,10000,100000).
+    /// Matching: participant counts to run, comma-separated (default 1000,5000,10000,50000,100000).
     /// Delivery: pairs to nudge (default 10000). Burst: people joining at once
     /// (default 1000,10000).
     #[arg(long, alias = "people", value_delimiter = ',')]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Offset, Utc};
-use matching::{Instance, Mode, Outcome, Person, Reason, Rules, Side, UnmatchedReason, Weights};
+use matching::{Instance, Outcome, Person, Reason, Rules, Side, UnmatchedReason, Weights};
 use serde::Serialize;
 
 use super::pair::Pair;
@@ -110,7 +110,7 @@ struct Prepared {
 /// left take as many new mentees as they have free places.
 pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
     let prepared = prepare(inputs, now, today);
-    let outcome = matching::solve(&prepared.instance, Mode::Exact);
+    let outcome = matching::solve(&prepared.instance);
     describe(inputs, &prepared, &outcome)
 }
 

@@ -134,24 +134,24 @@ impl Store {
     /// unhandled, entries another worker holds, and failed ones still in their backoff.
     pub async fn next_inbox_entry(&self, now: i64) -> Result<Option<InboxEntry>> {
         // Two passes, each walking an index in id order, rather than one that sorts
-        // every pending entry by urgency: a launch-day backlog holds thousands.
-        for urgent_only in [1, 0] {
-            let claimed = sqlx::query_as(
+        // every pending entry by urgency: a launch-day backlog holds thousands. The
+        // urgent pass names `urgent = 1` literally, so SQLite uses its partial index.
+        for only_urgent in [" AND i.urgent = 1", ""] {
+            let claimed = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
                  WHERE id = (SELECT i.id FROM inbox i
-                             WHERE i.processed_at IS NULL AND i.urgent >= $4 AND i.attempts < $1
+                             WHERE i.processed_at IS NULL AND i.attempts < $1{only_urgent}
                                AND (i.retry_at IS NULL OR i.retry_at <= $2)
                                AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
                                AND NOT EXISTS (SELECT 1 FROM inbox e
                                                WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
                                                  AND e.processed_at IS NULL AND e.attempts < $1)
                              ORDER BY i.id LIMIT 1)
-                 RETURNING id, payload, attempts",
-            )
+                 RETURNING id, payload, attempts"
+            )))
             .bind(MAX_ATTEMPTS)
             .bind(now)
             .bind(now + LEASE_SECS)
-            .bind(urgent_only)
             .fetch_optional(&self.pool)
             .await?;
             if claimed.is_some() {

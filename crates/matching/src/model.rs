@@ -147,11 +147,42 @@ pub struct Outcome {
     pub upper_bound: i64,
 }
 
-/// How hard to work for the proof of optimality.
+impl Outcome {
+    /// Whether no valid set of pairs scores more than these: always so for
+    /// [`solve`](crate::solve), and for [`solve_within`](crate::solve_within) when the
+    /// proof came within the budget.
+    pub fn is_proven_optimal(&self) -> bool {
+        self.upper_bound <= self.total_score
+    }
+
+    /// How far below the proven bound the total may be, in percent of the bound: the
+    /// most that more time could still gain.
+    pub fn gap_pct(&self) -> f64 {
+        gap_pct(self.total_score, self.upper_bound)
+    }
+}
+
+/// Where a solve stands after a round: the score of its pairs so far and the bound it
+/// has proven, for a caller that shows progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Pricing rounds until no pair could improve the total: proven optimal.
-    Exact,
-    /// One pricing scan; stops when the proven gap is at most 0.1 %.
-    Fast,
+pub struct Progress {
+    /// Rounds of solve and pricing done, from 1.
+    pub round: usize,
+    pub total_score: i64,
+    pub upper_bound: i64,
+}
+
+impl Progress {
+    /// As [`Outcome::gap_pct`].
+    pub fn gap_pct(&self) -> f64 {
+        gap_pct(self.total_score, self.upper_bound)
+    }
+}
+
+fn gap_pct(total: i64, bound: i64) -> f64 {
+    if bound > 0 {
+        (bound - total) as f64 * 100.0 / bound as f64
+    } else {
+        0.0
+    }
 }

@@ -1,8 +1,9 @@
 //! The optimiser: shortlist → sparse assignment → pricing, until proven optimal.
 //!
-//! Scores are integers; to make the optimum unique (and so the answer reproducible)
-//! each pair's score is scaled by 2^32 and given a seeded perturbation small enough
-//! that the perturbations of a whole solution stay under half a point of real score.
+//! Scores are integers; so that ties between equally good pairs are broken by the seed,
+//! not by scan order, each pair's score is scaled by 2^32 and given a seeded
+//! perturbation small enough that the perturbations of a whole solution stay under
+//! half a point of real score.
 //! The assignment is solved to within ε per mentee, with ε small enough that all the
 //! slack together stays under the other half point: so an ε-optimal answer has the
 //! optimal score, and a bound within the slack of it proves so.
@@ -10,19 +11,20 @@
 //! After each solve, *pricing* scans every compatible pair against the solver's prices:
 //! a pair that would make its mentee more than ε better off joins the graph, and the
 //! next solve starts from the last one's assignment and prices (only the mentees the new
-//! pairs tempt bid again). When no pair can, the prices prove the answer optimal on the
-//! full problem. The same scan yields a valid upper bound at any point.
+//! pairs tempt bid again). The same scan yields a valid upper bound on the real (integer)
+//! score at any point, and the rounds stop as soon as that bound equals the assignment's
+//! score: the answer is then proven optimal, even while the perturbed problem (which
+//! only breaks ties) might still shuffle equally good pairs for many more rounds. Every
+//! step is deterministic, so the same instance always gets the same answer.
+
+use std::time::{Duration, Instant};
 
 use super::assign::{self, Graph};
 use super::candidates::{Found, Pairs, SkillIndex};
-use super::model::{Instance, Mode, Outcome, Pair, Side, Unmatched, UnmatchedReason};
+use super::model::{Instance, Outcome, Pair, Progress, Side, Unmatched, UnmatchedReason};
 use super::score::{Compatibility, FastScorer};
 
 const SCALE: i64 = 1 << 32;
-/// Fast mode stops once the proven gap is at most this (parts per million).
-const FAST_GAP_PPM: i64 = 1_000;
-/// Pricing rounds before Fast mode settles for the bound it has.
-const FAST_ROUNDS: usize = 3;
 /// Good partners shortlisted per mentee, and per mentor, before the first solve.
 const PER_MENTEE: usize = 24;
 const PER_MENTOR: usize = 12;
@@ -158,8 +160,33 @@ fn price(p: &Problem, a: &assign::Assignment) -> Priced {
     Priced { violators, lower_bound: cheapest - prices }
 }
 
-/// Chooses the pairs with the highest total score under the instance's rules.
-pub fn solve(instance: &Instance, mode: Mode) -> Outcome {
+/// Chooses the pairs with the highest total score under the instance's rules, and
+/// proves it: the [`Outcome`]'s upper bound equals its total.
+pub fn solve(instance: &Instance) -> Outcome {
+    run(instance, None, &mut |_| {})
+}
+
+/// [`solve`] for a caller that cannot wait for the proof: stops when `budget` has run
+/// out and returns the best pairs found so far, with the bound proven for them (see
+/// [`Outcome::is_proven_optimal`] and [`Outcome::gap_pct`]). `progress` hears the score
+/// and bound after every round, so a caller can show how close the answer is.
+///
+/// The budget is checked between rounds, and the first round (shortlist, solve, one
+/// pricing scan) always completes, as pairs and a bound need it: a budget shorter than
+/// that round is overrun by it. A round that ends with a proof ends the solve whatever
+/// the budget, so an answer that is proven optimal is the one [`solve`] gives.
+///
+/// This reads the monotonic clock, the one exception to the crate's "no clock": a
+/// deadline is the caller's wish, not an input to the answer, and only an [`Instant`]
+/// can say when it has passed while the work runs.
+pub fn solve_within(instance: &Instance, budget: Duration, mut progress: impl FnMut(Progress)) -> Outcome {
+    // A budget too long to represent never runs out.
+    let deadline = Instant::now().checked_add(budget);
+    run(instance, deadline, &mut progress)
+}
+
+/// The rounds until a proof, or until `deadline`.
+fn run(instance: &Instance, deadline: Option<Instant>, progress: &mut dyn FnMut(Progress)) -> Outcome {
     let n = instance.mentees.len();
     let max_score = max_possible_score(instance);
     let half_point = (SCALE / 2) as u64 / (n as u64 + 1);
@@ -175,26 +202,29 @@ pub fn solve(instance: &Instance, mode: Mode) -> Outcome {
         epsilon: half_point.max(1) as i64,
     };
     let mut rows = problem.shortlist();
-    let mut rounds = 0;
+    let mut round = 0;
     let mut warm = None;
-    let (assignment, upper_scaled) = loop {
-        rounds += 1;
+    let (assignment, upper_bound) = loop {
+        round += 1;
         let assignment = assign::solve(&problem.graph(&rows), problem.epsilon, warm.take());
         let priced = price(&problem, &assignment);
         let upper_scaled = i128::from(problem.unmatched_cost) * n as i128 - priced.lower_bound;
-        let achieved: i128 = assignment.row_cost.iter().map(|&c| i128::from(problem.unmatched_cost - c)).sum::<i128>();
-        let close = (upper_scaled - achieved) * 1_000_000 <= achieved * i128::from(FAST_GAP_PPM);
+        // Perturbations only add to a pair's value, so the real score is at most the
+        // perturbed bound's whole points.
+        let upper_bound = upper_scaled.div_euclid(i128::from(SCALE)) as i64;
+        let total_score = assignment.row_cost.iter().map(|&c| (problem.unmatched_cost - c).div_euclid(SCALE)).sum();
+        progress(Progress { round, total_score, upper_bound });
         let improvable = priced.violators.iter().any(|found| !found.pairs.is_empty());
-        let stop = !improvable || (mode == Mode::Fast && (close || rounds >= FAST_ROUNDS));
-        if stop {
-            break (assignment, upper_scaled);
+        let out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
+        if !improvable || upper_bound <= total_score || out_of_time {
+            break (assignment, upper_bound);
         }
         for (row, found) in rows.iter_mut().zip(priced.violators) {
             row.extend(found.pairs);
         }
         warm = Some(assignment);
     };
-    outcome(&problem, &rows, &assignment, upper_scaled)
+    outcome(&problem, &rows, &assignment, upper_bound)
 }
 
 /// The most any pair can score: bounds the cost of staying unmatched.
@@ -208,7 +238,7 @@ fn max_possible_score(instance: &Instance) -> i64 {
         + super::score::most_for_levels(w, &instance.rules)
 }
 
-fn outcome(p: &Problem, rows: &[Vec<(u32, i64)>], a: &assign::Assignment, upper_scaled: i128) -> Outcome {
+fn outcome(p: &Problem, rows: &[Vec<(u32, i64)>], a: &assign::Assignment, upper_bound: i64) -> Outcome {
     let instance = p.instance;
     let slots = p.slot_count();
     let mentor_of_slot = |slot: usize| p.slot_start.partition_point(|&s| s <= slot) - 1;
@@ -249,7 +279,6 @@ fn outcome(p: &Problem, rows: &[Vec<(u32, i64)>], a: &assign::Assignment, upper_
     }
     pairs.sort_by_key(|pair| (pair.mentor, pair.mentee));
     let total_score = pairs.iter().map(|pair| pair.score).sum();
-    let upper_bound = upper_scaled.div_euclid(i128::from(SCALE)) as i64;
     debug_assert!(upper_bound >= total_score, "a dual bound below a feasible total means broken duals");
     Outcome { pairs, unmatched, total_score, upper_bound }
 }
