@@ -39,6 +39,9 @@ use slack_limits::{Buckets, TIER_4};
 pub enum HandleError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The optimiser's thread ended without a plan (it panicked): retried like a store error.
+    #[error("the matching search stopped: {0}")]
+    Planner(String),
 }
 
 type Result<T, E = HandleError> = std::result::Result<T, E>;

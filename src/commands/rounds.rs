@@ -1,6 +1,5 @@
 //! Owners' matching rounds (preview, confirm, unpair) and the pair's answers to its
 //! introduction.
-
 //!
 //! A round means the same whichever started it: the slash command, `upward match` and
 //! the scheduler all load its inputs, plan it (pure, [`crate::domain::rounds`]) and store
@@ -21,9 +20,50 @@ use crate::store::{NewPair, NewRound, Store, StoreError, Tx};
 
 const USAGE: &str = "/mentoring match [confirm]";
 
+/// After this long without a plan, the owner who asked is told how the search goes.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Plans a round of `program` for the owner who asked. The optimiser runs on a
+/// blocking thread, so a long search holds no runtime worker and no database lock;
+/// past [`PROGRESS_AFTER`] the owner gets a word on its progress, and again at most
+/// every [`PROGRESS_AFTER`] after that.
 async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
     let inputs = inputs(&request.ctx.store, program).await?;
-    Ok(rounds::plan(&inputs, request.ctx.clock.now(), request.ctx.today()))
+    let (people, name) = (inputs.participants.len(), program.name.clone());
+    let (progress_tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
+    let solving = plan_off_runtime(inputs, request.ctx.clock.now(), request.ctx.today(), move |p| {
+        let _ = progress_tx.send(p);
+    });
+    tokio::pin!(solving);
+    let started = std::time::Instant::now();
+    let mut told = started;
+    loop {
+        tokio::select! {
+            plan = &mut solving => return plan,
+            Some(step) = progress.recv() => {
+                if started.elapsed() >= PROGRESS_AFTER && told.elapsed() >= PROGRESS_AFTER.min(started.elapsed()) {
+                    told = std::time::Instant::now();
+                    let note = messages::matching_progress(&name, people, step.round, step.gap_pct());
+                    let mut tx = request.ctx.store.begin(request.ctx.now()).await?;
+                    tx.enqueue(&request.reply_to.with(note)).await?;
+                    tx.commit().await?;
+                }
+            }
+        }
+    }
+}
+
+/// Runs the pure planner on a blocking thread: it is CPU-bound for seconds at company
+/// scale, and the async runtime's workers must keep answering Slack meanwhile.
+async fn plan_off_runtime(
+    inputs: Inputs,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+    progress: impl FnMut(matching::Progress) + Send + 'static,
+) -> Result<Plan> {
+    tokio::task::spawn_blocking(move || rounds::plan(&inputs, now, today, progress))
+        .await
+        .map_err(|e| super::HandleError::Planner(e.to_string()))
 }
 
 /// `match`: plans a round and stores it as the program's preview.
@@ -100,10 +140,16 @@ pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result
 /// An automatic round: planned and made live at once, with the owners told by DM.
 pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> Result<()> {
     let program = ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id);
+    let planned = match program {
+        Some(program) => {
+            let inputs = inputs(&ctx.store, &program).await?;
+            Some((plan_off_runtime(inputs, ctx.clock.now(), ctx.today(), |_| {}).await?, program))
+        }
+        None => None,
+    };
+    // The change starts once the plan is made: the write lock is never held across a search.
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
-    if let Some(program) = program {
-        let inputs = inputs(&ctx.store, &program).await?;
-        let plan = rounds::plan(&inputs, ctx.clock.now(), ctx.today());
+    if let Some((plan, program)) = planned {
         if !plan.pairs.is_empty() {
             store_plan(&mut tx, &plan, SCHEDULER, true, &ctx.agendas).await?;
         }
@@ -244,7 +290,8 @@ pub async fn run_now(
     agendas: &Catalogue,
 ) -> Result<(Plan, Option<i64>), StoreError> {
     let inputs = inputs(store, program).await?;
-    let plan = rounds::plan(&inputs, now, now.date_naive());
+    // The command line waits for its answer; nothing else shares its runtime.
+    let plan = rounds::plan(&inputs, now, now.date_naive(), |_| {});
     if dry_run || plan.pairs.is_empty() {
         return Ok((plan, None));
     }

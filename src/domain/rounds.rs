@@ -4,9 +4,10 @@
 //! the slash command, `upward match` and the scheduler plan rounds alike.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Offset, Utc};
-use matching::{Instance, Outcome, Person, Reason, Rules, Side, UnmatchedReason, Weights};
+use matching::{Instance, Outcome, Person, Progress, Reason, Rules, Side, UnmatchedReason, Weights};
 use serde::Serialize;
 
 use super::pair::Pair;
@@ -64,6 +65,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether no pairing of these people can score more: the optimiser's proof.
+    pub fn proven(&self) -> bool {
+        self.total_score >= self.upper_bound
+    }
+
+    /// How far below the best possible this plan may be, in percent of the bound.
+    pub fn gap_pct(&self) -> f64 {
+        if self.upper_bound <= 0 || self.proven() {
+            return 0.0;
+        }
+        (self.upper_bound - self.total_score) as f64 * 100.0 / self.upper_bound as f64
+    }
+
     /// The pairs as (mentor, mentee) participant ids, to see whether two plans agree.
     pub fn pair_ids(&self) -> Vec<(i64, i64)> {
         self.pairs.iter().map(|p| (p.mentor_id, p.mentee_id)).collect()
@@ -108,9 +122,15 @@ struct Prepared {
 /// Chooses the round's pairs. Eligible: active people (a dated pause that has ended
 /// counts as active) not already in a live pair on that side; mentors with capacity
 /// left take as many new mentees as they have free places.
-pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Plan {
+///
+/// The optimiser searches for at most the program's `match_budget_secs`, reporting each
+/// round of its search to `progress`; when the budget ends before the proof, the best
+/// round so far is the plan, and its `upper_bound` says how far from the best possible
+/// it can be. (Reading the budget's clock is the optimiser's one exception to purity.)
+pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate, progress: impl FnMut(Progress)) -> Plan {
     let prepared = prepare(inputs, now, today);
-    let outcome = matching::solve(&prepared.instance);
+    let budget = Duration::from_secs(u64::from(inputs.settings.match_budget_secs));
+    let outcome = matching::solve_within(&prepared.instance, budget, progress);
     describe(inputs, &prepared, &outcome)
 }
 

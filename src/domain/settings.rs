@@ -9,6 +9,12 @@ use super::checkins::{parse_checkin_schedule, parse_time_zone, parse_window, Che
 use super::participant::MAX_LEVEL;
 use super::schedule::parse_cron;
 
+/// The optimiser's time for one round when a program sets none: enough to prove the
+/// optimum for a company of 100,000 on two cores, short enough that an owner waits.
+pub const DEFAULT_MATCH_BUDGET_SECS: u32 = 30;
+/// The longest budget a program may set: the request's lease is a minute.
+pub const MAX_MATCH_BUDGET_SECS: u32 = 50;
+
 /// How a program's rounds are matched. Weights left as `None` use the engine's
 /// documented defaults, so improving a default reaches every program that kept it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +34,8 @@ pub struct MatchSettings {
     pub min_level_gap: u8,
     /// Whether someone who leaves a pair is matched again at once.
     pub mid_round_matching: bool,
+    /// How long a round's optimiser may run before the best round so far is used.
+    pub match_budget_secs: u32,
 }
 
 impl Default for MatchSettings {
@@ -42,6 +50,7 @@ impl Default for MatchSettings {
             match_schedule: None,
             min_level_gap: DEFAULT_LEVEL_GAP,
             mid_round_matching: false,
+            match_budget_secs: DEFAULT_MATCH_BUDGET_SECS,
         }
     }
 }
@@ -63,6 +72,8 @@ pub enum Setting {
     MatchSchedule(Option<String>),
     MinLevelGap(u8),
     MidRoundMatching(bool),
+    /// Seconds the optimiser may run for one round.
+    MatchBudget(u32),
     /// Check-in cron (normalised to six fields).
     CheckinSchedule(String),
     CheckinEvery(u32),
@@ -78,7 +89,7 @@ pub enum Setting {
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, schedule, every, window, timezone, weekends, digest, round-length";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -161,6 +172,16 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             .ok_or_else(|| {
                 "Say `mid-round-matching on` (someone who leaves a pair is matched again at once) or `off`.".to_owned()
             }),
+        "match-budget" | "budget" => {
+            let seconds = value.trim().trim_end_matches('s').trim();
+            match seconds.parse::<u32>() {
+                Ok(n) if (1..=MAX_MATCH_BUDGET_SECS).contains(&n) => Ok(Setting::MatchBudget(n)),
+                _ => Err(format!(
+                    "`match-budget` is how many seconds matching may search before the best round so far is \
+                     used: a number from 1 to {MAX_MATCH_BUDGET_SECS}."
+                )),
+            }
+        }
         "schedule" | "checkin-schedule" | "check-ins" => parse_checkin_schedule(value).map(Setting::CheckinSchedule),
         "every" => {
             let number = value.split_whitespace().next().unwrap_or_default();
@@ -243,6 +264,7 @@ impl ProgramSettings {
             Setting::MatchSchedule(cron) => m.match_schedule = cron,
             Setting::MinLevelGap(gap) => m.min_level_gap = gap,
             Setting::MidRoundMatching(on) => m.mid_round_matching = on,
+            Setting::MatchBudget(secs) => m.match_budget_secs = secs,
             Setting::CheckinSchedule(cron) => c.schedule = cron,
             Setting::CheckinEvery(n) => c.every = n,
             Setting::Window(w) => c.window = w,
@@ -258,6 +280,18 @@ impl ProgramSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_match_budget_is_whole_seconds_within_the_requests_lease() {
+        assert_eq!(parse_setting("match-budget", "20"), Ok(Setting::MatchBudget(20)));
+        assert_eq!(parse_setting("match-budget", "45s"), Ok(Setting::MatchBudget(45)));
+        for bad in ["0", "51", "ten", ""] {
+            assert!(parse_setting("match-budget", bad).unwrap_err().contains("1 to 50"), "{bad}");
+        }
+        let settings = ProgramSettings::default().with(Setting::MatchBudget(12));
+        assert_eq!(settings.matching.match_budget_secs, 12);
+        assert_eq!(MatchSettings::default().match_budget_secs, DEFAULT_MATCH_BUDGET_SECS);
+    }
 
     #[test]
     fn settings_parse_with_reasons_for_bad_values() {

@@ -110,6 +110,7 @@ struct SettingsRow {
     match_schedule: Option<String>,
     min_level_gap: i64,
     mid_round_matching: i64,
+    match_budget_secs: i64,
 }
 
 fn small(value: i64, what: &str) -> Result<u32> {
@@ -132,6 +133,7 @@ impl TryFrom<SettingsRow> for MatchSettings {
             min_level_gap: u8::try_from(row.min_level_gap)
                 .map_err(|_| StoreError::Corrupt(format!("min_level_gap = {}", row.min_level_gap)))?,
             mid_round_matching: row.mid_round_matching != 0,
+            match_budget_secs: small(row.match_budget_secs, "match_budget_secs")?,
         })
     }
 }
@@ -140,7 +142,7 @@ impl Store {
     pub async fn match_settings(&self, program_id: i64) -> Result<MatchSettings> {
         let row: SettingsRow = sqlx::query_as(
             "SELECT capacity, allow_repeats, forbid_same_department, weight_skill, weight_hour,
-                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching
+                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching, match_budget_secs
              FROM programs WHERE id = $1",
         )
         .bind(program_id)
@@ -290,7 +292,7 @@ impl Tx {
         sqlx::query(
             "UPDATE programs SET capacity = $1, allow_repeats = $2, forbid_same_department = $3, weight_skill = $4,
                     weight_hour = $5, weight_cross_department = $6, match_schedule = $7, min_level_gap = $9,
-                    mid_round_matching = $10 WHERE id = $8",
+                    mid_round_matching = $10, match_budget_secs = $11 WHERE id = $8",
         )
         .bind(i64::from(s.capacity))
         .bind(i64::from(s.allow_repeats))
@@ -302,6 +304,7 @@ impl Tx {
         .bind(program_id)
         .bind(i64::from(s.min_level_gap))
         .bind(i64::from(s.mid_round_matching))
+        .bind(i64::from(s.match_budget_secs))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

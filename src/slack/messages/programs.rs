@@ -126,6 +126,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         "Settings of *{}*:\n*Matching*\n• capacity: {} per mentor\n• repeats: {}\n• same department: {}\n\
          • weights: skill {}, hours {}, department {}\n• automatic rounds: {}\n\
          • seniority: mentors at least {} below their mentee\n• after an exit: {}\n\
+         • matching searches up to {} before using its best round\n\
          *Check-ins*\n• {}\n• window: {} in each person's time zone\n\
          • weekends: {}\n*Rounds* last {}.\n*Owners' digest*: {}.",
         program.name,
@@ -138,6 +139,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         m.match_schedule.as_deref().map_or("off (owners run `/mentoring match`)".to_owned(), |c| in_words(c, 1, "UTC")),
         count(m.min_level_gap, "level", "levels"),
         if m.mid_round_matching { "matched again at once" } else { "matched again at the next round" },
+        count(m.match_budget_secs, "second", "seconds"),
         in_words(&c.schedule, c.every, &c_zone),
         c.window,
         if c.weekends { "on" } else { "skipped" },

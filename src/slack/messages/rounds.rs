@@ -29,6 +29,24 @@ fn plan_lines(plan: &Plan) -> (Vec<String>, Vec<String>) {
     (pairs, unmatched)
 }
 
+/// A gap as people read it: "0.04 %", "under 0.01 %".
+fn percent(gap: f64) -> String {
+    if gap < 0.01 {
+        "under 0.01 %".to_owned()
+    } else {
+        format!("{gap:.2} %")
+    }
+}
+
+/// A word to the owner while a large round is still being searched.
+pub fn matching_progress(program: &str, people: usize, round: usize, gap_pct: f64) -> Message {
+    reply(format!(
+        "Still matching *{program}* ({people} people): search round {round}, already within {} of the best \
+         possible. The preview follows when the search proves its best or its time budget ends.",
+        percent(gap_pct)
+    ))
+}
+
 /// What `/mentoring match` proposes, for the owner to confirm with a button: a
 /// summary, the first pairs and unmatched people, the whole list as a file on request,
 /// and with several programs a picker to preview another.
@@ -41,10 +59,10 @@ pub fn round_preview(plan: &Plan, changed: bool, programs: &[Program]) -> Messag
              proposal. Nothing was sent yet.",
         ));
     }
-    let proof = if plan.total_score == plan.upper_bound {
+    let proof = if plan.proven() {
         "the best possible total (proven)".to_owned()
     } else {
-        format!("at most {} possible", plan.upper_bound)
+        format!("within {} of the best possible: the search used its time budget", percent(plan.gap_pct()))
     };
     blocks.push(section(format!(
         "*{}*, total score {} ({proof}). *{} unmatched.*",
@@ -224,4 +242,36 @@ pub fn pair_ended(program: &str, partner: &str) -> Message {
         "Your reverse-mentoring pair with <@{partner}> in *{program}* has ended. Thank you for the time you \
          gave each other. You'll be matched with someone new in the next round."
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::plain_text;
+    use super::*;
+
+    fn plan(total_score: i64, upper_bound: i64) -> Plan {
+        Plan {
+            program_id: 1,
+            program: "default".into(),
+            seed: 1,
+            pairs: vec![],
+            unmatched: vec![],
+            total_score,
+            upper_bound,
+            not_eligible: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_preview_says_whether_its_round_is_proven_or_how_close_the_budget_left_it() {
+        let proven = plain_text(&serde_json::to_value(round_preview(&plan(500, 500), false, &[]).blocks).unwrap());
+        assert!(proven.contains("the best possible total (proven)"), "{proven}");
+        let cut = plain_text(&serde_json::to_value(round_preview(&plan(9_996, 10_000), false, &[]).blocks).unwrap());
+        assert!(cut.contains("within 0.04 % of the best possible"), "{cut}");
+        let close =
+            plain_text(&serde_json::to_value(round_preview(&plan(999_999, 1_000_000), false, &[]).blocks).unwrap());
+        assert!(close.contains("within under 0.01 % of the best possible"), "{close}");
+    }
 }
