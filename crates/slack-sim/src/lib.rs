@@ -151,6 +151,9 @@ struct Inner {
     users_page: usize,
     /// Payloads refused for breaking Block Kit limits.
     refusals: Vec<Refusal>,
+    /// Calls recorded so far by (method, whether answered with success), so a caller
+    /// can wait on counts without reading every call each time one arrives.
+    counts: HashMap<(String, bool), usize>,
 }
 
 /// A message or view refused for breaking Slack's Block Kit limits.
@@ -160,6 +163,16 @@ pub struct Refusal {
     /// Slack's `response_metadata.messages`: each problem with its JSON pointer.
     pub messages: Vec<String>,
     pub args: Value,
+}
+
+/// How many calls of each method the simulator recorded, answered or refused.
+pub struct Counts<'a>(&'a HashMap<(String, bool), usize>);
+
+impl Counts<'_> {
+    /// Calls of `method` that were answered with success (`ok`) or refused.
+    pub fn of(&self, method: &str, ok: bool) -> usize {
+        self.0.get(&(method.to_owned(), ok)).copied().unwrap_or(0)
+    }
 }
 
 /// How long Slack honours a trigger id for `views.open`.
@@ -335,6 +348,18 @@ impl Sim {
     }
 
     /// Waits until the calls recorded so far satisfy `done`.
+    /// Waits until `done` holds of the counts of calls so far (see [`Counts`]): cheap
+    /// enough to check on every call of a benchmark's tens of thousands.
+    pub async fn wait_for_counts(&self, done: impl Fn(&Counts) -> bool) {
+        loop {
+            let notified = self.called.notified();
+            if done(&Counts(&self.lock().counts)) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     pub async fn wait_until(&self, done: impl Fn(&[Call]) -> bool) {
         loop {
             let notified = self.called.notified();
@@ -413,7 +438,10 @@ impl Sim {
     }
 
     fn record(&self, method: &str, args: Value, ok: bool) {
-        self.lock().calls.push(Call { method: method.to_owned(), args, ok, at: std::time::Instant::now() });
+        let mut inner = self.lock();
+        *inner.counts.entry((method.to_owned(), ok)).or_default() += 1;
+        inner.calls.push(Call { method: method.to_owned(), args, ok, at: std::time::Instant::now() });
+        drop(inner);
         self.called.notify_waiters();
     }
 

@@ -18,15 +18,9 @@ use anyhow::{ensure, Context as _};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::app::{App, Running, Workers};
-use crate::clock::SystemClock;
-use crate::config::ServeArgs;
 use slack_limits::RateLimits;
 use slack_sim::{Call, Sim, SlackCaller};
 
-const TOKEN: &str = "xoxb-bench-token";
-const SECRET: &str = "bench-signing-secret";
-const OWNER: &str = "U0OWNER";
 /// Forms opened and help asked in the middle of the burst.
 const FORMS: usize = 10;
 const HELPS: usize = 10;
@@ -67,20 +61,20 @@ fn person(n: usize) -> String {
 /// Plays one launch day of `people` against a simulator answering after `latency`.
 pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<BurstRow> {
     super::reset_peak();
-    let sim = Sim::start(TOKEN).await?;
+    let sim = Sim::start(super::TOKEN).await?;
     sim.enforce(RateLimits::slack());
-    sim.add_user(OWNER, "Olga Owner", Some("Europe/London"));
+    sim.add_user(super::OWNER, "Olga Owner", Some("Europe/London"));
     let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"];
     for n in 0..people + FORMS + HELPS {
         sim.add_user(&person(n), &format!("Person {n}"), Some(zones[n % zones.len()]));
     }
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-burst-{}-{stamp}.db", std::process::id()));
-    let running = start(&sim, &database).await?;
-    let caller = SlackCaller::new(running.addr.context("the bot listens over HTTP")?, SECRET, sim.clone());
+    let running = super::serve(&sim, &database).await?;
+    let caller = SlackCaller::new(running.addr.context("the bot listens over HTTP")?, super::SECRET, sim.clone());
     // Before launch day the bot has been running: its directory is cached.
     crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
-    let (skills, _) = caller.command(OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
+    let (skills, _) = caller.command(super::OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
     ensure!(skills.status == 200, "the owner's catalogue was refused: {}", skills.body);
     sim.set_latency(latency);
 
@@ -99,7 +93,7 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
         let line = format!("join {role} {}", SKILLS[n % SKILLS.len()]);
         sent.push(send(&caller, &gate, Kind::Join, person(n), line));
     }
-    sent.push(send(&caller, &gate, Kind::Preview, OWNER.to_owned(), "match".to_owned()));
+    sent.push(send(&caller, &gate, Kind::Preview, super::OWNER.to_owned(), "match".to_owned()));
     let mut requests = Vec::new();
     for handle in sent {
         requests.push(handle.await??);
@@ -116,9 +110,20 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
             _ => (r.tag.clone(), "response_url"),
         })
         .collect();
-    sim.wait_until(|calls| answered(calls, &waiting).len() == waiting.len()).await;
+    // Counts first (cheap on every call), then the answers matched once.
+    let (forms, others) = (FORMS, waiting.len() - FORMS);
+    sim.wait_for_counts(|n| {
+        n.of("response_url", true) >= others && n.of("views.open", true) + n.of("views.open", false) >= forms
+    })
+    .await;
+    let mut found = answered(&sim.calls(), &waiting);
+    while found.len() < waiting.len() {
+        // An answer Slack got twice counted twice above: wait for the next call.
+        let seen = sim.calls().len();
+        sim.wait_for_calls(seen + 1).await;
+        found = answered(&sim.calls(), &waiting);
+    }
     let calls = sim.calls();
-    let found = answered(&calls, &waiting);
     running.stop().await;
     super::super::remove_database(&database);
 
@@ -223,20 +228,4 @@ fn send(
         let trigger = format!("{}.1.trigger", tag.trim_start_matches("cmd"));
         Ok(Sent { kind, tag, trigger, at, answered_inline })
     })
-}
-
-/// `upward serve` on `database`: the HTTP edge and every worker, on the system clock.
-async fn start(sim: &Sim, database: &std::path::Path) -> anyhow::Result<Running> {
-    let config = ServeArgs {
-        slack_bot_token: Some(TOKEN.into()),
-        slack_signing_secret: Some(SECRET.into()),
-        slack_api_url: Some(sim.api_url()),
-        database_url: Some(format!("sqlite://{}", database.display())),
-        listen: Some("127.0.0.1:0".into()),
-        owners: Some(OWNER.into()),
-        ..ServeArgs::default()
-    }
-    .into_config()?;
-    let app = App::build(config, Arc::new(SystemClock)).await?;
-    Ok(app.start(Workers::Background).await?)
 }

@@ -12,20 +12,14 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context as _};
 use serde::Serialize;
 
-use crate::app::{App, Workers};
-use crate::clock::SystemClock;
-use crate::config::ServeArgs;
 use slack_limits::RateLimits;
 use slack_sim::{sign, Sim, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
-const TOKEN: &str = "xoxb-bench-token";
-const SECRET: &str = "bench-signing-secret";
 /// Connections `wrk` keeps open.
 const CONNECTIONS: usize = 16;
 /// The Bolt app's port.
@@ -54,7 +48,7 @@ pub async fn run_inbound(seconds: u64, latency: Duration, bolt_dir: &Path) -> an
     // More distinct requests than the fastest server answers in the time.
     let people = (seconds as usize * 8_000).max(1_000);
     pin_self(1);
-    let sim = Sim::start(TOKEN).await?;
+    let sim = Sim::start(super::TOKEN).await?;
     let script = write_requests(people, &sim)?;
     let upward = run_upward(seconds, latency, people, &sim, &script).await?;
     let bolt = run_bolt(seconds, bolt_dir, &script)?;
@@ -80,7 +74,7 @@ fn write_requests(people: usize, sim: &Sim) -> anyhow::Result<PathBuf> {
             ("trigger_id", &format!("in{n}.trigger")),
             ("api_app_id", "A0001"),
         ])?;
-        let signature = sign(SECRET, now, body.as_bytes());
+        let signature = sign(super::SECRET, now, body.as_bytes());
         writeln!(out, "requests[{}] = {{ body = {body:?}, signature = {signature:?} }}", n + 1,)?;
     }
     writeln!(
@@ -123,23 +117,16 @@ async fn run_upward(
     sim: &Sim,
     script: &Path,
 ) -> anyhow::Result<InboundRow> {
-    sim.enforce(RateLimits::slack());
     for n in 0..people {
         sim.add_user(&person(n), &format!("Person {n}"), Some("Europe/Berlin"));
     }
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-inbound-{}-{stamp}.db", std::process::id()));
-    let config = ServeArgs {
-        slack_bot_token: Some(TOKEN.into()),
-        slack_signing_secret: Some(SECRET.into()),
-        slack_api_url: Some(sim.api_url()),
-        database_url: Some(format!("sqlite://{}", database.display())),
-        listen: Some("127.0.0.1:0".into()),
-        ..ServeArgs::default()
-    }
-    .into_config()?;
-    let running = App::build(config, Arc::new(SystemClock)).await?.start(Workers::Background).await?;
+    let running = super::serve(sim, &database).await?;
+    // The directory was read before the load (unpaced here, to save the benchmark the
+    // minutes Tier 2 would take for this many pages); from now on Slack's limits hold.
     crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
+    sim.enforce(RateLimits::slack());
     sim.set_latency(latency);
     let addr = running.addr.context("the bot listens over HTTP")?;
     let wrk = tokio::task::spawn_blocking({
@@ -149,7 +136,7 @@ async fn run_upward(
     .await??;
     let load_end = Instant::now();
     let accepted = usize::try_from(running.ctx.store.inbox_received().await?)?;
-    sim.wait_until(|calls| calls.iter().filter(|c| c.ok && c.method == "response_url").count() >= accepted).await;
+    sim.wait_for_counts(|n| n.of("response_url", true) >= accepted).await;
     let all_answered = load_end.elapsed().as_secs_f64();
     running.stop().await;
     super::super::remove_database(&database);
@@ -160,7 +147,7 @@ fn run_bolt(seconds: u64, dir: &Path, script: &Path) -> anyhow::Result<InboundRo
     let mut bolt = Command::new("taskset")
         .args(["-c", "1", "node", "app.js"])
         .current_dir(dir)
-        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_SIGNING_SECRET", super::SECRET)
         .env("PORT", BOLT_PORT.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

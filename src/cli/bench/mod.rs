@@ -25,6 +25,28 @@ const DEFAULT_PAIRS: usize = 10_000;
 /// Messages per fault scenario when no size is given.
 const DEFAULT_FAULT_MESSAGES: usize = 100;
 
+/// The bot token, signing secret and owner the benchmarks' simulator and bot share.
+const TOKEN: &str = "xoxb-bench-token";
+const SECRET: &str = "bench-signing-secret";
+const OWNER: &str = "U0OWNER";
+
+/// `upward serve` on `database` against `sim`: the HTTP edge and every worker, on the
+/// system clock, as the benchmarks that load the whole bot run it.
+async fn serve(sim: &slack_sim::Sim, database: &Path) -> anyhow::Result<crate::app::Running> {
+    let config = crate::config::ServeArgs {
+        slack_bot_token: Some(TOKEN.into()),
+        slack_signing_secret: Some(SECRET.into()),
+        slack_api_url: Some(sim.api_url()),
+        database_url: Some(format!("sqlite://{}", database.display())),
+        listen: Some("127.0.0.1:0".into()),
+        owners: Some(OWNER.into()),
+        ..crate::config::ServeArgs::default()
+    }
+    .into_config()?;
+    let app = crate::app::App::build(config, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+    Ok(app.start(crate::app::Workers::Background).await?)
+}
+
 /// The process's peak resident set, in MiB (Linux; 0 elsewhere).
 pub(crate) fn peak_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
