@@ -22,6 +22,8 @@ const USAGE: &str = "/mentoring match [confirm]";
 
 /// After this long without a plan, the owner who asked is told how the search goes.
 const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+/// From this many people a search takes seconds: the owner hears at once that it started.
+const LARGE_ROUND: usize = 20_000;
 
 /// Plans a round of `program` for the owner who asked. The optimiser runs on a
 /// blocking thread, so a long search holds no runtime worker and no database lock;
@@ -30,6 +32,11 @@ const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
     let inputs = inputs(&request.ctx.store, program).await?;
     let (people, name) = (inputs.participants.len(), program.name.clone());
+    if people >= LARGE_ROUND {
+        let mut tx = request.ctx.store.begin(request.ctx.now()).await?;
+        tx.enqueue(&request.reply_to.with(messages::matching_started(&name, people))).await?;
+        tx.commit().await?;
+    }
     let (progress_tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
     let solving = plan_off_runtime(inputs, request.ctx.clock.now(), request.ctx.today(), move |p| {
         let _ = progress_tx.send(p);

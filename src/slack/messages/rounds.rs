@@ -38,6 +38,14 @@ fn percent(gap: f64) -> String {
     }
 }
 
+/// The owner's first answer when a round of many people starts: the search takes seconds.
+pub fn matching_started(program: &str, people: usize) -> Message {
+    reply(format!(
+        "Matching *{program}* ({people} people). The preview follows in a few seconds; I will say how the \
+         search goes meanwhile."
+    ))
+}
+
 /// A word to the owner while a large round is still being searched.
 pub fn matching_progress(program: &str, people: usize, round: usize, gap_pct: f64) -> Message {
     reply(format!(
