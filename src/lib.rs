@@ -11,7 +11,7 @@
 //!
 //! Nothing is lost between those steps: the inbox is written before the ack and
 //! replayed at start; every message the bot sends is an outbox row first. The
-//! [`slack::sim`] simulator stands in for Slack in tests and in `upward demo`.
+//! simulator (`crates/slack-sim`) stands in for Slack in tests, `upward demo` and `upward bench`.
 
 pub mod app;
 pub mod cli;
