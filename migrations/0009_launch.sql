@@ -15,6 +15,8 @@ CREATE INDEX inbox_urgent ON inbox (id) WHERE processed_at IS NULL AND urgent = 
 ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_pending_channel ON outbox (channel_key, id) WHERE sent_at IS NULL AND dead_at IS NULL;
 CREATE INDEX outbox_urgent ON outbox (id) WHERE urgent = 1 AND sent_at IS NULL AND dead_at IS NULL;
+-- The dispatcher claims method by method: each method's due rows in order.
+CREATE INDEX outbox_by_method ON outbox (pace_method, not_before, id) WHERE sent_at IS NULL AND dead_at IS NULL;
 
 -- How long a round's optimiser may search before the best round so far is used (and
 -- the preview says how close it is to the best possible).

@@ -36,7 +36,7 @@ use crate::clock::Clock;
 use crate::domain::outbound::Outbound;
 use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
 use crate::slack::{SendError, SlackApi};
-use crate::store::{OpenedDm, OutboxEntry, Store, StoreError};
+use crate::store::{OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
 use slack_limits::{Buckets, Rate, RateLimits};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
@@ -174,6 +174,8 @@ pub struct Dispatcher {
     /// `team`, when known.
     owners: Vec<String>,
     team: Option<String>,
+    /// Which method the next claim starts with: each claim starts one further.
+    turn: std::sync::atomic::AtomicUsize,
 }
 
 impl Dispatcher {
@@ -188,6 +190,7 @@ impl Dispatcher {
             retry_budget_secs: RETRY_BUDGET_SECS,
             owners: Vec::new(),
             team: None,
+            turn: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -277,9 +280,18 @@ impl Dispatcher {
     async fn claim(&self) -> Result<Option<OutboxEntry>, StoreError> {
         let now = self.clock.now().timestamp();
         let held = self.pacer().held(self.now_us());
-        for urgent_only in [true, false] {
-            let claimed =
-                self.store.claim_outbound(now, self.lease_secs, &held.methods, &held.channels, urgent_only).await?;
+        let (lease, methods, channels) = (self.lease_secs, &held.methods, &held.channels);
+        if let Some(form) = self.store.claim_outbound(now, lease, methods, channels, true, None).await? {
+            return Ok(Some(form));
+        }
+        // Method by method, starting one further each time, so no method waits on another.
+        let start = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for k in 0..PACE_METHODS.len() {
+            let method = PACE_METHODS[(start + k) % PACE_METHODS.len()];
+            if held.methods.contains(&method) {
+                continue;
+            }
+            let claimed = self.store.claim_outbound(now, lease, methods, channels, false, Some(method)).await?;
             if claimed.is_some() {
                 return Ok(claimed);
             }

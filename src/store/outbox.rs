@@ -33,6 +33,11 @@ pub struct OutboxEntry {
 const POSTING: [&str; 2] = ["chat.postMessage", "conversations.open"];
 /// What a group message's row is paced by before its DM has been opened.
 pub const OPENING: &str = "conversations.open";
+/// Every method a row can start with (its `pace_method`). The dispatcher claims method
+/// by method, each walking its own index, so thousands of rows held back by one spent
+/// tier are never scanned past on every claim for another method's row.
+pub const PACE_METHODS: [&str; 6] =
+    ["response_url", "views.open", "views.publish", "chat.postMessage", OPENING, "files.getUploadURLExternal"];
 
 impl OutboxEntry {
     pub fn message(&self) -> Result<Outbound> {
@@ -114,7 +119,7 @@ impl Tx {
 
 impl Store {
     /// Claims the oldest due message for `lease_secs` (of the urgent ones only, with
-    /// `urgent_only`), counting the attempt, passing over rows that start with one of
+    /// `urgent_only`; of the rows starting with `method`, when given), counting the attempt, passing over rows that start with one of
     /// the `held_methods` and posts into one of the `held_channels`: they wait,
     /// uncounted, while other rows go. A row waits too while an older row into its
     /// conversation is unsent, so one conversation's messages go in order.
@@ -125,6 +130,7 @@ impl Store {
         held_methods: &[&str],
         held_channels: &[String],
         urgent_only: bool,
+        method: Option<&str>,
     ) -> Result<Option<OutboxEntry>> {
         let mut query = QueryBuilder::<Sqlite>::new("UPDATE outbox SET claimed_until = ");
         query.push_bind(now + lease_secs);
@@ -139,6 +145,9 @@ impl Store {
         );
         if urgent_only {
             query.push(" AND urgent = 1");
+        }
+        if let Some(method) = method {
+            query.push(" AND pace_method = ").push_bind(method.to_owned());
         }
         if !held_methods.is_empty() {
             query.push(" AND pace_method NOT IN (");

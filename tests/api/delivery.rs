@@ -356,7 +356,7 @@ fn join_form(trigger: &str) -> Outbound {
 async fn a_form_is_claimed_before_the_backlog_and_one_conversation_goes_in_order() {
     let b = bench().await;
     queue(&b.store, &[dm(ALICE, "a1"), dm(ALICE, "a2"), dm(BOB, "b1"), join_form("T1")]).await;
-    let claim = |urgent_only| b.store.claim_outbound(0, 60, &[], &[], urgent_only);
+    let claim = |urgent_only| b.store.claim_outbound(0, 60, &[], &[], urgent_only, None);
     let form = claim(true).await.unwrap().expect("the form first");
     assert_eq!(form.method, "views.open");
     let first = claim(false).await.unwrap().expect("then the oldest message");
