@@ -186,11 +186,8 @@ fn looks_numeric(word: &str) -> bool {
 fn take_options(text: &str) -> Result<(Options, String), ParseError> {
     let mut options = Options::default();
     let mut rest = Vec::new();
-    let mut words = text.split_whitespace().peekable();
-    while let Some(word) = words.next() {
-        if word.eq_ignore_ascii_case("level") && words.peek().is_some_and(|w| looks_numeric(w)) {
-            options.level = Some(level(words.next().unwrap_or_default())?);
-        } else if let Some(n) = word.strip_prefix("level:") {
+    for word in text.split_whitespace() {
+        if let Some(n) = word.strip_prefix("level:") {
             options.level = Some(level(n)?);
         } else if let Some(name) = word.strip_prefix("program:") {
             if !valid_program_name(name) {
@@ -207,7 +204,18 @@ fn take_options(text: &str) -> Result<(Options, String), ParseError> {
             rest.push(word);
         }
     }
-    Ok((options, rest.join(" ")))
+    // `level N` once the other options are out, so an option between the two words
+    // (`level program:x 3`) cannot leave the number behind as a skill.
+    let mut words = rest.into_iter().peekable();
+    let mut kept = Vec::new();
+    while let Some(word) = words.next() {
+        if word.eq_ignore_ascii_case("level") && words.peek().is_some_and(|w| looks_numeric(w)) {
+            options.level = Some(level(words.next().unwrap_or_default())?);
+        } else {
+            kept.push(word);
+        }
+    }
+    Ok((options, kept.join(" ")))
 }
 
 /// Slack escapes `&`, `<` and `>` in command text; mentions stay escaped as `<@U…>`.
@@ -473,6 +481,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse("join mentee AI level:0").unwrap_err().problem.contains("1 (most junior)"));
+        // Found by the ten-million-case fuzz run: an option between `level` and its number.
+        assert!(parse("join mentor level program:- 0").unwrap_err().problem.starts_with("level must be 1–"));
         for bad in ["256", "-1", "1e3", "0", "2.5"] {
             let problem = parse(&format!("join mentor genai level {bad}")).unwrap_err().problem;
             assert!(problem.starts_with(&format!("level must be 1–{MAX_LEVEL}")), "{bad}: {problem}");
