@@ -176,7 +176,7 @@ impl Request<'_> {
     async fn program(&self, name: Option<&str>, usage: &str) -> Result<Result<Program, Message>> {
         let programs = self.ctx.store.programs(&self.ctx.team_id).await?;
         if let Some(name) = name {
-            return Ok(match programs.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+            return Ok(match programs.iter().find(|p| p.is_named(name)) {
                 Some(p) => Ok(p.clone()),
                 None => Err(messages::unknown_program(name, &programs)),
             });

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use crate::domain::bounds::{echo, MAX_CATALOGUE};
 use crate::domain::participant::{mentioned_user, split_tags, Role, MAX_LEVEL};
+use crate::domain::program::{valid_handle, ProgramName};
 use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
 pub use crate::report::export::ExportFormat;
 
@@ -30,12 +31,12 @@ pub enum Command {
         program: Option<String>,
     },
     ProgramCreate {
-        name: String,
+        name: ProgramName,
     },
     /// A new name for a program (the first one starts as `default`).
     ProgramRename {
         program: Option<String>,
-        name: String,
+        name: ProgramName,
     },
     ProgramList,
     SkillsAdd {
@@ -122,7 +123,8 @@ pub struct ParseError {
 
 const JOIN_USAGE: &str = "/mentoring join mentor|mentee <skill>, <skill>";
 const PAUSE_USAGE: &str = "/mentoring pause [YYYY-MM-DD]";
-const PROGRAM_USAGE: &str = "/mentoring program create <name> | program rename <new-name> | program list";
+const PROGRAM_USAGE: &str =
+    "/mentoring program create <name> | program rename <new name, spaces allowed> | program list";
 const SKILLS_USAGE: &str = "/mentoring skills add <tag>, <tag>";
 const SET_USAGE: &str = "/mentoring program set <setting> <value>";
 const MATCH_USAGE: &str = "/mentoring match [confirm]";
@@ -141,17 +143,6 @@ pub const NO_USAGE: &str = "";
 
 fn error(problem: impl Into<String>, usage: &'static str) -> ParseError {
     ParseError { problem: problem.into(), usage }
-}
-
-/// Longest program name: it appears in commands and messages.
-pub const MAX_PROGRAM_NAME: usize = 40;
-
-/// Program names are one word of letters, digits, `-` and `_`, so they can be typed after
-/// `program:` without quoting.
-pub fn valid_program_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().count() <= MAX_PROGRAM_NAME
-        && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The `name:value` options a command may carry anywhere in its text.
@@ -190,7 +181,7 @@ fn take_options(text: &str) -> Result<(Options, String), ParseError> {
         if let Some(n) = word.strip_prefix("level:") {
             options.level = Some(level(n)?);
         } else if let Some(name) = word.strip_prefix("program:") {
-            if !valid_program_name(name) {
+            if !valid_handle(name) {
                 return Err(error(format!("`{}` is not a program name.", echo(name)), "... program:<name>"));
             }
             options.program = Some(name.to_lowercase());
@@ -349,19 +340,15 @@ fn parse_program(program: Option<String>, rest: &str) -> Result<Command, ParseEr
             Ok(Command::ProgramSet { program, setting })
         }
         "list" | "" => Ok(Command::ProgramList),
-        // Names are compared without case everywhere, so they are stored in lower case.
-        "create" | "new" if valid_program_name(name) => Ok(Command::ProgramCreate { name: name.to_lowercase() }),
-        "create" | "new" if name.is_empty() => Err(error("Give the new program a name.", PROGRAM_USAGE)),
-        "rename" if valid_program_name(name) => Ok(Command::ProgramRename { program, name: name.to_lowercase() }),
-        "rename" if name.is_empty() => Err(error("Give the program its new name.", PROGRAM_USAGE)),
-        "create" | "new" | "rename" => Err(error(
-            format!(
-                "`{}` can't be a program name: use one word of letters, digits, - or _ \
-                 (at most {MAX_PROGRAM_NAME} characters), like digital-2027.",
-                echo(name)
-            ),
+        "create" | "new" | "rename" if name.is_empty() => Err(error(
+            if verb == "rename" { "Give the program its new name." } else { "Give the new program a name." },
             PROGRAM_USAGE,
         )),
+        "create" | "new" | "rename" => match ProgramName::parse(name) {
+            Ok(name) if verb == "rename" => Ok(Command::ProgramRename { program, name }),
+            Ok(name) => Ok(Command::ProgramCreate { name }),
+            Err(problem) => Err(error(format!("`{}` can't be a program name: {problem}.", echo(name)), PROGRAM_USAGE)),
+        },
         _ => Err(error(format!("`program {}` is not a command.", echo(&verb)), PROGRAM_USAGE)),
     }
 }
@@ -371,7 +358,7 @@ fn program_word(program: Option<String>, word: &str, usage: &'static str) -> Res
     if word.is_empty() {
         return Ok(program);
     }
-    if !valid_program_name(word) {
+    if !valid_handle(word) {
         return Err(error(format!("`{}` is not a program name.", echo(word)), usage));
     }
     Ok(Some(word.to_lowercase()))
@@ -556,14 +543,24 @@ mod tests {
 
     #[test]
     fn owner_commands() {
-        assert_eq!(ok("program create digital-2027"), Command::ProgramCreate { name: "digital-2027".into() });
+        let handle = |h: &str| ProgramName { handle: h.into(), title: None };
+        assert_eq!(ok("program create digital-2027"), Command::ProgramCreate { name: handle("digital-2027") });
         assert_eq!(
             ok("program rename Finance-2027 program:default"),
-            Command::ProgramRename { program: Some("default".into()), name: "finance-2027".into() }
+            Command::ProgramRename { program: Some("default".into()), name: handle("finance-2027") }
         );
-        assert!(parse("program rename two words").is_err());
+        assert_eq!(
+            ok("program rename Finance reverse mentoring program:default"),
+            Command::ProgramRename {
+                program: Some("default".into()),
+                name: ProgramName {
+                    handle: "finance-reverse-mentoring".into(),
+                    title: Some("Finance reverse mentoring".into())
+                }
+            }
+        );
+        assert!(parse("program rename two *bold* words").unwrap_err().problem.contains("display name"));
         assert_eq!(ok("program list"), Command::ProgramList);
-        assert!(parse("program create two words").is_err());
         assert!(parse("program create").is_err());
         assert!(parse("program delete x").is_err());
         assert_eq!(

@@ -4,12 +4,12 @@ use super::{Request, Result};
 use crate::domain::bounds::{echo, MAX_CATALOGUE};
 use crate::domain::outbound::{encode_file, Outbound};
 use crate::domain::participant::{canonical_tags, MAX_SKILL_LEN};
-use crate::domain::program::Program;
+use crate::domain::program::{Program, ProgramName};
 use crate::domain::settings::{ProgramSettings, Setting};
 use crate::domain::summary::ParticipantCounts;
 use crate::slack::messages;
 
-pub(super) async fn create(request: &Request<'_>, name: &str) -> Result<()> {
+pub(super) async fn create(request: &Request<'_>, name: &ProgramName) -> Result<()> {
     if !request.owner_only("create programs").await? {
         return Ok(());
     }
@@ -19,16 +19,16 @@ pub(super) async fn create(request: &Request<'_>, name: &str) -> Result<()> {
             tracing::info!(program = program.id, "program created");
             messages::program_created(&program)
         }
-        None => messages::program_exists(name),
+        None => messages::program_exists(name.shown()),
     };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// `program rename <new-name>`: the program is called so from now on, in every message
-/// and in `program:<name>`; its people, pairs and figures stay.
-pub(super) async fn rename(request: &Request<'_>, program: Option<&str>, name: &str) -> Result<()> {
+/// `program rename <new name>`: the program is called so from now on, in every message
+/// and (by its handle) in `program:<handle>`; its people, pairs and figures stay.
+pub(super) async fn rename(request: &Request<'_>, program: Option<&str>, name: &ProgramName) -> Result<()> {
     if !request.owner_only("rename programs").await? {
         return Ok(());
     }
@@ -41,7 +41,7 @@ pub(super) async fn rename(request: &Request<'_>, program: Option<&str>, name: &
         tracing::info!(program = program.id, "program renamed");
         messages::program_renamed(&program.name, name)
     } else {
-        messages::program_exists(name)
+        messages::program_exists(name.shown())
     };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
@@ -109,7 +109,7 @@ pub(super) async fn download_skills(request: &Request<'_>, program: &Program) ->
     let catalogue = request.ctx.store.skills(program.id).await?;
     let file = Outbound::UploadFile {
         user: request.user.clone(),
-        filename: format!("upward-{}-skills.txt", program.name),
+        filename: format!("upward-{}-skills.txt", program.handle),
         title: format!("Skills of {}", program.name),
         comment: messages::catalogue_file_comment(&program.name, catalogue.len()),
         content_b64: encode_file(messages::catalogue_file(&catalogue).as_bytes()),

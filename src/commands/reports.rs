@@ -26,11 +26,11 @@ pub enum StatusError {
 /// The program a command-line tool means: the named one, or the only one.
 pub async fn choose_program(store: &Store, program: Option<&str>) -> Result<Program, StatusError> {
     let programs = store.all_programs().await?;
-    let names = || programs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    let names = || programs.iter().map(|p| p.handle.as_str()).collect::<Vec<_>>().join(", ");
     match program {
         Some(name) => programs
             .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .find(|p| p.is_named(name))
             .cloned()
             .ok_or_else(|| StatusError::UnknownProgram(name.to_owned(), names())),
         None => match programs.as_slice() {

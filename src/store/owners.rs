@@ -99,9 +99,9 @@ impl Store {
 
     pub async fn week_counts(&self, program_id: i64, since: i64) -> Result<WeekCounts> {
         Ok(sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM participants WHERE program_id = $1 AND created_at >= $2) AS joined,
+            "SELECT (SELECT COUNT(*) FROM participants WHERE program_id = $1 AND joined_at >= $2) AS joined,
                     (SELECT COUNT(*) FROM participants WHERE program_id = $1 AND status = 'left'
-                       AND updated_at >= $2) AS left,
+                       AND left_at >= $2) AS left,
                     (SELECT COUNT(*) FROM pairs p JOIN rounds r ON r.id = p.round_id WHERE p.program_id = $1
                        AND p.status IN ('active', 'ended') AND r.confirmed_at >= $2) AS new_pairs,
                     (SELECT COUNT(*) FROM checkins c JOIN pairs p ON p.id = c.pair_id WHERE p.program_id = $1
@@ -233,7 +233,7 @@ impl Tx {
         let programs = sqlx::query(
             "UPDATE participants SET user_id = 'forgotten-' || id, teach_skills = '[]', learn_skills = '[]',
                     department = NULL, goals = NULL, manager = NULL, level = NULL, status = 'left', paused_until = NULL,
-                    updated_at = $2
+                    updated_at = $2, left_at = CASE WHEN status = 'left' THEN left_at ELSE $2 END
              WHERE user_id = $1",
         )
         .bind(user)

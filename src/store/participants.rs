@@ -96,9 +96,12 @@ impl Tx {
     pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
         sqlx::query(
             "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
-                                       manager, level, status, paused_until, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 'active', NULL, $8, $8)
+                                       manager, level, status, paused_until, created_at, updated_at, joined_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 'active', NULL, $8, $8, $8)
              ON CONFLICT (program_id, user_id) DO UPDATE SET
+                joined_at = CASE WHEN participants.status = 'left' THEN excluded.joined_at
+                                 ELSE participants.joined_at END,
+                left_at = NULL,
                 role = excluded.role, teach_skills = excluded.teach_skills, learn_skills = excluded.learn_skills,
                 department = excluded.department, goals = excluded.goals, manager = excluded.manager,
                 level = excluded.level,
@@ -125,13 +128,17 @@ impl Tx {
         status: Status,
         paused_until: Option<NaiveDate>,
     ) -> Result<()> {
-        sqlx::query("UPDATE participants SET status = $1, paused_until = $2, updated_at = $3 WHERE id = $4")
-            .bind(status.as_str())
-            .bind(paused_until.map(|d| d.to_string()))
-            .bind(self.now)
-            .bind(participant_id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE participants SET status = $1, paused_until = $2, updated_at = $3,
+                    left_at = CASE WHEN $1 <> 'left' THEN NULL WHEN status = 'left' THEN left_at ELSE $3 END
+             WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(paused_until.map(|d| d.to_string()))
+        .bind(self.now)
+        .bind(participant_id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 }

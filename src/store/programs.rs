@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, Tx};
-use crate::domain::program::{Program, DEFAULT_PROGRAM};
+use crate::domain::program::{Program, ProgramName, DEFAULT_PROGRAM};
 
 /// A program as stored; the domain's [`Program`] is built from it.
 #[derive(FromRow)]
@@ -11,12 +11,22 @@ struct Row {
     id: i64,
     team_id: String,
     name: String,
+    title: Option<String>,
     created_at: i64,
 }
 
+/// The columns a [`Row`] reads.
+const COLUMNS: &str = "id, team_id, name, title, created_at";
+
 impl From<Row> for Program {
     fn from(row: Row) -> Program {
-        Program { id: row.id, team_id: row.team_id, name: row.name, created_at: row.created_at }
+        Program {
+            id: row.id,
+            team_id: row.team_id,
+            name: row.title.unwrap_or_else(|| row.name.clone()),
+            handle: row.name,
+            created_at: row.created_at,
+        }
     }
 }
 
@@ -38,23 +48,25 @@ impl Store {
             .fetch_one(&mut *tx.tx)
             .await?;
         if programs == 0 {
-            tx.create_program(team_id, DEFAULT_PROGRAM, None).await?;
+            let name = ProgramName { handle: DEFAULT_PROGRAM.to_owned(), title: None };
+            tx.create_program(team_id, &name, None).await?;
         }
         tx.commit().await
     }
 
     pub async fn programs(&self, team_id: &str) -> Result<Vec<Program>> {
-        let rows: Vec<Row> =
-            sqlx::query_as("SELECT id, team_id, name, created_at FROM programs WHERE team_id = $1 ORDER BY id")
-                .bind(team_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM programs WHERE team_id = $1 ORDER BY id"
+        )))
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(Program::from).collect())
     }
 
     /// Every program of every workspace: the command line works without knowing the team.
     pub async fn all_programs(&self) -> Result<Vec<Program>> {
-        let rows: Vec<Row> = sqlx::query_as("SELECT id, team_id, name, created_at FROM programs ORDER BY id")
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM programs ORDER BY id")))
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(Program::from).collect())
@@ -69,20 +81,21 @@ impl Store {
 }
 
 impl Tx {
-    /// Creates a program; `None` when one of that name already exists.
+    /// Creates a program; `None` when one of that handle already exists.
     pub async fn create_program(
         &mut self,
         team_id: &str,
-        name: &str,
+        name: &ProgramName,
         created_by: Option<&str>,
     ) -> Result<Option<Program>> {
-        let row: Option<Row> = sqlx::query_as(
-            "INSERT INTO programs (team_id, name, created_by, created_at) VALUES ($1, $2, $3, $4)
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO programs (team_id, name, title, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (team_id, name) DO NOTHING
-             RETURNING id, team_id, name, created_at",
-        )
+             RETURNING {COLUMNS}"
+        )))
         .bind(team_id)
-        .bind(name)
+        .bind(&name.handle)
+        .bind(&name.title)
         .bind(created_by)
         .bind(self.now)
         .fetch_optional(&mut *self.tx)
@@ -90,18 +103,22 @@ impl Tx {
         Ok(row.map(Program::from))
     }
 
-    /// Gives `program` a new name; `false` when another program of its workspace has it.
-    pub async fn rename_program(&mut self, program: &Program, name: &str) -> Result<bool> {
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM programs WHERE team_id = $1 AND name = $2")
-            .bind(&program.team_id)
-            .bind(name)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+    /// Gives `program` a new name; `false` when another program of its workspace has its
+    /// handle.
+    pub async fn rename_program(&mut self, program: &Program, name: &ProgramName) -> Result<bool> {
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM programs WHERE team_id = $1 AND name = $2 AND id <> $3")
+                .bind(&program.team_id)
+                .bind(&name.handle)
+                .bind(program.id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
         if taken.is_some() {
             return Ok(false);
         }
-        sqlx::query("UPDATE programs SET name = $1 WHERE id = $2")
-            .bind(name)
+        sqlx::query("UPDATE programs SET name = $1, title = $2 WHERE id = $3")
+            .bind(&name.handle)
+            .bind(&name.title)
             .bind(program.id)
             .execute(&mut *self.tx)
             .await?;

@@ -143,7 +143,7 @@ async fn owners_create_programs_list_them_and_fill_catalogues() {
     let app = spawn_app().await;
     assert!(app.ask(OWNER, "program create pilot-2027").await.contains("Program *pilot-2027* is created"));
     assert!(app.ask(OWNER, "program create Pilot-2027").await.contains("already exists"));
-    assert!(app.ask(OWNER, "program create two words").await.contains("can't be a program name"));
+    assert!(app.ask(OWNER, "program create two *bold* words").await.contains("can't be a program name"));
     assert!(app.ask(OWNER, "program create").await.contains("Give the new program a name"));
 
     // With two programs, a command must say which.
@@ -167,4 +167,15 @@ async fn owners_create_programs_list_them_and_fill_catalogues() {
     assert!(list.contains("*finance*: 0 mentors, 1 mentee (1 active, 0 paused, 0 left)"), "{list}");
     assert!(app.ask(BOB, "profile").await.contains("*Program:* finance"), "Bob's membership moved with the name");
     assert!(list.contains("*pilot-2027*: 1 mentor, 0 mentees (0 active, 1 paused, 0 left)"), "{list}");
+
+    // A display name with spaces; commands name the program by the handle made from it,
+    // or by the display name itself where no option syntax is needed.
+    let renamed = app.ask(OWNER, "program rename Finance reverse mentoring (2027) program:finance").await;
+    assert!(renamed.contains("is now called *Finance reverse mentoring (2027)*"), "{renamed}");
+    assert!(renamed.contains("`program:finance-reverse-mentoring-2027`"), "{renamed}");
+    let answer = app.ask(OWNER, "skills add Excel program:finance-reverse-mentoring-2027").await;
+    assert!(answer.contains("to *Finance reverse mentoring (2027)*"), "{answer}");
+    assert!(app.ask(BOB, "profile").await.contains("*Program:* Finance reverse mentoring (2027)"));
+    let taken = app.ask(OWNER, "program create Pilot 2027").await;
+    assert!(taken.contains("already exists"), "its handle pilot-2027 is taken: {taken}");
 }

@@ -148,6 +148,34 @@ async fn the_weekly_digest_reaches_owners_on_schedule_with_the_pairs_that_need_c
     assert_eq!(digests(&app).len(), 1, "switched off");
 }
 
+/// The digest counts people who joined or left *this week*: someone who comes back is a
+/// join again, and forget-me by someone who left weeks ago is not a new leave.
+#[tokio::test]
+async fn the_digest_counts_comebacks_as_joins_and_old_leavers_once() {
+    let (app, clock) = two_live_pairs().await;
+    let digest_on = |app: &TestApp, nth: usize| {
+        app.sent("chat.postMessage")
+            .into_iter()
+            .filter(|m| m["channel"] == OWNER && plain_text(&m["blocks"]).contains("Weekly digest"))
+            .map(|m| plain_text(&m["blocks"]))
+            .nth(nth)
+            .unwrap_or_default()
+    };
+    app.ask(BOB, "leave").await;
+    app.ask(DAN, "leave").await;
+    set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap()).await;
+    let first = digest_on(&app, 0);
+    assert!(first.contains("• 4 people joined") && first.contains("• 2 people left"), "{first}");
+    // The next week Bob comes back and Dan, long gone, asks to be forgotten.
+    set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 9, 10, 0, 0).unwrap()).await;
+    app.ask(BOB, "join mentee generative AI dept:Finance").await;
+    assert!(app.ask(DAN, "forget-me").await.contains("What I kept"));
+    set_clock(&app, &clock, Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0).unwrap()).await;
+    let second = digest_on(&app, 1);
+    assert!(second.contains("• 1 person joined"), "Bob's comeback is this week's join: {second}");
+    assert!(!second.contains("person left") && !second.contains("people left"), "Dan left last week: {second}");
+}
+
 #[tokio::test]
 async fn forget_me_deletes_the_profile_and_texts_and_keeps_anonymous_figures() {
     let (app, clock) = two_live_pairs().await;

@@ -4,23 +4,23 @@ use slack_morphism::prelude::*;
 
 use super::{button, count, first_items, packed, reply, section};
 use crate::domain::outbound::Message;
-use crate::domain::program::Program;
+use crate::domain::program::{Program, ProgramName};
 use crate::domain::schedule::in_words;
 use crate::domain::settings::ProgramSettings;
 use crate::domain::summary::ParticipantCounts;
 use crate::slack::ids;
 
 pub fn pick_program(programs: &[Program], usage: &str) -> Message {
-    let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.name)).collect();
+    let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.handle)).collect();
     reply(format!(
         "There are several programs ({}): say which one by adding `program:<name>`, e.g. `{usage} program:{}`.",
         names.join(", "),
-        programs.first().map(|p| p.name.as_str()).unwrap_or("default")
+        programs.first().map(|p| p.handle.as_str()).unwrap_or("default")
     ))
 }
 
 pub fn unknown_program(name: &str, programs: &[Program]) -> Message {
-    let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.name)).collect();
+    let names: Vec<String> = programs.iter().map(|p| format!("`{}`", p.handle)).collect();
     reply(format!("There is no program called `{name}`. Programs: {}.", names.join(", ")))
 }
 
@@ -38,14 +38,16 @@ pub fn program_created(program: &Program) -> Message {
     reply(format!(
         "Program *{}* is created. People can join with `/mentoring join program:{}`; add skills to its \
          form with `/mentoring skills add <tag>, <tag> program:{}`.",
-        program.name, program.name, program.name
+        program.name, program.handle, program.handle
     ))
 }
 
-pub fn program_renamed(old: &str, new: &str) -> Message {
+pub fn program_renamed(old: &str, new: &ProgramName) -> Message {
     reply(format!(
-        "Program `{old}` is now called *{new}*: its people, pairs and figures are unchanged. Commands name it \
-         `program:{new}`."
+        "Program `{old}` is now called *{}*: its people, pairs and figures are unchanged. Commands name it \
+         `program:{}`.",
+        new.shown(),
+        new.handle
     ))
 }
 
