@@ -125,6 +125,7 @@ pub(super) async fn action(
             request.answer(vec![view]).await
         }
         ids::HOME_EXPORT => super::owners::export(request, Some(&program.name), ExportFormat::Csv).await,
+        ids::STATUS_UNMATCHED => super::owners::download_unmatched(request, &program).await,
         ids::HOME_PAUSE | ids::HOME_RESUME => {
             let Some(participant) = request.ctx.store.participant(program.id, &request.user).await? else {
                 return request.reply(messages::not_a_participant(&program)).await;

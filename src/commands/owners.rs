@@ -7,6 +7,7 @@ use crate::domain::outbound::encode_file;
 use crate::domain::outbound::Outbound;
 use crate::domain::pair::PairStatus;
 use crate::domain::participant::is_user_id;
+use crate::domain::program::Program;
 use crate::domain::summary::{at_risk_pairs, stalled_pairs};
 use crate::report::export::{self, ExportFormat};
 use crate::slack::messages;
@@ -25,7 +26,7 @@ pub(super) async fn status(request: &Request<'_>, program: Option<&str>) -> Resu
         Err(question) => return request.reply(question).await,
     };
     let figures = status_of(&request.ctx.store, &program, request.ctx.today()).await?;
-    request.reply(messages::status_summary(&figures)).await
+    request.reply(messages::status_summary(&figures, program.id)).await
 }
 
 pub(super) async fn list(request: &Request<'_>) -> Result<()> {
@@ -120,7 +121,7 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
                 attention.push(Attention { mentor: pair.mentor_user, mentee: pair.mentee_user, why: why.join("; ") });
             }
         }
-        let message = messages::digest(&figures, &week, &attention);
+        let message = messages::digest(&figures, program.id, &week, &attention);
         for owner in ctx.all_owners().await? {
             tx.enqueue(&Outbound::DirectMessage { user: owner, message: message.clone() }).await?;
         }
@@ -128,6 +129,24 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// *Download the unmatched list*: everyone the latest confirmed round left unmatched,
+/// with the reasons and their names, as a file in the owner's DM with the app.
+pub(super) async fn download_unmatched(request: &Request<'_>, program: &Program) -> Result<()> {
+    if !request.owner_only("read the program figures").await? {
+        return Ok(());
+    }
+    let unmatched = request.ctx.store.latest_unmatched(program.id).await?;
+    let names = request.ctx.store.cached_names(&request.ctx.team_id).await?;
+    let file = Outbound::UploadFile {
+        user: request.user.clone(),
+        filename: format!("upward-{}-unmatched-{}.txt", program.handle, request.ctx.today()),
+        title: format!("Unmatched in {}", program.name),
+        comment: messages::unmatched_file_comment(&program.name, unmatched.len()),
+        content_b64: encode_file(messages::unmatched_file(&program.name, &unmatched, &names).as_bytes()),
+    };
+    request.answer(vec![file, request.reply_to.with(messages::file_queued("unmatched list", &program.name))]).await
 }
 
 /// `/mentoring export`: the program's pairs as a file in the owner's DM with the app.
@@ -142,7 +161,7 @@ pub(super) async fn export(request: &Request<'_>, program: Option<&str>, format:
     };
     let rows = super::reports::export_rows(&request.ctx.store, &program).await?;
     let text = export::render(&rows, format);
-    let filename = format!("upward-{}-{}.{}", program.name, request.ctx.today(), format.extension());
+    let filename = format!("upward-{}-{}.{}", program.handle, request.ctx.today(), format.extension());
     let file = Outbound::UploadFile {
         user: request.user.clone(),
         filename: filename.clone(),

@@ -136,12 +136,12 @@ pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result
     let names = request.ctx.store.cached_names(&request.ctx.team_id).await?;
     let file = Outbound::UploadFile {
         user: request.user.clone(),
-        filename: format!("upward-{}-preview-{}.txt", program.name, request.ctx.today()),
+        filename: format!("upward-{}-preview-{}.txt", program.handle, request.ctx.today()),
         title: format!("Matching preview of {}", program.name),
         comment: messages::preview_file_comment(&program.name, plan.pairs.len()),
         content_b64: encode_file(messages::preview_file(&plan, &names).as_bytes()),
     };
-    request.answer(vec![file, request.reply_to.with(messages::preview_file_queued(&program.name))]).await
+    request.answer(vec![file, request.reply_to.with(messages::file_queued("full preview", &program.name))]).await
 }
 
 /// An automatic round: planned and made live at once, with the owners told by DM.

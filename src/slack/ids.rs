@@ -36,6 +36,10 @@ pub const PREVIEW_DOWNLOAD: &str = "preview_download";
 pub const SKILLS_DOWNLOAD: &str = "skills_download";
 /// The preview's program picker, with several programs: previews the picked one.
 pub const PREVIEW_PROGRAM: &str = "preview_program";
+/// *Download the unmatched list* under a program's figures; the value is the program's id.
+pub const STATUS_UNMATCHED: &str = "status_unmatched";
+/// Menus of programs: past 100 programs they are searches whose options Slack loads.
+pub const PROGRAM_PICKERS: [&str; 3] = [HOME_PROGRAM, HOME_JOIN_PICK, PREVIEW_PROGRAM];
 pub const INTRO_SCHEDULED: &str = "intro_scheduled";
 pub const INTRO_WONT_WORK: &str = "intro_wont_work";
 pub const CHECKIN_MET: &str = "checkin_met";

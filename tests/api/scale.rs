@@ -153,6 +153,53 @@ async fn sixty_programs_fit_the_owners_home_with_a_picker() {
     assert_eq!(form["private_metadata"], format!("program={last}"));
 }
 
+/// Past Slack's 100 options a program menu is a search: the bot answers Slack's options
+/// load from every program, so the 120th program is as reachable as the first.
+#[tokio::test]
+async fn a_hundred_and_twenty_programs_are_searched_in_the_pickers() {
+    let app = spawn_app().await;
+    let pool = app.db().await;
+    for i in 1..=119 {
+        sqlx::query("INSERT INTO programs (team_id, name, title, created_at) VALUES ('T0001', $1, $2, 0)")
+            .bind(format!("team-{i:03}"))
+            .bind(format!("Team {i:03} mentoring"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    app.slack.open_home(OWNER).await;
+    app.settle().await;
+    let home = last_home(&app, OWNER);
+    let elements: Vec<Value> = home["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .collect();
+    for picker in ["home_program", "home_join_pick"] {
+        let menu = elements.iter().find(|e| e["action_id"] == picker).expect(picker);
+        assert_eq!(menu["type"], "external_select", "{picker}: {menu}");
+    }
+
+    let answer = app.slack.suggest(OWNER, &home, "actions", "home_program", "team 11").await;
+    let options = answer.json()["options"].as_array().expect("options in the reply").clone();
+    let labels: Vec<&str> = options.iter().map(|o| o["text"]["text"].as_str().unwrap()).collect();
+    assert_eq!(labels.len(), 10, "Team 110 to 119: {labels:?}");
+    assert!(labels.contains(&"Team 110 mentoring") && labels.contains(&"Team 119 mentoring"), "{labels:?}");
+    let by_handle = app.slack.suggest(OWNER, &home, "actions", "home_program", "team-119").await;
+    assert_eq!(by_handle.json()["options"].as_array().unwrap().len(), 1, "the handle finds it too");
+    let everything = app.slack.suggest(OWNER, &home, "actions", "home_program", "").await;
+    assert_eq!(everything.json()["options"].as_array().unwrap().len(), 100, "Slack's cap on one answer");
+
+    let last = options.iter().find(|o| o["text"]["text"] == "Team 119 mentoring").unwrap()["value"].clone();
+    let last = last.as_str().unwrap();
+    app.slack.choose(OWNER, "home_program", last).await;
+    app.settle().await;
+    let home = last_home(&app, OWNER);
+    assert!(plain_text(&home["blocks"]).contains("*Team 119 mentoring*"), "the picked program's figures");
+}
+
 #[tokio::test]
 async fn a_5000_person_preview_shows_the_first_pairs_and_sends_the_whole_list_as_a_file() {
     let app = spawn_app().await;
@@ -183,4 +230,18 @@ async fn a_5000_person_preview_shows_the_first_pairs_and_sends_the_whole_list_as
     assert!(app.answers(&tag).concat().contains("Round confirmed"), "{:?}", app.answers(&tag));
     let live = app.count("SELECT COUNT(*) FROM pairs WHERE status = 'active'").await;
     assert_eq!(live, pairs as i64, "Confirm made the previewed pairs live");
+
+    // The status shows the first unmatched people and sends all of them as a file.
+    let unmatched = 5000 - 2 * pairs;
+    assert!(unmatched > 0, "the instance leaves people unmatched");
+    let status = app.ask(OWNER, "status").await;
+    assert!(status.contains(&format!("Unmatched in the latest round ({unmatched})")), "{status}");
+    assert!(status.contains("Download the unmatched list"), "{status}");
+    let (_, tag) = app.slack.press_in_message(OWNER, "C0GENERAL", "status_unmatched", &program).await;
+    app.settle().await;
+    assert!(app.answers(&tag).concat().contains("unmatched list"), "{:?}", app.answers(&tag));
+    let file = app.sim.uploads().pop().expect("the unmatched list as a file");
+    let content = String::from_utf8(file.bytes).unwrap();
+    assert_eq!(content.lines().filter(|l| l.starts_with("- Person ")).count(), unmatched, "{content}");
+    assert!(file.filename.contains("unmatched"), "{}", file.filename);
 }

@@ -1,6 +1,6 @@
-//! Slack's options load: a person types in a skills search (an external select, used
-//! when a program's catalogue is larger than the 100 options one menu may hold) and
-//! Slack asks the bot which options to show (`block_suggestion`, at the manifest's
+//! Slack's options load: a person types in a skills search or a program menu (external
+//! selects, used when a catalogue or a workspace's programs outgrow the 100 options one
+//! menu may hold) and Slack asks the bot which options to show (`block_suggestion`, at the manifest's
 //! `message_menu_options_url` over HTTP, or as an interactive envelope in Socket Mode).
 //! The answer must be in the reply itself, within Slack's three seconds, so this is the
 //! one read done before the ack; nothing is stored.
@@ -9,7 +9,7 @@ use slack_morphism::prelude::*;
 use tracing::warn;
 
 use super::{Intake, IntakeError, InteractionAnswer};
-use crate::slack::messages;
+use crate::slack::{ids, messages};
 
 /// The program a view is about, from its `private_metadata` (`…;program=<id>;…`).
 fn program_of(view: Option<&SlackView>) -> Option<i64> {
@@ -21,13 +21,17 @@ fn program_of(view: Option<&SlackView>) -> Option<i64> {
 }
 
 impl Intake {
-    /// The skills of the view's program that match what was typed.
+    /// The programs, or the skills of the view's program, that match what was typed.
     pub(super) async fn suggest(
         &self,
         ev: SlackInteractionBlockSuggestionEvent,
     ) -> Result<InteractionAnswer, IntakeError> {
         if self.foreign(ev.team.id.as_ref()) {
             return Ok(InteractionAnswer::Options(vec![]));
+        }
+        if ids::PROGRAM_PICKERS.contains(&ev.action_id.as_ref()) {
+            let programs = self.ctx.store.programs(&self.ctx.team_id).await?;
+            return Ok(InteractionAnswer::Options(messages::program_options(&programs, &ev.value)));
         }
         let Some(program_id) = program_of(ev.view.as_ref()) else {
             warn!(action_id = %ev.action_id, "options asked for a view that names no program");

@@ -10,7 +10,7 @@ use slack_morphism::prelude::*;
 
 use slack_limits::blocks::SELECT_OPTIONS;
 
-use super::{options, section, text_input};
+use super::{options, searched, section, text_input};
 use crate::domain::participant::{Participant, Role, MAX_LEVEL};
 use crate::domain::program::Program;
 use crate::slack::ids;
@@ -48,19 +48,8 @@ pub(super) fn skills_select(catalogue: &[String], chosen: &[String]) -> SlackInp
 /// The catalogue's answer to what a person typed in a skills search: skills that start
 /// with it first, then those that contain it, case-insensitive, at most Slack's 100.
 pub fn skill_options(catalogue: &[String], typed: &str) -> Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> {
-    let typed = typed.trim().to_lowercase();
-    let (mut starts, mut contains): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-    for skill in catalogue {
-        let lower = skill.to_lowercase();
-        if lower.starts_with(&typed) {
-            starts.push(skill.clone());
-        } else if lower.contains(&typed) {
-            contains.push(skill.clone());
-        }
-    }
-    starts.extend(contains);
-    starts.truncate(SELECT_OPTIONS);
-    options(&starts)
+    let found: Vec<String> = searched(catalogue, |skill| skill, typed).into_iter().cloned().collect();
+    options(&found)
 }
 
 fn tags_input(block_id: &str, label: &str, catalogue: &[String], chosen: &[String]) -> Option<SlackBlock> {

@@ -202,6 +202,24 @@ fn options(tags: &[String]) -> Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>
     tags.iter().map(|t| SlackBlockChoiceItem::new(pt!(t.clone()), t.clone())).collect()
 }
 
+/// What a person typed in a search menu, answered: the items whose names start with it
+/// first, then those that contain it, case-insensitive, at most Slack's 100.
+fn searched<'a, T>(items: &'a [T], name: impl Fn(&T) -> &str, typed: &str) -> Vec<&'a T> {
+    let typed = typed.trim().to_lowercase();
+    let (mut starts, mut contains) = (Vec::new(), Vec::new());
+    for item in items {
+        let lower = name(item).to_lowercase();
+        if lower.starts_with(&typed) {
+            starts.push(item);
+        } else if lower.contains(&typed) {
+            contains.push(item);
+        }
+    }
+    starts.extend(contains);
+    starts.truncate(slack_limits::blocks::SELECT_OPTIONS);
+    starts
+}
+
 fn text_input(block_id: &str, label: &str, initial: Option<String>, multiline: bool, hint: &str) -> SlackBlock {
     let mut element =
         SlackBlockPlainTextInputElement::new().with_action_id(ids::TEXT_ACTION.into()).with_multiline(multiline);

@@ -3,8 +3,9 @@
 
 use slack_morphism::prelude::*;
 
-use super::{button, context, count, first_items, header, packed, reply, section, shortened, Message};
+use super::{button, context, count, first_items, header, packed, reply, searched, section, shortened, Message};
 use crate::domain::outbound::CHART_BLOCK;
+use crate::domain::program::Program;
 use crate::domain::status::ProgramStatus;
 use crate::slack::ids;
 use crate::store::{AuditRow, WeekCounts};
@@ -21,8 +22,9 @@ fn day(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
-/// The summary lines of one program: the same figures `upward status --json` prints.
-pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
+/// The summary lines of one program: the same figures `upward status --json` prints,
+/// with a button for the whole unmatched list (`program_id` is its value).
+pub fn summary_blocks(s: &ProgramStatus, program_id: i64) -> Vec<SlackBlock> {
     let c = &s.participants;
     let mut lines = vec![
         format!(
@@ -101,19 +103,23 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
     if !s.unmatched.is_empty() {
         let unmatched: Vec<String> = s.unmatched.iter().map(|u| format!("• <@{}>: {}", u.user, u.reason)).collect();
         blocks.push(section(format!("*Unmatched in the latest round ({})*", unmatched.len())));
-        blocks.extend(first_items(
-            &unmatched,
-            2,
-            "`/mentoring match` previews the next round, with *Download the full list* for everyone in it.",
-        ));
+        blocks.extend(first_items(&unmatched, 2, "*Download the unmatched list* sends everyone, with the reasons."));
+        blocks.push(
+            SlackActionsBlock::new(vec![button(
+                ids::STATUS_UNMATCHED,
+                "Download the unmatched list",
+                &program_id.to_string(),
+            )])
+            .into(),
+        );
     }
     blocks
 }
 
 /// `/mentoring status`: ephemeral, for owners.
-pub fn status_summary(s: &ProgramStatus) -> Message {
+pub fn status_summary(s: &ProgramStatus, program_id: i64) -> Message {
     let mut blocks = vec![header(&format!("Program {}", s.program))];
-    blocks.extend(summary_blocks(s));
+    blocks.extend(summary_blocks(s, program_id));
     blocks.push(context("Figures only: reflection texts are never shown here, and ratings are averages."));
     Message { text: format!("Status of {}", s.program), blocks }
 }
@@ -133,7 +139,8 @@ fn table_row(s: &ProgramStatus) -> String {
     )
 }
 
-/// A select of programs (the first 100, Slack's limit for one menu), `selected` shown.
+/// A menu of programs, `selected` shown: a list up to Slack's 100 options, past that a
+/// search whose options Slack loads from the bot ([`program_options`]).
 pub(super) fn program_picker(
     action_id: &str,
     placeholder: &str,
@@ -141,13 +148,32 @@ pub(super) fn program_picker(
     selected: Option<i64>,
 ) -> SlackActionBlockElement {
     let option = |(id, name): &(i64, &str)| SlackBlockChoiceItem::new(pt!(shortened(name, 75)), id.to_string());
-    let options: Vec<_> = programs.iter().take(slack_limits::blocks::SELECT_OPTIONS).map(option).collect();
+    let initial = programs.iter().find(|(id, _)| Some(*id) == selected).map(option);
+    if programs.len() > slack_limits::blocks::SELECT_OPTIONS {
+        let mut search = SlackBlockExternalSelectElement::new()
+            .with_action_id(action_id.into())
+            .with_min_query_length(0)
+            .with_placeholder(pt!(format!("{placeholder} (type to search {})", programs.len())));
+        search.initial_option = initial;
+        return SlackActionBlockElement::ExternalSelect(search);
+    }
     let mut select = SlackBlockStaticSelectElement::new()
         .with_action_id(action_id.into())
-        .with_options(options)
+        .with_options(programs.iter().map(option).collect())
         .with_placeholder(pt!(placeholder));
-    select.initial_option = programs.iter().find(|(id, _)| Some(*id) == selected).map(option);
+    select.initial_option = initial;
     SlackActionBlockElement::StaticSelect(select)
+}
+
+/// The programs a search menu of programs shows for what was typed (handle or display name).
+pub fn program_options(programs: &[Program], typed: &str) -> Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> {
+    let by_name = searched(programs, |p| &p.name, typed);
+    let by_handle = searched(programs, |p| &p.handle, typed);
+    let mut found: Vec<&Program> = by_name.into_iter().chain(by_handle).collect();
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|p| seen.insert(p.id));
+    found.truncate(slack_limits::blocks::SELECT_OPTIONS);
+    found.into_iter().map(|p| SlackBlockChoiceItem::new(pt!(shortened(&p.name, 75)), p.id.to_string())).collect()
 }
 
 /// The owners' part of App Home, the same size at any number of programs: a compact
@@ -172,7 +198,7 @@ pub fn owner_dashboard(programs: &[(i64, ProgramStatus)], selected: Option<i64>)
         actions.push(program_picker(ids::HOME_PROGRAM, "Another program", &names, Some(*id)));
     }
     blocks.push(section(format!("*{}*", s.program)));
-    blocks.extend(summary_blocks(s));
+    blocks.extend(summary_blocks(s, *id));
     blocks.push(SlackActionsBlock::new(actions).into());
     blocks.push(context("Figures only: reflection texts are never shown here."));
     blocks
@@ -279,7 +305,7 @@ fn week_lines(week: &WeekCounts) -> Vec<String> {
 }
 
 /// The weekly digest to an owner.
-pub fn digest(s: &ProgramStatus, week: &WeekCounts, attention: &[Attention]) -> Message {
+pub fn digest(s: &ProgramStatus, program_id: i64, week: &WeekCounts, attention: &[Attention]) -> Message {
     let mut blocks = vec![header(&format!("Weekly digest: {}", s.program))];
     let week = week_lines(week);
     blocks.push(section(format!(
@@ -294,7 +320,7 @@ pub fn digest(s: &ProgramStatus, week: &WeekCounts, attention: &[Attention]) -> 
         blocks.push(section(format!("*Pairs that need a human touch ({})*", needing.len())));
         blocks.extend(first_items(&needing, 5, "The App Home shows every program's figures."));
     }
-    blocks.extend(summary_blocks(s));
+    blocks.extend(summary_blocks(s, program_id));
     blocks.push(context("Figures only: reflection texts are never shown here."));
     Message { text: format!("Weekly digest of {}", s.program), blocks }
 }

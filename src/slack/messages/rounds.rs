@@ -11,7 +11,7 @@ use crate::domain::agenda::Session;
 use crate::domain::outbound::Message;
 use crate::domain::pair::Pair;
 use crate::domain::program::Program;
-use crate::domain::rounds::Plan;
+use crate::domain::rounds::{Plan, UnmatchedPerson};
 use crate::slack::ids;
 
 /// Sections of pairs, and of unmatched people, a preview shows before it points to the file.
@@ -119,11 +119,21 @@ pub fn round_preview(plan: &Plan, changed: bool, programs: &[Program]) -> Messag
 
 /// The whole preview as a text file, with people's names beside their Slack ids (a
 /// file shows no mentions): what *Download the full list* sends.
-pub fn preview_file(plan: &Plan, names: &HashMap<String, String>) -> String {
-    let who = |id: &str| match names.get(id) {
+/// A person in a file: their Slack name beside their id, so the list reads without Slack.
+fn who(names: &HashMap<String, String>, id: &str) -> String {
+    match names.get(id) {
         Some(name) => format!("{name} ({id})"),
         None => id.to_owned(),
-    };
+    }
+}
+
+/// One line per unmatched person, with the reason.
+fn unmatched_lines(unmatched: &[UnmatchedPerson], names: &HashMap<String, String>) -> String {
+    unmatched.iter().map(|u| format!("- {}: {}\n", who(names, &u.user), u.reason)).collect()
+}
+
+pub fn preview_file(plan: &Plan, names: &HashMap<String, String>) -> String {
+    let who = |id: &str| who(names, id);
     let mut out = format!(
         "Matching preview: {}\n{}, total score {} (at most {} possible), {} unmatched.\n\nPairs\n",
         plan.program,
@@ -142,10 +152,31 @@ pub fn preview_file(plan: &Plan, names: &HashMap<String, String>) -> String {
         ));
     }
     out.push_str("\nUnmatched, and why\n");
-    for u in &plan.unmatched {
-        out.push_str(&format!("- {}: {}\n", who(&u.user), u.reason));
-    }
+    out.push_str(&unmatched_lines(&plan.unmatched, names));
     out
+}
+
+/// *Download the unmatched list* under a program's figures: who the latest confirmed
+/// round left unmatched, and why.
+pub fn unmatched_file(program: &str, unmatched: &[UnmatchedPerson], names: &HashMap<String, String>) -> String {
+    format!(
+        "Unmatched in the latest round of {program}: {}.\n\n{}",
+        count(unmatched.len(), "person", "people"),
+        unmatched_lines(unmatched, names)
+    )
+}
+
+pub fn unmatched_file_comment(program: &str, people: usize) -> String {
+    format!(
+        "Everyone the latest round of *{program}* left unmatched ({}), with the reasons. `/mentoring match` \
+         previews the next round.",
+        count(people, "person", "people")
+    )
+}
+
+/// The answer to a download button: the file comes by DM.
+pub fn file_queued(what: &str, program: &str) -> Message {
+    reply(format!("The {what} of *{program}* will arrive in your DM with me in a moment."))
 }
 
 pub fn preview_file_comment(program: &str, pairs: usize) -> String {
@@ -154,10 +185,6 @@ pub fn preview_file_comment(program: &str, pairs: usize) -> String {
          *Confirm* on the preview.",
         count(pairs, "pair", "pairs")
     )
-}
-
-pub fn preview_file_queued(program: &str) -> Message {
-    reply(format!("The full preview of *{program}* will arrive in your DM with me in a moment."))
 }
 
 pub fn round_confirmed(program: &str, pairs: usize, unmatched: usize) -> Message {

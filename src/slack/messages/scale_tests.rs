@@ -16,7 +16,7 @@ use crate::domain::outbound::Message;
 use crate::domain::outcomes::{Phase, Side, MAX_GOAL, MAX_TOPICS};
 use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::participant::{Participant, Role, Status, MAX_GOALS_LEN, MAX_SKILLS, MAX_SKILL_LEN};
-use crate::domain::program::Program;
+use crate::domain::program::{Program, MAX_HANDLE, MAX_TITLE};
 use crate::domain::reflection::{Reflection, ValidReflection, Visibility, MAX_TEXT};
 use crate::domain::rounds::{Plan, PlannedPair, UnmatchedPerson};
 use crate::domain::settings::ProgramSettings;
@@ -57,8 +57,10 @@ impl World {
     }
 
     fn program(&self, i: usize) -> Program {
-        let name = format!("p{i}{}", "n".repeat(self.name_len)).chars().take(40).collect();
-        Program { id: i as i64 + 1, team_id: "T1".into(), name, created_at: 0 }
+        // Display names reach their longest, with spaces; handles theirs.
+        let name = format!("Program {i} {}", "n".repeat(self.name_len)).chars().take(MAX_TITLE).collect();
+        let handle = format!("p{i}{}", "n".repeat(self.name_len)).chars().take(MAX_HANDLE).collect();
+        Program { id: i as i64 + 1, team_id: "T1".into(), name, handle, created_at: 0 }
     }
 
     fn programs(&self) -> Vec<Program> {
@@ -236,8 +238,8 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("reply", reply(format!("Done. {}", w.text(12_000)))),
         ("joined", joined(&first, &me, Some("Europe/Paris"), false)),
         ("profile", profile(&programs.iter().map(|p| (p.clone(), w.participant(p))).collect::<Vec<_>>(), None)),
-        ("status", status_summary(&status)),
-        ("digest", digest(&status, &week, &attention)),
+        ("status", status_summary(&status, 1)),
+        ("digest", digest(&status, 1, &week, &attention)),
         ("preview", round_preview(&plan, true, &programs)),
         ("confirmed", round_confirmed(&first.name, plan.pairs.len(), plan.unmatched.len())),
         ("introduction", introduction(&first.name, &pair, &[&session, &session, &session])),
