@@ -66,6 +66,7 @@ pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Re
         exits: store.exits(program.id).await?,
         dead_letters: store.outbox_stats().await?.dead,
         confidence: store.confidence_ratings(program.id).await?,
+        sessions: store.session_facts(program.id).await?,
     };
     Ok(ProgramStatus::compute(&program.name, facts, today))
 }
@@ -78,5 +79,9 @@ pub async fn export_rows(store: &Store, program: &Program) -> Result<Vec<PairExp
     let (_, checkins, _) = store.activity_facts(program.id).await?;
     let reflections = store.reflections_for_owners(program.id).await?;
     let names = store.cached_names(&program.team_id).await?;
-    Ok(export::rows(program, pairs, &checkins, &reflections, &names))
+    let mut rows = export::rows(program, pairs, &checkins, &reflections, &names);
+    let sessions = store.sessions(program.id).await?;
+    let session_reflections = store.session_reflections_for_owners(program.id).await?;
+    rows.extend(export::session_rows(program, sessions, &session_reflections, &names));
+    Ok(rows)
 }

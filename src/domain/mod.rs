@@ -17,6 +17,7 @@ pub mod program;
 pub mod reflection;
 pub mod rounds;
 pub mod schedule;
+pub mod sessions;
 pub mod settings;
 pub mod status;
 pub mod summary;

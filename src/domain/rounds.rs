@@ -112,6 +112,77 @@ impl Interner {
     }
 }
 
+/// Participants in the optimiser's terms: skills and departments numbered in
+/// first-seen order, managers as participant ids, time zones as offsets at `now`. Rounds
+/// and one-time sessions both build their people here, so both apply the same rules.
+pub(super) struct Numbering<'a> {
+    by_user: HashMap<&'a str, &'a Participant>,
+    time_zones: &'a HashMap<String, String>,
+    now: DateTime<Utc>,
+    skills: Interner,
+    departments: Interner,
+}
+
+impl<'a> Numbering<'a> {
+    pub(super) fn new(
+        participants: &'a [Participant],
+        time_zones: &'a HashMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Numbering {
+            by_user: participants.iter().map(|p| (p.user_id.as_str(), p)).collect(),
+            time_zones,
+            now,
+            skills: Interner::default(),
+            departments: Interner::default(),
+        }
+    }
+
+    /// The skill's number, the same for every spelling that differs only in case.
+    pub(super) fn skill(&mut self, name: &str) -> u16 {
+        self.skills.id(name)
+    }
+
+    pub(super) fn person(&mut self, p: &Participant) -> Person {
+        Person {
+            id: u32::try_from(p.id).unwrap_or(u32::MAX),
+            department: p.department.as_deref().map_or(u16::MAX, |d| self.departments.id(d)),
+            manager: p
+                .manager
+                .as_deref()
+                .and_then(|m| self.by_user.get(m))
+                .map(|boss| u32::try_from(boss.id).unwrap_or(u32::MAX)),
+            utc_offset_minutes: utc_offset_minutes(self.time_zones.get(&p.user_id), self.now),
+            teach: p.teach_skills.iter().map(|s| self.skills.id(s)).collect(),
+            learn: p.learn_skills.iter().map(|s| self.skills.id(s)).collect(),
+            level: p.level,
+            capacity: None,
+        }
+    }
+}
+
+/// The program's weights, its unset ones at the engine's defaults.
+pub(super) fn weights(settings: &MatchSettings) -> Weights {
+    let defaults = Weights::default();
+    Weights {
+        skill: settings.weight_skill.unwrap_or(defaults.skill),
+        hour: settings.weight_hour.unwrap_or(defaults.hour),
+        cross_department: settings.weight_cross_department.unwrap_or(defaults.cross_department),
+        level: defaults.level,
+    }
+}
+
+/// The program's hard rules: seniority gap, departments, repeats, capacity.
+pub(super) fn rules(settings: &MatchSettings) -> Rules {
+    Rules {
+        capacity: settings.capacity,
+        allow_repeats: settings.allow_repeats,
+        forbid_same_department: settings.forbid_same_department,
+        min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
+        ..Rules::default()
+    }
+}
+
 /// The optimiser's view of a round: its people as numbers, and the names behind them.
 struct Prepared {
     instance: Instance,
@@ -144,23 +215,7 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
         *mentoring.entry(pair.mentor_id).or_default() += 1;
         mentored.insert(pair.mentee_id);
     }
-    let by_user: HashMap<&str, &Participant> = inputs.participants.iter().map(|p| (p.user_id.as_str(), p)).collect();
-    let mut skills = Interner::default();
-    let mut departments = Interner::default();
-    let person = |p: &Participant, skills: &mut Interner, departments: &mut Interner| Person {
-        id: u32::try_from(p.id).unwrap_or(u32::MAX),
-        department: p.department.as_deref().map_or(u16::MAX, |d| departments.id(d)),
-        manager: p
-            .manager
-            .as_deref()
-            .and_then(|m| by_user.get(m))
-            .map(|boss| u32::try_from(boss.id).unwrap_or(u32::MAX)),
-        utc_offset_minutes: utc_offset_minutes(inputs.time_zones.get(&p.user_id), now),
-        teach: p.teach_skills.iter().map(|s| skills.id(s)).collect(),
-        learn: p.learn_skills.iter().map(|s| skills.id(s)).collect(),
-        level: p.level,
-        capacity: None,
-    };
+    let mut numbering = Numbering::new(&inputs.participants, &inputs.time_zones, now);
     let (mut mentors, mut mentees) = (Vec::new(), Vec::new());
     for p in &inputs.participants {
         match effective_status(p.status, p.paused_until, today) {
@@ -174,7 +229,7 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
         if p.role.teaches() {
             let busy = mentoring.get(&p.id).copied().unwrap_or(0);
             if busy < settings.capacity {
-                let mentor = person(p, &mut skills, &mut departments);
+                let mentor = numbering.person(p);
                 mentors.push(Person { capacity: Some(settings.capacity - busy), ..mentor });
             } else {
                 *not_eligible.entry("mentoring at full capacity".into()).or_default() += 1;
@@ -184,11 +239,10 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
             if mentored.contains(&p.id) {
                 *not_eligible.entry("already paired as mentee".into()).or_default() += 1;
             } else {
-                mentees.push(person(p, &mut skills, &mut departments));
+                mentees.push(numbering.person(p));
             }
         }
     }
-    let defaults = Weights::default();
     let instance = Instance {
         mentors,
         mentees,
@@ -197,22 +251,11 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
             .iter()
             .map(|&(m, e)| (u32::try_from(m).unwrap_or(u32::MAX), u32::try_from(e).unwrap_or(u32::MAX)))
             .collect(),
-        weights: Weights {
-            skill: settings.weight_skill.unwrap_or(defaults.skill),
-            hour: settings.weight_hour.unwrap_or(defaults.hour),
-            cross_department: settings.weight_cross_department.unwrap_or(defaults.cross_department),
-            level: defaults.level,
-        },
-        rules: Rules {
-            capacity: settings.capacity,
-            allow_repeats: settings.allow_repeats,
-            forbid_same_department: settings.forbid_same_department,
-            min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
-            ..Rules::default()
-        },
+        weights: weights(settings),
+        rules: rules(settings),
         seed: seed(inputs),
     };
-    Prepared { instance, skills, not_eligible }
+    Prepared { instance, skills: numbering.skills, not_eligible }
 }
 
 /// The optimiser's answer in the program's terms: people's user ids and readable reasons.

@@ -8,6 +8,7 @@
 use super::checkins::{parse_checkin_schedule, parse_time_zone, parse_window, CheckinSettings, Window, MAX_EVERY};
 use super::participant::MAX_LEVEL;
 use super::schedule::parse_cron;
+use super::sessions::{DEFAULT_SESSION_HOURS, MAX_SESSION_HOURS};
 
 /// The optimiser's time for one round when a program sets none: enough to prove the
 /// optimum for a company of 100,000 on two cores, short enough that an owner waits.
@@ -85,11 +86,13 @@ pub enum Setting {
     Digest(Option<String>),
     /// Weeks from a round's confirmation to its end (the "after" ratings, thanks).
     RoundLength(u32),
+    /// Hours an asked mentor has to answer a one-time session request.
+    SessionHours(u32),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -110,6 +113,8 @@ pub struct ProgramSettings {
     pub digest: Option<String>,
     /// Weeks from a round's confirmation to its end.
     pub round_weeks: u32,
+    /// Hours an asked mentor has to answer a one-time session request.
+    pub session_hours: u32,
 }
 
 impl Default for ProgramSettings {
@@ -119,6 +124,7 @@ impl Default for ProgramSettings {
             checkins: CheckinSettings::default(),
             digest: Some(DEFAULT_DIGEST.to_owned()),
             round_weeks: DEFAULT_ROUND_WEEKS,
+            session_hours: DEFAULT_SESSION_HOURS,
         }
     }
 }
@@ -210,6 +216,16 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
                 )),
             }
         }
+        "session-timeout" | "sessions" => {
+            let hours = value.trim().trim_end_matches('h').trim();
+            match hours.parse::<u32>() {
+                Ok(n) if (1..=MAX_SESSION_HOURS).contains(&n) => Ok(Setting::SessionHours(n)),
+                _ => Err(format!(
+                    "`session-timeout` is how many hours a mentor has to answer a one-time session request \
+                     before the next one is asked: a number from 1 to {MAX_SESSION_HOURS}."
+                )),
+            }
+        }
         "timezone" | "time-zone" | "tz" => parse_time_zone(value).map(|tz| Setting::TimeZone(tz.name().to_owned())),
         "weekends" | "weekend" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "skipped", "false"])
             .map(Setting::Weekends)
@@ -272,6 +288,7 @@ impl ProgramSettings {
             Setting::Weekends(on) => c.weekends = on,
             Setting::Digest(cron) => self.digest = cron,
             Setting::RoundLength(weeks) => self.round_weeks = weeks,
+            Setting::SessionHours(hours) => self.session_hours = hours,
         }
         self
     }

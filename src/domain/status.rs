@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::outcomes::{uplift, Rating, Uplift};
 use super::participant::Participant;
 use super::rounds::UnmatchedPerson;
+use super::sessions::{SessionFact, SessionFigures};
 use super::summary::{Activity, CheckinFact, PairFact, ParticipantCounts, ReflectionFact, RoundFigures, SkillCount};
 
 /// The JSON shape is a contract with scripts: later versions add keys, never rename.
@@ -48,6 +49,8 @@ pub struct ProgramStatus {
     /// Mean confidence change (after minus before, on 1-5) per skill for mentees and per
     /// question for mentors, over the people who answered both times.
     pub uplift: Uplift,
+    /// One-time sessions: asked, matched, held, unmet demand per skill, time to a mentor.
+    pub sessions: SessionFigures,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -83,6 +86,7 @@ pub struct StatusFacts {
     pub exits: Vec<Option<String>>,
     pub dead_letters: i64,
     pub confidence: Vec<Rating>,
+    pub sessions: Vec<SessionFact>,
 }
 
 impl ProgramStatus {
@@ -113,6 +117,7 @@ impl ProgramStatus {
             dead_letters: facts.dead_letters,
             trend,
             uplift: uplift(&facts.confidence),
+            sessions: SessionFigures::compute(&facts.sessions),
         }
     }
 }

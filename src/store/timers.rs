@@ -20,6 +20,8 @@ pub(super) enum Timer {
     Round,
     /// A confirmed round's end; marked with when it was started.
     RoundEnd,
+    /// A one-time session's open request running out; marked with when it was asked.
+    Session,
 }
 
 impl Timer {
@@ -30,6 +32,7 @@ impl Timer {
             Timer::Digest => "digest",
             Timer::Round => "round",
             Timer::RoundEnd => "round-end",
+            Timer::Session => "session",
         }
     }
 
@@ -41,6 +44,7 @@ impl Timer {
             Timer::Remind => "checkin",
             Timer::Digest | Timer::Round => "program",
             Timer::RoundEnd => "round",
+            Timer::Session => "session",
         };
         format!("{subject}:{subject_id}")
     }

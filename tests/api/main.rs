@@ -22,6 +22,7 @@ mod owners;
 mod retention;
 mod rounds;
 mod scale;
+mod sessions;
 mod socket;
 mod timers;
 mod upload;

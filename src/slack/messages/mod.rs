@@ -23,6 +23,7 @@ mod programs;
 mod rounds;
 #[cfg(test)]
 mod scale_tests;
+mod sessions;
 #[cfg(test)]
 mod snapshots;
 pub use checkins::*;
@@ -35,14 +36,17 @@ pub use outcomes::*;
 pub use owners::*;
 pub use programs::*;
 pub use rounds::*;
+pub use sessions::*;
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know:
 /// what every member can do, short.
 pub const MEMBER_USAGE: &[(&str, &str)] = &[
     ("/mentoring join", "sign up, or change your profile"),
+    ("/mentoring join mentor <skills> one-time", "mentors: take one-time session requests too (`one-time:no` stops)"),
     ("/mentoring profile", "what the bot knows about you"),
     ("/mentoring pause [YYYY-MM-DD]", "take a break; `/mentoring resume` comes back"),
     ("/mentoring leave", "leave the program"),
+    ("/mentoring ask <skill> [what I want to learn]", "a one-time session with a mentor who teaches the skill"),
     ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
     ("/mentoring goals", "your goals for your pairs"),
     ("/mentoring kudos @mentor [public] [message]", "thank your mentor"),

@@ -128,7 +128,8 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
          • seniority: mentors at least {} below their mentee\n• after an exit: {}\n\
          • matching searches up to {} before using its best round\n\
          *Check-ins*\n• {}\n• window: {} in each person's time zone\n\
-         • weekends: {}\n*Rounds* last {}.\n*Owners' digest*: {}.",
+         • weekends: {}\n*Rounds* last {}.\n*One-time sessions*: a mentor has {} to answer a request.\n\
+         *Owners' digest*: {}.",
         program.name,
         count(m.capacity, "mentee", "mentees"),
         if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
@@ -144,6 +145,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         c.window,
         if c.weekends { "on" } else { "skipped" },
         count(s.round_weeks, "week", "weeks"),
+        count(s.session_hours, "hour", "hours"),
         s.digest.as_deref().map_or("off".to_owned(), |d| in_words(d, 1, &c_zone)),
     ))
 }

@@ -82,6 +82,7 @@ impl World {
             goals: Some(self.text(MAX_GOALS_LEN)).filter(|g| !g.is_empty()),
             manager: Some(Self::user(1)),
             level: Some(3),
+            one_time: true,
             status: Status::Active,
             paused_until: None,
             created_at: 0,
@@ -121,6 +122,24 @@ impl World {
             uplift: crate::domain::outcomes::Uplift {
                 mentees: catalogue.iter().map(|s| (s.clone(), 0.5)).collect(),
                 mentors: BTreeMap::from([("teaching".to_owned(), 1.0), ("domain".to_owned(), -0.5)]),
+            },
+            sessions: crate::domain::sessions::SessionFigures {
+                asked: n,
+                matched: n / 2,
+                held: n / 3,
+                unmet: n / 4,
+                median_minutes_to_mentor: Some(90),
+                max_minutes_to_mentor: Some(3_000),
+                by_skill: catalogue
+                    .iter()
+                    .map(|s| crate::domain::sessions::SkillSessions {
+                        skill: s.clone(),
+                        asked: 3,
+                        matched: 2,
+                        held: 1,
+                        unmet: 1,
+                    })
+                    .collect(),
             },
         }
     }
@@ -195,6 +214,17 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         scheduled_at: None,
     };
     let session = Session { title: w.text(80), skills: vec![], how: w.text(400) };
+    let one_time = crate::domain::sessions::Session {
+        id: 1,
+        program_id: first.id,
+        mentee_user: World::user(2),
+        mentor_user: Some(World::user(1)),
+        skill: catalogue.first().cloned().unwrap_or_else(|| w.text(60)),
+        question: Some(w.text(crate::domain::sessions::MAX_QUESTION)).filter(|q| !q.is_empty()),
+        status: crate::domain::sessions::SessionStatus::Matched,
+        created_at: 0,
+        matched_at: Some(60),
+    };
     let reflections: Vec<Reflection> = (0..w.people.min(200))
         .map(|i| Reflection {
             id: i as i64,
@@ -264,12 +294,20 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("kudos for owners", kudos_for_owners("U1", "U2", Some(&w.text(500)))),
         ("pair paused", pair_paused(1, false)),
         ("export", export_queued(&first.name, "upward-export.csv")),
+        ("session asking", session_asking(&one_time.skill, 24)),
+        ("session unmet", session_unmet(&one_time.skill, true)),
+        ("session request", session_request(&one_time, 24)),
+        ("session introduction", session_introduction(&one_time, "U1", Some(&session))),
+        ("session reflect invite", session_reflect_invite("U1", &one_time)),
+        ("ask unknown skill", ask_unknown_skill(&w.text(300), &catalogue)),
     ];
     let mut views = vec![
         ("join form", join_modal(&first, &catalogue, Some(&me))),
         ("join form (new)", join_modal(&first, &catalogue, None)),
         ("reflection form", reflection_modal("U1", &catalogue, first.id, 1, Some(2))),
         ("exit form", exit_modal("U1", 1)),
+        ("session reflection form", session_reflection_modal("U1", &catalogue, first.id, 1)),
+        ("ask form", ask_modal(&first, &catalogue)),
         ("goal form", goal_modal("U1", 1, Side::Mentee, Some(&w.text(MAX_GOAL)))),
         ("confidence form", confidence_modal(&first, Side::Mentee, Phase::After, &topics)),
         ("member home (joined everywhere)", home(&entries_joined, Some("Europe/Paris"), None)),
