@@ -50,3 +50,9 @@ CREATE TABLE session_reflections (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX session_reflections_by_session ON session_reflections (session_id);
+
+-- Circles: with `circle_size` set, one junior mentor meets up to that many seniors
+-- together in one group conversation (NULL: pairs). A mentor's live pairs marked
+-- `circle` are one circle: one conversation, one check-in, a reflection per person.
+ALTER TABLE programs ADD COLUMN circle_size INTEGER;
+ALTER TABLE pairs ADD COLUMN circle INTEGER NOT NULL DEFAULT 0;

@@ -21,6 +21,8 @@ pub fn table(status: &ProgramStatus) -> String {
         ("stalled", status.stalled_pairs as i64),
         ("first met", status.first_sessions as i64),
         ("dead", status.dead_letters),
+        ("circles", status.circles.live as i64),
+        ("in circles", status.circles.mentees as i64),
         ("sessions", status.sessions.asked as i64),
         ("matched", status.sessions.matched as i64),
         ("held", status.sessions.held as i64),

@@ -67,6 +67,8 @@ pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Re
         dead_letters: store.outbox_stats().await?.dead,
         confidence: store.confidence_ratings(program.id).await?,
         sessions: store.session_facts(program.id).await?,
+        circle_size: store.match_settings(program.id).await?.circle_size,
+        circle_mentors: store.circle_mentors(program.id).await?,
     };
     Ok(ProgramStatus::compute(&program.name, facts, today))
 }

@@ -62,6 +62,9 @@ pub struct Plan {
     pub upper_bound: i64,
     /// People left out before matching (paused, left, already paired), by reason.
     pub not_eligible: BTreeMap<String, usize>,
+    /// Whether its pairs join their mentor's circle (the program has circles).
+    #[serde(skip)]
+    pub circle: bool,
 }
 
 impl Plan {
@@ -175,7 +178,7 @@ pub(super) fn weights(settings: &MatchSettings) -> Weights {
 /// The program's hard rules: seniority gap, departments, repeats, capacity.
 pub(super) fn rules(settings: &MatchSettings) -> Rules {
     Rules {
-        capacity: settings.capacity,
+        capacity: settings.seats(),
         allow_repeats: settings.allow_repeats,
         forbid_same_department: settings.forbid_same_department,
         min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
@@ -228,9 +231,9 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
         }
         if p.role.teaches() {
             let busy = mentoring.get(&p.id).copied().unwrap_or(0);
-            if busy < settings.capacity {
+            if busy < settings.seats() {
                 let mentor = numbering.person(p);
-                mentors.push(Person { capacity: Some(settings.capacity - busy), ..mentor });
+                mentors.push(Person { capacity: Some(settings.seats() - busy), ..mentor });
             } else {
                 *not_eligible.entry("mentoring at full capacity".into()).or_default() += 1;
             }
@@ -325,6 +328,7 @@ fn describe(inputs: &Inputs, prepared: &Prepared, outcome: &Outcome) -> Plan {
         total_score: outcome.total_score,
         upper_bound: outcome.upper_bound,
         not_eligible: prepared.not_eligible.clone(),
+        circle: inputs.settings.circle_size.is_some(),
     }
 }
 

@@ -37,6 +37,15 @@ pub struct MatchSettings {
     pub mid_round_matching: bool,
     /// How long a round's optimiser may run before the best round so far is used.
     pub match_budget_secs: u32,
+    /// Circles: one mentor meets up to this many mentees together; `None`: pairs.
+    pub circle_size: Option<u32>,
+}
+
+impl MatchSettings {
+    /// Mentees one mentor takes: a circle's seats, else the capacity.
+    pub fn seats(&self) -> u32 {
+        self.circle_size.unwrap_or(self.capacity)
+    }
 }
 
 impl Default for MatchSettings {
@@ -52,6 +61,7 @@ impl Default for MatchSettings {
             min_level_gap: DEFAULT_LEVEL_GAP,
             mid_round_matching: false,
             match_budget_secs: DEFAULT_MATCH_BUDGET_SECS,
+            circle_size: None,
         }
     }
 }
@@ -88,11 +98,13 @@ pub enum Setting {
     RoundLength(u32),
     /// Hours an asked mentor has to answer a one-time session request.
     SessionHours(u32),
+    /// Circles of up to this many mentees per mentor, or pairs again.
+    Circles(Option<u32>),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout, circles";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -216,6 +228,16 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
                 )),
             }
         }
+        "circles" | "circle" => match value.to_lowercase().as_str() {
+            "off" | "no" | "none" | "pairs" => Ok(Setting::Circles(None)),
+            n => match n.parse::<u32>() {
+                Ok(k) if (2..=MAX_CAPACITY).contains(&k) => Ok(Setting::Circles(Some(k))),
+                _ => Err(format!(
+                    "`circles` is how many mentees one mentor meets together in one conversation: a number from 2 \
+                     to {MAX_CAPACITY}, or `off` for pairs."
+                )),
+            },
+        },
         "session-timeout" | "sessions" => {
             let hours = value.trim().trim_end_matches('h').trim();
             match hours.parse::<u32>() {
@@ -289,6 +311,7 @@ impl ProgramSettings {
             Setting::Digest(cron) => self.digest = cron,
             Setting::RoundLength(weeks) => self.round_weeks = weeks,
             Setting::SessionHours(hours) => self.session_hours = hours,
+            Setting::Circles(size) => m.circle_size = size,
         }
         self
     }
@@ -313,6 +336,12 @@ mod tests {
     #[test]
     fn settings_parse_with_reasons_for_bad_values() {
         assert_eq!(parse_setting("capacity", "2"), Ok(Setting::Capacity(2)));
+        assert_eq!(parse_setting("circles", "4"), Ok(Setting::Circles(Some(4))));
+        assert_eq!(parse_setting("circles", "off"), Ok(Setting::Circles(None)));
+        assert!(parse_setting("circles", "1").unwrap_err().contains("2 to 10"));
+        assert_eq!(ProgramSettings::default().with(Setting::Circles(Some(3))).matching.seats(), 3);
+        assert_eq!(parse_setting("session-timeout", "48h"), Ok(Setting::SessionHours(48)));
+        assert!(parse_setting("session-timeout", "0").unwrap_err().contains("1 to 168"));
         assert!(parse_setting("capacity", "0").unwrap_err().contains("1 to 10"));
         assert_eq!(parse_setting("repeats", "ON"), Ok(Setting::AllowRepeats(true)));
         assert_eq!(parse_setting("same-department", "forbidden"), Ok(Setting::ForbidSameDepartment(true)));

@@ -51,6 +51,36 @@ pub struct ProgramStatus {
     pub uplift: Uplift,
     /// One-time sessions: asked, matched, held, unmet demand per skill, time to a mentor.
     pub sessions: SessionFigures,
+    /// Live circles, when the program has them.
+    pub circles: CircleFigures,
+}
+
+/// A program's live circles: one mentor with several mentees in one conversation.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct CircleFigures {
+    /// The program's circle size; null: the program matches pairs.
+    pub size: Option<u32>,
+    pub live: u64,
+    /// Mentees in live circles.
+    pub mentees: u64,
+    /// Circles whose every seat is taken.
+    pub full: u64,
+}
+
+impl CircleFigures {
+    /// From the mentor (participant id) of each live circle pair.
+    pub fn count(size: Option<u32>, mentors: &[i64]) -> CircleFigures {
+        let mut seats: std::collections::BTreeMap<i64, u32> = std::collections::BTreeMap::new();
+        for mentor in mentors {
+            *seats.entry(*mentor).or_default() += 1;
+        }
+        CircleFigures {
+            size,
+            live: seats.len() as u64,
+            mentees: mentors.len() as u64,
+            full: size.map_or(0, |k| seats.values().filter(|&&n| n >= k).count() as u64),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -87,6 +117,9 @@ pub struct StatusFacts {
     pub dead_letters: i64,
     pub confidence: Vec<Rating>,
     pub sessions: Vec<SessionFact>,
+    pub circle_size: Option<u32>,
+    /// The mentor (participant id) of each live circle pair.
+    pub circle_mentors: Vec<i64>,
 }
 
 impl ProgramStatus {
@@ -118,6 +151,7 @@ impl ProgramStatus {
             trend,
             uplift: uplift(&facts.confidence),
             sessions: SessionFigures::compute(&facts.sessions),
+            circles: CircleFigures::count(facts.circle_size, &facts.circle_mentors),
         }
     }
 }

@@ -63,7 +63,8 @@ pub struct PairExport {
     pub skills: Vec<String>,
     /// Texts shared with owners, as `<author>: learned … / taught …`.
     pub shared_reflections: Vec<String>,
-    /// `round` (a pair of a matching round) or `session` (a one-time session, whose
+    /// `round` (a pair of a matching round), `circle` (a mentee's seat in a circle) or
+    /// `session` (a one-time session, whose
     /// `round` is 0, `pair` the session's number and `status` the request's:
     /// asking, matched, held or unmet).
     pub form: String,
@@ -120,7 +121,7 @@ pub fn rows(
                 mentee_name: name(&p.mentee_user),
                 mentor: p.mentor_user,
                 mentee: p.mentee_user,
-                form: "round".to_owned(),
+                form: if p.circle { "circle" } else { "round" }.to_owned(),
             }
         })
         .collect()

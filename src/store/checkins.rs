@@ -159,6 +159,8 @@ impl Store {
              LEFT JOIN slack_users mt ON mt.team_id = g.team_id AND mt.user_id = m.user_id
              LEFT JOIN slack_users et ON et.team_id = g.team_id AND et.user_id = e.user_id
              WHERE p.status = 'active' AND p.paused_at IS NULL
+               AND (p.circle = 0 OR p.id = (SELECT MIN(q.id) FROM pairs q
+                                            WHERE q.mentor_id = p.mentor_id AND q.circle = 1 AND q.status = 'active'))
                AND (m.status = 'active' OR (m.status = 'paused' AND m.paused_until <= $1))
                AND (e.status = 'active' OR (e.status = 'paused' AND e.paused_until <= $1))
              ORDER BY p.id",

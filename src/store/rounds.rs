@@ -24,6 +24,7 @@ pub(super) struct PairDbRow {
     reasons: String,
     status: String,
     scheduled_at: Option<i64>,
+    circle: i64,
 }
 
 impl TryFrom<PairDbRow> for Pair {
@@ -43,6 +44,7 @@ impl TryFrom<PairDbRow> for Pair {
             mentee_user: row.mentee_user,
             score: row.score,
             scheduled_at: row.scheduled_at,
+            circle: row.circle != 0,
         })
     }
 }
@@ -84,6 +86,8 @@ pub struct NewRound<'a> {
     pub upper_bound: i64,
     pub unmatched_json: String,
     pub pairs: &'a [NewPair],
+    /// Whether the pairs join their mentor's circle.
+    pub circle: bool,
 }
 
 /// Figures of a program's rounds for status reports.
@@ -96,7 +100,7 @@ pub struct RoundCounts {
 
 pub(super) const PAIR_SELECT: &str =
     "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
-     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at \
+     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.circle \
      FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id";
 
 #[derive(FromRow)]
@@ -111,6 +115,7 @@ struct SettingsRow {
     min_level_gap: i64,
     mid_round_matching: i64,
     match_budget_secs: i64,
+    circle_size: Option<i64>,
 }
 
 fn small(value: i64, what: &str) -> Result<u32> {
@@ -134,15 +139,32 @@ impl TryFrom<SettingsRow> for MatchSettings {
                 .map_err(|_| StoreError::Corrupt(format!("min_level_gap = {}", row.min_level_gap)))?,
             mid_round_matching: row.mid_round_matching != 0,
             match_budget_secs: small(row.match_budget_secs, "match_budget_secs")?,
+            circle_size: row.circle_size.map(|k| small(k, "circle_size")).transpose()?,
         })
     }
 }
 
 impl Store {
+    /// The mentor (participant id) of each live circle pair of a program.
+    pub async fn circle_mentors(&self, program_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT mentor_id FROM pairs WHERE program_id = $1 AND circle = 1 AND status = 'active' ORDER BY id",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// As [`Tx::circle_pairs`], outside a change.
+    pub async fn circle_pairs(&self, mentor_id: i64) -> Result<Vec<Pair>> {
+        circle_pairs(&self.pool, mentor_id).await
+    }
+
     pub async fn match_settings(&self, program_id: i64) -> Result<MatchSettings> {
         let row: SettingsRow = sqlx::query_as(
             "SELECT capacity, allow_repeats, forbid_same_department, weight_skill, weight_hour,
-                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching, match_budget_secs
+                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching, match_budget_secs,
+                    circle_size
              FROM programs WHERE id = $1",
         )
         .bind(program_id)
@@ -287,12 +309,23 @@ impl Store {
     }
 }
 
+async fn circle_pairs<'c>(db: impl sqlx::SqliteExecutor<'c>, mentor_id: i64) -> Result<Vec<Pair>> {
+    pairs_from(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{PAIR_SELECT} WHERE p.mentor_id = $1 AND p.circle = 1 AND p.status = 'active' ORDER BY p.id"
+        )))
+        .bind(mentor_id)
+        .fetch_all(db)
+        .await?,
+    )
+}
+
 impl Tx {
     pub async fn set_match_settings(&mut self, program_id: i64, s: &MatchSettings) -> Result<()> {
         sqlx::query(
             "UPDATE programs SET capacity = $1, allow_repeats = $2, forbid_same_department = $3, weight_skill = $4,
                     weight_hour = $5, weight_cross_department = $6, match_schedule = $7, min_level_gap = $9,
-                    mid_round_matching = $10, match_budget_secs = $11 WHERE id = $8",
+                    mid_round_matching = $10, match_budget_secs = $11, circle_size = $12 WHERE id = $8",
         )
         .bind(i64::from(s.capacity))
         .bind(i64::from(s.allow_repeats))
@@ -305,6 +338,7 @@ impl Tx {
         .bind(i64::from(s.min_level_gap))
         .bind(i64::from(s.mid_round_matching))
         .bind(i64::from(s.match_budget_secs))
+        .bind(s.circle_size.map(i64::from))
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -337,8 +371,9 @@ impl Tx {
         let pair_status = if confirmed { "active" } else { "proposed" };
         for pair in round.pairs {
             sqlx::query(
-                "INSERT INTO pairs (round_id, program_id, mentor_id, mentee_id, score, reasons, status, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO pairs (round_id, program_id, mentor_id, mentee_id, score, reasons, status, created_at,
+                                    circle)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(round_id)
             .bind(round.program_id)
@@ -348,10 +383,17 @@ impl Tx {
             .bind(serde_json::to_string(&pair.reasons).unwrap_or_else(|_| "[]".into()))
             .bind(pair_status)
             .bind(self.now)
+            .bind(i64::from(round.circle))
             .execute(&mut *self.tx)
             .await?;
         }
         Ok(round_id)
+    }
+
+    /// The live pairs of a mentor's circle (participant id), oldest first: the first
+    /// one carries the circle's check-ins.
+    pub async fn circle_pairs(&mut self, mentor_id: i64) -> Result<Vec<Pair>> {
+        circle_pairs(&mut *self.tx, mentor_id).await
     }
 
     /// The pairs of one round, seen from inside the change that wrote them.

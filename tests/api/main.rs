@@ -2,6 +2,7 @@
 //! simulator on 127.0.0.1 and a real SQLite file per test.
 
 mod checkins;
+mod circles;
 mod cli;
 mod commands;
 mod connections;

@@ -22,13 +22,15 @@ const CONVERSATION_STARTERS: &[&str] = &[
 pub fn nudge(
     program: &str,
     mentor: &str,
-    mentee: &str,
+    mentees: &[String],
     checkin_id: i64,
     pair_id: i64,
     gentle: bool,
     reminder: bool,
 ) -> Message {
     let value = checkin_id.to_string();
+    // A pair's mentee, or a circle's mentees.
+    let mentee = mentees.join(">, <@");
     let opening = match (gentle, reminder) {
         (_, true) => format!("As promised, back again: <@{mentor}>, <@{mentee}>, did you get to meet?"),
         (true, false) => format!(

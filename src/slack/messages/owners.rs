@@ -95,6 +95,14 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
         }
         lines.push(format!("*Confidence uplift* (after − before, 1–5): {}", parts.join(" · ")));
     }
+    if let Some(size) = s.circles.size.filter(|_| s.circles.live > 0) {
+        lines.push(format!(
+            "*Circles* (up to {size} mentees each): {} live, {} in them, {} full",
+            s.circles.live,
+            count(s.circles.mentees, "mentee", "mentees"),
+            s.circles.full
+        ));
+    }
     let o = &s.sessions;
     if o.asked > 0 {
         let wait = o.median_minutes_to_mentor.map_or_else(String::new, |m| {

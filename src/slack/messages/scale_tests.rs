@@ -123,6 +123,7 @@ impl World {
                 mentees: catalogue.iter().map(|s| (s.clone(), 0.5)).collect(),
                 mentors: BTreeMap::from([("teaching".to_owned(), 1.0), ("domain".to_owned(), -0.5)]),
             },
+            circles: crate::domain::status::CircleFigures { size: Some(3), live: n / 3, mentees: n, full: n / 4 },
             sessions: crate::domain::sessions::SessionFigures {
                 asked: n,
                 matched: n / 2,
@@ -164,6 +165,7 @@ impl World {
             total_score: 100,
             upper_bound: 120,
             not_eligible: BTreeMap::from([("paused".to_owned(), 3)]),
+            circle: false,
         }
     }
 
@@ -212,8 +214,10 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         reasons: vec![w.text(200); 4],
         status: PairStatus::Active,
         scheduled_at: None,
+        circle: false,
     };
     let session = Session { title: w.text(80), skills: vec![], how: w.text(400) };
+    let circle: Vec<String> = (0..11).map(World::user).collect();
     let one_time = crate::domain::sessions::Session {
         id: 1,
         program_id: first.id,
@@ -255,7 +259,7 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         .collect();
     let goal_list: Vec<(GoalRow, String)> = goals.iter().map(|g| (g.clone(), World::user(9))).collect();
     let missing: Vec<(i64, String)> = (0..w.people.min(60)).map(|i| (i as i64, World::user(i))).collect();
-    let mut nudge_with_idea = nudge(&first.name, "U1", "U2", 1, 1, true, false);
+    let mut nudge_with_idea = nudge(&first.name, "U1", &["U2".to_owned()], 1, 1, true, false);
     add_session_idea(&mut nudge_with_idea, &session);
     add_goals(&mut nudge_with_idea, 1, "U1", &goals[..goals.len().min(2)], true);
     let topics: Vec<String> = catalogue.iter().take(MAX_TOPICS).cloned().collect();
@@ -294,6 +298,7 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("kudos for owners", kudos_for_owners("U1", "U2", Some(&w.text(500)))),
         ("pair paused", pair_paused(1, false)),
         ("export", export_queued(&first.name, "upward-export.csv")),
+        ("circle introduction", circle_introduction(&first.name, &circle, &circle[2..], &[&session, &session])),
         ("session asking", session_asking(&one_time.skill, 24)),
         ("session unmet", session_unmet(&one_time.skill, true)),
         ("session request", session_request(&one_time, 24)),
