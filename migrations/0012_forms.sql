@@ -56,3 +56,35 @@ CREATE INDEX session_reflections_by_session ON session_reflections (session_id);
 -- `circle` are one circle: one conversation, one check-in, a reflection per person.
 ALTER TABLE programs ADD COLUMN circle_size INTEGER;
 ALTER TABLE pairs ADD COLUMN circle INTEGER NOT NULL DEFAULT 0;
+
+-- Project pairs: a senior (the project's lead, a mentee) wants a junior beside them on
+-- one project until its end date. Owners create them, and mentees too where
+-- `mentee_projects` allows; an owner picks the junior from the bot's proposal.
+ALTER TABLE programs ADD COLUMN mentee_projects INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE projects (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    program_id  INTEGER NOT NULL REFERENCES programs (id),
+    lead_id     INTEGER NOT NULL REFERENCES participants (id),
+    goal        TEXT NOT NULL,
+    skills      TEXT NOT NULL DEFAULT '[]',
+    -- The last day of the project (ISO date, UTC): the pair ends the day after.
+    ends_on     TEXT NOT NULL,
+    -- proposed (waiting for an owner's pick), live (its pair meets), ended.
+    status      TEXT NOT NULL CHECK (status IN ('proposed', 'live', 'ended')),
+    created_by  TEXT NOT NULL,
+    pair_id     INTEGER REFERENCES pairs (id),
+    created_at  BIGINT NOT NULL,
+    ended_at    BIGINT
+);
+CREATE INDEX projects_by_program ON projects (program_id, status);
+-- A project's pair sits in a round of its own, so pairs keep one shape; rounds with a
+-- project are left out of the rounds' figures.
+ALTER TABLE rounds ADD COLUMN project_id INTEGER REFERENCES projects (id);
+-- Each person's answer in the closing reflection: did the project reach its goal?
+CREATE TABLE project_answers (
+    project_id INTEGER NOT NULL REFERENCES projects (id),
+    author     TEXT NOT NULL,
+    reached    TEXT NOT NULL CHECK (reached IN ('yes', 'partly', 'no')),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (project_id, author)
+);

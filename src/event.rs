@@ -44,6 +44,16 @@ pub enum Event {
     SessionAsked { user: String, program_id: i64, skill: String, question: Option<String> },
     /// The mentor asked for a session at `asked_at` let the answer time pass.
     SessionOfferExpired { session_id: i64, asked_at: i64 },
+    /// A project's end date passed: its pair ends and both are asked to close it.
+    ProjectEnded { project_id: i64 },
+    /// A project's closing reflection, with *did the project reach its goal?*.
+    ProjectReflectionSubmitted {
+        user: String,
+        project_id: i64,
+        pair_id: i64,
+        reached: crate::domain::projects::Reached,
+        reflection: ValidReflection,
+    },
     /// A one-time session's reflection form, already checked at the edge.
     SessionReflectionSubmitted { user: String, session_id: i64, reflection: ValidReflection },
 }
@@ -63,6 +73,7 @@ impl Event {
             Event::CheckinReminder { checkin_id } => format!("checkin:{checkin_id}"),
             Event::RoundEnded { round_id } => format!("round:{round_id}"),
             Event::SessionOfferExpired { session_id, .. } => format!("session:{session_id}"),
+            Event::ProjectEnded { project_id } => format!("project:{project_id}"),
             person => format!("user:{}", person.user()),
         }
     }
@@ -78,13 +89,15 @@ impl Event {
             | Event::GoalSubmitted { user, .. }
             | Event::ConfidenceSubmitted { user, .. }
             | Event::SessionAsked { user, .. }
-            | Event::SessionReflectionSubmitted { user, .. } => user,
+            | Event::SessionReflectionSubmitted { user, .. }
+            | Event::ProjectReflectionSubmitted { user, .. } => user,
             Event::ScheduledRound { .. }
             | Event::CheckinDue { .. }
             | Event::CheckinReminder { .. }
             | Event::Digest { .. }
             | Event::RoundEnded { .. }
-            | Event::SessionOfferExpired { .. } => SCHEDULER,
+            | Event::SessionOfferExpired { .. }
+            | Event::ProjectEnded { .. } => SCHEDULER,
         }
     }
 }

@@ -14,6 +14,7 @@ mod outcomes;
 mod owners;
 pub mod parser;
 mod programs;
+mod projects;
 pub mod reports;
 pub mod rounds;
 mod sessions;
@@ -269,6 +270,8 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 ids::SESSION_HELD => sessions::reflect(&request, value.as_deref(), &trigger_id, true).await,
                 ids::SESSION_REFLECT => sessions::reflect(&request, value.as_deref(), &trigger_id, false).await,
                 ids::HOME_ASK => sessions::open_form(&request, value.as_deref(), &trigger_id).await,
+                ids::PROJECT_PICK => projects::pick(&request, value.as_deref()).await,
+                ids::PROJECT_CLOSE => projects::open_closing(&request, value.as_deref(), &trigger_id).await,
                 ids::CONFIDENCE_OPEN | ids::CONFIDENCE_OPEN_MENTOR => {
                     outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
                 }
@@ -298,6 +301,11 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
         Event::RoundEnded { round_id } => outcomes::round_ended(ctx, inbox_id, round_id).await,
         Event::SessionOfferExpired { session_id, asked_at } => {
             sessions::expired(ctx, inbox_id, session_id, asked_at).await
+        }
+        Event::ProjectEnded { project_id } => projects::ended(ctx, inbox_id, project_id).await,
+        Event::ProjectReflectionSubmitted { user, project_id, pair_id, reached, reflection } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            projects::closing_submitted(&request, project_id, pair_id, reached, reflection).await
         }
         Event::SessionAsked { user, program_id, skill, question } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
@@ -339,6 +347,9 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Rematch { partner } => exits::rematch(request, partner.as_deref(), &trigger_id).await,
         Command::Goals => outcomes::list_goals(request).await,
         Command::Ask { program, text } => sessions::ask(request, program.as_deref(), &text).await,
+        Command::Project { program, ends_on, lead, skills, goal } => {
+            projects::create(request, program.as_deref(), ends_on, lead.as_deref(), &skills, &goal).await
+        }
         Command::Kudos { mentor, public, message } => {
             outcomes::kudos(request, &mentor, public, message.as_deref()).await
         }

@@ -74,6 +74,15 @@ pub enum Command {
         program: Option<String>,
         text: String,
     },
+    /// A project pair: its lead (the asker unless an owner names someone), end date,
+    /// skills and goal.
+    Project {
+        program: Option<String>,
+        ends_on: NaiveDate,
+        lead: Option<String>,
+        skills: Vec<String>,
+        goal: String,
+    },
     /// Thanks from a mentee to their (past) mentor; `public` also tells the owners.
     Kudos {
         mentor: String,
@@ -140,6 +149,7 @@ const REFLECT_USAGE: &str = "/mentoring reflect [@partner]";
 const STATUS_USAGE: &str = "/mentoring status [program]";
 const EXPORT_USAGE: &str = "/mentoring export [program] [csv|json]";
 const OWNERS_USAGE: &str = "/mentoring owners [add|remove @someone]";
+pub const PROJECT_USAGE: &str = "/mentoring project <YYYY-MM-DD> [@lead] <skill>, <skill>: <goal>";
 pub const ASK_USAGE: &str = "/mentoring ask <skill> [what I want to learn]";
 const KUDOS_USAGE: &str = "/mentoring kudos @mentor [public] [message]";
 
@@ -315,6 +325,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             }),
         },
         "goals" | "goal" => Ok(Command::Goals),
+        "project" => parse_project(program, rest),
         "ask" | "session" => match rest {
             "" => Err(error("Name the skill you want a one-time session on.", ASK_USAGE)),
             text => Ok(Command::Ask { program, text: text.to_owned() }),
@@ -400,6 +411,22 @@ fn program_word(program: Option<String>, word: &str, usage: &'static str) -> Res
         return Err(error(format!("`{}` is not a program name.", echo(word)), usage));
     }
     Ok(Some(word.to_lowercase()))
+}
+
+fn parse_project(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
+    let (date, rest) = split_first(rest);
+    let ends_on = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
+        error(format!("Start with the project's last day, like 2027-03-31, not `{}`.", echo(&date)), PROJECT_USAGE)
+    })?;
+    let (first, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let (lead, rest) = match mentioned_user(first) {
+        Some(user) if first.starts_with('<') => (Some(user), after.trim()),
+        _ => (None, rest),
+    };
+    let Some((skills, goal)) = rest.split_once(':') else {
+        return Err(error("Put the goal after a colon, e.g. `video, TikTok: launch the product film`.", PROJECT_USAGE));
+    };
+    Ok(Command::Project { program, ends_on, lead, skills: split_tags(skills), goal: goal.trim().to_owned() })
 }
 
 fn parse_status(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
@@ -653,6 +680,19 @@ mod tests {
             Command::Ask { program: Some("pilot".into()), text: "generative AI: prompts for slides".into() }
         );
         assert_eq!(parse("ask").unwrap_err().usage, ASK_USAGE);
+        assert_eq!(
+            ok("project 2027-03-31 <@U0LEAD|lea> video, TikTok: launch the product film"),
+            Command::Project {
+                program: None,
+                ends_on: "2027-03-31".parse().unwrap(),
+                lead: Some("U0LEAD".into()),
+                skills: vec!["video".into(), "TikTok".into()],
+                goal: "launch the product film".into(),
+            }
+        );
+        assert!(matches!(ok("project 2027-03-31 video: film"), Command::Project { lead: None, .. }));
+        assert_eq!(parse("project soon video: film").unwrap_err().usage, PROJECT_USAGE);
+        assert!(parse("project 2027-03-31 video film").unwrap_err().problem.contains("colon"));
         assert!(matches!(
             ok("program set window 08:00-16:00"),
             Command::ProgramSet { setting: Setting::Window(_), .. }

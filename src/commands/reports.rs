@@ -69,6 +69,8 @@ pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Re
         sessions: store.session_facts(program.id).await?,
         circle_size: store.match_settings(program.id).await?.circle_size,
         circle_mentors: store.circle_mentors(program.id).await?,
+        project_statuses: store.projects(program.id).await?.into_iter().map(|p| p.status).collect(),
+        project_answers: store.project_answers(program.id).await?,
     };
     Ok(ProgramStatus::compute(&program.name, facts, today))
 }
@@ -82,6 +84,11 @@ pub async fn export_rows(store: &Store, program: &Program) -> Result<Vec<PairExp
     let reflections = store.reflections_for_owners(program.id).await?;
     let names = store.cached_names(&program.team_id).await?;
     let mut rows = export::rows(program, pairs, &checkins, &reflections, &names);
+    // A project's pair is a pair like any other; its row says which form it took.
+    let project_pairs: Vec<i64> = store.projects(program.id).await?.into_iter().filter_map(|p| p.pair_id).collect();
+    for row in rows.iter_mut().filter(|r| project_pairs.contains(&r.pair)) {
+        row.form = "project".to_owned();
+    }
     let sessions = store.sessions(program.id).await?;
     let session_reflections = store.session_reflections_for_owners(program.id).await?;
     rows.extend(export::session_rows(program, sessions, &session_reflections, &names));

@@ -251,6 +251,7 @@ pub async fn store_plan(
         unmatched_json: serde_json::to_string(&plan.unmatched).unwrap_or_else(|_| "[]".into()),
         pairs: &pairs,
         circle: plan.circle,
+        project_id: None,
     };
     let round_id = tx.insert_round(&round, confirmed).await?;
     if confirmed {

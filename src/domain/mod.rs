@@ -14,6 +14,7 @@ pub mod outcomes;
 pub mod pair;
 pub mod participant;
 pub mod program;
+pub mod projects;
 pub mod reflection;
 pub mod rounds;
 pub mod schedule;

@@ -117,8 +117,8 @@ impl Interner {
 
 /// Participants in the optimiser's terms: skills and departments numbered in
 /// first-seen order, managers as participant ids, time zones as offsets at `now`. Rounds
-/// and one-time sessions both build their people here, so both apply the same rules.
-pub(super) struct Numbering<'a> {
+/// and [`fits`] both build their people here, so both apply the same rules.
+struct Numbering<'a> {
     by_user: HashMap<&'a str, &'a Participant>,
     time_zones: &'a HashMap<String, String>,
     now: DateTime<Utc>,
@@ -127,11 +127,7 @@ pub(super) struct Numbering<'a> {
 }
 
 impl<'a> Numbering<'a> {
-    pub(super) fn new(
-        participants: &'a [Participant],
-        time_zones: &'a HashMap<String, String>,
-        now: DateTime<Utc>,
-    ) -> Self {
+    fn new(participants: &'a [Participant], time_zones: &'a HashMap<String, String>, now: DateTime<Utc>) -> Self {
         Numbering {
             by_user: participants.iter().map(|p| (p.user_id.as_str(), p)).collect(),
             time_zones,
@@ -141,12 +137,7 @@ impl<'a> Numbering<'a> {
         }
     }
 
-    /// The skill's number, the same for every spelling that differs only in case.
-    pub(super) fn skill(&mut self, name: &str) -> u16 {
-        self.skills.id(name)
-    }
-
-    pub(super) fn person(&mut self, p: &Participant) -> Person {
+    fn person(&mut self, p: &Participant) -> Person {
         Person {
             id: u32::try_from(p.id).unwrap_or(u32::MAX),
             department: p.department.as_deref().map_or(u16::MAX, |d| self.departments.id(d)),
@@ -165,7 +156,7 @@ impl<'a> Numbering<'a> {
 }
 
 /// The program's weights, its unset ones at the engine's defaults.
-pub(super) fn weights(settings: &MatchSettings) -> Weights {
+fn weights(settings: &MatchSettings) -> Weights {
     let defaults = Weights::default();
     Weights {
         skill: settings.weight_skill.unwrap_or(defaults.skill),
@@ -176,7 +167,7 @@ pub(super) fn weights(settings: &MatchSettings) -> Weights {
 }
 
 /// The program's hard rules: seniority gap, departments, repeats, capacity.
-pub(super) fn rules(settings: &MatchSettings) -> Rules {
+fn rules(settings: &MatchSettings) -> Rules {
     Rules {
         capacity: settings.seats(),
         allow_repeats: settings.allow_repeats,
@@ -184,6 +175,44 @@ pub(super) fn rules(settings: &MatchSettings) -> Rules {
         min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
         ..Rules::default()
     }
+}
+
+/// The mentors the rounds' hard rules allow with `mentee` who teach one of `wanted`,
+/// among those `eligible` says may be asked, with the rounds' score (skills wanted,
+/// hours in common, departments, seniority gap), in participant order. One-time
+/// sessions and projects choose their mentors through this, so they follow the same
+/// rules as rounds; past partners are allowed (a session or a project is no repeat).
+pub fn fits(
+    settings: &MatchSettings,
+    participants: &[Participant],
+    time_zones: &HashMap<String, String>,
+    mentee: &Participant,
+    wanted: &[String],
+    eligible: impl Fn(&Participant) -> bool,
+    now: DateTime<Utc>,
+) -> Vec<(i64, i64)> {
+    let mut numbering = Numbering::new(participants, time_zones, now);
+    let learn = wanted.iter().map(|s| numbering.skills.id(s)).collect();
+    let asker = Person { learn, ..numbering.person(mentee) };
+    let mentors: Vec<Person> = participants
+        .iter()
+        .filter(|p| p.role.teaches() && p.id != mentee.id && eligible(p))
+        .map(|p| numbering.person(p))
+        .collect();
+    let instance = Instance {
+        mentors,
+        mentees: vec![asker],
+        past_pairs: Vec::new(),
+        weights: weights(settings),
+        rules: Rules { allow_repeats: true, ..rules(settings) },
+        seed: 0,
+    };
+    let compatibility = matching::score::Compatibility::new(&instance);
+    instance
+        .mentors
+        .iter()
+        .filter_map(|m| compatibility.fit(m, &instance.mentees[0]).map(|fit| (i64::from(m.id), fit.score)))
+        .collect()
 }
 
 /// The optimiser's view of a round: its people as numbers, and the names behind them.

@@ -3,22 +3,18 @@
 //! order, and the owners' figures; `commands::sessions` loads the people and stores
 //! the answers.
 //!
-//! The hard rules are the rounds' own (seniority gap, no reporting line, departments
-//! where the program forbids them): the people become the optimiser's people through
-//! [`super::rounds::Numbering`] and are checked by `matching`'s
-//! [`Compatibility`](matching::score::Compatibility), so a rule changed for rounds
-//! changes for sessions too. Past partners may meet again: one hour is no repeat of a
-//! round.
+//! The hard rules and the score are the rounds' own, through [`super::rounds::fits`]
+//! (seniority gap, no reporting line, departments where the program forbids them), so
+//! a rule changed for rounds changes for sessions too. Past partners may meet again:
+//! one hour is no repeat of a round.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use matching::score::Compatibility;
-use matching::Instance;
 use serde::Serialize;
 
 use super::participant::{effective_status, Participant, Status};
-use super::rounds::{rules, weights, Numbering};
+use super::rounds::fits;
 use super::settings::MatchSettings;
 
 /// The longest question kept with a request: a few sentences, shown in the mentor's DM.
@@ -133,39 +129,14 @@ pub fn candidates(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Vec<i64> {
-    let mut numbering = Numbering::new(pool.participants, pool.time_zones, now);
-    let wanted = numbering.skill(skill);
-    let asker = matching::Person { learn: vec![wanted], ..numbering.person(mentee) };
-    let mentors: Vec<matching::Person> = pool
-        .participants
-        .iter()
-        .filter(|p| {
-            p.role.teaches()
-                && p.one_time
-                && p.id != mentee.id
-                && !pool.asked.contains(&p.id)
-                && effective_status(p.status, p.paused_until, today) == Status::Active
-        })
-        .map(|p| numbering.person(p))
-        .collect();
-    let instance = Instance {
-        mentors,
-        mentees: vec![asker],
-        past_pairs: Vec::new(),
-        weights: weights(pool.settings),
-        rules: matching::Rules { allow_repeats: true, ..rules(pool.settings) },
-        seed: 0,
+    let eligible = |p: &Participant| {
+        p.one_time && !pool.asked.contains(&p.id) && effective_status(p.status, p.paused_until, today) == Status::Active
     };
-    let rules = Compatibility::new(&instance);
-    let mut ranked: Vec<(u32, i64, i64)> = instance
-        .mentors
-        .iter()
-        .filter_map(|m| {
-            let fit = rules.fit(m, &instance.mentees[0])?;
-            let id = i64::from(m.id);
-            Some((pool.recent.get(&id).copied().unwrap_or(0), -fit.score, id))
-        })
-        .collect();
+    let mut ranked: Vec<(u32, i64, i64)> =
+        fits(pool.settings, pool.participants, pool.time_zones, mentee, &[skill.to_owned()], eligible, now)
+            .into_iter()
+            .map(|(id, score)| (pool.recent.get(&id).copied().unwrap_or(0), -score, id))
+            .collect();
     ranked.sort_unstable();
     ranked.into_iter().map(|(_, _, id)| id).collect()
 }

@@ -100,11 +100,13 @@ pub enum Setting {
     SessionHours(u32),
     /// Circles of up to this many mentees per mentor, or pairs again.
     Circles(Option<u32>),
+    /// Whether mentees may create their own project pairs (owners always may).
+    MenteeProjects(bool),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout, circles";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout, circles, mentee-projects";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -127,6 +129,8 @@ pub struct ProgramSettings {
     pub round_weeks: u32,
     /// Hours an asked mentor has to answer a one-time session request.
     pub session_hours: u32,
+    /// Whether mentees may create their own project pairs.
+    pub mentee_projects: bool,
 }
 
 impl Default for ProgramSettings {
@@ -137,6 +141,7 @@ impl Default for ProgramSettings {
             digest: Some(DEFAULT_DIGEST.to_owned()),
             round_weeks: DEFAULT_ROUND_WEEKS,
             session_hours: DEFAULT_SESSION_HOURS,
+            mentee_projects: false,
         }
     }
 }
@@ -238,6 +243,12 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
                 )),
             },
         },
+        "mentee-projects" | "projects" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "false"])
+            .map(Setting::MenteeProjects)
+            .ok_or_else(|| {
+                "Say `mentee-projects on` (mentees may create their own project pairs) or `off` (owners only)."
+                    .to_owned()
+            }),
         "session-timeout" | "sessions" => {
             let hours = value.trim().trim_end_matches('h').trim();
             match hours.parse::<u32>() {
@@ -312,6 +323,7 @@ impl ProgramSettings {
             Setting::RoundLength(weeks) => self.round_weeks = weeks,
             Setting::SessionHours(hours) => self.session_hours = hours,
             Setting::Circles(size) => m.circle_size = size,
+            Setting::MenteeProjects(on) => self.mentee_projects = on,
         }
         self
     }

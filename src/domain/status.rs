@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::outcomes::{uplift, Rating, Uplift};
 use super::participant::Participant;
+use super::projects::{ProjectFigures, ProjectStatus, Reached};
 use super::rounds::UnmatchedPerson;
 use super::sessions::{SessionFact, SessionFigures};
 use super::summary::{Activity, CheckinFact, PairFact, ParticipantCounts, ReflectionFact, RoundFigures, SkillCount};
@@ -53,6 +54,8 @@ pub struct ProgramStatus {
     pub sessions: SessionFigures,
     /// Live circles, when the program has them.
     pub circles: CircleFigures,
+    /// Project pairs: proposed, live, ended, and whether they reached their goal.
+    pub projects: ProjectFigures,
 }
 
 /// A program's live circles: one mentor with several mentees in one conversation.
@@ -120,6 +123,8 @@ pub struct StatusFacts {
     pub circle_size: Option<u32>,
     /// The mentor (participant id) of each live circle pair.
     pub circle_mentors: Vec<i64>,
+    pub project_statuses: Vec<ProjectStatus>,
+    pub project_answers: Vec<Reached>,
 }
 
 impl ProgramStatus {
@@ -152,6 +157,7 @@ impl ProgramStatus {
             uplift: uplift(&facts.confidence),
             sessions: SessionFigures::compute(&facts.sessions),
             circles: CircleFigures::count(facts.circle_size, &facts.circle_mentors),
+            projects: ProjectFigures::count(&facts.project_statuses, &facts.project_answers),
         }
     }
 }

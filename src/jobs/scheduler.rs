@@ -1,6 +1,6 @@
 //! Timers: programs' automatic matching rounds and owners' digests, pairs' check-ins,
 //! snoozed check-ins asked again, rounds reaching their end, and one-time session requests
-//! whose asked mentor let the answer time pass. The scheduler does no work itself: when something comes due it stores an
+//! whose asked mentor let the answer time pass, and projects past their end date. The scheduler does no work itself: when something comes due it stores an
 //! event ([`Event::ScheduledRound`], [`Event::CheckinDue`], [`Event::CheckinReminder`],
 //! [`Event::RoundEnded`]) in
 //! the inbox, in the same transaction that records the timer fired, and the consumer
@@ -55,7 +55,23 @@ impl Scheduler {
         let digests = self.digests(now).await?;
         let round_ends = self.round_ends(now).await?;
         let sessions = self.session_offers(now).await?;
-        Ok(earliest(earliest(earliest(rounds, checkins), earliest(reminders, digests)), earliest(round_ends, sessions)))
+        let projects = self.project_ends(now).await?;
+        let forms = earliest(earliest(round_ends, sessions), projects);
+        Ok(earliest(earliest(earliest(rounds, checkins), earliest(reminders, digests)), forms))
+    }
+
+    /// A project's pair ends on the day after its end date (UTC).
+    async fn project_ends(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        for project in self.store.ending_projects().await? {
+            let due = crate::domain::projects::end_time(project.ends_on);
+            if due > now.timestamp() {
+                return Ok(at(due));
+            }
+            let event = Event::ProjectEnded { project_id: project.id };
+            self.store.start_project_end(&project, &payload(&event), now.timestamp()).await?;
+            info!(project = project.id, "a project reached its end date");
+        }
+        Ok(None)
     }
 
     /// A one-time session's asked mentor who lets the program's answer time pass: the

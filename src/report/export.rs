@@ -63,7 +63,8 @@ pub struct PairExport {
     pub skills: Vec<String>,
     /// Texts shared with owners, as `<author>: learned … / taught …`.
     pub shared_reflections: Vec<String>,
-    /// `round` (a pair of a matching round), `circle` (a mentee's seat in a circle) or
+    /// `round` (a pair of a matching round), `circle` (a mentee's seat in a circle),
+    /// `project` (a project's pair, its `round` a round of its own) or
     /// `session` (a one-time session, whose
     /// `round` is 0, `pair` the session's number and `status` the request's:
     /// asking, matched, held or unmet).

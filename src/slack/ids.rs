@@ -59,6 +59,14 @@ pub const SESSION_DECLINE: &str = "session_decline";
 pub const SESSION_HELD: &str = "session_held";
 pub const SESSION_REFLECT: &str = "session_reflect";
 pub const SESSION_REFLECTION_CALLBACK: &str = "session_reflection_modal";
+/// A project's proposal: *Pair with …* per junior; the value is `project:participant`.
+pub const PROJECT_PICK: &str = "project_pick";
+/// *Close the project* after its end date: opens the closing reflection; the value is
+/// the project's id.
+pub const PROJECT_CLOSE: &str = "project_close";
+pub const PROJECT_REFLECTION_CALLBACK: &str = "project_reflection_modal";
+pub const PROJECT_REACHED_BLOCK: &str = "project_reached";
+pub const PROJECT_REACHED_ACTION: &str = "project_reached_select";
 /// The App Home's *Ask for a one-time session*: opens the request form.
 pub const HOME_ASK: &str = "home_ask";
 pub const ASK_CALLBACK: &str = "ask_modal";
@@ -93,5 +101,14 @@ pub const TELL_BLOCK: &str = "tell";
 
 /// The buttons whose press opens a form: handled before any backlog, as the press's
 /// trigger id is good for three seconds only.
-pub const OPENS_FORM: &[&str] =
-    &[INTRO_WONT_WORK, CHECKIN_MET, GOAL_SET, CONFIDENCE_OPEN, HOME_JOIN, SESSION_HELD, SESSION_REFLECT, HOME_ASK];
+pub const OPENS_FORM: &[&str] = &[
+    INTRO_WONT_WORK,
+    CHECKIN_MET,
+    GOAL_SET,
+    CONFIDENCE_OPEN,
+    HOME_JOIN,
+    SESSION_HELD,
+    SESSION_REFLECT,
+    HOME_ASK,
+    PROJECT_CLOSE,
+];

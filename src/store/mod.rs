@@ -20,6 +20,7 @@ mod outcomes;
 mod owners;
 mod participants;
 mod programs;
+mod projects;
 mod rounds;
 mod sessions;
 mod timers;

@@ -88,6 +88,8 @@ pub struct NewRound<'a> {
     pub pairs: &'a [NewPair],
     /// Whether the pairs join their mentor's circle.
     pub circle: bool,
+    /// The project whose pair this round holds; `None`: a matching round.
+    pub project_id: Option<i64>,
 }
 
 /// Figures of a program's rounds for status reports.
@@ -220,17 +222,20 @@ impl Store {
     /// How many rounds a program has confirmed: it seeds the next round's tie-breaks.
     /// Previews are not counted, so a preview and its confirmation break ties alike.
     pub async fn round_number(&self, program_id: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed'")
-            .bind(program_id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL",
+        )
+        .bind(program_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// The program's newest confirmed round.
     /// Who the latest confirmed round left unmatched, and why; empty before the first.
     pub async fn latest_unmatched(&self, program_id: i64) -> Result<Vec<UnmatchedPerson>> {
         let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, unmatched FROM rounds WHERE program_id = $1 AND status = 'confirmed' ORDER BY id DESC LIMIT 1",
+            "SELECT id, unmatched FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL
+             ORDER BY id DESC LIMIT 1",
         )
         .bind(program_id)
         .fetch_optional(&self.pool)
@@ -262,7 +267,8 @@ impl Store {
 
     pub async fn round_counts(&self, program_id: i64) -> Result<RoundCounts> {
         Ok(sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed') AS rounds,
+            "SELECT (SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL)
+                        AS rounds,
                     (SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = 'active') AS active_pairs,
                     (SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = 'ended') AS ended_pairs",
         )
@@ -347,15 +353,18 @@ impl Tx {
     /// Stores a round with its pairs, `confirmed` (pairs live) or `proposed` (a preview,
     /// replacing the program's earlier previews). Returns the round id.
     pub async fn insert_round(&mut self, round: &NewRound<'_>, confirmed: bool) -> Result<i64> {
-        sqlx::query("UPDATE rounds SET status = 'discarded' WHERE program_id = $1 AND status = 'proposed'")
-            .bind(round.program_id)
-            .execute(&mut *self.tx)
-            .await?;
+        // A new matching round supersedes the preview; a project's pair does not.
+        if round.project_id.is_none() {
+            sqlx::query("UPDATE rounds SET status = 'discarded' WHERE program_id = $1 AND status = 'proposed'")
+                .bind(round.program_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         let status = if confirmed { "confirmed" } else { "proposed" };
         let round_id: i64 = sqlx::query_scalar(
             "INSERT INTO rounds (program_id, status, started_by, seed, total_score, upper_bound, unmatched,
-                                 created_at, confirmed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                                 created_at, confirmed_at, project_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(round.program_id)
         .bind(status)
@@ -366,6 +375,7 @@ impl Tx {
         .bind(&round.unmatched_json)
         .bind(self.now)
         .bind(confirmed.then_some(self.now))
+        .bind(round.project_id)
         .fetch_one(&mut *self.tx)
         .await?;
         let pair_status = if confirmed { "active" } else { "proposed" };

@@ -22,6 +22,8 @@ pub(super) enum Timer {
     RoundEnd,
     /// A one-time session's open request running out; marked with when it was asked.
     Session,
+    /// A project's end date passing; marked with when its pair ends.
+    ProjectEnd,
 }
 
 impl Timer {
@@ -33,6 +35,7 @@ impl Timer {
             Timer::Round => "round",
             Timer::RoundEnd => "round-end",
             Timer::Session => "session",
+            Timer::ProjectEnd => "project-end",
         }
     }
 
@@ -45,6 +48,7 @@ impl Timer {
             Timer::Digest | Timer::Round => "program",
             Timer::RoundEnd => "round",
             Timer::Session => "session",
+            Timer::ProjectEnd => "project",
         };
         format!("{subject}:{subject_id}")
     }

@@ -94,7 +94,9 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
                            "uplift": {"mentees": {}, "mentors": {}},
                            "sessions": {"asked": 0, "matched": 0, "held": 0, "unmet": 0,
                                         "median_minutes_to_mentor": null, "max_minutes_to_mentor": null, "by_skill": []},
-                           "circles": {"size": null, "live": 0, "mentees": 0, "full": 0}})
+                           "circles": {"size": null, "live": 0, "mentees": 0, "full": 0},
+                           "projects": {"proposed": 0, "live": 0, "ended": 0, "reached": 0, "partly": 0,
+                                        "not_reached": 0}})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);

@@ -20,6 +20,7 @@ mod launch;
 mod manifest;
 mod modal;
 mod owners;
+mod projects;
 mod retention;
 mod rounds;
 mod scale;

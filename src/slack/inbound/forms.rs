@@ -14,6 +14,7 @@ use slack_morphism::prelude::*;
 
 use crate::domain::outcomes::{check_goal, ConfidenceDraft, ConfidenceField, Phase, Side, ValidConfidence};
 use crate::domain::participant::{split_tags, Profile, ProfileField, Role, ValidProfile};
+use crate::domain::projects::Reached;
 use crate::domain::reflection::{Draft, Field, ValidReflection};
 use crate::domain::sessions::MAX_QUESTION;
 use crate::slack::ids;
@@ -155,6 +156,29 @@ pub fn session_reflection(view: &SlackStatefulView) -> Result<(i64, ValidReflect
     let form = Submitted { view };
     let session_id = form.metadata_id("session").ok_or_else(|| error(ids::RATING_BLOCK, OUT_OF_DATE))?;
     reflection_fields(&form).map(|r| (session_id, r))
+}
+
+/// A project's closing reflection: the project, its pair, *did it reach its goal?* and
+/// the reflection.
+pub fn project_reflection(view: &SlackStatefulView) -> Result<(i64, i64, Reached, ValidReflection), FieldErrors> {
+    let form = Submitted { view };
+    let ids_of = (form.metadata_id("project"), form.metadata_id("pair"));
+    let (Some(project_id), Some(pair_id)) = ids_of else {
+        return Err(error(ids::RATING_BLOCK, OUT_OF_DATE));
+    };
+    let reached = form.chosen(ids::PROJECT_REACHED_BLOCK).and_then(|r| Reached::parse(&r));
+    let reflection = reflection_fields(&form);
+    match (reached, reflection) {
+        (Some(reached), Ok(r)) => Ok((project_id, pair_id, reached, r)),
+        (reached, reflection) => {
+            let mut errors = reflection.err().unwrap_or_default();
+            if reached.is_none() {
+                errors
+                    .insert(ids::PROJECT_REACHED_BLOCK.to_owned(), "Say whether the project reached its goal.".into());
+            }
+            Err(errors)
+        }
+    }
 }
 
 /// The reflection's own fields, checked, whatever it is about.

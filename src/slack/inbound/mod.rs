@@ -219,6 +219,11 @@ impl Intake {
                             Event::SessionReflectionSubmitted { user, session_id, reflection }
                         })
                     }
+                    Some(ids::PROJECT_REFLECTION_CALLBACK) => {
+                        forms::project_reflection(&ev.view).map(|(project_id, pair_id, reached, reflection)| {
+                            Event::ProjectReflectionSubmitted { user, project_id, pair_id, reached, reflection }
+                        })
+                    }
                     Some(ids::ASK_CALLBACK) => forms::ask(&ev.view)
                         .map(|(program_id, skill, question)| Event::SessionAsked { user, program_id, skill, question }),
                     Some(ids::EXIT_CALLBACK) => forms::exit(&ev.view).map(|(pair_id, reason, share)| Event::PairExit {

@@ -161,7 +161,7 @@ pub fn session_reflection_modal(partner: &str, catalogue: &[String], program_id:
     reflection_view(partner, catalogue, ids::SESSION_REFLECTION_CALLBACK, metadata)
 }
 
-fn reflection_view(partner: &str, catalogue: &[String], callback: &str, metadata: String) -> SlackView {
+pub(super) fn reflection_view(partner: &str, catalogue: &[String], callback: &str, metadata: String) -> SlackView {
     let mut blocks: Vec<SlackBlock> = vec![
         section(format!(
             "A few minutes on your session with <@{partner}>. Your answers are yours: private unless you share them below."

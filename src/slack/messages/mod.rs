@@ -20,6 +20,7 @@ mod membership;
 mod outcomes;
 mod owners;
 mod programs;
+mod projects;
 mod rounds;
 #[cfg(test)]
 mod scale_tests;
@@ -35,6 +36,7 @@ pub use membership::*;
 pub use outcomes::*;
 pub use owners::*;
 pub use programs::*;
+pub use projects::*;
 pub use rounds::*;
 pub use sessions::*;
 
@@ -65,6 +67,7 @@ pub const OWNER_USAGE: &[(&str, &str)] = &[
     ("/mentoring skills add <skill>, <skill>", "add skills to the join form"),
     ("/mentoring program set <setting> <value>", "matching and check-in settings (`program set` lists them)"),
     ("/mentoring unpair @someone", "end someone's pair so they can be matched again"),
+    ("/mentoring project <YYYY-MM-DD> [@lead] <skills>: <goal>", "a project pair: pick a junior from the proposal"),
     ("/mentoring owners [add|remove @someone]", "who owns programs"),
     ("/mentoring audit", "the latest owner actions"),
     ("/mentoring join ... dept:<name> manager:@someone level N", "members can give everything in one line too"),

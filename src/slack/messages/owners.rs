@@ -103,6 +103,13 @@ pub fn summary_blocks(s: &ProgramStatus) -> Vec<SlackBlock> {
             s.circles.full
         ));
     }
+    let j = &s.projects;
+    if j.proposed + j.live + j.ended > 0 {
+        lines.push(format!(
+            "*Projects:* {} waiting for a junior, {} live, {} ended · goal reached: {} yes, {} partly, {} no",
+            j.proposed, j.live, j.ended, j.reached, j.partly, j.not_reached
+        ));
+    }
     let o = &s.sessions;
     if o.asked > 0 {
         let wait = o.median_minutes_to_mentor.map_or_else(String::new, |m| {

@@ -128,7 +128,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
          • seniority: mentors at least {} below their mentee\n• after an exit: {}\n\
          • matching searches up to {} before using its best round\n• circles: {}\n\
          *Check-ins*\n• {}\n• window: {} in each person's time zone\n\
-         • weekends: {}\n*Rounds* last {}.\n*One-time sessions*: a mentor has {} to answer a request.\n\
+         • weekends: {}\n*Rounds* last {}.\n*One-time sessions*: a mentor has {} to answer a request.\n*Projects*: {}.\n\
          *Owners' digest*: {}.",
         program.name,
         count(m.capacity, "mentee", "mentees"),
@@ -149,6 +149,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         if c.weekends { "on" } else { "skipped" },
         count(s.round_weeks, "week", "weeks"),
         count(s.session_hours, "hour", "hours"),
+        if s.mentee_projects { "owners and mentees create them" } else { "owners create them" },
         s.digest.as_deref().map_or("off".to_owned(), |d| in_words(d, 1, &c_zone)),
     ))
 }

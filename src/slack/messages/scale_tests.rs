@@ -123,6 +123,14 @@ impl World {
                 mentees: catalogue.iter().map(|s| (s.clone(), 0.5)).collect(),
                 mentors: BTreeMap::from([("teaching".to_owned(), 1.0), ("domain".to_owned(), -0.5)]),
             },
+            projects: crate::domain::projects::ProjectFigures {
+                proposed: n,
+                live: n,
+                ended: n,
+                reached: n,
+                partly: n,
+                not_reached: n,
+            },
             circles: crate::domain::status::CircleFigures { size: Some(3), live: n / 3, mentees: n, full: n / 4 },
             sessions: crate::domain::sessions::SessionFigures {
                 asked: n,
@@ -218,6 +226,19 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
     };
     let session = Session { title: w.text(80), skills: vec![], how: w.text(400) };
     let circle: Vec<String> = (0..11).map(World::user).collect();
+    let project = crate::domain::projects::Project {
+        id: 1,
+        program_id: first.id,
+        lead_user: World::user(2),
+        goal: w.text(crate::domain::projects::MAX_GOAL),
+        skills: catalogue.iter().take(crate::domain::participant::MAX_SKILLS).cloned().collect(),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).expect("a date"),
+        status: crate::domain::projects::ProjectStatus::Live,
+        pair_id: Some(1),
+    };
+    let proposed: Vec<Proposed> = (0..crate::domain::projects::PROPOSED)
+        .map(|i| Proposed { participant_id: i as i64, user: World::user(i), score: 99, skills: project.skills.clone() })
+        .collect();
     let one_time = crate::domain::sessions::Session {
         id: 1,
         program_id: first.id,
@@ -298,6 +319,10 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("kudos for owners", kudos_for_owners("U1", "U2", Some(&w.text(500)))),
         ("pair paused", pair_paused(1, false)),
         ("export", export_queued(&first.name, "upward-export.csv")),
+        ("project proposal", project_proposal(&project, &proposed)),
+        ("project introduction", project_introduction(&project, "U1", Some(&session))),
+        ("project closing", project_closing(&project)),
+        ("project no junior", project_no_junior(&project)),
         ("circle introduction", circle_introduction(&first.name, &circle, &circle[2..], &[&session, &session])),
         ("session asking", session_asking(&one_time.skill, 24)),
         ("session unmet", session_unmet(&one_time.skill, true)),
@@ -313,6 +338,7 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("exit form", exit_modal("U1", 1)),
         ("session reflection form", session_reflection_modal("U1", &catalogue, first.id, 1)),
         ("ask form", ask_modal(&first, &catalogue)),
+        ("project closing form", project_closing_modal("U1", &catalogue, first.id, &project, 1)),
         ("goal form", goal_modal("U1", 1, Side::Mentee, Some(&w.text(MAX_GOAL)))),
         ("confidence form", confidence_modal(&first, Side::Mentee, Phase::After, &topics)),
         ("member home (joined everywhere)", home(&entries_joined, Some("Europe/Paris"), None)),
