@@ -23,6 +23,8 @@ pub fn table(status: &ProgramStatus) -> String {
         ("dead", status.dead_letters),
         ("circles", status.circles.live as i64),
         ("in circles", status.circles.mentees as i64),
+        ("projects", status.projects.live as i64),
+        ("projects end", status.projects.ended as i64),
         ("sessions", status.sessions.asked as i64),
         ("matched", status.sessions.matched as i64),
         ("held", status.sessions.held as i64),

@@ -30,7 +30,13 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("joins through the form") && stdout.contains("Welcome to *default*"), "{stdout}");
     assert!(stdout.contains("mentors         20") && stdout.contains("left             1"), "{stdout}");
     assert!(stdout.contains("Check-in 3,") && stdout.contains("Saved your reflection"), "{stdout}");
-    assert!(stdout.contains("pairs           18") && stdout.contains("ended            1"), "{stdout}");
+    assert!(
+        stdout.contains("pairs           19") && stdout.contains("ended            1"),
+        "18 and a project: {stdout}"
+    );
+    assert!(stdout.contains("accepted a *one-time session*") && stdout.contains("held             1"), "{stdout}");
+    assert!(stdout.contains("reverse-mentoring *circle*") && stdout.contains("in circles       3"), "{stdout}");
+    assert!(stdout.contains("*project pair*") && stdout.contains("projects         1"), "{stdout}");
     assert!(stdout.contains("check-ins       54") && stdout.contains("ends the pair privately"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
     assert!(stdout.contains("HR presses Confirm"), "the owner confirms in Slack, with the preview's button: {stdout}");
