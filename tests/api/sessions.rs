@@ -212,3 +212,44 @@ async fn the_app_home_asks_through_a_form_and_mentors_opt_in_from_the_join_form(
     assert!(app.ask(DAN, "join mentor generative AI one-time:no").await.contains("mentor"));
     assert_eq!(app.count(&format!("SELECT one_time FROM participants WHERE user_id = '{DAN}'")).await, 0);
 }
+
+#[tokio::test]
+async fn the_rounds_rules_decide_who_is_asked_and_requests_spread_over_mentors() {
+    const ERIN: &str = "U0ERIN001";
+    let clock = Arc::new(ManualClock::new(start()));
+    let app = spawn_app_at(clock.clone()).await;
+    app.sim.add_user(CAROL, "Carol Junior", Some("Europe/London"));
+    app.sim.add_user(DAN, "Dan Junior", Some("America/Chicago"));
+    app.sim.add_user(ERIN, "Erin Junior", Some("Asia/Tokyo"));
+    app.ask(OWNER, "skills add video").await;
+    app.ask(ALICE, "join mentor video one-time level 5").await;
+    app.ask(CAROL, "join mentor video one-time level 1").await;
+    app.ask(DAN, "join mentor video one-time level 1").await;
+    app.ask(ERIN, "join mentor video one-time level 2").await;
+    app.ask(BOB, &format!("join mentee video level 6 manager:<@{CAROL}>")).await;
+
+    // Carol is Bob's manager and Alice only one level below him: neither is ever asked.
+    // Dan shares more working hours with New York than Erin does, and is further below
+    // Bob on the ladder: by the rounds' score he comes first.
+    app.ask(BOB, "ask video: cutting a launch film").await;
+    let request = request_to(&app, DAN).expect("Dan is asked first");
+    app.slack.press_in_message(DAN, DAN, "session_accept", &button(&request, "session_accept")).await;
+    app.settle().await;
+
+    // Dan now has a recent session, Erin none: the next request goes to Erin first.
+    app.ask(BOB, "ask video: subtitles").await;
+    let request = request_to(&app, ERIN).expect("Erin is asked for the second request");
+    assert!(plain_text(&request["blocks"]).contains("subtitles"));
+    let to_dan = request_to(&app, DAN).map(|r| plain_text(&r["blocks"])).unwrap_or_default();
+    assert!(!to_dan.contains("subtitles"), "not Dan first: {to_dan}");
+    app.slack.press_in_message(ERIN, ERIN, "session_decline", &button(&request, "session_decline")).await;
+    app.settle().await;
+    let again = request_to(&app, DAN).expect("then Dan");
+    assert!(plain_text(&again["blocks"]).contains("subtitles"), "after Erin's no, Dan is asked");
+    app.slack.press_in_message(DAN, DAN, "session_decline", &button(&again, "session_decline")).await;
+    app.settle().await;
+    assert!(request_to(&app, ALICE).is_none() && request_to(&app, CAROL).is_none(), "never Alice or Carol");
+    let told = dms(&app, BOB).into_iter().map(|m| plain_text(&m["blocks"])).any(|t| t.contains("None of the mentors"));
+    assert!(told, "with nobody left, Bob is told");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE status = 'unmet'").await, 1);
+}
