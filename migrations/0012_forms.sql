@@ -24,6 +24,7 @@ CREATE TABLE sessions (
     held_at     BIGINT
 );
 CREATE INDEX sessions_by_program ON sessions (program_id, status);
+CREATE INDEX sessions_by_mentee ON sessions (mentee_id, status);
 
 -- Each mentor asked for a session, in order; `answer` stays NULL while they may still
 -- answer. The scheduler's timer `session` is marked with the `asked_at` it expired.

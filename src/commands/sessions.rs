@@ -19,12 +19,14 @@ use crate::store::Tx;
 
 use super::parser::ASK_USAGE;
 
-/// Skills a request may name: the program's catalogue, then what its mentors teach.
+/// Skills a request may name: the program's catalogue, then what its mentors teach,
+/// each once whatever its case (a set, as a company's mentors name thousands).
 async fn known_skills(ctx: &Context, program_id: i64) -> Result<Vec<String>> {
     let mut known = ctx.store.skills(program_id).await?;
+    let mut seen: std::collections::HashSet<String> = known.iter().map(|k| k.to_lowercase()).collect();
     for person in ctx.store.participants(program_id).await? {
         for skill in person.teach_skills {
-            if !known.iter().any(|k| k.eq_ignore_ascii_case(&skill)) {
+            if seen.insert(skill.to_lowercase()) {
                 known.push(skill);
             }
         }
@@ -83,11 +85,8 @@ async fn start(request: &Request<'_>, program: &Program, skill: &str, question: 
         let problem = format!("Please keep what you want to learn under {MAX_QUESTION} characters.");
         return request.reply(messages::usage_error(&problem, ASK_USAGE)).await;
     }
-    let open = ctx.store.sessions(program.id).await?.into_iter().find(|s| {
-        s.mentee_user == request.user && s.status == SessionStatus::Asking && s.skill.eq_ignore_ascii_case(skill)
-    });
-    if let Some(open) = open {
-        return request.reply(messages::ask_already_open(&open.skill)).await;
+    if let Some(open) = ctx.store.open_session(mentee.id, skill).await? {
+        return request.reply(messages::ask_already_open(&open)).await;
     }
     let hours = ctx.store.session_hours(program.id).await?;
     let mut tx = ctx.store.begin_for(request.inbox_id, ctx.now()).await?;

@@ -96,6 +96,18 @@ impl Store {
         rows.into_iter().map(Session::try_from).collect()
     }
 
+    /// The skill of the mentee's request for `skill` still asking mentors, if any.
+    pub async fn open_session(&self, mentee_id: i64, skill: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT skill FROM sessions WHERE mentee_id = $1 AND status = 'asking' AND LOWER(skill) = LOWER($2)
+             LIMIT 1",
+        )
+        .bind(mentee_id)
+        .bind(skill)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn session_facts(&self, program_id: i64) -> Result<Vec<SessionFact>> {
         Ok(self
             .sessions(program_id)
