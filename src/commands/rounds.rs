@@ -275,6 +275,7 @@ const SESSION_IDEAS: usize = 3;
 async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<(), StoreError> {
     let (circles, pairs): (Vec<Pair>, Vec<Pair>) = tx.round_pairs(round_id).await?.into_iter().partition(|p| p.circle);
     let mut mentors: Vec<i64> = circles.iter().map(|p| p.mentor_id).collect();
+    mentors.sort_unstable();
     mentors.dedup();
     for mentor_id in mentors {
         let newcomers: Vec<String> =

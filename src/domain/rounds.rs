@@ -1,7 +1,9 @@
 //! Planning a matching round: who is eligible, and the optimiser's answer in people's
 //! terms. Pure: the program's people, history and settings come in, the pairs with
 //! readable reasons go out; `commands::rounds` loads the inputs and stores the plan, so
-//! the slash command, `upward match` and the scheduler plan rounds alike.
+//! the slash command, `upward match` and the scheduler plan rounds alike. With circles
+//! set, a mentor's seats are the circle's size. [`fits`] gives the other forms of
+//! mentoring (one-time sessions, projects) the rounds' rules and score for one mentee.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
