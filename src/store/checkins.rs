@@ -251,8 +251,9 @@ impl Store {
         &self,
         program_id: i64,
     ) -> Result<(Vec<PairFact>, Vec<CheckinFact>, Vec<ReflectionFact>)> {
-        let pairs: Vec<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT p.id, p.round_id, p.status, e.user_id FROM pairs p JOIN participants e ON e.id = p.mentee_id
+        let pairs: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT p.id, p.round_id, p.status, e.user_id, CASE WHEN r.project_id IS NULL THEN 0 ELSE 1 END
+             FROM pairs p JOIN participants e ON e.id = p.mentee_id JOIN rounds r ON r.id = p.round_id
              WHERE p.program_id = $1 AND p.status IN ('active', 'ended') ORDER BY p.id",
         )
         .bind(program_id)
@@ -274,11 +275,12 @@ impl Store {
         .await?;
         let pairs = pairs
             .into_iter()
-            .map(|(pair_id, round_id, status, mentee)| PairFact {
+            .map(|(pair_id, round_id, status, mentee, project)| PairFact {
                 pair_id,
                 round_id,
                 active: status == "active",
                 mentee,
+                project: project != 0,
             })
             .collect();
         let checkins = checkins
