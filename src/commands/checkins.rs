@@ -237,8 +237,11 @@ pub(super) async fn submitted(
     Ok(())
 }
 
-/// `/mentoring reflections`: the person's own, texts included.
+/// `/mentoring reflections`: the person's own (pairs' and one-time sessions'), texts
+/// included, newest first.
 pub(super) async fn list(request: &Request<'_>) -> Result<()> {
-    let rows = request.ctx.store.reflections_by(&request.user).await?;
+    let mut rows = request.ctx.store.reflections_by(&request.user).await?;
+    rows.extend(request.ctx.store.session_reflections_by(&request.user).await?);
+    rows.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     request.reply(messages::reflections_list(&rows)).await
 }

@@ -48,17 +48,53 @@ impl TryFrom<Row> for Session {
     }
 }
 
+const REFLECTION_SELECT: &str = "SELECT r.id, r.session_id, r.author, r.learned, r.taught, r.rating, r.skills,
+        r.visibility, r.created_at, e.user_id AS mentee_user, m.user_id AS mentor_user
+     FROM session_reflections r JOIN sessions s ON s.id = r.session_id
+     JOIN participants e ON e.id = s.mentee_id LEFT JOIN participants m ON m.id = s.mentor_id";
+
 #[derive(FromRow)]
 struct ReflectionRow {
     id: i64,
     session_id: i64,
     author: String,
+    mentee_user: String,
+    mentor_user: Option<String>,
     learned: Option<String>,
     taught: Option<String>,
     rating: i64,
     skills: String,
     visibility: String,
     created_at: i64,
+}
+
+impl ReflectionRow {
+    /// As a pair's [`Reflection`] (`pair_id` is the session's id). For its `author` the
+    /// texts and the partner; for owners (`None`) texts only where shared with them.
+    fn reflection(self, author: Option<&str>) -> Result<Reflection> {
+        let visibility = Visibility::parse(&self.visibility)
+            .ok_or_else(|| StoreError::Corrupt(format!("session reflection {}: `{}`", self.id, self.visibility)))?;
+        let texts = author.is_some() || visibility.owners_read();
+        let partner = match author {
+            Some(me) if me == self.mentee_user => self.mentor_user.unwrap_or_default(),
+            Some(_) => self.mentee_user,
+            None => String::new(),
+        };
+        Ok(Reflection {
+            id: self.id,
+            pair_id: self.session_id,
+            author: self.author,
+            partner,
+            reflection: ValidReflection {
+                learned: self.learned.filter(|_| texts),
+                taught: self.taught.filter(|_| texts),
+                rating: u8::try_from(self.rating).unwrap_or_default(),
+                skills: from_json(&self.skills)?,
+                visibility,
+            },
+            created_at: self.created_at,
+        })
+    }
 }
 
 /// A mentor's request still unanswered, with the program's answer time: the
@@ -166,36 +202,23 @@ impl Store {
     /// Session reflections owners may count (all of them, texts only where shared with
     /// owners), as the export reads pairs' reflections; `pair_id` is the session's id.
     pub async fn session_reflections_for_owners(&self, program_id: i64) -> Result<Vec<Reflection>> {
-        let rows: Vec<ReflectionRow> = sqlx::query_as(
-            "SELECT r.id, r.session_id, r.author, r.learned, r.taught, r.rating, r.skills, r.visibility, r.created_at
-             FROM session_reflections r JOIN sessions s ON s.id = r.session_id
-             WHERE s.program_id = $1 ORDER BY r.id",
-        )
-        .bind(program_id)
+        let rows: Vec<ReflectionRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{REFLECTION_SELECT} WHERE s.program_id = $1 ORDER BY r.id")))
+                .bind(program_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(|row| row.reflection(None)).collect()
+    }
+
+    /// A person's own session reflections, texts included, newest first.
+    pub async fn session_reflections_by(&self, author: &str) -> Result<Vec<Reflection>> {
+        let rows: Vec<ReflectionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{REFLECTION_SELECT} WHERE r.author = $1 ORDER BY r.created_at DESC, r.id DESC"
+        )))
+        .bind(author)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                let visibility = Visibility::parse(&row.visibility).ok_or_else(|| {
-                    StoreError::Corrupt(format!("session reflection {}: `{}`", row.id, row.visibility))
-                })?;
-                let shared = visibility.owners_read();
-                Ok(Reflection {
-                    id: row.id,
-                    pair_id: row.session_id,
-                    author: row.author,
-                    partner: String::new(),
-                    reflection: ValidReflection {
-                        learned: row.learned.filter(|_| shared),
-                        taught: row.taught.filter(|_| shared),
-                        rating: u8::try_from(row.rating).unwrap_or_default(),
-                        skills: from_json(&row.skills)?,
-                        visibility,
-                    },
-                    created_at: row.created_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| row.reflection(Some(author))).collect()
     }
 }
 

@@ -109,6 +109,8 @@ async fn the_best_mentor_is_asked_first_the_next_after_a_no_and_the_first_to_acc
     assert_eq!(app.count("SELECT COUNT(*) FROM session_reflections").await, 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE status = 'held' AND held_at IS NOT NULL").await, 1);
     assert!(dms(&app, ALICE).iter().any(|m| plain_text(&m["blocks"]).contains("how Alice prompts")), "shared");
+    let mine = app.ask(ALICE, "reflections").await;
+    assert!(mine.contains("budget talk") && mine.contains(&format!("with <@{BOB}>")), "her own, with Bob: {mine}");
 
     // Owners: the figures, and the export row with only the text shared with them.
     let status = app.ask(OWNER, "status").await;
