@@ -40,6 +40,22 @@ pub enum Event {
     ConfidenceSubmitted { user: String, program_id: i64, confidence: ValidConfidence },
     /// A confirmed round reached its end (its confirmation plus the program's round length).
     RoundEnded { round_id: i64 },
+    /// A one-time session asked for from the App Home's form (the slash command is a `Command`).
+    SessionAsked { user: String, program_id: i64, skill: String, question: Option<String> },
+    /// The mentor asked for a session at `asked_at` let the answer time pass.
+    SessionOfferExpired { session_id: i64, asked_at: i64 },
+    /// A project's end date passed: its pair ends and both are asked to close it.
+    ProjectEnded { project_id: i64 },
+    /// A project's closing reflection, with *did the project reach its goal?*.
+    ProjectReflectionSubmitted {
+        user: String,
+        project_id: i64,
+        pair_id: i64,
+        reached: crate::domain::projects::Reached,
+        reflection: ValidReflection,
+    },
+    /// A one-time session's reflection form, already checked at the edge.
+    SessionReflectionSubmitted { user: String, session_id: i64, reflection: ValidReflection },
 }
 
 /// Who an automatic round is recorded as started by.
@@ -56,6 +72,8 @@ impl Event {
             Event::CheckinDue { pair_id, .. } => format!("pair:{pair_id}"),
             Event::CheckinReminder { checkin_id } => format!("checkin:{checkin_id}"),
             Event::RoundEnded { round_id } => format!("round:{round_id}"),
+            Event::SessionOfferExpired { session_id, .. } => format!("session:{session_id}"),
+            Event::ProjectEnded { project_id } => format!("project:{project_id}"),
             person => format!("user:{}", person.user()),
         }
     }
@@ -69,12 +87,17 @@ impl Event {
             | Event::ReflectionSubmitted { user, .. }
             | Event::PairExit { user, .. }
             | Event::GoalSubmitted { user, .. }
-            | Event::ConfidenceSubmitted { user, .. } => user,
+            | Event::ConfidenceSubmitted { user, .. }
+            | Event::SessionAsked { user, .. }
+            | Event::SessionReflectionSubmitted { user, .. }
+            | Event::ProjectReflectionSubmitted { user, .. } => user,
             Event::ScheduledRound { .. }
             | Event::CheckinDue { .. }
             | Event::CheckinReminder { .. }
             | Event::Digest { .. }
-            | Event::RoundEnded { .. } => SCHEDULER,
+            | Event::RoundEnded { .. }
+            | Event::SessionOfferExpired { .. }
+            | Event::ProjectEnded { .. } => SCHEDULER,
         }
     }
 }

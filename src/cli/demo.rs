@@ -6,7 +6,8 @@
 //! seniors wanting them. Every request goes the way Slack's would (signed HTTP to the
 //! bot's router), every answer the way the bot's would (the outbox, the Web API client),
 //! so the transcript it prints is what Slack users would have seen. The bot runs on a
-//! manual clock, so three check-in cycles two weeks apart pass in a moment.
+//! manual clock, so three check-in cycles two weeks apart pass in a moment. Then each
+//! other form runs once: a one-time session, a circle and a project pair.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -191,6 +192,92 @@ impl Script {
         let answer = self.slack.submit(user, &view, form.values()).await;
         ensure!(answer.status == 200, "the bot refused the join form: HTTP {} {}", answer.status, answer.body);
         Ok(())
+    }
+}
+
+impl Script {
+    /// Presses a button of the newest message in `user`'s DM that has one.
+    async fn press_latest(&mut self, user: &str, channel: &str, action_id: &str) -> anyhow::Result<()> {
+        let message = self
+            .sim
+            .delivered("chat.postMessage")
+            .into_iter()
+            .rev()
+            .find(|m| m["channel"] == channel && button_value(m, action_id).is_some())
+            .with_context(|| format!("no {action_id} button in {channel}"))?;
+        let value = button_value(&message, action_id).unwrap_or_default();
+        let (_, tag) = self.slack.press_in_message(user, channel, action_id, &value).await;
+        self.names.insert(tag, self.name(user));
+        Ok(())
+    }
+
+    /// The other forms of reverse mentoring, once each: a one-time session, a circle and
+    /// a project pair.
+    async fn other_forms(&mut self, people: &[Employee], senior: &Employee) -> anyhow::Result<()> {
+        let junior = &people[0];
+        self.command(&junior.id, &format!("join mentor {} one-time", junior.skills.join(", "))).await?;
+        self.show(&format!("{} also offers one-time sessions", junior.name)).await?;
+        let skill = junior.skills[0];
+        self.command(&senior.id, &format!("ask {skill} how do I write a prompt for board slides?")).await?;
+        self.show(&format!("{} asks for a one-time session on {skill}", senior.name)).await?;
+        self.press_latest(&junior.id, &junior.id, ids::SESSION_ACCEPT).await?;
+        self.show(&format!("{} accepts", junior.name)).await?;
+        let group = self
+            .sim
+            .delivered("chat.postMessage")
+            .into_iter()
+            .rev()
+            .find(|m| button_value(m, ids::SESSION_HELD).is_some())
+            .context("the session's group DM")?;
+        let channel = group["channel"].as_str().unwrap_or_default().to_owned();
+        self.press_latest(&senior.id, &channel, ids::SESSION_HELD).await?;
+        self.show(&format!("After the hour, {} presses \"We met\"", senior.name)).await?;
+        let view = self.sim.delivered("views.open").pop().context("the session's reflection form")?["view"].clone();
+        let form = ReflectionForm {
+            learned: "Prompts need the audience and the format up front",
+            taught: "How the board reads a slide",
+            rating: Some("5"),
+            skills: &[],
+            visibility: "owners",
+        };
+        self.slack.submit(&senior.id, &view, form.values()).await;
+        self.show(&format!("{} saves the reflection (shared with owners)", senior.name)).await?;
+
+        self.command(OWNER, "program create circles").await?;
+        self.command(OWNER, "program set circles 3 program:circles").await?;
+        self.show("HR starts a program of circles: one junior meets up to three seniors together").await?;
+        let (teacher, learners) = (&people[1], &people[21..24]);
+        let topic = teacher.skills[0];
+        self.command(&teacher.id, &format!("join mentor {topic} program:circles")).await?;
+        for learner in learners {
+            self.command(&learner.id, &format!("join mentee {topic} program:circles")).await?;
+        }
+        self.command(OWNER, "match program:circles").await?;
+        self.running.settle().await?;
+        self.seen = self.sim.calls().len();
+        self.command(OWNER, "match confirm program:circles").await?;
+        self.show(&format!("{} and three seniors join; HR confirms the round: one circle, one group DM", teacher.name))
+            .await?;
+
+        let lead = &people[24];
+        let ends = (self.clock.now().date_naive() + chrono::Days::new(42)).format("%Y-%m-%d");
+        let line = format!("project {ends} <@{}> {}: launch the product film program:default", lead.id, lead.skills[0]);
+        let (_, tag) = self.slack.command(OWNER, &line).await;
+        self.names.insert(tag.clone(), self.name(OWNER));
+        self.show(&format!("HR creates a project for {}: the bot proposes juniors", lead.name)).await?;
+        let proposal = self
+            .sim
+            .delivered("response_url")
+            .into_iter()
+            .find(|a| a["response_url_tag"] == tag.as_str())
+            .context("the project's proposal")?;
+        let pick = proposal["blocks"]
+            .as_array()
+            .and_then(|b| b.iter().find_map(|b| b["accessory"]["value"].as_str().map(str::to_owned)))
+            .context("the proposal names a junior")?;
+        let (_, tag) = self.slack.press_in_message(OWNER, OWNER, ids::PROJECT_PICK, &pick).await;
+        self.names.insert(tag, self.name(OWNER));
+        self.show("HR picks the first: the project pair is introduced").await
     }
 }
 
@@ -441,12 +528,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     for cycle in 1..=3 {
         script.checkin_cycle(cycle).await?;
     }
+    script.other_forms(&people, senior).await?;
 
     let store = &script.running.ctx.store;
-    let figures = reports::program_status(store, None, script.clock.now().date_naive()).await?;
+    let today = script.clock.now().date_naive();
+    let figures = reports::program_status(store, Some("default"), today).await?;
+    let circles = reports::program_status(store, Some("circles"), today).await?;
     let outbox = store.outbox_stats().await?;
-    println!("\n── The program's figures (upward status) ──");
+    println!("\n── The programs' figures (upward status --program default, then circles) ──");
     print!("{}", status::table(&figures));
+    print!("{}", status::table(&circles));
     println!(
         "Slack calls made: {}, outbox: {} sent, {} waiting, {} dead",
         script.sim.calls().len(),
@@ -458,8 +549,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     ensure!(refused.is_empty(), "Slack would refuse payloads for breaking Block Kit limits: {refused:?}");
     ensure!(outbox.pending == 0 && outbox.dead == 0, "the demo left messages unsent");
     ensure!(figures.participants.mentors + figures.participants.mentees == 40, "not everyone joined");
+    ensure!(figures.sessions.held == 1 && figures.projects.live == 1, "a form of mentoring did not run");
+    ensure!(circles.circles.live == 1 && circles.circles.mentees == 3, "the circle did not fill");
     ensure!(
-        figures.checkins.sent >= 3 * u64::try_from(figures.pairs.active)?,
+        figures.checkins.sent >= 3 * (u64::try_from(figures.pairs.active)? - figures.projects.live),
         "not every pair was checked in with three times"
     );
     script.running.stop().await;

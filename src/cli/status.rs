@@ -21,6 +21,14 @@ pub fn table(status: &ProgramStatus) -> String {
         ("stalled", status.stalled_pairs as i64),
         ("first met", status.first_sessions as i64),
         ("dead", status.dead_letters),
+        ("circles", status.circles.live as i64),
+        ("in circles", status.circles.mentees as i64),
+        ("projects", status.projects.live as i64),
+        ("projects end", status.projects.ended as i64),
+        ("sessions", status.sessions.asked as i64),
+        ("matched", status.sessions.matched as i64),
+        ("held", status.sessions.held as i64),
+        ("unmet", status.sessions.unmet as i64),
     ];
     let mut out = format!("Program: {}\n", status.program);
     for (name, value) in rows {
@@ -29,5 +37,11 @@ pub fn table(status: &ProgramStatus) -> String {
     let figure = |v: Option<f64>| v.map_or("-".to_owned(), |v| v.to_string());
     out.push_str(&format!("  {:<12}{:>6}\n", "response", figure(status.response_rate)));
     out.push_str(&format!("  {:<12}{:>6}\n", "rating", figure(status.average_rating)));
+    for skill in &status.sessions.by_skill {
+        out.push_str(&format!(
+            "  sessions on {}: {} asked, {} matched, {} held, {} unmet\n",
+            skill.skill, skill.asked, skill.matched, skill.held, skill.unmet
+        ));
+    }
     out
 }

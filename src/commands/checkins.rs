@@ -29,7 +29,13 @@ async fn send_nudge(
 ) -> Result<()> {
     let program = program_name(ctx, pair.program_id).await?;
     let (mentor, mentee) = (&pair.mentor_user, &pair.mentee_user);
-    let mut message = messages::nudge(&program, mentor, mentee, checkin_id, pair.id, gentle, reminder);
+    // A circle's check-in goes to the whole circle, in its one conversation.
+    let mentees: Vec<String> = if pair.circle {
+        ctx.store.circle_pairs(pair.mentor_id).await?.into_iter().map(|p| p.mentee_user).collect()
+    } else {
+        vec![mentee.clone()]
+    };
+    let mut message = messages::nudge(&program, mentor, &mentees, checkin_id, pair.id, gentle, reminder);
     let goals = ctx.store.open_goals(pair.id).await?;
     messages::add_goals(&mut message, pair.id, mentor, &goals, first);
     let teach = ctx.store.participant(pair.program_id, mentor).await?.map(|p| p.teach_skills).unwrap_or_default();
@@ -38,7 +44,8 @@ async fn send_nudge(
     if let Some(idea) = ctx.agendas.idea(&shared_skills(&teach, &learn), turn) {
         messages::add_session_idea(&mut message, idea);
     }
-    tx.enqueue(&Outbound::GroupMessage { users: vec![mentor.clone(), mentee.clone()], message }).await?;
+    let users = std::iter::once(mentor.clone()).chain(mentees).collect();
+    tx.enqueue(&Outbound::GroupMessage { users, message }).await?;
     Ok(())
 }
 
@@ -75,14 +82,21 @@ pub(super) async fn remind(ctx: &Context, inbox_id: i64, checkin_id: i64) -> Res
     Ok(())
 }
 
-/// The live pair behind a check-in button, if the presser belongs to it.
+/// The live pair behind a check-in button, if the presser belongs to it. A circle's
+/// check-in is its first pair's; any member may answer it, for their own pair.
 async fn checkin_pair(request: &Request<'_>, value: Option<&str>) -> Result<Option<(i64, Pair)>> {
     let Some(checkin_id) = value.and_then(|v| v.split(':').next()?.parse::<i64>().ok()) else {
         return Ok(None);
     };
     let Some(checkin) = request.ctx.store.checkin(checkin_id).await? else { return Ok(None) };
-    let pair = request.ctx.store.pair(checkin.pair_id).await?;
-    Ok(pair.filter(|p| p.is_live() && p.has(&request.user)).map(|p| (checkin_id, p)))
+    let pair = request.ctx.store.pair(checkin.pair_id).await?.filter(|p| p.is_live());
+    let pair = match pair {
+        Some(p) if p.circle && !p.has(&request.user) => {
+            request.ctx.store.circle_pairs(p.mentor_id).await?.into_iter().find(|c| c.has(&request.user))
+        }
+        other => other.filter(|p| p.has(&request.user)),
+    };
+    Ok(pair.map(|p| (checkin_id, p)))
 }
 
 /// "We met": recorded, and the reflection form opens for the person who pressed.
@@ -91,12 +105,14 @@ pub(super) async fn met(request: &Request<'_>, value: Option<&str>, trigger_id: 
         return request.reply(messages::checkin_gone()).await;
     };
     let catalogue = request.ctx.store.skills(pair.program_id).await?;
+    // In a circle the check-in is its first pair's: others reflect on their own pair.
+    let own = request.ctx.store.checkin(checkin_id).await?.is_some_and(|c| c.pair_id == pair.id);
     let view = messages::reflection_modal(
         pair.partner_of(&request.user),
         &catalogue,
         pair.program_id,
         pair.id,
-        Some(checkin_id),
+        own.then_some(checkin_id),
     );
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.answer_checkin(checkin_id, true, &request.user).await?;
@@ -156,7 +172,14 @@ pub(super) async fn pause_pair(request: &Request<'_>, value: Option<&str>, pause
         Some(id) => request.ctx.store.pair(id).await?,
         None => None,
     };
-    let Some(pair) = pair.filter(|p| p.is_live() && p.has(&request.user)) else {
+    let pair = pair.filter(|p| p.is_live());
+    // A circle's check-ins are its first pair's: any member may pause them.
+    let member = match &pair {
+        Some(p) if p.circle => request.ctx.store.circle_pairs(p.mentor_id).await?.iter().any(|c| c.has(&request.user)),
+        Some(p) => p.has(&request.user),
+        None => false,
+    };
+    let Some(pair) = pair.filter(|_| member) else {
         return request.reply(messages::checkin_gone()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
@@ -214,8 +237,11 @@ pub(super) async fn submitted(
     Ok(())
 }
 
-/// `/mentoring reflections`: the person's own, texts included.
+/// `/mentoring reflections`: the person's own (pairs' and one-time sessions'), texts
+/// included, newest first.
 pub(super) async fn list(request: &Request<'_>) -> Result<()> {
-    let rows = request.ctx.store.reflections_by(&request.user).await?;
+    let mut rows = request.ctx.store.reflections_by(&request.user).await?;
+    rows.extend(request.ctx.store.session_reflections_by(&request.user).await?);
+    rows.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     request.reply(messages::reflections_list(&rows)).await
 }

@@ -21,7 +21,7 @@ pub(super) async fn open_form(request: &Request<'_>, program: Option<&str>, trig
 }
 
 pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line: JoinLine) -> Result<()> {
-    let JoinLine { role, tags, department, manager, level } = line;
+    let JoinLine { role, tags, department, manager, level, one_time } = line;
     let program = match request.program(program, "/mentoring join mentor|mentee <skills>").await? {
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
@@ -36,6 +36,7 @@ pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line:
         goals: current.as_ref().and_then(|p| p.goals.clone()),
         manager: manager.or_else(|| current.as_ref().and_then(|p| p.manager.clone())),
         level: level.or_else(|| current.as_ref().and_then(|p| p.level)),
+        one_time: one_time.unwrap_or_else(|| current.as_ref().is_some_and(|p| p.one_time)),
     };
     match profile.validate() {
         Ok(valid) => save(request, program.id, valid, false).await,

@@ -14,8 +14,10 @@ mod outcomes;
 mod owners;
 pub mod parser;
 mod programs;
+mod projects;
 pub mod reports;
 pub mod rounds;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -263,6 +265,13 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 ids::PAIR_RESUME => checkins::pause_pair(&request, value.as_deref(), false).await,
                 ids::GOAL_SET => outcomes::open_goal_form(&request, value.as_deref(), &trigger_id).await,
                 ids::GOAL_DONE => outcomes::goal_done(&request, value.as_deref()).await,
+                ids::SESSION_ACCEPT => sessions::accept(&request, value.as_deref()).await,
+                ids::SESSION_DECLINE => sessions::decline(&request, value.as_deref()).await,
+                ids::SESSION_HELD => sessions::reflect(&request, value.as_deref(), &trigger_id, true).await,
+                ids::SESSION_REFLECT => sessions::reflect(&request, value.as_deref(), &trigger_id, false).await,
+                ids::HOME_ASK => sessions::open_form(&request, value.as_deref(), &trigger_id).await,
+                ids::PROJECT_PICK => projects::pick(&request, value.as_deref()).await,
+                ids::PROJECT_CLOSE => projects::open_closing(&request, value.as_deref(), &trigger_id).await,
                 ids::CONFIDENCE_OPEN | ids::CONFIDENCE_OPEN_MENTOR => {
                     outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
                 }
@@ -290,6 +299,22 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
             outcomes::confidence_submitted(&request, program_id, &confidence).await
         }
         Event::RoundEnded { round_id } => outcomes::round_ended(ctx, inbox_id, round_id).await,
+        Event::SessionOfferExpired { session_id, asked_at } => {
+            sessions::expired(ctx, inbox_id, session_id, asked_at).await
+        }
+        Event::ProjectEnded { project_id } => projects::ended(ctx, inbox_id, project_id).await,
+        Event::ProjectReflectionSubmitted { user, project_id, pair_id, reached, reflection } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            projects::closing_submitted(&request, project_id, pair_id, reached, reflection).await
+        }
+        Event::SessionAsked { user, program_id, skill, question } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            sessions::asked_by_form(&request, program_id, &skill, question.as_deref()).await
+        }
+        Event::SessionReflectionSubmitted { user, session_id, reflection } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            sessions::reflection_submitted(&request, session_id, reflection).await
+        }
         Event::JoinSubmitted { user, program_id, profile } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             join::submitted(&request, program_id, profile).await
@@ -321,6 +346,10 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Reflections => checkins::list(request).await,
         Command::Rematch { partner } => exits::rematch(request, partner.as_deref(), &trigger_id).await,
         Command::Goals => outcomes::list_goals(request).await,
+        Command::Ask { program, text } => sessions::ask(request, program.as_deref(), &text).await,
+        Command::Project { program, ends_on, lead, skills, goal } => {
+            projects::create(request, program.as_deref(), ends_on, lead.as_deref(), &skills, &goal).await
+        }
         Command::Kudos { mentor, public, message } => {
             outcomes::kudos(request, &mentor, public, message.as_deref()).await
         }

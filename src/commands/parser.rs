@@ -69,6 +69,21 @@ pub enum Command {
     },
     /// The person's own goals, to mark them done.
     Goals,
+    /// A one-time session: `text` starts with the skill, then what they want to learn
+    /// (the handler splits them, as only the program knows its skills).
+    Ask {
+        program: Option<String>,
+        text: String,
+    },
+    /// A project pair: its lead (the asker unless an owner names someone), end date,
+    /// skills and goal.
+    Project {
+        program: Option<String>,
+        ends_on: NaiveDate,
+        lead: Option<String>,
+        skills: Vec<String>,
+        goal: String,
+    },
     /// Thanks from a mentee to their (past) mentor; `public` also tells the owners.
     Kudos {
         mentor: String,
@@ -112,6 +127,9 @@ pub struct JoinLine {
     pub department: Option<String>,
     pub manager: Option<String>,
     pub level: Option<u8>,
+    /// `one-time` (or `one-time:no`): whether they take one-time session requests;
+    /// `None` keeps what their profile says.
+    pub one_time: Option<bool>,
 }
 
 /// A command we recognised whose arguments are wrong: what is wrong, and the usage line.
@@ -133,6 +151,8 @@ const REFLECT_USAGE: &str = "/mentoring reflect [@partner]";
 const STATUS_USAGE: &str = "/mentoring status [program]";
 const EXPORT_USAGE: &str = "/mentoring export [program] [csv|json]";
 const OWNERS_USAGE: &str = "/mentoring owners [add|remove @someone]";
+pub const PROJECT_USAGE: &str = "/mentoring project <YYYY-MM-DD> [@lead] <skill>, <skill>: <goal>";
+pub const ASK_USAGE: &str = "/mentoring ask <skill> [what I want to learn]";
 const KUDOS_USAGE: &str = "/mentoring kudos @mentor [public] [message]";
 
 /// Longest kudos message: a few warm sentences.
@@ -152,6 +172,7 @@ struct Options {
     department: Option<String>,
     manager: Option<String>,
     level: Option<u8>,
+    one_time: Option<bool>,
 }
 
 /// Reads a seniority level, `Err` naming the option when it is out of range: a number
@@ -180,6 +201,16 @@ fn take_options(text: &str) -> Result<(Options, String), ParseError> {
     for word in text.split_whitespace() {
         if let Some(n) = word.strip_prefix("level:") {
             options.level = Some(level(n)?);
+        } else if word.eq_ignore_ascii_case("one-time") {
+            options.one_time = Some(true);
+        } else if let Some(choice) = word.strip_prefix("one-time:") {
+            options.one_time = Some(match choice.to_lowercase().as_str() {
+                "yes" | "on" => true,
+                "no" | "off" => false,
+                _ => {
+                    return Err(error(format!("Say one-time:yes or one-time:no, not `{}`.", echo(choice)), JOIN_USAGE))
+                }
+            });
         } else if let Some(name) = word.strip_prefix("program:") {
             if !valid_handle(name) {
                 return Err(error(format!("`{}` is not a program name.", echo(name)), "... program:<name>"));
@@ -285,6 +316,11 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             }),
         },
         "goals" | "goal" => Ok(Command::Goals),
+        "project" => parse_project(program, rest),
+        "ask" | "session" => match rest {
+            "" => Err(error("Name the skill you want a one-time session on.", ASK_USAGE)),
+            text => Ok(Command::Ask { program, text: text.to_owned() }),
+        },
         "kudos" | "thanks" | "thank" => parse_kudos(rest),
         "status" | "summary" => parse_status(program, rest),
         "export" => parse_export(program, rest),
@@ -296,7 +332,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
 }
 
 fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
-    let Options { program, department, manager, level } = options;
+    let Options { program, department, manager, level, one_time } = options;
     if rest.is_empty() {
         return Ok(Command::Join { program, line: None });
     }
@@ -316,7 +352,7 @@ fn parse_join(options: Options, rest: &str) -> Result<Command, ParseError> {
         let what = if role == Role::Mentor { "teach" } else { "learn" };
         return Err(error(format!("Name at least one skill you want to {what}."), JOIN_USAGE));
     }
-    Ok(Command::Join { program, line: Some(JoinLine { role, tags, department, manager, level }) })
+    Ok(Command::Join { program, line: Some(JoinLine { role, tags, department, manager, level, one_time }) })
 }
 
 fn parse_date(rest: &str) -> Result<Option<NaiveDate>, ParseError> {
@@ -362,6 +398,22 @@ fn program_word(program: Option<String>, word: &str, usage: &'static str) -> Res
         return Err(error(format!("`{}` is not a program name.", echo(word)), usage));
     }
     Ok(Some(word.to_lowercase()))
+}
+
+fn parse_project(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
+    let (date, rest) = split_first(rest);
+    let ends_on = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
+        error(format!("Start with the project's last day, like 2027-03-31, not `{}`.", echo(&date)), PROJECT_USAGE)
+    })?;
+    let (first, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let (lead, rest) = match mentioned_user(first) {
+        Some(user) if first.starts_with('<') => (Some(user), after.trim()),
+        _ => (None, rest),
+    };
+    let Some((skills, goal)) = rest.split_once(':') else {
+        return Err(error("Put the goal after a colon, e.g. `video, TikTok: launch the product film`.", PROJECT_USAGE));
+    };
+    Ok(Command::Project { program, ends_on, lead, skills: split_tags(skills), goal: goal.trim().to_owned() })
 }
 
 fn parse_status(program: Option<String>, rest: &str) -> Result<Command, ParseError> {
@@ -443,6 +495,7 @@ mod tests {
         assert_eq!(ok("join"), Command::Join { program: None, line: None });
         let line = |role, tags: &[&str], department: Option<&str>, manager: Option<&str>| JoinLine {
             level: None,
+            one_time: None,
             role,
             tags: tags.iter().map(|t| t.to_string()).collect(),
             department: department.map(str::to_owned),
@@ -463,6 +516,17 @@ mod tests {
             }
         );
         assert!(parse("join mentee AI manager:bob").unwrap_err().problem.contains("manager:@name"));
+        match ok("join mentor AI one-time") {
+            Command::Join { line: Some(l), .. } => {
+                assert_eq!((l.tags, l.one_time), (vec!["AI".to_owned()], Some(true)))
+            }
+            other => panic!("{other:?}"),
+        }
+        match ok("join mentor AI one-time:no") {
+            Command::Join { line: Some(l), .. } => assert_eq!(l.one_time, Some(false)),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse("join mentor AI one-time:maybe").unwrap_err().problem.contains("one-time:yes"));
         match ok("join mentor generative AI, video level 3") {
             Command::Join { line: Some(l), .. } => assert_eq!((l.tags.len(), l.level), (2, Some(3))),
             other => panic!("{other:?}"),
@@ -608,6 +672,24 @@ mod tests {
         assert_eq!(parse("reflect alex").unwrap_err().usage, REFLECT_USAGE);
         assert_eq!(ok("Reflections"), Command::Reflections);
         assert_eq!(ok("goals"), Command::Goals);
+        assert_eq!(
+            ok("ask generative AI: prompts for slides program:pilot"),
+            Command::Ask { program: Some("pilot".into()), text: "generative AI: prompts for slides".into() }
+        );
+        assert_eq!(parse("ask").unwrap_err().usage, ASK_USAGE);
+        assert_eq!(
+            ok("project 2027-03-31 <@U0LEAD|lea> video, TikTok: launch the product film"),
+            Command::Project {
+                program: None,
+                ends_on: "2027-03-31".parse().unwrap(),
+                lead: Some("U0LEAD".into()),
+                skills: vec!["video".into(), "TikTok".into()],
+                goal: "launch the product film".into(),
+            }
+        );
+        assert!(matches!(ok("project 2027-03-31 video: film"), Command::Project { lead: None, .. }));
+        assert_eq!(parse("project soon video: film").unwrap_err().usage, PROJECT_USAGE);
+        assert!(parse("project 2027-03-31 video film").unwrap_err().problem.contains("colon"));
         assert!(matches!(
             ok("program set window 08:00-16:00"),
             Command::ProgramSet { setting: Setting::Window(_), .. }

@@ -131,6 +131,8 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         checkins: store.checkin_settings(program.id).await?,
         digest: store.digest_schedule(program.id).await?,
         round_weeks: store.round_weeks(program.id).await?,
+        session_hours: store.session_hours(program.id).await?,
+        mentee_projects: store.mentee_projects(program.id).await?,
     };
     let settings = current.with(setting);
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
@@ -138,6 +140,8 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
     tx.set_checkin_settings(program.id, &settings.checkins).await?;
     tx.set_digest_schedule(program.id, settings.digest.as_deref()).await?;
     tx.set_round_weeks(program.id, settings.round_weeks).await?;
+    tx.set_session_hours(program.id, settings.session_hours).await?;
+    tx.set_mentee_projects(program.id, settings.mentee_projects).await?;
     tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();

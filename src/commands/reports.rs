@@ -66,6 +66,11 @@ pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Re
         exits: store.exits(program.id).await?,
         dead_letters: store.outbox_stats().await?.dead,
         confidence: store.confidence_ratings(program.id).await?,
+        sessions: store.session_facts(program.id).await?,
+        circle_size: store.match_settings(program.id).await?.circle_size,
+        circle_mentors: store.circle_mentors(program.id).await?,
+        project_statuses: store.projects(program.id).await?.into_iter().map(|p| p.status).collect(),
+        project_answers: store.project_answers(program.id).await?,
     };
     Ok(ProgramStatus::compute(&program.name, facts, today))
 }
@@ -78,5 +83,14 @@ pub async fn export_rows(store: &Store, program: &Program) -> Result<Vec<PairExp
     let (_, checkins, _) = store.activity_facts(program.id).await?;
     let reflections = store.reflections_for_owners(program.id).await?;
     let names = store.cached_names(&program.team_id).await?;
-    Ok(export::rows(program, pairs, &checkins, &reflections, &names))
+    let mut rows = export::rows(program, pairs, &checkins, &reflections, &names);
+    // A project's pair is a pair like any other; its row says which form it took.
+    let project_pairs: Vec<i64> = store.projects(program.id).await?.into_iter().filter_map(|p| p.pair_id).collect();
+    for row in rows.iter_mut().filter(|r| project_pairs.contains(&r.pair)) {
+        row.form = "project".to_owned();
+    }
+    let sessions = store.sessions(program.id).await?;
+    let session_reflections = store.session_reflections_for_owners(program.id).await?;
+    rows.extend(export::session_rows(program, sessions, &session_reflections, &names));
+    Ok(rows)
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{Context, Request, Result};
 use crate::domain::agenda::Catalogue;
 use crate::domain::outbound::{encode_file, Outbound};
-use crate::domain::pair::PairStatus;
+use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::participant::shared_skills;
 use crate::domain::program::Program;
 use crate::domain::rounds::{self, Inputs, Plan};
@@ -250,6 +250,8 @@ pub async fn store_plan(
         upper_bound: plan.upper_bound,
         unmatched_json: serde_json::to_string(&plan.unmatched).unwrap_or_else(|_| "[]".into()),
         pairs: &pairs,
+        circle: plan.circle,
+        project_id: None,
     };
     let round_id = tx.insert_round(&round, confirmed).await?;
     if confirmed {
@@ -271,7 +273,16 @@ pub async fn make_live(tx: &mut Tx, round_id: i64, program: &str, agendas: &Cata
 const SESSION_IDEAS: usize = 3;
 
 async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogue) -> Result<(), StoreError> {
-    for pair in tx.round_pairs(round_id).await? {
+    let (circles, pairs): (Vec<Pair>, Vec<Pair>) = tx.round_pairs(round_id).await?.into_iter().partition(|p| p.circle);
+    let mut mentors: Vec<i64> = circles.iter().map(|p| p.mentor_id).collect();
+    mentors.sort_unstable();
+    mentors.dedup();
+    for mentor_id in mentors {
+        let newcomers: Vec<String> =
+            circles.iter().filter(|p| p.mentor_id == mentor_id).map(|p| p.mentee_user.clone()).collect();
+        introduce_circle(tx, mentor_id, &newcomers, program, agendas).await?;
+    }
+    for pair in pairs {
         let mentor = tx.participant(pair.program_id, &pair.mentor_user).await?;
         let mentee = tx.participant(pair.program_id, &pair.mentee_user).await?;
         let shared = shared_skills(&mentor.teach_skills, &mentee.learn_skills);
@@ -283,6 +294,29 @@ async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogu
         .await?;
     }
     Ok(())
+}
+
+/// One message to a mentor's whole circle: everyone in it, with the round's
+/// `newcomers` welcomed (all of them when the circle is new).
+async fn introduce_circle(
+    tx: &mut Tx,
+    mentor_id: i64,
+    newcomers: &[String],
+    program: &str,
+    agendas: &Catalogue,
+) -> Result<(), StoreError> {
+    let circle = tx.circle_pairs(mentor_id).await?;
+    let Some(first) = circle.first() else { return Ok(()) };
+    let mentor = tx.participant(first.program_id, &first.mentor_user).await?;
+    let mut wanted = Vec::new();
+    let mut members = vec![first.mentor_user.clone()];
+    for pair in &circle {
+        let mentee = tx.participant(pair.program_id, &pair.mentee_user).await?;
+        wanted.extend(shared_skills(&mentor.teach_skills, &mentee.learn_skills));
+        members.push(pair.mentee_user.clone());
+    }
+    let message = messages::circle_introduction(program, &members, newcomers, &agendas.suggest(&wanted, SESSION_IDEAS));
+    tx.enqueue(&Outbound::GroupMessage { users: members, message }).await
 }
 
 /// Plans a round now and, unless `dry_run`, makes it live with its introductions in

@@ -101,6 +101,8 @@ pub struct Profile {
     pub manager: Option<String>,
     /// Their seniority on the program's ladder (1 = most junior).
     pub level: Option<u8>,
+    /// Whether they take one-time session requests besides rounds (mentors).
+    pub one_time: bool,
 }
 
 /// Why a profile cannot be stored; each names the form field it belongs to so the
@@ -172,6 +174,8 @@ pub struct ValidProfile {
     pub manager: Option<String>,
     #[serde(default)]
     pub level: Option<u8>,
+    #[serde(default)]
+    pub one_time: bool,
 }
 
 impl Profile {
@@ -206,7 +210,17 @@ impl Profile {
             errors.push(ProfileError::BadLevel);
         }
         if errors.is_empty() {
-            Ok(ValidProfile { role, teach_skills, learn_skills, department, goals, manager, level: self.level })
+            let one_time = self.one_time && role.teaches();
+            Ok(ValidProfile {
+                role,
+                teach_skills,
+                learn_skills,
+                department,
+                goals,
+                manager,
+                level: self.level,
+                one_time,
+            })
         } else {
             Err(errors)
         }
@@ -333,6 +347,7 @@ mod tests {
             goals: None,
             manager: Some("not-an-id".into()),
             level: Some(MAX_LEVEL + 1),
+            one_time: true,
         }
         .validate()
         .unwrap_err();
@@ -356,6 +371,7 @@ mod tests {
             goals: Some(" grow ".into()),
             manager: Some(" U0BOSS ".into()),
             level: Some(3),
+            one_time: true,
         }
         .validate()
         .unwrap();
@@ -418,6 +434,8 @@ pub struct Participant {
     pub goals: Option<String>,
     pub manager: Option<String>,
     pub level: Option<u8>,
+    /// Whether they take one-time session requests (mentors).
+    pub one_time: bool,
     pub status: Status,
     pub paused_until: Option<NaiveDate>,
     pub created_at: i64,

@@ -1,7 +1,9 @@
 //! Planning a matching round: who is eligible, and the optimiser's answer in people's
 //! terms. Pure: the program's people, history and settings come in, the pairs with
 //! readable reasons go out; `commands::rounds` loads the inputs and stores the plan, so
-//! the slash command, `upward match` and the scheduler plan rounds alike.
+//! the slash command, `upward match` and the scheduler plan rounds alike. With circles
+//! set, a mentor's seats are the circle's size. [`fits`] gives the other forms of
+//! mentoring (one-time sessions, projects) the rounds' rules and score for one mentee.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -62,6 +64,9 @@ pub struct Plan {
     pub upper_bound: i64,
     /// People left out before matching (paused, left, already paired), by reason.
     pub not_eligible: BTreeMap<String, usize>,
+    /// Whether its pairs join their mentor's circle (the program has circles).
+    #[serde(skip)]
+    pub circle: bool,
 }
 
 impl Plan {
@@ -112,6 +117,106 @@ impl Interner {
     }
 }
 
+/// Participants in the optimiser's terms: skills and departments numbered in
+/// first-seen order, managers as participant ids, time zones as offsets at `now`. Rounds
+/// and [`fits`] both build their people here, so both apply the same rules.
+struct Numbering<'a> {
+    by_user: HashMap<&'a str, &'a Participant>,
+    time_zones: &'a HashMap<String, String>,
+    now: DateTime<Utc>,
+    skills: Interner,
+    departments: Interner,
+}
+
+impl<'a> Numbering<'a> {
+    fn new(participants: &'a [Participant], time_zones: &'a HashMap<String, String>, now: DateTime<Utc>) -> Self {
+        Numbering {
+            by_user: participants.iter().map(|p| (p.user_id.as_str(), p)).collect(),
+            time_zones,
+            now,
+            skills: Interner::default(),
+            departments: Interner::default(),
+        }
+    }
+
+    fn person(&mut self, p: &Participant) -> Person {
+        Person {
+            id: u32::try_from(p.id).unwrap_or(u32::MAX),
+            department: p.department.as_deref().map_or(u16::MAX, |d| self.departments.id(d)),
+            manager: p
+                .manager
+                .as_deref()
+                .and_then(|m| self.by_user.get(m))
+                .map(|boss| u32::try_from(boss.id).unwrap_or(u32::MAX)),
+            utc_offset_minutes: utc_offset_minutes(self.time_zones.get(&p.user_id), self.now),
+            teach: p.teach_skills.iter().map(|s| self.skills.id(s)).collect(),
+            learn: p.learn_skills.iter().map(|s| self.skills.id(s)).collect(),
+            level: p.level,
+            capacity: None,
+        }
+    }
+}
+
+/// The program's weights, its unset ones at the engine's defaults.
+fn weights(settings: &MatchSettings) -> Weights {
+    let defaults = Weights::default();
+    Weights {
+        skill: settings.weight_skill.unwrap_or(defaults.skill),
+        hour: settings.weight_hour.unwrap_or(defaults.hour),
+        cross_department: settings.weight_cross_department.unwrap_or(defaults.cross_department),
+        level: defaults.level,
+    }
+}
+
+/// The program's hard rules: seniority gap, departments, repeats, capacity.
+fn rules(settings: &MatchSettings) -> Rules {
+    Rules {
+        capacity: settings.seats(),
+        allow_repeats: settings.allow_repeats,
+        forbid_same_department: settings.forbid_same_department,
+        min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
+        ..Rules::default()
+    }
+}
+
+/// The mentors the rounds' hard rules allow with `mentee` who teach one of `wanted`,
+/// among those `eligible` says may be asked, with the rounds' score (skills wanted,
+/// hours in common, departments, seniority gap), in participant order. One-time
+/// sessions and projects choose their mentors through this, so they follow the same
+/// rules as rounds; past partners are allowed (a session or a project is no repeat).
+pub fn fits(
+    settings: &MatchSettings,
+    participants: &[Participant],
+    time_zones: &HashMap<String, String>,
+    mentee: &Participant,
+    wanted: &[String],
+    eligible: impl Fn(&Participant) -> bool,
+    now: DateTime<Utc>,
+) -> Vec<(i64, i64)> {
+    let mut numbering = Numbering::new(participants, time_zones, now);
+    let learn = wanted.iter().map(|s| numbering.skills.id(s)).collect();
+    let asker = Person { learn, ..numbering.person(mentee) };
+    let mentors: Vec<Person> = participants
+        .iter()
+        .filter(|p| p.role.teaches() && p.id != mentee.id && eligible(p))
+        .map(|p| numbering.person(p))
+        .collect();
+    let instance = Instance {
+        mentors,
+        mentees: vec![asker],
+        past_pairs: Vec::new(),
+        weights: weights(settings),
+        rules: Rules { allow_repeats: true, ..rules(settings) },
+        seed: 0,
+    };
+    let compatibility = matching::score::Compatibility::new(&instance);
+    instance
+        .mentors
+        .iter()
+        .filter_map(|m| compatibility.fit(m, &instance.mentees[0]).map(|fit| (i64::from(m.id), fit.score)))
+        .collect()
+}
+
 /// The optimiser's view of a round: its people as numbers, and the names behind them.
 struct Prepared {
     instance: Instance,
@@ -144,23 +249,7 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
         *mentoring.entry(pair.mentor_id).or_default() += 1;
         mentored.insert(pair.mentee_id);
     }
-    let by_user: HashMap<&str, &Participant> = inputs.participants.iter().map(|p| (p.user_id.as_str(), p)).collect();
-    let mut skills = Interner::default();
-    let mut departments = Interner::default();
-    let person = |p: &Participant, skills: &mut Interner, departments: &mut Interner| Person {
-        id: u32::try_from(p.id).unwrap_or(u32::MAX),
-        department: p.department.as_deref().map_or(u16::MAX, |d| departments.id(d)),
-        manager: p
-            .manager
-            .as_deref()
-            .and_then(|m| by_user.get(m))
-            .map(|boss| u32::try_from(boss.id).unwrap_or(u32::MAX)),
-        utc_offset_minutes: utc_offset_minutes(inputs.time_zones.get(&p.user_id), now),
-        teach: p.teach_skills.iter().map(|s| skills.id(s)).collect(),
-        learn: p.learn_skills.iter().map(|s| skills.id(s)).collect(),
-        level: p.level,
-        capacity: None,
-    };
+    let mut numbering = Numbering::new(&inputs.participants, &inputs.time_zones, now);
     let (mut mentors, mut mentees) = (Vec::new(), Vec::new());
     for p in &inputs.participants {
         match effective_status(p.status, p.paused_until, today) {
@@ -173,9 +262,9 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
         }
         if p.role.teaches() {
             let busy = mentoring.get(&p.id).copied().unwrap_or(0);
-            if busy < settings.capacity {
-                let mentor = person(p, &mut skills, &mut departments);
-                mentors.push(Person { capacity: Some(settings.capacity - busy), ..mentor });
+            if busy < settings.seats() {
+                let mentor = numbering.person(p);
+                mentors.push(Person { capacity: Some(settings.seats() - busy), ..mentor });
             } else {
                 *not_eligible.entry("mentoring at full capacity".into()).or_default() += 1;
             }
@@ -184,11 +273,10 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
             if mentored.contains(&p.id) {
                 *not_eligible.entry("already paired as mentee".into()).or_default() += 1;
             } else {
-                mentees.push(person(p, &mut skills, &mut departments));
+                mentees.push(numbering.person(p));
             }
         }
     }
-    let defaults = Weights::default();
     let instance = Instance {
         mentors,
         mentees,
@@ -197,22 +285,11 @@ fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
             .iter()
             .map(|&(m, e)| (u32::try_from(m).unwrap_or(u32::MAX), u32::try_from(e).unwrap_or(u32::MAX)))
             .collect(),
-        weights: Weights {
-            skill: settings.weight_skill.unwrap_or(defaults.skill),
-            hour: settings.weight_hour.unwrap_or(defaults.hour),
-            cross_department: settings.weight_cross_department.unwrap_or(defaults.cross_department),
-            level: defaults.level,
-        },
-        rules: Rules {
-            capacity: settings.capacity,
-            allow_repeats: settings.allow_repeats,
-            forbid_same_department: settings.forbid_same_department,
-            min_level_gap: (settings.min_level_gap > 0).then_some(settings.min_level_gap),
-            ..Rules::default()
-        },
+        weights: weights(settings),
+        rules: rules(settings),
         seed: seed(inputs),
     };
-    Prepared { instance, skills, not_eligible }
+    Prepared { instance, skills: numbering.skills, not_eligible }
 }
 
 /// The optimiser's answer in the program's terms: people's user ids and readable reasons.
@@ -282,6 +359,7 @@ fn describe(inputs: &Inputs, prepared: &Prepared, outcome: &Outcome) -> Plan {
         total_score: outcome.total_score,
         upper_bound: outcome.upper_bound,
         not_eligible: prepared.not_eligible.clone(),
+        circle: inputs.settings.circle_size.is_some(),
     }
 }
 

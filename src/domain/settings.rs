@@ -8,6 +8,7 @@
 use super::checkins::{parse_checkin_schedule, parse_time_zone, parse_window, CheckinSettings, Window, MAX_EVERY};
 use super::participant::MAX_LEVEL;
 use super::schedule::parse_cron;
+use super::sessions::{DEFAULT_SESSION_HOURS, MAX_SESSION_HOURS};
 
 /// The optimiser's time for one round when a program sets none: enough to prove the
 /// optimum for a company of 100,000 on two cores, short enough that an owner waits.
@@ -36,6 +37,15 @@ pub struct MatchSettings {
     pub mid_round_matching: bool,
     /// How long a round's optimiser may run before the best round so far is used.
     pub match_budget_secs: u32,
+    /// Circles: one mentor meets up to this many mentees together; `None`: pairs.
+    pub circle_size: Option<u32>,
+}
+
+impl MatchSettings {
+    /// Mentees one mentor takes: a circle's seats, else the capacity.
+    pub fn seats(&self) -> u32 {
+        self.circle_size.unwrap_or(self.capacity)
+    }
 }
 
 impl Default for MatchSettings {
@@ -51,6 +61,7 @@ impl Default for MatchSettings {
             min_level_gap: DEFAULT_LEVEL_GAP,
             mid_round_matching: false,
             match_budget_secs: DEFAULT_MATCH_BUDGET_SECS,
+            circle_size: None,
         }
     }
 }
@@ -85,11 +96,17 @@ pub enum Setting {
     Digest(Option<String>),
     /// Weeks from a round's confirmation to its end (the "after" ratings, thanks).
     RoundLength(u32),
+    /// Hours an asked mentor has to answer a one-time session request.
+    SessionHours(u32),
+    /// Circles of up to this many mentees per mentor, or pairs again.
+    Circles(Option<u32>),
+    /// Whether mentees may create their own project pairs (owners always may).
+    MenteeProjects(bool),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout, circles, mentee-projects";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -110,6 +127,10 @@ pub struct ProgramSettings {
     pub digest: Option<String>,
     /// Weeks from a round's confirmation to its end.
     pub round_weeks: u32,
+    /// Hours an asked mentor has to answer a one-time session request.
+    pub session_hours: u32,
+    /// Whether mentees may create their own project pairs.
+    pub mentee_projects: bool,
 }
 
 impl Default for ProgramSettings {
@@ -119,6 +140,8 @@ impl Default for ProgramSettings {
             checkins: CheckinSettings::default(),
             digest: Some(DEFAULT_DIGEST.to_owned()),
             round_weeks: DEFAULT_ROUND_WEEKS,
+            session_hours: DEFAULT_SESSION_HOURS,
+            mentee_projects: false,
         }
     }
 }
@@ -210,6 +233,32 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
                 )),
             }
         }
+        "circles" | "circle" => match value.to_lowercase().as_str() {
+            "off" | "no" | "none" | "pairs" => Ok(Setting::Circles(None)),
+            n => match n.parse::<u32>() {
+                Ok(k) if (2..=MAX_CAPACITY).contains(&k) => Ok(Setting::Circles(Some(k))),
+                _ => Err(format!(
+                    "`circles` is how many mentees one mentor meets together in one conversation: a number from 2 \
+                     to {MAX_CAPACITY}, or `off` for pairs."
+                )),
+            },
+        },
+        "mentee-projects" | "projects" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "false"])
+            .map(Setting::MenteeProjects)
+            .ok_or_else(|| {
+                "Say `mentee-projects on` (mentees may create their own project pairs) or `off` (owners only)."
+                    .to_owned()
+            }),
+        "session-timeout" | "sessions" => {
+            let hours = value.trim().trim_end_matches('h').trim();
+            match hours.parse::<u32>() {
+                Ok(n) if (1..=MAX_SESSION_HOURS).contains(&n) => Ok(Setting::SessionHours(n)),
+                _ => Err(format!(
+                    "`session-timeout` is how many hours a mentor has to answer a one-time session request \
+                     before the next one is asked: a number from 1 to {MAX_SESSION_HOURS}."
+                )),
+            }
+        }
         "timezone" | "time-zone" | "tz" => parse_time_zone(value).map(|tz| Setting::TimeZone(tz.name().to_owned())),
         "weekends" | "weekend" => switch(value, &["on", "yes", "allowed", "true"], &["off", "no", "skipped", "false"])
             .map(Setting::Weekends)
@@ -272,6 +321,9 @@ impl ProgramSettings {
             Setting::Weekends(on) => c.weekends = on,
             Setting::Digest(cron) => self.digest = cron,
             Setting::RoundLength(weeks) => self.round_weeks = weeks,
+            Setting::SessionHours(hours) => self.session_hours = hours,
+            Setting::Circles(size) => m.circle_size = size,
+            Setting::MenteeProjects(on) => self.mentee_projects = on,
         }
         self
     }
@@ -296,6 +348,12 @@ mod tests {
     #[test]
     fn settings_parse_with_reasons_for_bad_values() {
         assert_eq!(parse_setting("capacity", "2"), Ok(Setting::Capacity(2)));
+        assert_eq!(parse_setting("circles", "4"), Ok(Setting::Circles(Some(4))));
+        assert_eq!(parse_setting("circles", "off"), Ok(Setting::Circles(None)));
+        assert!(parse_setting("circles", "1").unwrap_err().contains("2 to 10"));
+        assert_eq!(ProgramSettings::default().with(Setting::Circles(Some(3))).matching.seats(), 3);
+        assert_eq!(parse_setting("session-timeout", "48h"), Ok(Setting::SessionHours(48)));
+        assert!(parse_setting("session-timeout", "0").unwrap_err().contains("1 to 168"));
         assert!(parse_setting("capacity", "0").unwrap_err().contains("1 to 10"));
         assert_eq!(parse_setting("repeats", "ON"), Ok(Setting::AllowRepeats(true)));
         assert_eq!(parse_setting("same-department", "forbidden"), Ok(Setting::ForbidSameDepartment(true)));

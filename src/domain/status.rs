@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::outcomes::{uplift, Rating, Uplift};
 use super::participant::Participant;
+use super::projects::{ProjectFigures, ProjectStatus, Reached};
 use super::rounds::UnmatchedPerson;
+use super::sessions::{SessionFact, SessionFigures};
 use super::summary::{Activity, CheckinFact, PairFact, ParticipantCounts, ReflectionFact, RoundFigures, SkillCount};
 
 /// The JSON shape is a contract with scripts: later versions add keys, never rename.
@@ -48,6 +50,40 @@ pub struct ProgramStatus {
     /// Mean confidence change (after minus before, on 1-5) per skill for mentees and per
     /// question for mentors, over the people who answered both times.
     pub uplift: Uplift,
+    /// One-time sessions: asked, matched, held, unmet demand per skill, time to a mentor.
+    pub sessions: SessionFigures,
+    /// Live circles, when the program has them.
+    pub circles: CircleFigures,
+    /// Project pairs: proposed, live, ended, and whether they reached their goal.
+    pub projects: ProjectFigures,
+}
+
+/// A program's live circles: one mentor with several mentees in one conversation.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct CircleFigures {
+    /// The program's circle size; null: the program matches pairs.
+    pub size: Option<u32>,
+    pub live: u64,
+    /// Mentees in live circles.
+    pub mentees: u64,
+    /// Circles whose every seat is taken.
+    pub full: u64,
+}
+
+impl CircleFigures {
+    /// From the mentor (participant id) of each live circle pair.
+    pub fn count(size: Option<u32>, mentors: &[i64]) -> CircleFigures {
+        let mut seats: std::collections::BTreeMap<i64, u32> = std::collections::BTreeMap::new();
+        for mentor in mentors {
+            *seats.entry(*mentor).or_default() += 1;
+        }
+        CircleFigures {
+            size,
+            live: seats.len() as u64,
+            mentees: mentors.len() as u64,
+            full: size.map_or(0, |k| seats.values().filter(|&&n| n >= k).count() as u64),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -83,6 +119,12 @@ pub struct StatusFacts {
     pub exits: Vec<Option<String>>,
     pub dead_letters: i64,
     pub confidence: Vec<Rating>,
+    pub sessions: Vec<SessionFact>,
+    pub circle_size: Option<u32>,
+    /// The mentor (participant id) of each live circle pair.
+    pub circle_mentors: Vec<i64>,
+    pub project_statuses: Vec<ProjectStatus>,
+    pub project_answers: Vec<Reached>,
 }
 
 impl ProgramStatus {
@@ -113,6 +155,9 @@ impl ProgramStatus {
             dead_letters: facts.dead_letters,
             trend,
             uplift: uplift(&facts.confidence),
+            sessions: SessionFigures::compute(&facts.sessions),
+            circles: CircleFigures::count(facts.circle_size, &facts.circle_mentors),
+            projects: ProjectFigures::count(&facts.project_statuses, &facts.project_answers),
         }
     }
 }

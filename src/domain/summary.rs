@@ -65,6 +65,9 @@ pub struct PairFact {
     pub active: bool,
     /// The senior's user id.
     pub mentee: String,
+    /// A project's pair (its round is the project's own): counted in every figure but
+    /// the per-round ones, so a project does not pass for the latest round.
+    pub project: bool,
 }
 
 /// A check-in as the figures need it.
@@ -217,7 +220,8 @@ pub const TOP_SKILLS: usize = 5;
 
 impl Activity {
     pub fn compute(pairs: &[PairFact], checkins: &[CheckinFact], reflections: &[ReflectionFact]) -> Activity {
-        let round_of: HashMap<i64, i64> = pairs.iter().map(|p| (p.pair_id, p.round_id)).collect();
+        let round_of: HashMap<i64, i64> =
+            pairs.iter().filter(|p| !p.project).map(|p| (p.pair_id, p.round_id)).collect();
         let history = histories(checkins);
         let stalled_pairs = stalled_pairs(pairs, checkins).len() as u64;
         let at_risk = at_risk_pairs(pairs, checkins).len() as u64;
@@ -235,7 +239,7 @@ impl Activity {
         top_skills.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.skill.cmp(&b.skill)));
         top_skills.truncate(TOP_SKILLS);
         let mut rounds: BTreeMap<i64, RoundFigures> = BTreeMap::new();
-        for p in pairs {
+        for p in pairs.iter().filter(|p| !p.project) {
             let entry = rounds.entry(p.round_id).or_insert(RoundFigures {
                 round: p.round_id,
                 pairs: 0,
@@ -293,7 +297,13 @@ mod tests {
 
     #[test]
     fn activity_figures_from_a_small_program() {
-        let pair = |pair_id, round_id, active| PairFact { pair_id, round_id, active, mentee: format!("S{pair_id}") };
+        let pair = |pair_id, round_id, active| PairFact {
+            pair_id,
+            round_id,
+            active,
+            mentee: format!("S{pair_id}"),
+            project: round_id == 12,
+        };
         let checkin = |pair_id, due_at, answered: bool, met| CheckinFact {
             pair_id,
             due_at,
@@ -308,7 +318,7 @@ mod tests {
             created_at: 0,
         };
         let a = Activity::compute(
-            &[pair(1, 10, true), pair(2, 10, true), pair(3, 11, false)],
+            &[pair(1, 10, true), pair(2, 10, true), pair(3, 11, false), pair(4, 12, true)],
             &[
                 checkin(1, 1, true, true),
                 checkin(1, 2, true, false),
@@ -321,9 +331,13 @@ mod tests {
         assert_eq!((a.checkins_sent, a.checkins_answered, a.meetings, a.reflections), (5, 4, 2, 3));
         assert_eq!((a.stalled_pairs, a.first_sessions), (1, 2), "pair 2 stalled; pairs 1 and 3 met");
         assert_eq!(a.at_risk_pairs, 1, "pair 2's senior answered neither of its two check-ins");
-        assert_eq!((a.response_rate, a.meetings_per_pair, a.average_rating), (Some(0.8), Some(0.67), Some(3.67)));
+        assert_eq!(
+            (a.response_rate, a.meetings_per_pair, a.average_rating),
+            (Some(0.8), Some(0.5), Some(3.67)),
+            "the project's pair counts among the pairs"
+        );
         assert_eq!(a.top_skills[0], SkillCount { skill: "AI".into(), count: 2 });
-        assert_eq!(a.rounds.len(), 2);
+        assert_eq!(a.rounds.len(), 2, "pair 4's round is a project's: no round of its own in the trend");
         assert_eq!((a.rounds[0].pairs, a.rounds[0].meetings, a.rounds[0].average_rating), (2, 1, Some(4.5)));
         assert_eq!((a.rounds[1].pairs, a.rounds[1].average_rating), (1, Some(2.0)));
         let week = |d: &str| d.parse::<NaiveDate>().unwrap();

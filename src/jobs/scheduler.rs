@@ -1,5 +1,6 @@
 //! Timers: programs' automatic matching rounds and owners' digests, pairs' check-ins,
-//! snoozed check-ins asked again, and rounds reaching their end. The scheduler does no work itself: when something comes due it stores an
+//! snoozed check-ins asked again, rounds reaching their end, and one-time session requests
+//! whose asked mentor let the answer time pass, and projects past their end date. The scheduler does no work itself: when something comes due it stores an
 //! event ([`Event::ScheduledRound`], [`Event::CheckinDue`], [`Event::CheckinReminder`],
 //! [`Event::RoundEnded`]) in
 //! the inbox, in the same transaction that records the timer fired, and the consumer
@@ -53,7 +54,38 @@ impl Scheduler {
         let reminders = self.reminders(now).await?;
         let digests = self.digests(now).await?;
         let round_ends = self.round_ends(now).await?;
-        Ok(earliest(earliest(earliest(rounds, checkins), earliest(reminders, digests)), round_ends))
+        let sessions = self.session_offers(now).await?;
+        let projects = self.project_ends(now).await?;
+        let forms = earliest(earliest(round_ends, sessions), projects);
+        Ok(earliest(earliest(earliest(rounds, checkins), earliest(reminders, digests)), forms))
+    }
+
+    /// A project's pair ends on the day after its end date (UTC).
+    async fn project_ends(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        for project in self.store.ending_projects().await? {
+            let due = crate::domain::projects::end_time(project.ends_on);
+            if due > now.timestamp() {
+                return Ok(at(due));
+            }
+            let event = Event::ProjectEnded { project_id: project.id };
+            self.store.start_project_end(&project, &payload(&event), now.timestamp()).await?;
+            info!(project = project.id, "a project reached its end date");
+        }
+        Ok(None)
+    }
+
+    /// A one-time session's asked mentor who lets the program's answer time pass: the
+    /// next candidate is asked (by the handler of [`Event::SessionOfferExpired`]).
+    async fn session_offers(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        for offer in self.store.open_offers().await? {
+            if offer.due() > now.timestamp() {
+                return Ok(at(offer.due()));
+            }
+            let event = Event::SessionOfferExpired { session_id: offer.session_id, asked_at: offer.asked_at };
+            self.store.start_session_expiry(offer, &payload(&event), now.timestamp()).await?;
+            info!(session = offer.session_id, "a session request's answer time ran out");
+        }
+        Ok(None)
     }
 
     /// Each confirmed round ends once its program's round length has passed since it

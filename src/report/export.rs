@@ -1,5 +1,6 @@
 //! Exports of a program for its owners: one row per pair (who, when, check-ins,
-//! meetings, ratings, skills) as CSV or JSON, for `/mentoring export` and `upward export`.
+//! meetings, ratings, skills), then one per one-time session (`form` says which), as CSV
+//! or JSON, for `/mentoring export` and `upward export`.
 //!
 //! Reflection texts appear only where their author chose to share them with owners; the
 //! store hands this module no other text, so an export cannot leak one. Pure: the rows
@@ -13,6 +14,7 @@ use crate::domain::bounds::safe_cell;
 use crate::domain::pair::Pair;
 use crate::domain::program::Program;
 use crate::domain::reflection::{Reflection, Visibility};
+use crate::domain::sessions::{Session, SessionStatus};
 use crate::domain::summary::CheckinFact;
 
 /// How an export is written.
@@ -61,9 +63,15 @@ pub struct PairExport {
     pub skills: Vec<String>,
     /// Texts shared with owners, as `<author>: learned … / taught …`.
     pub shared_reflections: Vec<String>,
+    /// `round` (a pair of a matching round), `circle` (a mentee's seat in a circle),
+    /// `project` (a project's pair, its `round` a round of its own) or
+    /// `session` (a one-time session, whose
+    /// `round` is 0, `pair` the session's number and `status` the request's:
+    /// asking, matched, held or unmet).
+    pub form: String,
 }
 
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 16] = [
     "program",
     "round",
     "pair",
@@ -79,6 +87,7 @@ pub const COLUMNS: [&str; 15] = [
     "average_rating",
     "skills",
     "shared_reflections",
+    "form",
 ];
 
 /// The rows of one program, one per pair in the order given. `reflections` are the
@@ -95,19 +104,7 @@ pub fn rows(
     pairs
         .into_iter()
         .map(|p| {
-            let own = reflections.iter().filter(|r| r.pair_id == p.id);
-            let ratings: Vec<u8> = own.clone().map(|r| r.reflection.rating).collect();
-            let skills: BTreeSet<String> = own.clone().flat_map(|r| r.reflection.skills.clone()).collect();
-            let shared = own
-                .filter(|r| r.reflection.visibility == Visibility::Owners)
-                .filter_map(|r| {
-                    let texts: Vec<String> = [("learned", &r.reflection.learned), ("taught", &r.reflection.taught)]
-                        .into_iter()
-                        .filter_map(|(what, text)| text.as_ref().map(|t| format!("{what} {t}")))
-                        .collect();
-                    (!texts.is_empty()).then(|| format!("{}: {}", r.author, texts.join(" / ")))
-                })
-                .collect();
+            let told = Told::of(reflections.iter().filter(|r| r.pair_id == p.id));
             let mine = checkins.iter().filter(|c| c.pair_id == p.id);
             PairExport {
                 program: program.name.clone(),
@@ -117,20 +114,91 @@ pub fn rows(
                 score: p.score,
                 checkins: mine.clone().count() as u64,
                 meetings: mine.filter(|c| c.met).count() as u64,
-                reflections: ratings.len() as u64,
-                average_rating: (!ratings.is_empty()).then(|| {
-                    let sum: u64 = ratings.iter().map(|&r| u64::from(r)).sum();
-                    (sum as f64 / ratings.len() as f64 * 100.0).round() / 100.0
-                }),
-                skills: skills.into_iter().collect(),
-                shared_reflections: shared,
+                reflections: told.ratings.len() as u64,
+                average_rating: told.average(),
+                skills: told.skills.into_iter().collect(),
+                shared_reflections: told.shared,
                 mentor_name: name(&p.mentor_user),
                 mentee_name: name(&p.mentee_user),
                 mentor: p.mentor_user,
                 mentee: p.mentee_user,
+                form: if p.circle { "circle" } else { "round" }.to_owned(),
             }
         })
         .collect()
+}
+
+/// The rows of a program's one-time sessions, after its pairs: the session's skill
+/// among its `skills`, one meeting once it was held. `reflections` are the sessions'
+/// (their `pair_id` is the session's id), with texts only where shared with owners.
+pub fn session_rows(
+    program: &Program,
+    sessions: Vec<Session>,
+    reflections: &[Reflection],
+    names: &HashMap<String, String>,
+) -> Vec<PairExport> {
+    let name = |user: &str| names.get(user).cloned().unwrap_or_default();
+    sessions
+        .into_iter()
+        .map(|s| {
+            let mut told = Told::of(reflections.iter().filter(|r| r.pair_id == s.id));
+            told.skills.insert(s.skill.clone());
+            let mentor = s.mentor_user.unwrap_or_default();
+            PairExport {
+                program: program.name.clone(),
+                round: 0,
+                pair: s.id,
+                status: s.status.as_str().to_owned(),
+                score: 0,
+                checkins: 0,
+                meetings: u64::from(s.status == SessionStatus::Held),
+                reflections: told.ratings.len() as u64,
+                average_rating: told.average(),
+                skills: told.skills.into_iter().collect(),
+                shared_reflections: told.shared,
+                mentor_name: name(&mentor),
+                mentee_name: name(&s.mentee_user),
+                mentor,
+                mentee: s.mentee_user,
+                form: "session".to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// What one pair's or session's reflections tell owners.
+struct Told {
+    ratings: Vec<u8>,
+    skills: BTreeSet<String>,
+    shared: Vec<String>,
+}
+
+impl Told {
+    fn of<'a>(own: impl Iterator<Item = &'a Reflection> + Clone) -> Told {
+        let shared = own
+            .clone()
+            .filter(|r| r.reflection.visibility == Visibility::Owners)
+            .filter_map(|r| {
+                let texts: Vec<String> = [("learned", &r.reflection.learned), ("taught", &r.reflection.taught)]
+                    .into_iter()
+                    .filter_map(|(what, text)| text.as_ref().map(|t| format!("{what} {t}")))
+                    .collect();
+                (!texts.is_empty()).then(|| format!("{}: {}", r.author, texts.join(" / ")))
+            })
+            .collect();
+        Told {
+            ratings: own.clone().map(|r| r.reflection.rating).collect(),
+            skills: own.flat_map(|r| r.reflection.skills.clone()).collect(),
+            shared,
+        }
+    }
+
+    fn average(&self) -> Option<f64> {
+        (!self.ratings.is_empty()).then(|| {
+            let sum: u64 = self.ratings.iter().map(|&r| u64::from(r)).sum();
+            (sum as f64 / self.ratings.len() as f64 * 100.0).round() / 100.0
+        })
+    }
 }
 
 /// The CSV of `rows`, written by the `csv` crate (RFC 4180 quoting). Every text cell
@@ -160,6 +228,7 @@ pub fn to_csv(rows: &[PairExport]) -> String {
             r.average_rating.map(|a| a.to_string()).unwrap_or_default(),
             text(&r.skills.iter().map(|s| safe_cell(s).into_owned()).collect::<Vec<_>>().join("; ")),
             text(&r.shared_reflections.join(" | ")),
+            text(&r.form),
         ]);
     }
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -194,13 +263,14 @@ mod tests {
             average_rating: Some(4.5),
             skills: vec!["AI".into(), "video".into()],
             shared_reflections: vec!["U1: learned \"P&L\", budgets".into()],
+            form: "round".into(),
         };
         let csv = to_csv(&[row]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0].split(',').count(), COLUMNS.len());
         assert_eq!(
             lines[1],
-            "default,1,2,U1,U2,Ada Okafor,\"Li, Wei\",active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\""
+            "default,1,2,U1,U2,Ada Okafor,\"Li, Wei\",active,40,3,2,1,4.5,AI; video,\"U1: learned \"\"P&L\"\", budgets\",round"
         );
     }
 
@@ -222,6 +292,7 @@ mod tests {
             average_rating: None,
             skills: vec!["=1+1".into(), "@SUM(A1)".into()],
             shared_reflections: vec!["=HYPERLINK(\"http://evil\",\"x\")".into()],
+            form: "round".into(),
         };
         let csv = to_csv(&[row]);
         let mut reader = csv::Reader::from_reader(csv.as_bytes());

@@ -17,6 +17,9 @@ pub const GOALS_BLOCK: &str = "goals";
 pub const MANAGER_BLOCK: &str = "manager";
 pub const LEVEL_BLOCK: &str = "level";
 pub const LEVEL_ACTION: &str = "level_select";
+/// The join form's "I take one-time session requests" checkbox.
+pub const ONE_TIME_BLOCK: &str = "one_time";
+pub const ONE_TIME_ACTION: &str = "one_time_check";
 pub const USER_ACTION: &str = "user_select";
 pub const TAGS_ACTION: &str = "tags_select";
 pub const TEXT_ACTION: &str = "text_input";
@@ -51,6 +54,29 @@ pub const CHECKIN_SNOOZE_WEEK: &str = "checkin_snooze_week";
 pub const PAIR_PAUSE: &str = "pair_pause";
 pub const PAIR_RESUME: &str = "pair_resume";
 pub const REFLECTION_CALLBACK: &str = "reflection_modal";
+/// A one-time session's request to a mentor: *Accept* and *Not this time*; the value
+/// is the session's id.
+pub const SESSION_ACCEPT: &str = "session_accept";
+pub const SESSION_DECLINE: &str = "session_decline";
+/// *We met* in a session's group DM, and *Write a reflection* in the partner's DM:
+/// both open the session's reflection form; the value is the session's id.
+pub const SESSION_HELD: &str = "session_held";
+pub const SESSION_REFLECT: &str = "session_reflect";
+pub const SESSION_REFLECTION_CALLBACK: &str = "session_reflection_modal";
+/// A project's proposal: *Pair with …* per junior; the value is `project:participant`.
+pub const PROJECT_PICK: &str = "project_pick";
+/// *Close the project* after its end date: opens the closing reflection; the value is
+/// the project's id.
+pub const PROJECT_CLOSE: &str = "project_close";
+pub const PROJECT_REFLECTION_CALLBACK: &str = "project_reflection_modal";
+pub const PROJECT_REACHED_BLOCK: &str = "project_reached";
+pub const PROJECT_REACHED_ACTION: &str = "project_reached_select";
+/// The App Home's *Ask for a one-time session*: opens the request form.
+pub const HOME_ASK: &str = "home_ask";
+pub const ASK_CALLBACK: &str = "ask_modal";
+pub const ASK_SKILL_BLOCK: &str = "ask_skill";
+pub const ASK_SKILL_ACTION: &str = "ask_skill_select";
+pub const ASK_QUESTION_BLOCK: &str = "ask_question";
 pub const EXIT_CALLBACK: &str = "exit_modal";
 pub const EXIT_REASON_BLOCK: &str = "exit_reason";
 pub const EXIT_SHARE_BLOCK: &str = "exit_share";
@@ -79,4 +105,14 @@ pub const TELL_BLOCK: &str = "tell";
 
 /// The buttons whose press opens a form: handled before any backlog, as the press's
 /// trigger id is good for three seconds only.
-pub const OPENS_FORM: &[&str] = &[INTRO_WONT_WORK, CHECKIN_MET, GOAL_SET, CONFIDENCE_OPEN, HOME_JOIN];
+pub const OPENS_FORM: &[&str] = &[
+    INTRO_WONT_WORK,
+    CHECKIN_MET,
+    GOAL_SET,
+    CONFIDENCE_OPEN,
+    HOME_JOIN,
+    SESSION_HELD,
+    SESSION_REFLECT,
+    HOME_ASK,
+    PROJECT_CLOSE,
+];

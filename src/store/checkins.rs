@@ -159,6 +159,8 @@ impl Store {
              LEFT JOIN slack_users mt ON mt.team_id = g.team_id AND mt.user_id = m.user_id
              LEFT JOIN slack_users et ON et.team_id = g.team_id AND et.user_id = e.user_id
              WHERE p.status = 'active' AND p.paused_at IS NULL
+               AND (p.circle = 0 OR p.id = (SELECT MIN(q.id) FROM pairs q
+                                            WHERE q.mentor_id = p.mentor_id AND q.circle = 1 AND q.status = 'active'))
                AND (m.status = 'active' OR (m.status = 'paused' AND m.paused_until <= $1))
                AND (e.status = 'active' OR (e.status = 'paused' AND e.paused_until <= $1))
              ORDER BY p.id",
@@ -249,8 +251,9 @@ impl Store {
         &self,
         program_id: i64,
     ) -> Result<(Vec<PairFact>, Vec<CheckinFact>, Vec<ReflectionFact>)> {
-        let pairs: Vec<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT p.id, p.round_id, p.status, e.user_id FROM pairs p JOIN participants e ON e.id = p.mentee_id
+        let pairs: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT p.id, p.round_id, p.status, e.user_id, CASE WHEN r.project_id IS NULL THEN 0 ELSE 1 END
+             FROM pairs p JOIN participants e ON e.id = p.mentee_id JOIN rounds r ON r.id = p.round_id
              WHERE p.program_id = $1 AND p.status IN ('active', 'ended') ORDER BY p.id",
         )
         .bind(program_id)
@@ -272,11 +275,12 @@ impl Store {
         .await?;
         let pairs = pairs
             .into_iter()
-            .map(|(pair_id, round_id, status, mentee)| PairFact {
+            .map(|(pair_id, round_id, status, mentee, project)| PairFact {
                 pair_id,
                 round_id,
                 active: status == "active",
                 mentee,
+                project: project != 0,
             })
             .collect();
         let checkins = checkins

@@ -20,7 +20,9 @@ mod outcomes;
 mod owners;
 mod participants;
 mod programs;
+mod projects;
 mod rounds;
+mod sessions;
 mod timers;
 mod users;
 
@@ -40,6 +42,7 @@ pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, PACE_METHO
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};
+pub use sessions::OpenOffer;
 
 #[derive(Debug, Error)]
 pub enum StoreError {

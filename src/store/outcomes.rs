@@ -150,7 +150,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT r.id AS round_id, r.confirmed_at, g.round_length_weeks FROM rounds r
              JOIN programs g ON g.id = r.program_id
-             WHERE r.status = 'confirmed' AND r.confirmed_at IS NOT NULL
+             WHERE r.status = 'confirmed' AND r.confirmed_at IS NOT NULL AND r.project_id IS NULL
                AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.kind = 'round-end' AND t.subject_id = r.id)
              ORDER BY r.id",
         )

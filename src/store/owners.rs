@@ -230,10 +230,18 @@ impl Tx {
         .bind(user)
         .execute(&mut *self.tx)
         .await?;
+        // A session's question and reflection texts are the person's words too.
+        sqlx::query(
+            "UPDATE sessions SET question = NULL
+             WHERE mentee_id IN (SELECT id FROM participants WHERE user_id = $1)",
+        )
+        .bind(user)
+        .execute(&mut *self.tx)
+        .await?;
         let programs = sqlx::query(
             "UPDATE participants SET user_id = 'forgotten-' || id, teach_skills = '[]', learn_skills = '[]',
-                    department = NULL, goals = NULL, manager = NULL, level = NULL, status = 'left', paused_until = NULL,
-                    updated_at = $2, left_at = CASE WHEN status = 'left' THEN left_at ELSE $2 END
+                    department = NULL, goals = NULL, manager = NULL, level = NULL, one_time = 0, status = 'left',
+                    paused_until = NULL, updated_at = $2, left_at = CASE WHEN status = 'left' THEN left_at ELSE $2 END
              WHERE user_id = $1",
         )
         .bind(user)
@@ -243,6 +251,7 @@ impl Tx {
         .rows_affected() as usize;
         let scrub = [
             "UPDATE participants SET manager = NULL WHERE manager = $1",
+            "UPDATE session_reflections SET learned = NULL, taught = NULL, author = 'forgotten' WHERE author = $1",
             "UPDATE checkins SET answered_by = NULL WHERE answered_by = $1",
             "UPDATE pairs SET ended_by = NULL WHERE ended_by = $1",
             "DELETE FROM slack_users WHERE user_id = $1",

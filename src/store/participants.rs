@@ -18,13 +18,14 @@ struct Row {
     goals: Option<String>,
     manager: Option<String>,
     level: Option<i64>,
+    one_time: i64,
     status: String,
     paused_until: Option<String>,
     created_at: i64,
 }
 
 const COLUMNS: &str = "id, program_id, user_id, role, teach_skills, learn_skills, department, goals, \
-                       manager, level, status, paused_until, created_at";
+                       manager, level, one_time, status, paused_until, created_at";
 
 impl TryFrom<Row> for Participant {
     type Error = StoreError;
@@ -51,6 +52,7 @@ impl TryFrom<Row> for Participant {
                 Some(l) => Some(u8::try_from(l).map_err(|_| corrupt("level", &l.to_string()))?),
                 None => None,
             },
+            one_time: row.one_time != 0,
             created_at: row.created_at,
         })
     }
@@ -96,15 +98,16 @@ impl Tx {
     pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
         sqlx::query(
             "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
-                                       manager, level, status, paused_until, created_at, updated_at, joined_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 'active', NULL, $8, $8, $8)
+                                       manager, level, one_time, status, paused_until, created_at, updated_at,
+                                       joined_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, 'active', NULL, $8, $8, $8)
              ON CONFLICT (program_id, user_id) DO UPDATE SET
                 joined_at = CASE WHEN participants.status = 'left' THEN excluded.joined_at
                                  ELSE participants.joined_at END,
                 left_at = NULL,
                 role = excluded.role, teach_skills = excluded.teach_skills, learn_skills = excluded.learn_skills,
                 department = excluded.department, goals = excluded.goals, manager = excluded.manager,
-                level = excluded.level,
+                level = excluded.level, one_time = excluded.one_time,
                 status = 'active', paused_until = NULL, updated_at = excluded.updated_at",
         )
         .bind(program_id)
@@ -117,6 +120,7 @@ impl Tx {
         .bind(self.now)
         .bind(&profile.manager)
         .bind(profile.level.map(i64::from))
+        .bind(i64::from(profile.one_time))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

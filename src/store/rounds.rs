@@ -24,6 +24,7 @@ pub(super) struct PairDbRow {
     reasons: String,
     status: String,
     scheduled_at: Option<i64>,
+    circle: i64,
 }
 
 impl TryFrom<PairDbRow> for Pair {
@@ -43,6 +44,7 @@ impl TryFrom<PairDbRow> for Pair {
             mentee_user: row.mentee_user,
             score: row.score,
             scheduled_at: row.scheduled_at,
+            circle: row.circle != 0,
         })
     }
 }
@@ -84,6 +86,10 @@ pub struct NewRound<'a> {
     pub upper_bound: i64,
     pub unmatched_json: String,
     pub pairs: &'a [NewPair],
+    /// Whether the pairs join their mentor's circle.
+    pub circle: bool,
+    /// The project whose pair this round holds; `None`: a matching round.
+    pub project_id: Option<i64>,
 }
 
 /// Figures of a program's rounds for status reports.
@@ -96,7 +102,7 @@ pub struct RoundCounts {
 
 pub(super) const PAIR_SELECT: &str =
     "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
-     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at \
+     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.circle \
      FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id";
 
 #[derive(FromRow)]
@@ -111,6 +117,7 @@ struct SettingsRow {
     min_level_gap: i64,
     mid_round_matching: i64,
     match_budget_secs: i64,
+    circle_size: Option<i64>,
 }
 
 fn small(value: i64, what: &str) -> Result<u32> {
@@ -134,15 +141,32 @@ impl TryFrom<SettingsRow> for MatchSettings {
                 .map_err(|_| StoreError::Corrupt(format!("min_level_gap = {}", row.min_level_gap)))?,
             mid_round_matching: row.mid_round_matching != 0,
             match_budget_secs: small(row.match_budget_secs, "match_budget_secs")?,
+            circle_size: row.circle_size.map(|k| small(k, "circle_size")).transpose()?,
         })
     }
 }
 
 impl Store {
+    /// The mentor (participant id) of each live circle pair of a program.
+    pub async fn circle_mentors(&self, program_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT mentor_id FROM pairs WHERE program_id = $1 AND circle = 1 AND status = 'active' ORDER BY id",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// As [`Tx::circle_pairs`], outside a change.
+    pub async fn circle_pairs(&self, mentor_id: i64) -> Result<Vec<Pair>> {
+        circle_pairs(&self.pool, mentor_id).await
+    }
+
     pub async fn match_settings(&self, program_id: i64) -> Result<MatchSettings> {
         let row: SettingsRow = sqlx::query_as(
             "SELECT capacity, allow_repeats, forbid_same_department, weight_skill, weight_hour,
-                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching, match_budget_secs
+                    weight_cross_department, match_schedule, min_level_gap, mid_round_matching, match_budget_secs,
+                    circle_size
              FROM programs WHERE id = $1",
         )
         .bind(program_id)
@@ -198,17 +222,20 @@ impl Store {
     /// How many rounds a program has confirmed: it seeds the next round's tie-breaks.
     /// Previews are not counted, so a preview and its confirmation break ties alike.
     pub async fn round_number(&self, program_id: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed'")
-            .bind(program_id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL",
+        )
+        .bind(program_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// The program's newest confirmed round.
     /// Who the latest confirmed round left unmatched, and why; empty before the first.
     pub async fn latest_unmatched(&self, program_id: i64) -> Result<Vec<UnmatchedPerson>> {
         let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, unmatched FROM rounds WHERE program_id = $1 AND status = 'confirmed' ORDER BY id DESC LIMIT 1",
+            "SELECT id, unmatched FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL
+             ORDER BY id DESC LIMIT 1",
         )
         .bind(program_id)
         .fetch_optional(&self.pool)
@@ -240,7 +267,8 @@ impl Store {
 
     pub async fn round_counts(&self, program_id: i64) -> Result<RoundCounts> {
         Ok(sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed') AS rounds,
+            "SELECT (SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL)
+                        AS rounds,
                     (SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = 'active') AS active_pairs,
                     (SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = 'ended') AS ended_pairs",
         )
@@ -287,12 +315,23 @@ impl Store {
     }
 }
 
+async fn circle_pairs<'c>(db: impl sqlx::SqliteExecutor<'c>, mentor_id: i64) -> Result<Vec<Pair>> {
+    pairs_from(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{PAIR_SELECT} WHERE p.mentor_id = $1 AND p.circle = 1 AND p.status = 'active' ORDER BY p.id"
+        )))
+        .bind(mentor_id)
+        .fetch_all(db)
+        .await?,
+    )
+}
+
 impl Tx {
     pub async fn set_match_settings(&mut self, program_id: i64, s: &MatchSettings) -> Result<()> {
         sqlx::query(
             "UPDATE programs SET capacity = $1, allow_repeats = $2, forbid_same_department = $3, weight_skill = $4,
                     weight_hour = $5, weight_cross_department = $6, match_schedule = $7, min_level_gap = $9,
-                    mid_round_matching = $10, match_budget_secs = $11 WHERE id = $8",
+                    mid_round_matching = $10, match_budget_secs = $11, circle_size = $12 WHERE id = $8",
         )
         .bind(i64::from(s.capacity))
         .bind(i64::from(s.allow_repeats))
@@ -305,6 +344,7 @@ impl Tx {
         .bind(i64::from(s.min_level_gap))
         .bind(i64::from(s.mid_round_matching))
         .bind(i64::from(s.match_budget_secs))
+        .bind(s.circle_size.map(i64::from))
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -313,15 +353,18 @@ impl Tx {
     /// Stores a round with its pairs, `confirmed` (pairs live) or `proposed` (a preview,
     /// replacing the program's earlier previews). Returns the round id.
     pub async fn insert_round(&mut self, round: &NewRound<'_>, confirmed: bool) -> Result<i64> {
-        sqlx::query("UPDATE rounds SET status = 'discarded' WHERE program_id = $1 AND status = 'proposed'")
-            .bind(round.program_id)
-            .execute(&mut *self.tx)
-            .await?;
+        // A new matching round supersedes the preview; a project's pair does not.
+        if round.project_id.is_none() {
+            sqlx::query("UPDATE rounds SET status = 'discarded' WHERE program_id = $1 AND status = 'proposed'")
+                .bind(round.program_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         let status = if confirmed { "confirmed" } else { "proposed" };
         let round_id: i64 = sqlx::query_scalar(
             "INSERT INTO rounds (program_id, status, started_by, seed, total_score, upper_bound, unmatched,
-                                 created_at, confirmed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                                 created_at, confirmed_at, project_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(round.program_id)
         .bind(status)
@@ -332,13 +375,15 @@ impl Tx {
         .bind(&round.unmatched_json)
         .bind(self.now)
         .bind(confirmed.then_some(self.now))
+        .bind(round.project_id)
         .fetch_one(&mut *self.tx)
         .await?;
         let pair_status = if confirmed { "active" } else { "proposed" };
         for pair in round.pairs {
             sqlx::query(
-                "INSERT INTO pairs (round_id, program_id, mentor_id, mentee_id, score, reasons, status, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO pairs (round_id, program_id, mentor_id, mentee_id, score, reasons, status, created_at,
+                                    circle)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(round_id)
             .bind(round.program_id)
@@ -348,10 +393,17 @@ impl Tx {
             .bind(serde_json::to_string(&pair.reasons).unwrap_or_else(|_| "[]".into()))
             .bind(pair_status)
             .bind(self.now)
+            .bind(i64::from(round.circle))
             .execute(&mut *self.tx)
             .await?;
         }
         Ok(round_id)
+    }
+
+    /// The live pairs of a mentor's circle (participant id), oldest first: the first
+    /// one carries the circle's check-ins.
+    pub async fn circle_pairs(&mut self, mentor_id: i64) -> Result<Vec<Pair>> {
+        circle_pairs(&mut *self.tx, mentor_id).await
     }
 
     /// The pairs of one round, seen from inside the change that wrote them.

@@ -20,6 +20,10 @@ pub(super) enum Timer {
     Round,
     /// A confirmed round's end; marked with when it was started.
     RoundEnd,
+    /// A one-time session's open request running out; marked with when it was asked.
+    Session,
+    /// A project's end date passing; marked with when its pair ends.
+    ProjectEnd,
 }
 
 impl Timer {
@@ -30,6 +34,8 @@ impl Timer {
             Timer::Digest => "digest",
             Timer::Round => "round",
             Timer::RoundEnd => "round-end",
+            Timer::Session => "session",
+            Timer::ProjectEnd => "project-end",
         }
     }
 
@@ -41,6 +47,8 @@ impl Timer {
             Timer::Remind => "checkin",
             Timer::Digest | Timer::Round => "program",
             Timer::RoundEnd => "round",
+            Timer::Session => "session",
+            Timer::ProjectEnd => "project",
         };
         format!("{subject}:{subject_id}")
     }

@@ -30,7 +30,13 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("joins through the form") && stdout.contains("Welcome to *default*"), "{stdout}");
     assert!(stdout.contains("mentors         20") && stdout.contains("left             1"), "{stdout}");
     assert!(stdout.contains("Check-in 3,") && stdout.contains("Saved your reflection"), "{stdout}");
-    assert!(stdout.contains("pairs           18") && stdout.contains("ended            1"), "{stdout}");
+    assert!(
+        stdout.contains("pairs           19") && stdout.contains("ended            1"),
+        "18 and a project: {stdout}"
+    );
+    assert!(stdout.contains("accepted a *one-time session*") && stdout.contains("held             1"), "{stdout}");
+    assert!(stdout.contains("reverse-mentoring *circle*") && stdout.contains("in circles       3"), "{stdout}");
+    assert!(stdout.contains("*project pair*") && stdout.contains("projects         1"), "{stdout}");
     assert!(stdout.contains("check-ins       54") && stdout.contains("ends the pair privately"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
     assert!(stdout.contains("HR presses Confirm"), "the owner confirms in Slack, with the preview's button: {stdout}");
@@ -91,7 +97,12 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
                            "shared_exit_reasons": [], "first_sessions": 0,
                            "response_rate": null, "meetings_per_pair": null, "average_rating": null,
                            "top_skills": [], "unmatched": [], "dead_letters": 0, "trend": null,
-                           "uplift": {"mentees": {}, "mentors": {}}})
+                           "uplift": {"mentees": {}, "mentors": {}},
+                           "sessions": {"asked": 0, "matched": 0, "held": 0, "unmet": 0,
+                                        "median_minutes_to_mentor": null, "max_minutes_to_mentor": null, "by_skill": []},
+                           "circles": {"size": null, "live": 0, "mentees": 0, "full": 0},
+                           "projects": {"proposed": 0, "live": 0, "ended": 0, "reached": 0, "partly": 0,
+                                        "not_reached": 0}})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);

@@ -2,6 +2,7 @@
 //! simulator on 127.0.0.1 and a real SQLite file per test.
 
 mod checkins;
+mod circles;
 mod cli;
 mod commands;
 mod connections;
@@ -19,9 +20,11 @@ mod launch;
 mod manifest;
 mod modal;
 mod owners;
+mod projects;
 mod retention;
 mod rounds;
 mod scale;
+mod sessions;
 mod socket;
 mod timers;
 mod upload;

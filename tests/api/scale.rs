@@ -245,3 +245,40 @@ async fn a_5000_person_preview_shows_the_first_pairs_and_sends_the_whole_list_as
     assert_eq!(content.lines().filter(|l| l.starts_with("- Person ")).count(), unmatched, "{content}");
     assert!(file.filename.contains("unmatched"), "{}", file.filename);
 }
+
+#[tokio::test]
+async fn a_one_time_session_and_a_project_among_5000_people_and_150_skills_stay_in_slacks_limits() {
+    let app = spawn_app().await;
+    let program = app.count("SELECT id FROM programs").await;
+    app.ask(OWNER, &format!("skills add {}", skills(150).join(", "))).await;
+    people_joined(&app, program, 5000).await;
+    let pool = app.db().await;
+    sqlx::query("UPDATE participants SET one_time = 1 WHERE role = 'mentor'").execute(&pool).await.unwrap();
+    pool.close().await;
+    // Mentors (even numbers) teach `skill 000` to `skill 006`; U00000001 is a mentee.
+    let started = std::time::Instant::now();
+    let answer = app.ask("U00000001", "ask skill 004: the basics").await;
+    let asked = started.elapsed();
+    assert!(answer.contains("I'm asking a mentor who teaches *skill 004*"), "{answer}");
+    let request = app.sent("chat.postMessage").pop().expect("one mentor asked");
+    assert!(plain_text(&request["blocks"]).contains("the basics"));
+    eprintln!("one-time session request among 5,000 people: first mentor asked {asked:?} after the command (debug)");
+
+    // The App Home's request form: past 100 skills, people search them by typing.
+    let form = upward::slack::messages::ask_modal(
+        &upward::domain::program::Program {
+            id: program,
+            team_id: "T0001".into(),
+            name: "default".into(),
+            handle: "default".into(),
+            created_at: 0,
+        },
+        &skills(150),
+    );
+    let wire = serde_json::to_value(&form).unwrap();
+    assert_eq!(wire["blocks"][1]["element"]["type"], "external_select", "{wire}");
+
+    // A project's proposal: the three best of 2,500 juniors.
+    let answer = app.ask(OWNER, "project 2027-06-30 <@U00000001> skill 004, skill 002: a pilot").await;
+    assert_eq!(answer.matches("Pair them").count(), 3, "{answer}");
+}

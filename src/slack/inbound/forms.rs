@@ -14,7 +14,9 @@ use slack_morphism::prelude::*;
 
 use crate::domain::outcomes::{check_goal, ConfidenceDraft, ConfidenceField, Phase, Side, ValidConfidence};
 use crate::domain::participant::{split_tags, Profile, ProfileField, Role, ValidProfile};
+use crate::domain::projects::Reached;
 use crate::domain::reflection::{Draft, Field, ValidReflection};
+use crate::domain::sessions::MAX_QUESTION;
 use crate::slack::ids;
 
 /// Field errors by block id, as Slack shows them beside a form's fields.
@@ -114,6 +116,7 @@ pub fn join(view: &SlackStatefulView) -> Result<(i64, ValidProfile), FieldErrors
         goals: form.filled(ids::GOALS_BLOCK),
         manager: form.user(ids::MANAGER_BLOCK),
         level: form.chosen(ids::LEVEL_BLOCK).and_then(|l| l.parse().ok()),
+        one_time: form.chosen_all(ids::ONE_TIME_BLOCK).iter().any(|v| v == "yes"),
     };
     profile.validate().map(|p| (program_id, p)).map_err(|errors| {
         errors
@@ -144,6 +147,42 @@ pub fn join(view: &SlackStatefulView) -> Result<(i64, ValidProfile), FieldErrors
 pub fn reflection(view: &SlackStatefulView) -> Result<(i64, Option<i64>, ValidReflection), FieldErrors> {
     let form = Submitted { view };
     let pair_id = form.metadata_id("pair").ok_or_else(|| error(ids::RATING_BLOCK, OUT_OF_DATE))?;
+    reflection_fields(&form).map(|r| (pair_id, form.metadata_id("checkin"), r))
+}
+
+/// A one-time session's reflection form (the pair's form, for a session): its session
+/// and the reflection.
+pub fn session_reflection(view: &SlackStatefulView) -> Result<(i64, ValidReflection), FieldErrors> {
+    let form = Submitted { view };
+    let session_id = form.metadata_id("session").ok_or_else(|| error(ids::RATING_BLOCK, OUT_OF_DATE))?;
+    reflection_fields(&form).map(|r| (session_id, r))
+}
+
+/// A project's closing reflection: the project, its pair, *did it reach its goal?* and
+/// the reflection.
+pub fn project_reflection(view: &SlackStatefulView) -> Result<(i64, i64, Reached, ValidReflection), FieldErrors> {
+    let form = Submitted { view };
+    let ids_of = (form.metadata_id("project"), form.metadata_id("pair"));
+    let (Some(project_id), Some(pair_id)) = ids_of else {
+        return Err(error(ids::RATING_BLOCK, OUT_OF_DATE));
+    };
+    let reached = form.chosen(ids::PROJECT_REACHED_BLOCK).and_then(|r| Reached::parse(&r));
+    let reflection = reflection_fields(&form);
+    match (reached, reflection) {
+        (Some(reached), Ok(r)) => Ok((project_id, pair_id, reached, r)),
+        (reached, reflection) => {
+            let mut errors = reflection.err().unwrap_or_default();
+            if reached.is_none() {
+                errors
+                    .insert(ids::PROJECT_REACHED_BLOCK.to_owned(), "Say whether the project reached its goal.".into());
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// The reflection's own fields, checked, whatever it is about.
+fn reflection_fields(form: &Submitted<'_>) -> Result<ValidReflection, FieldErrors> {
     let draft = Draft {
         learned: form.text(ids::LEARNED_BLOCK),
         taught: form.text(ids::TAUGHT_BLOCK),
@@ -151,7 +190,7 @@ pub fn reflection(view: &SlackStatefulView) -> Result<(i64, Option<i64>, ValidRe
         skills: form.chosen_all(ids::SESSION_SKILLS_BLOCK),
         visibility: form.chosen(ids::VISIBILITY_BLOCK),
     };
-    draft.validate().map(|r| (pair_id, form.metadata_id("checkin"), r)).map_err(|errors| {
+    draft.validate().map_err(|errors| {
         errors
             .into_iter()
             .map(|(field, why)| {
@@ -178,6 +217,19 @@ pub fn exit(view: &SlackStatefulView) -> Result<(i64, Option<String>, bool), Fie
     }
     let share = form.chosen(ids::EXIT_SHARE_BLOCK).is_some_and(|choice| choice == "yes");
     Ok((pair_id, reason, share))
+}
+
+/// The request form of a one-time session (from the App Home): the program, the skill
+/// picked and the question.
+pub fn ask(view: &SlackStatefulView) -> Result<(i64, String, Option<String>), FieldErrors> {
+    let form = Submitted { view };
+    let program_id = form.metadata_id("program").ok_or_else(|| error(ids::ASK_SKILL_BLOCK, OUT_OF_DATE))?;
+    let skill = form.chosen(ids::ASK_SKILL_BLOCK).ok_or_else(|| error(ids::ASK_SKILL_BLOCK, "Pick a skill."))?;
+    let question = form.filled(ids::ASK_QUESTION_BLOCK);
+    if question.as_ref().is_some_and(|q| q.chars().count() > MAX_QUESTION) {
+        return Err(error(ids::ASK_QUESTION_BLOCK, format!("Please keep it under {MAX_QUESTION} characters.")));
+    }
+    Ok((program_id, skill, question))
 }
 
 /// The goal form: the pair and the checked goal.
@@ -243,6 +295,8 @@ pub struct JoinForm<'a> {
     pub learn_text: &'a str,
     pub department: &'a str,
     pub goals: &'a str,
+    /// Ticks "I take one-time session requests".
+    pub one_time: bool,
 }
 
 impl JoinForm<'_> {
@@ -254,6 +308,11 @@ impl JoinForm<'_> {
             json!({ ids::TAGS_ACTION: {"type": "multi_static_select", "selected_options": options} })
         };
         let role = self.role.map(|r| json!({"text": {"type": "plain_text", "text": r}, "value": r}));
+        let one_time: Vec<Value> = self
+            .one_time
+            .then(|| json!({"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}))
+            .into_iter()
+            .collect();
         json!({
             ids::ROLE_BLOCK: { ids::ROLE_ACTION: {"type": "static_select", "selected_option": role} },
             ids::TEACH_TAGS_BLOCK: tags(self.teach_tags),
@@ -262,6 +321,7 @@ impl JoinForm<'_> {
             ids::LEARN_BLOCK: text(self.learn_text),
             ids::DEPARTMENT_BLOCK: text(self.department),
             ids::GOALS_BLOCK: text(self.goals),
+            ids::ONE_TIME_BLOCK: { ids::ONE_TIME_ACTION: {"type": "checkboxes", "selected_options": one_time} },
         })
     }
 }
@@ -308,6 +368,23 @@ impl ExitForm<'_> {
             ids::EXIT_REASON_BLOCK: { ids::TEXT_ACTION: {"type": "plain_text_input", "value": self.reason} },
             ids::EXIT_SHARE_BLOCK: { ids::EXIT_SHARE_ACTION: {"type": "static_select",
                 "selected_option": {"text": {"type": "plain_text", "text": choice}, "value": choice}} },
+        })
+    }
+}
+
+/// What a person fills into the one-time session request form (the App Home's).
+#[derive(Debug, Clone, Default)]
+pub struct AskForm<'a> {
+    pub skill: Option<&'a str>,
+    pub question: &'a str,
+}
+
+impl AskForm<'_> {
+    pub fn values(&self) -> Value {
+        let skill = self.skill.map(|s| json!({"text": {"type": "plain_text", "text": s}, "value": s}));
+        json!({
+            ids::ASK_SKILL_BLOCK: { ids::ASK_SKILL_ACTION: {"type": "static_select", "selected_option": skill} },
+            ids::ASK_QUESTION_BLOCK: { ids::TEXT_ACTION: {"type": "plain_text_input", "value": self.question} },
         })
     }
 }

@@ -214,6 +214,18 @@ impl Intake {
                             Event::ReflectionSubmitted { user, pair_id, checkin_id, reflection }
                         })
                     }
+                    Some(ids::SESSION_REFLECTION_CALLBACK) => {
+                        forms::session_reflection(&ev.view).map(|(session_id, reflection)| {
+                            Event::SessionReflectionSubmitted { user, session_id, reflection }
+                        })
+                    }
+                    Some(ids::PROJECT_REFLECTION_CALLBACK) => {
+                        forms::project_reflection(&ev.view).map(|(project_id, pair_id, reached, reflection)| {
+                            Event::ProjectReflectionSubmitted { user, project_id, pair_id, reached, reflection }
+                        })
+                    }
+                    Some(ids::ASK_CALLBACK) => forms::ask(&ev.view)
+                        .map(|(program_id, skill, question)| Event::SessionAsked { user, program_id, skill, question }),
                     Some(ids::EXIT_CALLBACK) => forms::exit(&ev.view).map(|(pair_id, reason, share)| Event::PairExit {
                         user,
                         pair_id,

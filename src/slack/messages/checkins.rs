@@ -22,13 +22,15 @@ const CONVERSATION_STARTERS: &[&str] = &[
 pub fn nudge(
     program: &str,
     mentor: &str,
-    mentee: &str,
+    mentees: &[String],
     checkin_id: i64,
     pair_id: i64,
     gentle: bool,
     reminder: bool,
 ) -> Message {
     let value = checkin_id.to_string();
+    // A pair's mentee, or a circle's mentees.
+    let mentee = mentees.join(">, <@");
     let opening = match (gentle, reminder) {
         (_, true) => format!("As promised, back again: <@{mentor}>, <@{mentee}>, did you get to meet?"),
         (true, false) => format!(
@@ -146,6 +148,20 @@ pub fn reflection_modal(
     pair_id: i64,
     checkin_id: Option<i64>,
 ) -> SlackView {
+    let metadata = match checkin_id {
+        Some(c) => format!("pair={pair_id};checkin={c};program={program_id}"),
+        None => format!("pair={pair_id};program={program_id}"),
+    };
+    reflection_view(partner, catalogue, ids::REFLECTION_CALLBACK, metadata)
+}
+
+/// The same form for a one-time session: its own callback, the session in metadata.
+pub fn session_reflection_modal(partner: &str, catalogue: &[String], program_id: i64, session_id: i64) -> SlackView {
+    let metadata = format!("session={session_id};program={program_id}");
+    reflection_view(partner, catalogue, ids::SESSION_REFLECTION_CALLBACK, metadata)
+}
+
+pub(super) fn reflection_view(partner: &str, catalogue: &[String], callback: &str, metadata: String) -> SlackView {
     let mut blocks: Vec<SlackBlock> = vec![
         section(format!(
             "A few minutes on your session with <@{partner}>. Your answers are yours: private unless you share them below."
@@ -181,15 +197,11 @@ pub fn reflection_modal(
             .with_hint(pt!("Owners always see ratings and skills as totals, never your words unless you choose so."))
             .into(),
     );
-    let metadata = match checkin_id {
-        Some(c) => format!("pair={pair_id};checkin={c};program={program_id}"),
-        None => format!("pair={pair_id};program={program_id}"),
-    };
     SlackView::Modal(
         SlackModalView::new(pt!("Reflection"), blocks)
             .with_submit(pt!("Save"))
             .with_close(pt!("Cancel"))
-            .with_callback_id(ids::REFLECTION_CALLBACK.into())
+            .with_callback_id(callback.into())
             .with_private_metadata(metadata),
     )
 }

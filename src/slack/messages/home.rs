@@ -46,6 +46,9 @@ pub fn home(entries: &[(Program, Option<Participant>)], tz: Option<&str>, owner:
             Status::Paused => actions.push(button(ids::HOME_RESUME, "Resume", &value)),
             Status::Left => {}
         }
+        if p.status == Status::Active && p.role.learns() {
+            actions.push(button(ids::HOME_ASK, "Ask for a one-time session", &value));
+        }
         blocks.push(SlackActionsBlock::new(actions).into());
     }
     if own.len() > OWN_PROGRAMS_SHOWN {

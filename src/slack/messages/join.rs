@@ -132,6 +132,28 @@ pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Part
             ))
             .into(),
     );
+    let one_time = SlackBlockChoiceItem::new(
+        SlackBlockText::Plain(SlackBlockPlainText::new(
+            "Mentors: I also take one-time session requests (an hour on a skill I teach)".into(),
+        )),
+        "yes".to_owned(),
+    );
+    let ticked = current.is_some_and(|p| p.one_time).then(|| vec![one_time.clone()]);
+    blocks.push(
+        SlackInputBlock::new(
+            pt!("One-time sessions"),
+            SlackInputBlockElement::Checkboxes(SlackBlockCheckboxesElement {
+                action_id: Some(ids::ONE_TIME_ACTION.into()),
+                options: vec![one_time],
+                initial_options: ticked,
+                confirm: None,
+                focus_on_load: None,
+            }),
+        )
+        .with_block_id(ids::ONE_TIME_BLOCK.into())
+        .with_optional(true)
+        .into(),
+    );
     blocks.push(text_input(
         ids::GOALS_BLOCK,
         "Goals",

@@ -37,6 +37,10 @@ pub(super) fn profile_lines(program: &Program, p: &Participant, tz: Option<&str>
     if let Some(level) = p.level {
         lines.push(format!("*Seniority level:* {level}"));
     }
+    if p.role.teaches() {
+        let answer = if p.one_time { "yes (`one-time:no` stops them)" } else { "no (`one-time` takes them)" };
+        lines.push(format!("*One-time session requests:* {answer}"));
+    }
     if let Some(goals) = &p.goals {
         lines.push(format!("*Goals:* {goals}"));
     }

@@ -20,9 +20,11 @@ mod membership;
 mod outcomes;
 mod owners;
 mod programs;
+mod projects;
 mod rounds;
 #[cfg(test)]
 mod scale_tests;
+mod sessions;
 #[cfg(test)]
 mod snapshots;
 pub use checkins::*;
@@ -34,15 +36,19 @@ pub use membership::*;
 pub use outcomes::*;
 pub use owners::*;
 pub use programs::*;
+pub use projects::*;
 pub use rounds::*;
+pub use sessions::*;
 
 /// The guide behind `/mentoring help`, an empty command and any word we do not know:
 /// what every member can do, short.
 pub const MEMBER_USAGE: &[(&str, &str)] = &[
     ("/mentoring join", "sign up, or change your profile"),
+    ("/mentoring join mentor <skills> one-time", "mentors: take one-time session requests too (`one-time:no` stops)"),
     ("/mentoring profile", "what the bot knows about you"),
     ("/mentoring pause [YYYY-MM-DD]", "take a break; `/mentoring resume` comes back"),
     ("/mentoring leave", "leave the program"),
+    ("/mentoring ask <skill> [what I want to learn]", "a one-time session with a mentor who teaches the skill"),
     ("/mentoring reflect [@partner]", "write down what you learned and taught in a session"),
     ("/mentoring goals", "your goals for your pairs"),
     ("/mentoring kudos @mentor [public] [message]", "thank your mentor"),
@@ -61,6 +67,7 @@ pub const OWNER_USAGE: &[(&str, &str)] = &[
     ("/mentoring skills add <skill>, <skill>", "add skills to the join form"),
     ("/mentoring program set <setting> <value>", "matching and check-in settings (`program set` lists them)"),
     ("/mentoring unpair @someone", "end someone's pair so they can be matched again"),
+    ("/mentoring project <YYYY-MM-DD> [@lead] <skills>: <goal>", "a project pair: pick a junior from the proposal"),
     ("/mentoring owners [add|remove @someone]", "who owns programs"),
     ("/mentoring audit", "the latest owner actions"),
     ("/mentoring join ... dept:<name> manager:@someone level N", "members can give everything in one line too"),

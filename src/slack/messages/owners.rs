@@ -22,6 +22,15 @@ fn day(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
+/// A wait in minutes, as people say it.
+fn minutes(m: i64) -> String {
+    match m {
+        m if m < 120 => count(m, "minute", "minutes"),
+        m if m < 48 * 60 => count(m / 60, "hour", "hours"),
+        m => count(m / (24 * 60), "day", "days"),
+    }
+}
+
 /// The summary lines of one program: the same figures `upward status --json` prints,
 /// with a button for the whole unmatched list (`program_id` is its value).
 pub fn summary_blocks(s: &ProgramStatus, program_id: i64) -> Vec<SlackBlock> {
@@ -87,6 +96,44 @@ pub fn summary_blocks(s: &ProgramStatus, program_id: i64) -> Vec<SlackBlock> {
             parts.push(format!("mentors {}", side(&s.uplift.mentors)));
         }
         lines.push(format!("*Confidence uplift* (after − before, 1–5): {}", parts.join(" · ")));
+    }
+    if let Some(size) = s.circles.size.filter(|_| s.circles.live > 0) {
+        lines.push(format!(
+            "*Circles* (up to {size} mentees each): {} live, {} in them, {} full",
+            s.circles.live,
+            count(s.circles.mentees, "mentee", "mentees"),
+            s.circles.full
+        ));
+    }
+    let j = &s.projects;
+    if j.proposed + j.live + j.ended > 0 {
+        lines.push(format!(
+            "*Projects:* {} waiting for a junior, {} live, {} ended · goal reached: {} yes, {} partly, {} no",
+            j.proposed, j.live, j.ended, j.reached, j.partly, j.not_reached
+        ));
+    }
+    let o = &s.sessions;
+    if o.asked > 0 {
+        let wait = o.median_minutes_to_mentor.map_or_else(String::new, |m| {
+            format!(
+                " · time to a mentor {} (median), {} at most",
+                minutes(m),
+                minutes(o.max_minutes_to_mentor.unwrap_or(m))
+            )
+        });
+        lines.push(format!(
+            "*One-time sessions:* {} asked, {} matched, {} held, {} unmet{wait}",
+            o.asked, o.matched, o.held, o.unmet
+        ));
+        let skills: Vec<String> = o
+            .by_skill
+            .iter()
+            .take(10)
+            .map(|k| {
+                format!("{} {} asked, {} matched, {} held, {} unmet", k.skill, k.asked, k.matched, k.held, k.unmet)
+            })
+            .collect();
+        lines.push(format!("*Sessions by skill:* {}", skills.join(" · ")));
     }
     if s.dead_letters > 0 {
         lines.push(format!(

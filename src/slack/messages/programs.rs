@@ -128,9 +128,10 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         "Settings of *{}*:\n*Matching*\n• capacity: {} per mentor\n• repeats: {}\n• same department: {}\n\
          • weights: skill {}, hours {}, department {}\n• automatic rounds: {}\n\
          • seniority: mentors at least {} below their mentee\n• after an exit: {}\n\
-         • matching searches up to {} before using its best round\n\
+         • matching searches up to {} before using its best round\n• circles: {}\n\
          *Check-ins*\n• {}\n• window: {} in each person's time zone\n\
-         • weekends: {}\n*Rounds* last {}.\n*Owners' digest*: {}.",
+         • weekends: {}\n*Rounds* last {}.\n*One-time sessions*: a mentor has {} to answer a request.\n*Projects*: {}.\n\
+         *Owners' digest*: {}.",
         program.name,
         count(m.capacity, "mentee", "mentees"),
         if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
@@ -142,10 +143,15 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         count(m.min_level_gap, "level", "levels"),
         if m.mid_round_matching { "matched again at once" } else { "matched again at the next round" },
         count(m.match_budget_secs, "second", "seconds"),
+        m.circle_size.map_or("off (one mentor, one mentee per pair)".to_owned(), |k| {
+            format!("one mentor meets up to {} together, in one conversation", count(k, "mentee", "mentees"))
+        }),
         in_words(&c.schedule, c.every, &c_zone),
         c.window,
         if c.weekends { "on" } else { "skipped" },
         count(s.round_weeks, "week", "weeks"),
+        count(s.session_hours, "hour", "hours"),
+        if s.mentee_projects { "owners and mentees create them" } else { "owners create them" },
         s.digest.as_deref().map_or("off".to_owned(), |d| in_words(d, 1, &c_zone)),
     ))
 }

@@ -248,6 +248,46 @@ pub fn introduction(program: &str, pair: &Pair, ideas: &[&Session]) -> Message {
     Message { text: format!("Meet your reverse-mentoring partner in {program}"), blocks }
 }
 
+/// The introduction of a circle: its mentor (`members[0]`) and every mentee, with the
+/// round's `newcomers` welcomed. One conversation for the whole circle.
+pub fn circle_introduction(program: &str, members: &[String], newcomers: &[String], ideas: &[&Session]) -> Message {
+    let mention = |users: &[String]| users.iter().map(|u| format!("<@{u}>")).collect::<Vec<_>>().join(", ");
+    let (mentor, mentees) = members.split_first().map_or((String::new(), &[][..]), |(m, e)| (m.clone(), e));
+    let opening = if newcomers.len() == mentees.len() {
+        format!(
+            ":wave: Welcome to your reverse-mentoring *circle* in *{program}*: <@{mentor}> teaches, {} learn together, \
+             and everyone learns from everyone.",
+            mention(mentees)
+        )
+    } else {
+        format!(
+            ":wave: {} joined <@{mentor}>'s reverse-mentoring *circle* in *{program}*. The circle now: {}.",
+            mention(newcomers),
+            mention(mentees)
+        )
+    };
+    let mut blocks = vec![
+        section(opening),
+        section(
+            "*A first circle session (60 minutes)*\n\
+             1. Five minutes each: your role, a normal week, what you are curious about.\n\
+             2. The mentor shows one tool hands-on, on a real task someone brings.\n\
+             3. Agree how often the circle meets and book the next one.",
+        ),
+    ];
+    if !ideas.is_empty() {
+        blocks.push(section(format!(
+            "*Session ideas for the circle*\n{}",
+            ideas.iter().map(|s| format!("• *{}*: {}", s.title, s.how)).collect::<Vec<_>>().join("\n")
+        )));
+    }
+    blocks.push(context(
+        "I'll check in with the whole circle here; *We met* asks each of you for your own reflection. \
+         `/mentoring rematch` leaves the circle privately.",
+    ));
+    Message { text: format!("Your reverse-mentoring circle in {program}"), blocks }
+}
+
 pub fn session_scheduled(already: bool) -> Message {
     reply(if already {
         "Already noted: your first session is scheduled. Enjoy it!"
@@ -296,6 +336,7 @@ mod tests {
             total_score,
             upper_bound,
             not_eligible: BTreeMap::new(),
+            circle: false,
         }
     }
 

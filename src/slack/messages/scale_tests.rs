@@ -84,6 +84,7 @@ impl World {
             goals: Some(self.text(MAX_GOALS_LEN)).filter(|g| !g.is_empty()),
             manager: Some(Self::user(1)),
             level: Some(3),
+            one_time: true,
             status: Status::Active,
             paused_until: None,
             created_at: 0,
@@ -124,6 +125,33 @@ impl World {
                 mentees: catalogue.iter().map(|s| (s.clone(), 0.5)).collect(),
                 mentors: BTreeMap::from([("teaching".to_owned(), 1.0), ("domain".to_owned(), -0.5)]),
             },
+            projects: crate::domain::projects::ProjectFigures {
+                proposed: n,
+                live: n,
+                ended: n,
+                reached: n,
+                partly: n,
+                not_reached: n,
+            },
+            circles: crate::domain::status::CircleFigures { size: Some(3), live: n / 3, mentees: n, full: n / 4 },
+            sessions: crate::domain::sessions::SessionFigures {
+                asked: n,
+                matched: n / 2,
+                held: n / 3,
+                unmet: n / 4,
+                median_minutes_to_mentor: Some(90),
+                max_minutes_to_mentor: Some(3_000),
+                by_skill: catalogue
+                    .iter()
+                    .map(|s| crate::domain::sessions::SkillSessions {
+                        skill: s.clone(),
+                        asked: 3,
+                        matched: 2,
+                        held: 1,
+                        unmet: 1,
+                    })
+                    .collect(),
+            },
         }
     }
 
@@ -147,6 +175,7 @@ impl World {
             total_score: 100,
             upper_bound: 120,
             not_eligible: BTreeMap::from([("paused".to_owned(), 3)]),
+            circle: false,
         }
     }
 
@@ -195,8 +224,34 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         reasons: vec![w.text(200); 4],
         status: PairStatus::Active,
         scheduled_at: None,
+        circle: false,
     };
     let session = Session { title: w.text(80), skills: vec![], how: w.text(400) };
+    let circle: Vec<String> = (0..11).map(World::user).collect();
+    let project = crate::domain::projects::Project {
+        id: 1,
+        program_id: first.id,
+        lead_user: World::user(2),
+        goal: w.text(crate::domain::projects::MAX_GOAL),
+        skills: catalogue.iter().take(crate::domain::participant::MAX_SKILLS).cloned().collect(),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).expect("a date"),
+        status: crate::domain::projects::ProjectStatus::Live,
+        pair_id: Some(1),
+    };
+    let proposed: Vec<Proposed> = (0..crate::domain::projects::PROPOSED)
+        .map(|i| Proposed { participant_id: i as i64, user: World::user(i), score: 99, skills: project.skills.clone() })
+        .collect();
+    let one_time = crate::domain::sessions::Session {
+        id: 1,
+        program_id: first.id,
+        mentee_user: World::user(2),
+        mentor_user: Some(World::user(1)),
+        skill: catalogue.first().cloned().unwrap_or_else(|| w.text(60)),
+        question: Some(w.text(crate::domain::sessions::MAX_QUESTION)).filter(|q| !q.is_empty()),
+        status: crate::domain::sessions::SessionStatus::Matched,
+        created_at: 0,
+        matched_at: Some(60),
+    };
     let reflections: Vec<Reflection> = (0..w.people.min(200))
         .map(|i| Reflection {
             id: i as i64,
@@ -227,7 +282,7 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         .collect();
     let goal_list: Vec<(GoalRow, String)> = goals.iter().map(|g| (g.clone(), World::user(9))).collect();
     let missing: Vec<(i64, String)> = (0..w.people.min(60)).map(|i| (i as i64, World::user(i))).collect();
-    let mut nudge_with_idea = nudge(&first.name, "U1", "U2", 1, 1, true, false);
+    let mut nudge_with_idea = nudge(&first.name, "U1", &["U2".to_owned()], 1, 1, true, false);
     add_session_idea(&mut nudge_with_idea, &session);
     add_goals(&mut nudge_with_idea, 1, "U1", &goals[..goals.len().min(2)], true);
     let topics: Vec<String> = catalogue.iter().take(MAX_TOPICS).cloned().collect();
@@ -266,12 +321,26 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("kudos for owners", kudos_for_owners("U1", "U2", Some(&w.text(500)))),
         ("pair paused", pair_paused(1, false)),
         ("export", export_queued(&first.name, "upward-export.csv")),
+        ("project proposal", project_proposal(&project, &proposed)),
+        ("project introduction", project_introduction(&project, "U1", Some(&session))),
+        ("project closing", project_closing(&project)),
+        ("project no junior", project_no_junior(&project)),
+        ("circle introduction", circle_introduction(&first.name, &circle, &circle[2..], &[&session, &session])),
+        ("session asking", session_asking(&one_time.skill, 24)),
+        ("session unmet", session_unmet(&one_time.skill, true)),
+        ("session request", session_request(&one_time, 24)),
+        ("session introduction", session_introduction(&one_time, "U1", Some(&session))),
+        ("session reflect invite", session_reflect_invite("U1", &one_time)),
+        ("ask unknown skill", ask_unknown_skill(&w.text(300), &catalogue)),
     ];
     let mut views = vec![
         ("join form", join_modal(&first, &catalogue, Some(&me))),
         ("join form (new)", join_modal(&first, &catalogue, None)),
         ("reflection form", reflection_modal("U1", &catalogue, first.id, 1, Some(2))),
         ("exit form", exit_modal("U1", 1)),
+        ("session reflection form", session_reflection_modal("U1", &catalogue, first.id, 1)),
+        ("ask form", ask_modal(&first, &catalogue)),
+        ("project closing form", project_closing_modal("U1", &catalogue, first.id, &project, 1)),
         ("goal form", goal_modal("U1", 1, Side::Mentee, Some(&w.text(MAX_GOAL)))),
         ("confidence form", confidence_modal(&first, Side::Mentee, Phase::After, &topics)),
         ("member home (joined everywhere)", home(&entries_joined, Some("Europe/Paris"), None)),
