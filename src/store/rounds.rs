@@ -63,6 +63,19 @@ pub struct RoundRow {
     /// JSON `[{"user": .., "reason": ..}]`.
     pub unmatched: String,
     pub created_at: i64,
+    /// The fingerprint of what the round was planned from ([`crate::domain::rounds::fingerprint`]).
+    pub inputs_hash: Option<String>,
+}
+
+impl RoundRow {
+    /// Who the round left unmatched, and why.
+    pub fn unmatched_people(&self) -> Result<Vec<UnmatchedPerson>> {
+        unmatched_of(self.id, &self.unmatched)
+    }
+}
+
+fn unmatched_of(round_id: i64, json: &str) -> Result<Vec<UnmatchedPerson>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("round {round_id} unmatched: {e}")))
 }
 
 /// A pair about to be stored.
@@ -83,6 +96,7 @@ pub struct NewRound<'a> {
     pub total_score: i64,
     pub upper_bound: i64,
     pub unmatched_json: String,
+    pub inputs_hash: &'a str,
     pub pairs: &'a [NewPair],
 }
 
@@ -214,9 +228,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some((id, json)) => {
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("round {id} unmatched: {e}")))
-            }
+            Some((id, json)) => unmatched_of(id, &json),
             None => Ok(Vec::new()),
         }
     }
@@ -224,7 +236,8 @@ impl Store {
     /// The preview an owner may confirm: the newest proposed round and its pairs.
     pub async fn proposal(&self, program_id: i64) -> Result<Option<(RoundRow, Vec<Pair>)>> {
         let round: Option<RoundRow> = sqlx::query_as(
-            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at
+            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at,
+                    inputs_hash
              FROM rounds WHERE program_id = $1 AND status = 'proposed' ORDER BY id DESC LIMIT 1",
         )
         .bind(program_id)
@@ -320,8 +333,8 @@ impl Tx {
         let status = if confirmed { "confirmed" } else { "proposed" };
         let round_id: i64 = sqlx::query_scalar(
             "INSERT INTO rounds (program_id, status, started_by, seed, total_score, upper_bound, unmatched,
-                                 created_at, confirmed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                                 created_at, confirmed_at, inputs_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(round.program_id)
         .bind(status)
@@ -332,6 +345,7 @@ impl Tx {
         .bind(&round.unmatched_json)
         .bind(self.now)
         .bind(confirmed.then_some(self.now))
+        .bind(round.inputs_hash)
         .fetch_one(&mut *self.tx)
         .await?;
         let pair_status = if confirmed { "active" } else { "proposed" };
