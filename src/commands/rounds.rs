@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use super::{Context, Request, Result};
 use crate::domain::agenda::Catalogue;
 use crate::domain::outbound::{encode_file, Outbound};
-use crate::domain::pair::PairStatus;
+use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::participant::shared_skills;
 use crate::domain::program::Program;
-use crate::domain::rounds::{self, Inputs, Plan};
+use crate::domain::rounds::{self, Inputs, Plan, PlannedPair};
 use crate::event::SCHEDULER;
 use crate::slack::messages;
-use crate::store::{NewPair, NewRound, Store, StoreError, Tx};
+use crate::store::{NewPair, NewRound, RoundRow, Store, StoreError, Tx};
 
 const USAGE: &str = "/mentoring match [confirm]";
 
@@ -106,12 +106,9 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let proposal = request.ctx.store.proposal(program.id).await?;
-    let had_preview = proposal.is_some();
-    let inputs = inputs(&request.ctx.store, &program).await?;
-    let (now, today) = (request.ctx.clock.now(), request.ctx.today());
-    let inputs_now = off_runtime(move || rounds::fingerprint(&inputs, now, today)).await?;
-    if let Some((round, pairs)) = proposal.filter(|(round, _)| round.inputs_hash.as_deref() == Some(&inputs_now)) {
+    let preview = current_preview(request, &program).await?;
+    let stale = matches!(preview, Preview::Stale);
+    if let Preview::Holds(round, pairs) = preview {
         let unmatched = round.unmatched_people()?.len();
         let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
         let answer = if pairs.is_empty() {
@@ -126,7 +123,7 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         tx.commit().await?;
         return Ok(());
     }
-    // No preview, or one of other people: plan anew and show it, confirming nothing.
+    // No preview, or one of other inputs: plan anew and show it, confirming nothing.
     let plan = plan(request, &program).await?;
     let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
@@ -134,21 +131,71 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         messages::nothing_to_confirm(&program.name)
     } else {
         store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
-        messages::round_preview(&plan, had_preview, &programs)
+        messages::round_preview(&plan, stale, &programs)
     };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// *Download the full list* on a preview: the round as planned now (the same plan as
-/// the preview while nobody changed), every pair and unmatched person, as a file in
-/// the owner's DM with the app.
+/// A program's stored preview, seen from its inputs as they are now.
+enum Preview {
+    None,
+    /// Planned from other inputs: people or settings changed since.
+    Stale,
+    /// Planned from these very inputs (same fingerprint): the round and its pairs.
+    Holds(RoundRow, Vec<Pair>),
+}
+
+async fn current_preview(request: &Request<'_>, program: &Program) -> Result<Preview> {
+    let Some((round, pairs)) = request.ctx.store.proposal(program.id).await? else { return Ok(Preview::None) };
+    let inputs = inputs(&request.ctx.store, program).await?;
+    let (now, today) = (request.ctx.clock.now(), request.ctx.today());
+    let inputs_now = off_runtime(move || rounds::fingerprint(&inputs, now, today)).await?;
+    Ok(if round.inputs_hash.as_deref() == Some(inputs_now.as_str()) {
+        Preview::Holds(round, pairs)
+    } else {
+        Preview::Stale
+    })
+}
+
+/// A stored preview as a plan, for its file. (Who was not eligible is not stored; the
+/// file does not show it.)
+fn stored_plan(program: &Program, round: &RoundRow, pairs: &[Pair]) -> Result<Plan> {
+    Ok(Plan {
+        program_id: program.id,
+        program: program.name.clone(),
+        seed: round.seed,
+        pairs: pairs
+            .iter()
+            .map(|p| PlannedPair {
+                mentor_id: p.mentor_id,
+                mentee_id: p.mentee_id,
+                mentor: p.mentor_user.clone(),
+                mentee: p.mentee_user.clone(),
+                score: p.score,
+                reasons: p.reasons.clone(),
+            })
+            .collect(),
+        unmatched: round.unmatched_people()?,
+        total_score: round.total_score,
+        upper_bound: round.upper_bound,
+        not_eligible: Default::default(),
+        inputs_hash: round.inputs_hash.clone().unwrap_or_default(),
+    })
+}
+
+/// *Download the full list* on a preview: the stored preview while it still holds (the
+/// very pairs a confirm would make live), else the round as planned now; every pair and
+/// unmatched person, as a file in the owner's DM with the app.
 pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result<()> {
     if !request.owner_only("run matching rounds").await? {
         return Ok(());
     }
-    let plan = plan(request, program).await?;
+    let plan = match current_preview(request, program).await? {
+        Preview::Holds(round, pairs) => stored_plan(program, &round, &pairs)?,
+        Preview::None | Preview::Stale => plan(request, program).await?,
+    };
     let names = request.ctx.store.cached_names(&request.ctx.team_id).await?;
     let file = Outbound::UploadFile {
         user: request.user.clone(),

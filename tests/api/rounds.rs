@@ -130,6 +130,16 @@ async fn confirm_makes_live_exactly_the_stored_preview_without_searching_again()
             .unwrap();
     }
     pool.close().await;
+    let program = app.count("SELECT id FROM programs").await.to_string();
+    app.slack.press_in_message(OWNER, "C0GENERAL", "preview_download", &program).await;
+    app.settle().await;
+    let file = String::from_utf8(app.sim.uploads().pop().expect("the full list").bytes).unwrap();
+    let listed = |mentor: &str, mentee: &str| {
+        file.lines().any(|l| {
+            l.find(mentor).zip(l.find(" teaches ")).zip(l.find(mentee)).is_some_and(|((a, t), b)| a < t && t < b)
+        })
+    };
+    assert!(listed(ALICE, DAN) && listed(CAROL, BOB), "the file lists the stored preview: {file}");
     let answer = app.ask(OWNER, "match confirm").await;
     assert!(answer.contains("2 pairs are live"), "{answer}");
     let crossed = format!(
