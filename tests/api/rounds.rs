@@ -10,7 +10,11 @@ use crate::helpers::*;
 
 /// Two juniors and two seniors whose skills make exactly one good pairing each.
 async fn two_pairs_program() -> TestApp {
-    let app = spawn_app().await;
+    two_pairs_in(spawn_app().await).await
+}
+
+/// The same people, joined on a bot the caller started.
+async fn two_pairs_in(app: TestApp) -> TestApp {
     app.sim.add_user(CAROL, "Carol Junior", Some("Europe/London"));
     app.sim.add_user(DAN, "Dan Senior", Some("Europe/Paris"));
     app.ask(ALICE, "join mentor generative AI, prompt writing dept:Engineering").await;
@@ -153,13 +157,7 @@ async fn confirm_makes_live_exactly_the_stored_preview_without_searching_again()
 
 #[tokio::test]
 async fn the_owner_hears_how_a_long_search_goes_before_the_preview() {
-    let app = spawn_app_reporting_every_search_round().await;
-    app.sim.add_user(CAROL, "Carol Junior", Some("Europe/London"));
-    app.sim.add_user(DAN, "Dan Senior", Some("Europe/Paris"));
-    app.ask(ALICE, "join mentor generative AI, prompt writing dept:Engineering").await;
-    app.ask(CAROL, "join mentor TikTok, short video dept:Marketing").await;
-    app.ask(BOB, "join mentee generative AI dept:Finance").await;
-    app.ask(DAN, "join mentee TikTok dept:Legal").await;
+    let app = two_pairs_in(spawn_app_reporting_every_search_round().await).await;
     let answers = app.ask(OWNER, "match").await;
     let parts: Vec<&str> = answers.split("\n---\n").collect();
     let progress = parts.iter().position(|a| a.starts_with("Still matching *")).expect("a progress note");
