@@ -114,6 +114,7 @@ impl App {
             clock,
             agendas: config.agendas.clone(),
             lookups: Default::default(),
+            match_progress_every: config.match_progress_every,
         });
         let intake = Intake::new(ctx.clone());
         Ok(App { config, ctx, dispatcher, scheduler, housekeeper, intake })

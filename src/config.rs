@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// also how long an idle connection is kept.
     #[arg(long, env = "UPWARD_HEADER_TIMEOUT_MS")]
     pub header_timeout_ms: Option<String>,
+    /// After how many seconds of searching the owner who asked for a matching round hears
+    /// how close it is, and at most how often after that (default 3; 0: every search round).
+    #[arg(long, env = "UPWARD_MATCH_PROGRESS_SECS")]
+    pub match_progress_secs: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -232,7 +236,12 @@ pub struct Config {
     pub retention_secs: i64,
     /// Timeouts and the connection cap of the HTTP edge.
     pub http_limits: crate::slack::serve::Limits,
+    /// When an owner waiting for a matching round first hears its progress, and how often.
+    pub match_progress_every: std::time::Duration,
 }
+
+/// Default of `UPWARD_MATCH_PROGRESS_SECS`: a search shorter than this just answers.
+pub const DEFAULT_MATCH_PROGRESS_SECS: i64 = 3;
 
 /// Defaults of the delivery and retention settings.
 pub const DEFAULT_RETRY_HOURS: i64 = 24;
@@ -288,6 +297,12 @@ impl ServeArgs {
             defaults.header_timeout.as_millis() as i64,
             1..=600_000,
         )?;
+        let match_progress_secs = whole_number(
+            self.match_progress_secs.as_deref(),
+            "UPWARD_MATCH_PROGRESS_SECS",
+            DEFAULT_MATCH_PROGRESS_SECS,
+            0..=3600,
+        )?;
         let http_limits = crate::slack::serve::Limits {
             max_connections: max_connections as usize,
             header_timeout: std::time::Duration::from_millis(header_ms as u64),
@@ -305,6 +320,7 @@ impl ServeArgs {
             retry_budget_secs: retry_hours * 3600,
             retention_secs: retention_days * 24 * 3600,
             http_limits,
+            match_progress_every: std::time::Duration::from_secs(match_progress_secs as u64),
         })
     }
 }
@@ -430,6 +446,18 @@ mod tests {
         for bad in ["0", "-1", "1e3", "24h", "721"] {
             let err = ServeArgs { retry_hours: Some(bad.into()), ..args() }.into_config().unwrap_err();
             assert!(err.to_string().starts_with("UPWARD_RETRY_HOURS is malformed"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn match_progress_defaults_to_three_seconds_and_is_checked() {
+        use std::time::Duration;
+        assert_eq!(args().into_config().unwrap().match_progress_every, Duration::from_secs(3));
+        let every_round = ServeArgs { match_progress_secs: Some("0".into()), ..args() }.into_config().unwrap();
+        assert_eq!(every_round.match_progress_every, Duration::ZERO);
+        for bad in ["-1", "3s", "3601"] {
+            let err = ServeArgs { match_progress_secs: Some(bad.into()), ..args() }.into_config().unwrap_err();
+            assert!(err.to_string().starts_with("UPWARD_MATCH_PROGRESS_SECS is malformed"), "{bad}: {err}");
         }
     }
 

@@ -5,7 +5,8 @@ For each size, asks `upward` to write the seeded instance (--write-instance) and
 solve it (into a temporary results directory), then scores every (mentee, mentor
 place) pair densely with the same rules and weights and solves that matrix with
 scipy.optimize.linear_sum_assignment. Prints both totals and times side by side
-(SciPy's time is the solve alone; building the matrix in NumPy is shown apart).
+(SciPy's time is the solve alone; building the matrix in NumPy is shown apart), how
+many times faster upward was than SciPy's solve, and the load average upward ran at.
 
 Dense means mentees x places, 8 bytes each: keep to sizes that fit (10,000
 participants is 5,000 x 5,000, 200 MB). Scores and rules follow crates/matching/src/
@@ -119,7 +120,10 @@ def main():
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    print(f"{'participants':>12} {'upward total':>13} {'upward s':>9} {'SciPy total':>12} {'SciPy s':>8} {'matrix s':>9}  same")
+    print(
+        f"{'participants':>12} {'upward total':>13} {'upward s':>9} {'SciPy total':>12} {'SciPy s':>8} {'matrix s':>9}"
+        f" {'x SciPy':>8} {'load':>5}  same"
+    )
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "instance.json"
@@ -135,9 +139,11 @@ def main():
         solved = time.perf_counter()
         total = int(score[rows, cols].sum())
         same = "yes" if total == ours["total_score"] else "NO"
+        ratio = (solved - built) / ours["seconds"] if ours["seconds"] > 0 else float("inf")
+        load = ours.get("load_average")
         print(
             f"{size:>12} {ours['total_score']:>13} {ours['seconds']:>9.3f} {total:>12} {solved - built:>8.3f}"
-            f" {built - started:>9.3f}  {same}"
+            f" {built - started:>9.3f} {ratio:>7.1f}x {'-' if load is None else f'{load:.2f}':>5}  {same}"
         )
         sys.stdout.flush()
 

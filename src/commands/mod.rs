@@ -61,6 +61,9 @@ pub struct Context {
     pub agendas: Catalogue,
     /// `users.info` calls for people the directory missed, paced to Slack's Tier 4.
     pub lookups: std::sync::Mutex<Buckets<&'static str>>,
+    /// After this long without a plan, the owner who asked for a round hears how the
+    /// search goes, and again at most this often (`UPWARD_MATCH_PROGRESS_SECS`).
+    pub match_progress_every: std::time::Duration,
 }
 
 const USERS_INFO: &str = "users.info";

@@ -116,6 +116,8 @@ pub(super) async fn pick(request: &Request<'_>, value: Option<&str>) -> Result<(
         total_score: 0,
         upper_bound: 0,
         unmatched_json: "[]".to_owned(),
+        // A project's pair is picked by an owner, not planned: no optimiser input to keep.
+        inputs_hash: "",
         pairs: std::slice::from_ref(&pair),
         circle: false,
         project_id: Some(project.id),

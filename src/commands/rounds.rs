@@ -13,22 +13,23 @@ use crate::domain::outbound::{encode_file, Outbound};
 use crate::domain::pair::{Pair, PairStatus};
 use crate::domain::participant::shared_skills;
 use crate::domain::program::Program;
-use crate::domain::rounds::{self, Inputs, Plan};
+use crate::domain::rounds::{self, Inputs, Plan, PlannedPair};
 use crate::event::SCHEDULER;
 use crate::slack::messages;
-use crate::store::{NewPair, NewRound, Store, StoreError, Tx};
+use crate::store::{NewPair, NewRound, RoundRow, Store, StoreError, Tx};
 
 const USAGE: &str = "/mentoring match [confirm]";
 
-/// After this long without a plan, the owner who asked is told how the search goes.
-const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 /// From this many people a search takes seconds: the owner hears at once that it started.
 const LARGE_ROUND: usize = 20_000;
+/// Slack takes at most five answers through one response_url: the note that a large
+/// round started, this many progress notes and the preview fit.
+const MOST_PROGRESS_NOTES: usize = 3;
 
 /// Plans a round of `program` for the owner who asked. The optimiser runs on a
 /// blocking thread, so a long search holds no runtime worker and no database lock;
-/// past [`PROGRESS_AFTER`] the owner gets a word on its progress, and again at most
-/// every [`PROGRESS_AFTER`] after that.
+/// past the context's `match_progress_every` the owner gets a word on its progress, and
+/// again at most that often after it.
 async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
     let inputs = inputs(&request.ctx.store, program).await?;
     let (people, name) = (inputs.participants.len(), program.name.clone());
@@ -38,39 +39,40 @@ async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
         tx.commit().await?;
     }
     let (progress_tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
-    let solving = plan_off_runtime(inputs, request.ctx.clock.now(), request.ctx.today(), move |p| {
-        let _ = progress_tx.send(p);
+    let (now, today) = (request.ctx.clock.now(), request.ctx.today());
+    let solving = off_runtime(move || {
+        rounds::plan(&inputs, now, today, move |p| {
+            let _ = progress_tx.send(p);
+        })
     });
     tokio::pin!(solving);
+    let every = request.ctx.match_progress_every;
     let started = std::time::Instant::now();
-    let mut told = started;
+    let (mut told, mut notes) = (started, 0);
     loop {
+        // Progress first: a search round reported before the plan is never lost to it.
         tokio::select! {
-            plan = &mut solving => return plan,
+            biased;
             Some(step) = progress.recv() => {
-                if started.elapsed() >= PROGRESS_AFTER && told.elapsed() >= PROGRESS_AFTER.min(started.elapsed()) {
-                    told = std::time::Instant::now();
+                let due = started.elapsed() >= every && told.elapsed() >= every.min(started.elapsed());
+                if due && notes < MOST_PROGRESS_NOTES {
+                    (told, notes) = (std::time::Instant::now(), notes + 1);
                     let note = messages::matching_progress(&name, people, step.round, step.gap_pct());
                     let mut tx = request.ctx.store.begin(request.ctx.now()).await?;
                     tx.enqueue(&request.reply_to.with(note)).await?;
                     tx.commit().await?;
                 }
             }
+            plan = &mut solving => return plan,
         }
     }
 }
 
-/// Runs the pure planner on a blocking thread: it is CPU-bound for seconds at company
-/// scale, and the async runtime's workers must keep answering Slack meanwhile.
-async fn plan_off_runtime(
-    inputs: Inputs,
-    now: DateTime<Utc>,
-    today: chrono::NaiveDate,
-    progress: impl FnMut(matching::Progress) + Send + 'static,
-) -> Result<Plan> {
-    tokio::task::spawn_blocking(move || rounds::plan(&inputs, now, today, progress))
-        .await
-        .map_err(|e| super::HandleError::Planner(e.to_string()))
+/// Runs pure, CPU-bound round work (planning, a fingerprint of the inputs) on a
+/// blocking thread: it takes seconds at company scale, and the async runtime's workers
+/// must keep answering Slack meanwhile.
+async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| super::HandleError::Planner(e.to_string()))
 }
 
 /// `match`: plans a round and stores it as the program's preview.
@@ -92,8 +94,10 @@ pub(super) async fn preview(request: &Request<'_>, program: Option<&str>) -> Res
     Ok(())
 }
 
-/// `match confirm`: makes the preview live if it still holds. If people changed in
-/// between, the owner gets the new proposal to confirm instead of pairs they never saw.
+/// `match confirm`: makes the stored preview live, exactly the pairs the owner saw,
+/// without searching again (a search cut short by the time budget could end elsewhere).
+/// If the program's people or settings changed since, those pairs may no longer fit:
+/// the owner is told so and gets a new preview to confirm instead.
 pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Result<()> {
     if !request.owner_only("run matching rounds").await? {
         return Ok(());
@@ -102,37 +106,97 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let proposal = request.ctx.store.proposal(program.id).await?;
+    let preview = current_preview(request, &program).await?;
+    let stale = matches!(preview, Preview::Stale);
+    if let Preview::Holds(round, pairs) = preview {
+        let unmatched = round.unmatched_people()?.len();
+        let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+        let answer = if pairs.is_empty() {
+            messages::nothing_to_confirm(&program.name)
+        } else if make_live(&mut tx, round.id, &program.name, &request.ctx.agendas).await? {
+            tracing::info!(program = program.id, round = round.id, pairs = pairs.len(), "round confirmed");
+            messages::round_confirmed(&program.name, pairs.len(), unmatched)
+        } else {
+            messages::nothing_to_confirm(&program.name)
+        };
+        tx.enqueue(&request.reply_to.with(answer)).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    // No preview, or one of other inputs: plan anew and show it, confirming nothing.
     let plan = plan(request, &program).await?;
     let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    let previewed: Option<Vec<(i64, i64)>> =
-        proposal.as_ref().map(|(_, pairs)| pairs.iter().map(|p| (p.mentor_id, p.mentee_id)).collect());
-    let answer = match proposal {
-        _ if plan.pairs.is_empty() => messages::nothing_to_confirm(&program.name),
-        Some((round, _)) if previewed == Some(plan.pair_ids()) => {
-            make_live(&mut tx, round.id, &program.name, &request.ctx.agendas).await?;
-            tracing::info!(program = program.id, round = round.id, pairs = plan.pairs.len(), "round confirmed");
-            messages::round_confirmed(&program.name, plan.pairs.len(), plan.unmatched.len())
-        }
-        _ => {
-            store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
-            messages::round_preview(&plan, true, &programs)
-        }
+    let answer = if plan.pairs.is_empty() {
+        messages::nothing_to_confirm(&program.name)
+    } else {
+        store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
+        messages::round_preview(&plan, stale, &programs)
     };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// *Download the full list* on a preview: the round as planned now (the same plan as
-/// the preview while nobody changed), every pair and unmatched person, as a file in
-/// the owner's DM with the app.
+/// A program's stored preview, seen from its inputs as they are now.
+enum Preview {
+    None,
+    /// Planned from other inputs: people or settings changed since.
+    Stale,
+    /// Planned from these very inputs (same fingerprint): the round and its pairs.
+    Holds(RoundRow, Vec<Pair>),
+}
+
+async fn current_preview(request: &Request<'_>, program: &Program) -> Result<Preview> {
+    let Some((round, pairs)) = request.ctx.store.proposal(program.id).await? else { return Ok(Preview::None) };
+    let inputs = inputs(&request.ctx.store, program).await?;
+    let (now, today) = (request.ctx.clock.now(), request.ctx.today());
+    let inputs_now = off_runtime(move || rounds::fingerprint(&inputs, now, today)).await?;
+    Ok(if round.inputs_hash.as_deref() == Some(inputs_now.as_str()) {
+        Preview::Holds(round, pairs)
+    } else {
+        Preview::Stale
+    })
+}
+
+/// A stored preview as a plan, for its file. (Who was not eligible is not stored; the
+/// file does not show it.)
+fn stored_plan(program: &Program, round: &RoundRow, pairs: &[Pair]) -> Result<Plan> {
+    Ok(Plan {
+        program_id: program.id,
+        program: program.name.clone(),
+        seed: round.seed,
+        pairs: pairs
+            .iter()
+            .map(|p| PlannedPair {
+                mentor_id: p.mentor_id,
+                mentee_id: p.mentee_id,
+                mentor: p.mentor_user.clone(),
+                mentee: p.mentee_user.clone(),
+                score: p.score,
+                reasons: p.reasons.clone(),
+            })
+            .collect(),
+        unmatched: round.unmatched_people()?,
+        total_score: round.total_score,
+        upper_bound: round.upper_bound,
+        not_eligible: Default::default(),
+        circle: pairs.iter().any(|p| p.circle),
+        inputs_hash: round.inputs_hash.clone().unwrap_or_default(),
+    })
+}
+
+/// *Download the full list* on a preview: the stored preview while it still holds (the
+/// very pairs a confirm would make live), else the round as planned now; every pair and
+/// unmatched person, as a file in the owner's DM with the app.
 pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result<()> {
     if !request.owner_only("run matching rounds").await? {
         return Ok(());
     }
-    let plan = plan(request, program).await?;
+    let plan = match current_preview(request, program).await? {
+        Preview::Holds(round, pairs) => stored_plan(program, &round, &pairs)?,
+        Preview::None | Preview::Stale => plan(request, program).await?,
+    };
     let names = request.ctx.store.cached_names(&request.ctx.team_id).await?;
     let file = Outbound::UploadFile {
         user: request.user.clone(),
@@ -150,7 +214,8 @@ pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> 
     let planned = match program {
         Some(program) => {
             let inputs = inputs(&ctx.store, &program).await?;
-            Some((plan_off_runtime(inputs, ctx.clock.now(), ctx.today(), |_| {}).await?, program))
+            let (now, today) = (ctx.clock.now(), ctx.today());
+            Some((off_runtime(move || rounds::plan(&inputs, now, today, |_| {})).await?, program))
         }
         None => None,
     };
@@ -249,6 +314,7 @@ pub async fn store_plan(
         total_score: plan.total_score,
         upper_bound: plan.upper_bound,
         unmatched_json: serde_json::to_string(&plan.unmatched).unwrap_or_else(|_| "[]".into()),
+        inputs_hash: &plan.inputs_hash,
         pairs: &pairs,
         circle: plan.circle,
         project_id: None,

@@ -67,6 +67,10 @@ pub struct Plan {
     /// Whether its pairs join their mentor's circle (the program has circles).
     #[serde(skip)]
     pub circle: bool,
+    /// The [`fingerprint`] of what the plan was made from: a stored preview is confirmed
+    /// as it was shown only while the program's inputs still have it.
+    #[serde(skip)]
+    pub inputs_hash: String,
 }
 
 impl Plan {
@@ -81,11 +85,6 @@ impl Plan {
             return 0.0;
         }
         (self.upper_bound - self.total_score) as f64 * 100.0 / self.upper_bound as f64
-    }
-
-    /// The pairs as (mentor, mentee) participant ids, to see whether two plans agree.
-    pub fn pair_ids(&self) -> Vec<(i64, i64)> {
-        self.pairs.iter().map(|p| (p.mentor_id, p.mentee_id)).collect()
     }
 }
 
@@ -239,6 +238,37 @@ pub fn plan(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate, progress: imp
     describe(inputs, &prepared, &outcome)
 }
 
+/// A fingerprint of everything the optimiser would be given for a round planned now:
+/// the eligible people with their skills, zones, levels and free places, the rules,
+/// weights, past pairs and the seed. Equal fingerprints mean a stored plan is still an
+/// answer to the same question, so confirming it confirms exactly what was previewed,
+/// even when the time budget cut the search and a new search could end elsewhere.
+pub fn fingerprint(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> String {
+    instance_hash(&prepare(inputs, now, today).instance)
+}
+
+/// FNV-1a (64 bits) over the instance's JSON, fed as serde writes it: stable across
+/// builds and Rust versions, unlike `std`'s hasher, because it is stored.
+fn instance_hash(instance: &Instance) -> String {
+    struct Fnv(u64);
+    impl std::io::Write for Fnv {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            for &b in bytes {
+                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
+    // Writing plain data into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut hash, instance);
+    format!("{:016x}", hash.0)
+}
+
 /// Turns the program's people into the optimiser's instance, counting who is left out.
 fn prepare(inputs: &Inputs, now: DateTime<Utc>, today: NaiveDate) -> Prepared {
     let settings = &inputs.settings;
@@ -360,6 +390,7 @@ fn describe(inputs: &Inputs, prepared: &Prepared, outcome: &Outcome) -> Plan {
         upper_bound: outcome.upper_bound,
         not_eligible: prepared.not_eligible.clone(),
         circle: inputs.settings.circle_size.is_some(),
+        inputs_hash: instance_hash(&prepared.instance),
     }
 }
 

@@ -65,6 +65,19 @@ pub struct RoundRow {
     /// JSON `[{"user": .., "reason": ..}]`.
     pub unmatched: String,
     pub created_at: i64,
+    /// The fingerprint of what the round was planned from ([`crate::domain::rounds::fingerprint`]).
+    pub inputs_hash: Option<String>,
+}
+
+impl RoundRow {
+    /// Who the round left unmatched, and why.
+    pub fn unmatched_people(&self) -> Result<Vec<UnmatchedPerson>> {
+        unmatched_of(self.id, &self.unmatched)
+    }
+}
+
+fn unmatched_of(round_id: i64, json: &str) -> Result<Vec<UnmatchedPerson>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("round {round_id} unmatched: {e}")))
 }
 
 /// A pair about to be stored.
@@ -85,6 +98,7 @@ pub struct NewRound<'a> {
     pub total_score: i64,
     pub upper_bound: i64,
     pub unmatched_json: String,
+    pub inputs_hash: &'a str,
     pub pairs: &'a [NewPair],
     /// Whether the pairs join their mentor's circle.
     pub circle: bool,
@@ -241,9 +255,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some((id, json)) => {
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("round {id} unmatched: {e}")))
-            }
+            Some((id, json)) => unmatched_of(id, &json),
             None => Ok(Vec::new()),
         }
     }
@@ -251,7 +263,8 @@ impl Store {
     /// The preview an owner may confirm: the newest proposed round and its pairs.
     pub async fn proposal(&self, program_id: i64) -> Result<Option<(RoundRow, Vec<Pair>)>> {
         let round: Option<RoundRow> = sqlx::query_as(
-            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at
+            "SELECT id, program_id, status, started_by, seed, total_score, upper_bound, unmatched, created_at,
+                    inputs_hash
              FROM rounds WHERE program_id = $1 AND status = 'proposed' ORDER BY id DESC LIMIT 1",
         )
         .bind(program_id)
@@ -363,8 +376,8 @@ impl Tx {
         let status = if confirmed { "confirmed" } else { "proposed" };
         let round_id: i64 = sqlx::query_scalar(
             "INSERT INTO rounds (program_id, status, started_by, seed, total_score, upper_bound, unmatched,
-                                 created_at, confirmed_at, project_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                                 created_at, confirmed_at, project_id, inputs_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(round.program_id)
         .bind(status)
@@ -376,6 +389,7 @@ impl Tx {
         .bind(self.now)
         .bind(confirmed.then_some(self.now))
         .bind(round.project_id)
+        .bind(round.inputs_hash)
         .fetch_one(&mut *self.tx)
         .await?;
         let pair_status = if confirmed { "active" } else { "proposed" };

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub database_url: String,
     socket_mode: bool,
     clock: Arc<dyn Clock>,
+    /// `UPWARD_MATCH_PROGRESS_SECS`, when a test sets it.
+    match_progress_secs: Option<String>,
     _dir: Arc<TempDir>,
     _limits: LimitsGuard,
 }
@@ -55,20 +57,26 @@ impl Drop for LimitsGuard {
 
 /// The bot over HTTP, as most tests use it.
 pub async fn spawn_app() -> TestApp {
-    spawn(false, Arc::new(SystemClock)).await
+    spawn(false, Arc::new(SystemClock), None).await
 }
 
 /// The bot on a clock the test moves.
 pub async fn spawn_app_at(clock: Arc<ManualClock>) -> TestApp {
-    spawn(false, clock).await
+    spawn(false, clock, None).await
 }
 
 /// The bot in Socket Mode: it dials the simulator's websocket.
 pub async fn spawn_socket_app() -> TestApp {
-    spawn(true, Arc::new(SystemClock)).await
+    spawn(true, Arc::new(SystemClock), None).await
 }
 
-async fn spawn(socket_mode: bool, clock: Arc<dyn Clock>) -> TestApp {
+/// The bot telling owners how a matching search goes after every search round
+/// (`UPWARD_MATCH_PROGRESS_SECS=0`), so that a small round shows what a long one would.
+pub async fn spawn_app_reporting_every_search_round() -> TestApp {
+    spawn(false, Arc::new(SystemClock), Some("0".into())).await
+}
+
+async fn spawn(socket_mode: bool, clock: Arc<dyn Clock>, match_progress_secs: Option<String>) -> TestApp {
     let sim = Sim::start(TOKEN).await.expect("the simulator starts");
     sim.add_user(ALICE, "Alice Junior", Some("Europe/Berlin"));
     sim.add_user(BOB, "Bob Senior", Some("America/New_York"));
@@ -78,10 +86,17 @@ async fn spawn(socket_mode: bool, clock: Arc<dyn Clock>) -> TestApp {
     }
     let dir = Arc::new(TempDir::new().expect("a temp dir"));
     let database_url = format!("sqlite://{}", dir.path().join("upward.db").display());
-    start(sim, database_url, dir, socket_mode, clock).await
+    start(sim, database_url, dir, socket_mode, clock, match_progress_secs).await
 }
 
-async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: bool, clock: Arc<dyn Clock>) -> TestApp {
+async fn start(
+    sim: Sim,
+    database_url: String,
+    dir: Arc<TempDir>,
+    socket_mode: bool,
+    clock: Arc<dyn Clock>,
+    match_progress_secs: Option<String>,
+) -> TestApp {
     let config = ServeArgs {
         slack_app_token: socket_mode.then(|| "xapp-test-token".to_owned()),
         slack_bot_token: Some(TOKEN.into()),
@@ -90,6 +105,7 @@ async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: b
         database_url: Some(database_url.clone()),
         listen: Some("127.0.0.1:0".into()),
         owners: Some(OWNER.into()),
+        match_progress_secs: match_progress_secs.clone(),
         ..ServeArgs::default()
     }
     .into_config()
@@ -100,16 +116,16 @@ async fn start(sim: Sim, database_url: String, dir: Arc<TempDir>, socket_mode: b
     let addr = running.addr.unwrap_or_else(|| "127.0.0.1:9".parse().expect("an address"));
     let slack = SlackCaller::new(addr, SECRET, sim.clone());
     let _limits = LimitsGuard(sim.clone());
-    TestApp { sim, slack, running, database_url, socket_mode, clock, _dir: dir, _limits }
+    TestApp { sim, slack, running, database_url, socket_mode, clock, match_progress_secs, _dir: dir, _limits }
 }
 
 impl TestApp {
     /// Stops the bot (without handling what is pending) and starts it again on the
     /// same database and the same simulator, as a restart after a crash would.
     pub async fn restart(self) -> TestApp {
-        let TestApp { sim, running, database_url, socket_mode, clock, _dir, .. } = self;
+        let TestApp { sim, running, database_url, socket_mode, clock, match_progress_secs, _dir, .. } = self;
         running.stop().await;
-        start(sim, database_url, _dir, socket_mode, clock).await
+        start(sim, database_url, _dir, socket_mode, clock, match_progress_secs).await
     }
 
     /// Handles every stored event and sends every due message.

@@ -10,7 +10,11 @@ use crate::helpers::*;
 
 /// Two juniors and two seniors whose skills make exactly one good pairing each.
 async fn two_pairs_program() -> TestApp {
-    let app = spawn_app().await;
+    two_pairs_in(spawn_app().await).await
+}
+
+/// The same people, joined on a bot the caller started.
+async fn two_pairs_in(app: TestApp) -> TestApp {
     app.sim.add_user(CAROL, "Carol Junior", Some("Europe/London"));
     app.sim.add_user(DAN, "Dan Senior", Some("Europe/Paris"));
     app.ask(ALICE, "join mentor generative AI, prompt writing dept:Engineering").await;
@@ -109,11 +113,70 @@ async fn a_preview_with_tied_pairings_is_confirmed_as_previewed() {
 }
 
 #[tokio::test]
+async fn confirm_makes_live_exactly_the_stored_preview_without_searching_again() {
+    let app = two_pairs_program().await;
+    app.ask(OWNER, "match").await;
+    // Stand in for a preview whose search the time budget cut short: its pairs are valid
+    // but not what a new search would choose (here the crossed pairs, which share no skill).
+    let pool = app.db().await;
+    let previewed: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, mentee_id FROM pairs WHERE status = 'proposed' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(previewed.len(), 2);
+    for (k, (pair, _)) in previewed.iter().enumerate() {
+        sqlx::query("UPDATE pairs SET mentee_id = $1 WHERE id = $2")
+            .bind(previewed[1 - k].1)
+            .bind(pair)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let program = app.count("SELECT id FROM programs").await.to_string();
+    app.slack.press_in_message(OWNER, "C0GENERAL", "preview_download", &program).await;
+    app.settle().await;
+    let file = String::from_utf8(app.sim.uploads().pop().expect("the full list").bytes).unwrap();
+    let listed = |mentor: &str, mentee: &str| {
+        file.lines().any(|l| {
+            l.find(mentor).zip(l.find(" teaches ")).zip(l.find(mentee)).is_some_and(|((a, t), b)| a < t && t < b)
+        })
+    };
+    assert!(listed(ALICE, DAN) && listed(CAROL, BOB), "the file lists the stored preview: {file}");
+    let answer = app.ask(OWNER, "match confirm").await;
+    assert!(answer.contains("2 pairs are live"), "{answer}");
+    let crossed = format!(
+        "SELECT COUNT(*) FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id \
+         WHERE p.status = 'active' AND ((m.user_id = '{ALICE}' AND e.user_id = '{DAN}') OR (m.user_id = '{CAROL}' AND e.user_id = '{BOB}'))"
+    );
+    assert_eq!(app.count(&crossed).await, 2, "the pairs the owner previewed went live, not a new search's");
+    let sent = intros(&app);
+    assert!(sent.iter().any(|(_, text, _)| text.contains(&format!("<@{ALICE}>, meet <@{DAN}>"))), "{sent:?}");
+}
+
+#[tokio::test]
+async fn the_owner_hears_how_a_long_search_goes_before_the_preview() {
+    let app = two_pairs_in(spawn_app_reporting_every_search_round().await).await;
+    let answers = app.ask(OWNER, "match").await;
+    let parts: Vec<&str> = answers.split("\n---\n").collect();
+    let progress = parts.iter().position(|a| a.starts_with("Still matching *")).expect("a progress note");
+    assert!(
+        parts[progress].contains("(4 people): search round 1, already within under 0.01 % of the best possible"),
+        "{}",
+        parts[progress]
+    );
+    let preview = parts.iter().position(|a| a.contains("Matching preview")).expect("the preview");
+    assert!(progress < preview, "progress comes before the preview it announces: {answers}");
+}
+
+#[tokio::test]
 async fn a_confirm_after_people_changed_shows_the_new_proposal_instead() {
     let app = two_pairs_program().await;
     app.ask(OWNER, "match").await;
     app.ask(DAN, "pause").await;
     let answer = app.ask(OWNER, "match confirm").await;
+    assert!(answer.contains("changed their profiles since the last preview"), "said clearly: {answer}");
     assert!(answer.contains("here is a new proposal") && answer.contains("*1 pair*"), "{answer}");
     assert_eq!(app.count("SELECT COUNT(*) FROM pairs WHERE status = 'active'").await, 0, "nothing went live");
     assert!(app.ask(OWNER, "match confirm").await.contains("1 pair is live"));

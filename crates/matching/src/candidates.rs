@@ -257,89 +257,118 @@ enum Keep {
     GoodEnough,
 }
 
-struct Search<'s> {
+/// One scan over a side's layout: what is the same for every searcher of the scan.
+struct Scan<'s> {
     layout: &'s Layout,
     postings: &'s [Vec<u32>],
-    inputs: Inputs,
-    /// The most a pair scores besides skills (hours, a department crossed, the seniority
-    /// gap), by UTC offset of the zone.
-    besides_skills: &'s dyn Fn(Option<i32>) -> i64,
-    skill_weight: i64,
+    instance: &'s Instance,
     scale: i64,
     noise: i64,
     unmatched_cost: i64,
-    below: i64,
-    limit: usize,
+    /// Each searcher's bound: a pair must cost less to be found.
+    below: &'s [i64],
     keep: Keep,
-    /// Where a `GoodEnough` search starts within each zone.
-    turn: usize,
 }
 
-impl Search<'_> {
+impl Scan<'_> {
+    /// Most a pair scores besides skills (hours, a department crossed, the seniority
+    /// gap) when the two sit at UTC offset `a` and in zone `b`.
+    fn besides_skills(&self, a: i32, b: Option<i32>) -> i64 {
+        let w = &self.instance.weights;
+        let hours = match b {
+            Some(b) => overlap_minutes(a, b, &self.instance.rules),
+            None => overlap_minutes(0, 0, &self.instance.rules),
+        } / 60;
+        i64::from(w.hour) * i64::from(hours)
+            + i64::from(w.cross_department)
+            + super::score::most_for_levels(w, &self.instance.rules)
+    }
+
     /// The fewest skill points a pair at `price` needs to cost less than `bound`.
-    fn needed_points(&self, price: i64, bound: i64, besides_skills: i64) -> u32 {
+    fn needed_points(&self, inputs: &Inputs, price: i64, bound: i64, besides_skills: i64) -> u32 {
         // Below `bound` means a value above `need`, and values stop short of `score * scale + noise`.
         let need = self.unmatched_cost.saturating_add(price) - bound;
         let score = (need + 1 - self.noise).div_euclid(self.scale) + 1;
         let from_skills = score - besides_skills;
+        let skill_weight = i64::from(self.instance.weights.skill);
         let points = if from_skills <= 0 {
             1
-        } else if self.skill_weight == 0 {
+        } else if skill_weight == 0 {
             i64::MAX
         } else {
-            (from_skills + self.skill_weight - 1) / self.skill_weight
+            (from_skills + skill_weight - 1) / skill_weight
         };
-        points.clamp(1, i64::from(self.inputs.most_points) + 1) as u32
+        points.clamp(1, i64::from(inputs.most_points) + 1) as u32
     }
 
-    /// Runs the search; `judge(person, price, bound)` scores a candidate and returns its
-    /// (reduced cost, value) when it is allowed and below `bound`.
-    fn run(&self, scratch: &mut [Vec<u64>], mut judge: impl FnMut(usize, i64, i64) -> Option<(i64, i64)>) -> Found {
-        if self.limit == 0 || self.inputs.most_points == 0 {
-            return Found { pairs: Vec::new(), cheapest: self.below };
+    /// Runs `search(searcher, scratch)` for every searcher, on every core, in order.
+    fn each(&self, searchers: usize, search: impl Fn(usize, &mut [Vec<u64>]) -> Found + Sync) -> Vec<Found> {
+        let parts = in_parallel(searchers, |range| {
+            let mut scratch = vec![vec![0u64; self.layout.words]; 4];
+            range.map(|who| search(who, &mut scratch)).collect::<Vec<_>>()
+        });
+        parts.into_iter().flatten().collect()
+    }
+
+    /// Searches for the `limit` best partners of `searcher`, whose skills are `inputs`
+    /// and who sits at UTC offset `offset`; `judge(person, price, bound)` scores a
+    /// candidate and returns its (reduced cost, value) when it is allowed and below `bound`.
+    fn run(
+        &self,
+        searcher: usize,
+        inputs: &Inputs,
+        offset: i32,
+        limit: usize,
+        scratch: &mut [Vec<u64>],
+        mut judge: impl FnMut(usize, i64, i64) -> Option<(i64, i64)>,
+    ) -> Found {
+        let below = self.below[searcher];
+        if limit == 0 || inputs.most_points == 0 {
+            return Found { pairs: Vec::new(), cheapest: below };
         }
-        for (keys, bits) in self.inputs.sparse.iter().zip(scratch.iter_mut()) {
+        for (keys, bits) in inputs.sparse.iter().zip(scratch.iter_mut()) {
             for &key in keys {
                 self.layout.mark(self.postings, key, bits, true);
             }
         }
         // The zones sharing the most hours first: the best pairs found early prune the rest.
         let mut zones: Vec<(i64, &Range<usize>)> =
-            self.layout.zones.iter().map(|(zone, words)| ((self.besides_skills)(*zone), words)).collect();
+            self.layout.zones.iter().map(|(zone, words)| (self.besides_skills(offset, *zone), words)).collect();
         zones.sort_by_key(|&(besides, words)| (-besides, words.start));
         let mut best: BinaryHeap<(i64, u32, i64)> = BinaryHeap::new();
-        let mut bound = self.below;
+        let mut bound = below;
         for (besides, words) in zones {
             // Near-ties are taken in scan order: start each searcher at its own word so
             // that people with the same wishes do not all shortlist the same partners.
-            let turn = if self.keep == Keep::GoodEnough { self.turn % words.len().max(1) } else { 0 };
+            let turn =
+                if self.keep == Keep::GoodEnough { searcher.wrapping_mul(0x9E37_79B9) % words.len().max(1) } else { 0 };
             let cheapest_here = self.layout.price[words.start * 64];
             let mut known: Option<(i64, i64, u32)> = None;
             for w in words.clone().skip(turn).chain(words.clone().take(turn)) {
                 let price = self.layout.price[w * 64];
                 let k = match known {
                     Some((p, b, k)) if p == price && b == bound => k,
-                    _ => self.needed_points(price, bound, besides),
+                    _ => self.needed_points(inputs, price, bound, besides),
                 };
                 known = Some((price, bound, k));
-                if k > self.inputs.most_points {
+                if k > inputs.most_points {
                     // Prices rise along a zone (a turned search wraps round to its cheap start).
                     if self.keep == Keep::Cheapest || price == cheapest_here {
                         break;
                     }
                     continue;
                 }
-                let mut word = self.inputs.word(self.layout, scratch, w, k);
+                let mut word = inputs.word(self.layout, scratch, w, k);
                 while word != 0 {
                     let pos = w * 64 + word.trailing_zeros() as usize;
                     word &= word - 1;
                     let person = self.layout.order[pos] as usize;
                     let Some((reduced, value)) = judge(person, self.layout.price[pos], bound) else { continue };
                     best.push((reduced, person as u32, value));
-                    if best.len() > self.limit {
+                    if best.len() > limit {
                         best.pop();
                     }
-                    if best.len() == self.limit {
+                    if best.len() == limit {
                         let worst = best.peek().map_or(bound, |&(worst, _, _)| worst);
                         bound = bound.min(match self.keep {
                             Keep::Cheapest => worst + 1,
@@ -352,28 +381,29 @@ impl Search<'_> {
                 }
             }
         }
-        for (keys, bits) in self.inputs.sparse.iter().zip(scratch.iter_mut()) {
+        for (keys, bits) in inputs.sparse.iter().zip(scratch.iter_mut()) {
             for &key in keys {
                 self.layout.mark(self.postings, key, bits, false);
             }
         }
         let found = best.into_sorted_vec();
-        let cheapest = found.first().map_or(self.below, |&(reduced, _, _)| reduced);
+        let cheapest = found.first().map_or(below, |&(reduced, _, _)| reduced);
         Found { pairs: found.into_iter().map(|(_, p, value)| (p, value)).collect(), cheapest }
     }
 }
 
 impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
-    /// Most a pair can score besides skills when the two sit at these UTC offsets.
-    fn besides_skills(&self, a: i32, b: Option<i32>) -> i64 {
-        let w = &self.instance.weights;
-        let hours = match b {
-            Some(b) => overlap_minutes(a, b, &self.instance.rules),
-            None => overlap_minutes(0, 0, &self.instance.rules),
-        } / 60;
-        i64::from(w.hour) * i64::from(hours)
-            + i64::from(w.cross_department)
-            + super::score::most_for_levels(w, &self.instance.rules)
+    fn scan<'s>(&'s self, layout: &'s Layout, postings: &'s [Vec<u32>], below: &'s [i64], keep: Keep) -> Scan<'s> {
+        Scan {
+            layout,
+            postings,
+            instance: self.instance,
+            scale: self.scale,
+            noise: self.noise,
+            unmatched_cost: self.unmatched_cost,
+            below,
+            keep,
+        }
     }
 
     /// A candidate pair's (reduced cost, value), if the rules allow it and it is
@@ -395,36 +425,19 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
     pub fn mentors_for_mentees(&self, price: &[i64], below: &[i64], limit: usize, good_enough: bool) -> Vec<Found> {
         let offsets: Vec<i32> = self.instance.mentors.iter().map(|m| m.utc_offset_minutes).collect();
         let layout = Layout::new(&offsets, price, &self.index.teachers);
-        let parts = in_parallel(self.instance.mentees.len(), |range| {
-            let mut scratch = vec![vec![0u64; layout.words]; 4];
-            range
-                .map(|i| {
-                    let mut keys: [Vec<usize>; 4] = Default::default();
-                    let mut points = [0u32; 4];
-                    for (t, &(skill, factor)) in self.scorer.wishes(i).iter().enumerate() {
-                        keys[t.min(3)].push(usize::from(skill));
-                        points[t.min(3)] += factor;
-                    }
-                    let offset = self.instance.mentees[i].utc_offset_minutes;
-                    let search = Search {
-                        layout: &layout,
-                        postings: &self.index.teachers,
-                        inputs: Inputs::new(keys, points, &layout),
-                        besides_skills: &|zone| self.besides_skills(offset, zone),
-                        skill_weight: i64::from(self.instance.weights.skill),
-                        scale: self.scale,
-                        noise: self.noise,
-                        unmatched_cost: self.unmatched_cost,
-                        below: below[i],
-                        limit,
-                        keep: if good_enough { Keep::GoodEnough } else { Keep::Cheapest },
-                        turn: i.wrapping_mul(0x9E37_79B9),
-                    };
-                    search.run(&mut scratch, |j, price, bound| self.judge(i, j, price, bound))
-                })
-                .collect::<Vec<_>>()
-        });
-        parts.into_iter().flatten().collect()
+        let keep = if good_enough { Keep::GoodEnough } else { Keep::Cheapest };
+        let scan = self.scan(&layout, &self.index.teachers, below, keep);
+        scan.each(self.instance.mentees.len(), |i, scratch| {
+            let mut keys: [Vec<usize>; 4] = Default::default();
+            let mut points = [0u32; 4];
+            for (t, &(skill, factor)) in self.scorer.wishes(i).iter().enumerate() {
+                keys[t.min(3)].push(usize::from(skill));
+                points[t.min(3)] += factor;
+            }
+            let inputs = Inputs::new(keys, points, &layout);
+            let offset = self.instance.mentees[i].utc_offset_minutes;
+            scan.run(i, &inputs, offset, limit, scratch, |j, price, bound| self.judge(i, j, price, bound))
+        })
     }
 
     /// For each mentor with places, `limit` good mentees: the mentor side of the
@@ -432,35 +445,20 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
     pub fn mentees_for_mentors(&self, has_places: &[bool], limit: usize) -> Vec<Found> {
         let offsets: Vec<i32> = self.instance.mentees.iter().map(|m| m.utc_offset_minutes).collect();
         let layout = Layout::new(&offsets, &vec![0; offsets.len()], &self.index.learners);
-        let parts = in_parallel(self.instance.mentors.len(), |range| {
-            let mut scratch = vec![vec![0u64; layout.words]; 4];
-            range
-                .map(|j| {
-                    let mentor = &self.instance.mentors[j];
-                    // Input c: the mentee's class-c wish is one this mentor teaches.
-                    let keys: [Vec<usize>; 4] =
-                        std::array::from_fn(|c| mentor.teach.iter().map(|&s| usize::from(s) * CLASSES + c).collect());
-                    let later = (mentor.teach.len() as u32).min(self.index.most_later_wishes);
-                    let points = [priority(0), priority(1), priority(2), later * priority(3)];
-                    let offset = mentor.utc_offset_minutes;
-                    let search = Search {
-                        layout: &layout,
-                        postings: &self.index.learners,
-                        inputs: Inputs::new(keys, points, &layout),
-                        besides_skills: &|zone| self.besides_skills(offset, zone),
-                        skill_weight: i64::from(self.instance.weights.skill),
-                        scale: self.scale,
-                        noise: self.noise,
-                        unmatched_cost: self.unmatched_cost,
-                        below: self.unmatched_cost,
-                        limit: if has_places[j] { limit } else { 0 },
-                        keep: Keep::GoodEnough,
-                        turn: j.wrapping_mul(0x9E37_79B9),
-                    };
-                    search.run(&mut scratch, |i, price, bound| self.judge(i, j, price, bound))
-                })
-                .collect::<Vec<_>>()
-        });
-        parts.into_iter().flatten().collect()
+        let below = vec![self.unmatched_cost; self.instance.mentors.len()];
+        let scan = self.scan(&layout, &self.index.learners, &below, Keep::GoodEnough);
+        scan.each(self.instance.mentors.len(), |j, scratch| {
+            let mentor = &self.instance.mentors[j];
+            // Input c: the mentee's class-c wish is one this mentor teaches.
+            let keys: [Vec<usize>; 4] =
+                std::array::from_fn(|c| mentor.teach.iter().map(|&s| usize::from(s) * CLASSES + c).collect());
+            let later = (mentor.teach.len() as u32).min(self.index.most_later_wishes);
+            let points = [priority(0), priority(1), priority(2), later * priority(3)];
+            let inputs = Inputs::new(keys, points, &layout);
+            let limit = if has_places[j] { limit } else { 0 };
+            scan.run(j, &inputs, mentor.utc_offset_minutes, limit, scratch, |i, price, bound| {
+                self.judge(i, j, price, bound)
+            })
+        })
     }
 }

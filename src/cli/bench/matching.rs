@@ -28,10 +28,14 @@ pub struct BenchRow {
     pub upper_bound: i64,
     /// Whether the upper bound equals the total: no valid set of pairs scores more.
     pub proven: bool,
+    /// The one-minute load average just before this size ran: above 2 the two cores
+    /// were shared with other work and the time is longer than on an idle machine.
+    pub load_average: Option<f64>,
 }
 
 pub fn run_size(participants: usize, seed: u64) -> BenchRow {
     let instance = generate::generate(participants, seed);
+    let load_average = super::load_average();
     super::reset_peak();
     let started = Instant::now();
     let outcome = solve(&instance);
@@ -51,6 +55,7 @@ pub fn run_size(participants: usize, seed: u64) -> BenchRow {
         violations,
         upper_bound: outcome.upper_bound,
         proven: outcome.is_proven_optimal(),
+        load_average,
     }
 }
 

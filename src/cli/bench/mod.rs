@@ -55,6 +55,12 @@ pub(crate) fn peak_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// The machine's one-minute load average (Linux), so a figure says how busy the cores
+/// were: timings on a shared 2-core machine vary with it.
+pub(crate) fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
 /// Starts a new high-water mark for [`peak_mib`], so each run reports its own peak
 /// (Linux: `5` to /proc/self/clear_refs; elsewhere nothing).
 pub(crate) fn reset_peak() {
@@ -226,7 +232,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             }
             sizes.sort_unstable();
             println!(
-                "{:>12} {:>9} {:>9} {:>14} {:>14} {:>14} {:>8} {:>7} {:>10}",
+                "{:>12} {:>9} {:>9} {:>14} {:>14} {:>14} {:>8} {:>7} {:>10} {:>6}",
                 "participants",
                 "seconds",
                 "peak MiB",
@@ -235,13 +241,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "optimum",
                 "gap %",
                 "proven",
-                "violations"
+                "violations",
+                "load"
             );
             let mut rows = Vec::new();
             for size in sizes {
                 let row = matching::run_size(size, args.seed);
                 println!(
-                    "{:>12} {:>9.3} {:>9.1} {:>14} {:>14} {:>14} {:>8.4} {:>7} {:>10}",
+                    "{:>12} {:>9.3} {:>9.1} {:>14} {:>14} {:>14} {:>8.4} {:>7} {:>10} {:>6}",
                     row.participants,
                     row.seconds,
                     row.peak_mib,
@@ -250,7 +257,8 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     row.optimum.map_or("-".to_owned(), |o| o.to_string()),
                     row.gap_pct,
                     if row.proven { "yes" } else { "no" },
-                    row.violations
+                    row.violations,
+                    row.load_average.map_or("-".to_owned(), |l| format!("{l:.2}"))
                 );
                 rows.push(row);
             }

@@ -335,6 +335,7 @@ mod tests {
             unmatched: vec![],
             total_score,
             upper_bound,
+            inputs_hash: String::new(),
             not_eligible: BTreeMap::new(),
             circle: false,
         }

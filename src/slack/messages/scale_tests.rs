@@ -174,6 +174,7 @@ impl World {
             unmatched: self.unmatched(),
             total_score: 100,
             upper_bound: 120,
+            inputs_hash: String::new(),
             not_eligible: BTreeMap::from([("paused".to_owned(), 3)]),
             circle: false,
         }
