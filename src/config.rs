@@ -45,6 +45,31 @@ pub enum CliCommand {
     Bench(BenchArgs),
     /// Look after the outbox by hand.
     Outbox(OutboxArgs),
+    /// Bring in levels, departments and managers from an HR export (CSV): a dry run
+    /// unless `--apply`.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV file: columns email, level, department, manager_email (or see --columns).
+    pub file: PathBuf,
+    /// Apply the changes; without it nothing changes and the report says what would.
+    #[arg(long)]
+    pub apply: bool,
+    /// Which header holds which column, e.g. `email=Work Email,level=Grade,manager_email=Manager`.
+    #[arg(long)]
+    pub columns: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Bot token (xoxb-...) with users:read.email: emails are looked up in Slack.
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    pub slack_bot_token: String,
+    #[arg(long, env = "SLACK_API_URL", default_value = SLACK_API_URL)]
+    pub slack_api_url: String,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -40,6 +40,10 @@ pub enum Event {
     ConfidenceSubmitted { user: String, program_id: i64, confidence: ValidConfidence },
     /// A confirmed round reached its end (its confirmation plus the program's round length).
     RoundEnded { round_id: i64 },
+    /// Someone shared a file into their DM with the app (an owner's org chart).
+    FileShared { user: String, file_id: String },
+    /// Someone joined (`joined`) or left a channel the app is in.
+    ChannelMember { user: String, channel: String, joined: bool },
 }
 
 /// Who an automatic round is recorded as started by.
@@ -69,7 +73,9 @@ impl Event {
             | Event::ReflectionSubmitted { user, .. }
             | Event::PairExit { user, .. }
             | Event::GoalSubmitted { user, .. }
-            | Event::ConfidenceSubmitted { user, .. } => user,
+            | Event::ConfidenceSubmitted { user, .. }
+            | Event::FileShared { user, .. }
+            | Event::ChannelMember { user, .. } => user,
             Event::ScheduledRound { .. }
             | Event::CheckinDue { .. }
             | Event::CheckinReminder { .. }

@@ -131,6 +131,7 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         checkins: store.checkin_settings(program.id).await?,
         digest: store.digest_schedule(program.id).await?,
         round_weeks: store.round_weeks(program.id).await?,
+        channel: store.program_channel(program.id).await?,
     };
     let settings = current.with(setting);
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
@@ -138,6 +139,7 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
     tx.set_checkin_settings(program.id, &settings.checkins).await?;
     tx.set_digest_schedule(program.id, settings.digest.as_deref()).await?;
     tx.set_round_weeks(program.id, settings.round_weeks).await?;
+    tx.set_program_channel(program.id, settings.channel.as_deref()).await?;
     tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();

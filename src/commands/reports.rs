@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::domain::pair::PairStatus;
 use crate::domain::program::Program;
-use crate::domain::status::{ProgramStatus, StatusFacts};
+use crate::domain::status::{Onboarding, ProgramStatus, StatusFacts};
 use crate::report::export::{self, PairExport};
 use crate::store::{Store, StoreError};
 
@@ -66,6 +66,11 @@ pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Re
         exits: store.exits(program.id).await?,
         dead_letters: store.outbox_stats().await?.dead,
         confidence: store.confidence_ratings(program.id).await?,
+        onboarding: Onboarding {
+            channel: store.program_channel(program.id).await?,
+            via_channel: store.channel_figures(program.id).await?,
+            last_import: store.last_import(&program.team_id).await?,
+        },
     };
     Ok(ProgramStatus::compute(&program.name, facts, today))
 }

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::import::ImportFigures;
 use super::outcomes::{uplift, Rating, Uplift};
 use super::participant::Participant;
 use super::rounds::UnmatchedPerson;
@@ -48,6 +49,27 @@ pub struct ProgramStatus {
     /// Mean confidence change (after minus before, on 1-5) per skill for mentees and per
     /// question for mentors, over the people who answered both times.
     pub uplift: Uplift,
+    /// Channel opt-in and the org-chart import.
+    pub onboarding: Onboarding,
+}
+
+/// How a program's channel brought people in, for owners.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelFigures {
+    /// People invited after joining the channel.
+    pub invited: i64,
+    /// Of them, those who then joined the program.
+    pub joined: i64,
+}
+
+/// How people came in without typing: the program's channel and the org chart.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Onboarding {
+    /// The channel whose newcomers are invited, if the program has one.
+    pub channel: Option<String>,
+    pub via_channel: ChannelFigures,
+    /// The workspace's latest applied org-chart import.
+    pub last_import: Option<ImportFigures>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -83,6 +105,7 @@ pub struct StatusFacts {
     pub exits: Vec<Option<String>>,
     pub dead_letters: i64,
     pub confidence: Vec<Rating>,
+    pub onboarding: Onboarding,
 }
 
 impl ProgramStatus {
@@ -113,6 +136,7 @@ impl ProgramStatus {
             dead_letters: facts.dead_letters,
             trend,
             uplift: uplift(&facts.confidence),
+            onboarding: facts.onboarding,
         }
     }
 }

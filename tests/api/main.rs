@@ -18,6 +18,7 @@ mod integrity;
 mod launch;
 mod manifest;
 mod modal;
+mod onboard;
 mod owners;
 mod retention;
 mod rounds;

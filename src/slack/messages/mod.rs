@@ -17,6 +17,7 @@ mod faults;
 mod home;
 mod join;
 mod membership;
+mod onboard;
 mod outcomes;
 mod owners;
 mod programs;
@@ -31,6 +32,7 @@ pub use faults::*;
 pub use home::*;
 pub use join::*;
 pub use membership::*;
+pub use onboard::*;
 pub use outcomes::*;
 pub use owners::*;
 pub use programs::*;
@@ -61,6 +63,8 @@ pub const OWNER_USAGE: &[(&str, &str)] = &[
     ("/mentoring skills add <skill>, <skill>", "add skills to the join form"),
     ("/mentoring program set <setting> <value>", "matching and check-in settings (`program set` lists them)"),
     ("/mentoring unpair @someone", "end someone's pair so they can be matched again"),
+    ("/mentoring import", "bring in levels, departments and managers from an HR export (CSV), with a dry run first"),
+    ("/mentoring program set channel #channel", "invite whoever joins that channel to the program"),
     ("/mentoring owners [add|remove @someone]", "who owns programs"),
     ("/mentoring audit", "the latest owner actions"),
     ("/mentoring join ... dept:<name> manager:@someone level N", "members can give everything in one line too"),

@@ -128,7 +128,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
          • seniority: mentors at least {} below their mentee\n• after an exit: {}\n\
          • matching searches up to {} before using its best round\n\
          *Check-ins*\n• {}\n• window: {} in each person's time zone\n\
-         • weekends: {}\n*Rounds* last {}.\n*Owners' digest*: {}.",
+         • weekends: {}\n*Rounds* last {}.\n*Owners' digest*: {}.\n*Channel*: {}.",
         program.name,
         count(m.capacity, "mentee", "mentees"),
         if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
@@ -145,5 +145,8 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         if c.weekends { "on" } else { "skipped" },
         count(s.round_weeks, "week", "weeks"),
         s.digest.as_deref().map_or("off".to_owned(), |d| in_words(d, 1, &c_zone)),
+        s.channel
+            .as_deref()
+            .map_or("none".to_owned(), |c| format!("<#{c}>: whoever joins it is invited to the program")),
     ))
 }

@@ -122,6 +122,18 @@ impl World {
                 mentees: catalogue.iter().map(|s| (s.clone(), 0.5)).collect(),
                 mentors: BTreeMap::from([("teaching".to_owned(), 1.0), ("domain".to_owned(), -0.5)]),
             },
+            onboarding: crate::domain::status::Onboarding {
+                channel: Some("C0REVERSEMENTORING".to_owned()),
+                via_channel: crate::domain::status::ChannelFigures { invited: n as i64, joined: n as i64 / 2 },
+                last_import: Some(crate::domain::import::ImportFigures {
+                    rows_read: n as i64,
+                    updated: n as i64,
+                    unchanged: 0,
+                    unmatched: 3,
+                    refused: 2,
+                    applied_at: 1_700_000_000,
+                }),
+            },
         }
     }
 

@@ -1,0 +1,230 @@
+//! Bringing people in without typing: the org-chart import (an owner's CSV in the
+//! app's DM, looked up by email, a dry run, *Apply*) and channel opt-in (joining a
+//! program's channel invites; leaving asks), through the signed edge and the simulator.
+
+use serde_json::Value;
+use upward::slack::ids;
+use upward::slack::messages::plain_text;
+
+use crate::given::*;
+use crate::helpers::*;
+
+/// The owner's DM with the app, as Slack names it.
+const OWNER_DM: &str = "D0OWNER01";
+const CHANNEL: &str = "C0MENTOR1";
+
+/// An HR export with every kind of row: a person whose level is new (Alice), a person
+/// who set her own level (Bob), an email nobody has, the same person twice, a bad
+/// level, and a manager who is in Slack (the owner).
+const PEOPLE: &str = "Work Email,Grade,Department,Manager Email\n\
+    alice@example.com,2,Engineering,olga@example.com\n\
+    BOB@example.com,8,Finance,olga@example.com\n\
+    ghost@example.com,3,Sales,\n\
+    bob@example.com,8,Finance,olga@example.com\n\
+    carol@example.com,eleven,Ops,\n";
+
+fn dms(app: &TestApp, user: &str) -> Vec<Value> {
+    app.sent("chat.postMessage").into_iter().filter(|m| m["channel"] == user).collect()
+}
+
+fn dm_texts(app: &TestApp, user: &str) -> Vec<String> {
+    dms(app, user).iter().map(|m| plain_text(&m["blocks"])).collect()
+}
+
+/// `users.lookupByEmail` calls, found or not.
+fn lookups(app: &TestApp) -> usize {
+    app.sim.count_calls(|c| c.method == "users.lookupByEmail")
+}
+
+fn latest_dm_with(app: &TestApp, user: &str, action_id: &str) -> Value {
+    dms(app, user)
+        .into_iter()
+        .rev()
+        .find(|m| m.to_string().contains(action_id))
+        .unwrap_or_else(|| panic!("no DM to {user} with {action_id}"))
+}
+
+async fn levels(app: &TestApp) -> Vec<(String, Option<i64>, Option<String>, Option<String>)> {
+    let pool = app.db().await;
+    let rows = sqlx::query_as("SELECT user_id, level, department, manager FROM participants ORDER BY user_id")
+        .fetch_all(&pool)
+        .await
+        .expect("participants");
+    pool.close().await;
+    rows
+}
+
+/// Alice and Bob joined (Bob gave his own level, 9); everyone has a work email in Slack.
+async fn company() -> TestApp {
+    let (app, _clock) = alice_and_bob_joined().await;
+    app.ask(BOB, "join mentee generative AI, prompting dept:Finance level 9").await;
+    for (user, email) in [(ALICE, "alice@example.com"), (BOB, "bob@example.com"), (OWNER, "olga@example.com")] {
+        app.sim.set_email(user, email);
+    }
+    app.sim.add_user(CAROL, "Carol Senior", Some("Europe/London"));
+    app.sim.set_email(CAROL, "carol@example.com");
+    app
+}
+
+async fn upload(app: &TestApp, user: &str, channel: &str, name: &str, bytes: &str) {
+    let file = app.sim.host_file(user, channel, name, bytes.as_bytes());
+    let answer = app.slack.file_shared(user, channel, &file).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    app.settle().await;
+}
+
+#[tokio::test]
+async fn an_owners_csv_is_looked_up_shown_as_a_dry_run_and_applied_once_on_apply() {
+    let app = company().await;
+    let before = levels(&app).await;
+    assert!(app.ask(OWNER, "import").await.contains("upload your HR export as a CSV"));
+
+    upload(&app, OWNER, OWNER_DM, "people.csv", PEOPLE).await;
+    let report = dm_texts(&app, OWNER).pop().expect("a dry run in the owner's DM");
+    for expected in [
+        "Dry run of people.csv",
+        "5 rows read",
+        "2 people would be updated",
+        "1 row match nobody",
+        "line 4: no one in Slack has ghost@example.com",
+        "line 5: bob@example.com again (as on line 3); applied once",
+        "line 6: level `eleven` is not 1–12",
+    ] {
+        assert!(report.contains(expected), "{expected}: {report}");
+    }
+    // Each email once: the people, their manager, the unknown one; nothing guessed.
+    assert_eq!(lookups(&app), 4);
+    assert_eq!(app.sent("users.lookupByEmail").len(), 3, "ghost@ is Slack's users_not_found");
+    assert_eq!(app.sent("files.info").len(), 1);
+    assert_eq!(app.sim.calls().iter().filter(|c| c.method == slack_sim::DOWNLOAD && c.ok).count(), 1);
+    assert_eq!(levels(&app).await, before, "a dry run changes nothing");
+    assert_eq!(app.count("SELECT COUNT(*) FROM org_chart").await, 0);
+
+    let dry_run = latest_dm_with(&app, OWNER, ids::IMPORT_APPLY);
+    let import = button(&dry_run, ids::IMPORT_APPLY);
+    let (answer, tag) = app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &import).await;
+    assert_eq!(answer.status, 200);
+    app.settle().await;
+    let applied = app.answers(&tag).join("\n");
+    assert!(applied.contains("Imported people.csv") && applied.contains("2 people were updated"), "{applied}");
+
+    // Alice had no level: the chart's. Bob set his own (9): kept. Both get the manager.
+    let after = levels(&app).await;
+    let alice = after.iter().find(|r| r.0 == ALICE).unwrap();
+    let bob = after.iter().find(|r| r.0 == BOB).unwrap();
+    assert_eq!((alice.1, alice.3.as_deref()), (Some(2), Some(OWNER)));
+    assert_eq!((bob.1, bob.3.as_deref()), (Some(9), Some(OWNER)));
+    assert_eq!(app.count("SELECT COUNT(*) FROM org_chart").await, 2);
+
+    // A second press (or another owner's) changes nothing more.
+    let (_, again) = app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &import).await;
+    app.settle().await;
+    assert!(app.answers(&again).join("").contains("already applied"));
+
+    let status = app.ask(OWNER, "status").await;
+    assert!(status.contains("5 rows read, 2 updated, 0 unchanged, 1 unmatched, 1 refused"), "{status}");
+
+    // The same file again: found people come from the cache, only the unknown is asked.
+    upload(&app, OWNER, OWNER_DM, "people.csv", PEOPLE).await;
+    assert_eq!(lookups(&app), 5, "only ghost@ is looked up again");
+    assert!(dm_texts(&app, OWNER).pop().unwrap().contains("0 people would be updated, 2 already up to date"));
+}
+
+#[tokio::test]
+async fn someone_joining_after_the_import_gets_the_charts_fields_and_can_correct_them() {
+    let app = company().await;
+    upload(&app, OWNER, OWNER_DM, "people.csv", "email,level,department\ncarol@example.com,7,Ops\n").await;
+    let import = button(&latest_dm_with(&app, OWNER, ids::IMPORT_APPLY), ids::IMPORT_APPLY);
+    app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &import).await;
+    app.settle().await;
+
+    app.ask(CAROL, "join mentee prompting").await;
+    let carol = levels(&app).await.into_iter().find(|r| r.0 == CAROL).unwrap();
+    assert_eq!((carol.1, carol.2.as_deref()), (Some(7), Some("Ops")));
+    app.ask(CAROL, "join mentee prompting level 6").await;
+    let carol = levels(&app).await.into_iter().find(|r| r.0 == CAROL).unwrap();
+    assert_eq!(carol.1, Some(6), "her own correction wins");
+}
+
+#[tokio::test]
+async fn bad_files_and_members_uploads_get_a_clear_answer_and_change_nothing() {
+    let app = company().await;
+    upload(&app, OWNER, OWNER_DM, "people.csv", "Name,Grade\nAda,3\n").await;
+    let answer = dm_texts(&app, OWNER).pop().unwrap();
+    assert!(answer.contains("no email column") && answer.contains("`Name`, `Grade`"), "{answer}");
+
+    upload(&app, OWNER, OWNER_DM, "photo.png", "not a csv").await;
+    assert!(dm_texts(&app, OWNER).pop().unwrap().contains("is not a CSV file"));
+
+    // Other header names, said first, are used for the next upload.
+    let saved = app.ask(OWNER, "import email=Mail,level=Band").await;
+    assert!(saved.contains("email = `Mail`"), "{saved}");
+    upload(&app, OWNER, OWNER_DM, "hr.csv", "Mail,Band\nalice@example.com,3\n").await;
+    assert!(dm_texts(&app, OWNER).pop().unwrap().contains("1 person would be updated"));
+
+    let before = app.count("SELECT COUNT(*) FROM imports").await;
+    upload(&app, ALICE, "D0ALICE01", "people.csv", PEOPLE).await;
+    assert!(dm_texts(&app, ALICE).pop().unwrap().contains("only program owners can import the org chart"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM imports").await, before);
+    assert_eq!(lookups(&app), 1, "only hr.csv's Alice; a member's file is never looked up");
+
+    // A file the app shares itself (an export) and files in channels are not imports.
+    let own = app.sim.host_file(slack_sim::BOT_USER_ID, OWNER_DM, "export.csv", b"email\n");
+    app.slack.file_shared(slack_sim::BOT_USER_ID, OWNER_DM, &own).await;
+    let public = app.sim.host_file(OWNER, "C0GENERAL", "people.csv", PEOPLE.as_bytes());
+    app.slack.file_shared(OWNER, "C0GENERAL", &public).await;
+    app.settle().await;
+    assert_eq!(app.sent("files.info").len(), 4, "only the four DM uploads were read");
+}
+
+#[tokio::test]
+async fn joining_a_programs_channel_invites_and_leaving_it_asks_whether_to_pause_or_leave() {
+    let app = company().await;
+    let set = app.ask(OWNER, &format!("program set channel <#{CHANNEL}|reverse-mentoring>")).await;
+    assert!(set.contains(&format!("<#{CHANNEL}>")), "{set}");
+    assert!(app.ask(OWNER, "program set channel #reverse-mentoring").await.contains("turns blue"));
+
+    // Joining another channel, or the app itself joining, is nothing to act on.
+    app.slack.channel_member(CAROL, "C0RANDOM1", true).await;
+    app.slack.channel_member(slack_sim::BOT_USER_ID, CHANNEL, true).await;
+    app.settle().await;
+    assert!(dms(&app, CAROL).is_empty());
+
+    let answer = app.slack.channel_member(CAROL, CHANNEL, true).await;
+    assert_eq!(answer.status, 200);
+    app.settle().await;
+    let invitation = latest_dm_with(&app, CAROL, ids::CHANNEL_JOIN_MENTEE);
+    assert!(plain_text(&invitation["blocks"]).contains("Want to take part?"));
+    let program = button(&invitation, ids::CHANNEL_JOIN_MENTEE);
+    app.slack.press(CAROL, ids::CHANNEL_JOIN_MENTEE, &program).await;
+    app.settle().await;
+    let form = app.sent("views.open").pop().expect("the join form opens");
+    let blocks = form["view"]["blocks"].as_array().expect("blocks").clone();
+    let role = blocks.iter().find(|b| b["block_id"] == ids::ROLE_BLOCK).expect("the role question");
+    assert_eq!(role["element"]["initial_option"]["value"], "mentee", "the side Carol picked is chosen");
+    app.ask(CAROL, "join mentee prompting").await;
+
+    // Someone already in the program is not invited again.
+    app.slack.channel_member(ALICE, CHANNEL, true).await;
+    app.settle().await;
+    assert!(!dm_texts(&app, ALICE).iter().any(|t| t.contains("Want to take part?")));
+
+    let status = app.ask(OWNER, "status").await;
+    assert!(status.contains("1 person invited on joining it, 1 of them joined the program"), "{status}");
+
+    app.slack.channel_member(CAROL, CHANNEL, false).await;
+    app.settle().await;
+    let farewell = latest_dm_with(&app, CAROL, ids::CHANNEL_LEAVE);
+    assert!(plain_text(&farewell["blocks"]).contains("pause mentoring for a while, or leave"));
+    assert_eq!(app.participant(CAROL).await.unwrap().1, "active", "leaving the channel alone changes nothing");
+    let (_, tag) = app.slack.press_in_message(CAROL, "D0CAROL01", ids::CHANNEL_LEAVE, &program).await;
+    app.settle().await;
+    assert!(!app.answers(&tag).is_empty());
+    assert_eq!(app.participant(CAROL).await.unwrap().1, "left");
+
+    // Someone who never joined the program is not asked anything on leaving.
+    let before = dms(&app, DAN).len();
+    app.slack.channel_member(DAN, CHANNEL, false).await;
+    app.settle().await;
+    assert_eq!(dms(&app, DAN).len(), before);
+}
