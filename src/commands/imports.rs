@@ -16,17 +16,15 @@ use slack_limits::{Buckets, TIER_3};
 use tracing::{info, instrument, warn};
 
 use super::{HandleError, Request, Result};
-use crate::domain::import::{plan, read_csv, Columns, ImportError, ImportPlan, Lookup, Parsed, MAX_FILE_BYTES};
+use crate::domain::import::{
+    plan, read_csv, Columns, ImportError, ImportPlan, Lookup, Parsed, MAX_FILE_BYTES, SLACK_LOOKUPS,
+};
 use crate::domain::outbound::Outbound;
 use crate::slack::client::FileInfo;
 use crate::slack::{messages, SendError, SlackApi};
 use crate::store::{ImportStatus, Store};
 
 const LOOKUP: &str = "users.lookupByEmail";
-
-/// Emails one uploaded file may look up in Slack: all within Tier 3's burst, so the
-/// handler finishes well inside its inbox lease.
-pub const SLACK_LOOKUPS: usize = 45;
 
 /// How long to wait for Slack's lookup pace at most, per email, before giving up.
 const MOST_RETRY_AFTER: Duration = Duration::from_secs(60);

@@ -85,7 +85,7 @@ async fn an_owners_csv_is_looked_up_shown_as_a_dry_run_and_applied_once_on_apply
         "Dry run of people.csv",
         "5 rows read",
         "2 people would be updated",
-        "1 row match nobody",
+        "1 row matches nobody",
         "line 4: no one in Slack has ghost@example.com",
         "line 5: bob@example.com again (as on line 3); applied once",
         "line 6: level `eleven` is not 1–12",
@@ -227,4 +227,25 @@ async fn joining_a_programs_channel_invites_and_leaving_it_asks_whether_to_pause
     app.slack.channel_member(DAN, CHANNEL, false).await;
     app.settle().await;
     assert_eq!(dms(&app, DAN).len(), before);
+}
+
+/// A file bigger than one upload's lookups: the first upload asks Slack about 45
+/// emails and says the rest are not checked yet (no guess, no half-planned person);
+/// the same file again finds those 45 in the cache and asks only about the rest.
+#[tokio::test]
+async fn a_big_file_is_looked_up_across_uploads_within_slacks_pace() {
+    let app = company().await;
+    let mut file = String::from("email,level\n");
+    for i in 0..50 {
+        let (user, email) = (format!("U0P{i:06}"), format!("p{i}@example.com"));
+        app.sim.set_email(&user, &email);
+        file.push_str(&format!("{email},3\n"));
+    }
+    upload(&app, OWNER, OWNER_DM, "big.csv", &file).await;
+    assert_eq!(lookups(&app), 45);
+    let report = dm_texts(&app, OWNER).pop().unwrap();
+    assert!(report.contains("45 people would be updated") && report.contains("5 emails not looked up yet"), "{report}");
+    upload(&app, OWNER, OWNER_DM, "big.csv", &file).await;
+    assert_eq!(lookups(&app), 50, "the cache answers for the 45 found before");
+    assert!(dm_texts(&app, OWNER).pop().unwrap().contains("50 people would be updated"));
 }

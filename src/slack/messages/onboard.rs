@@ -4,7 +4,7 @@
 use slack_morphism::prelude::*;
 
 use super::{button, count, packed, reply};
-use crate::domain::import::{ImportPlan, COLUMNS_USAGE};
+use crate::domain::import::{ImportPlan, COLUMNS_USAGE, SLACK_LOOKUPS};
 use crate::domain::outbound::Message;
 use crate::domain::program::Program;
 use crate::slack::ids;
@@ -39,12 +39,23 @@ pub fn import_report(source: &str, plan: &ImportPlan, applied: bool, max_problem
             count(plan.changes.len(), "person", "people"),
             plan.unchanged
         ),
-        format!("• {} match nobody in Slack (not guessed: check the emails)", count(plan.unmatched(), "row", "rows")),
+        format!(
+            "• {} {} nobody in Slack (not guessed: check the emails)",
+            count(plan.unmatched(), "row", "rows"),
+            if plan.unmatched() == 1 { "matches" } else { "match" }
+        ),
         format!(
             "• {} refused (a bad email or level, or one email with two answers)",
             count(plan.refused(), "row", "rows")
         ),
     ];
+    if plan.unchecked() > 0 {
+        lines.push(format!(
+            "• {} not looked up yet (I look up {SLACK_LOOKUPS} per upload, at Slack's pace): upload the file again \
+             in a minute to go on, or use `upward import`",
+            count(plan.unchecked(), "email", "emails")
+        ));
+    }
     if !plan.problems.is_empty() {
         lines.push("*Rows to look at*".to_owned());
         lines.extend(plan.problems.iter().take(max_problems).map(|p| format!("• {}", p.describe())));
