@@ -34,6 +34,11 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("check-ins       54") && stdout.contains("ends the pair privately"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
     assert!(stdout.contains("HR presses Confirm"), "the owner confirms in Slack, with the preview's button: {stdout}");
+    // The org chart comes in once (a dry run, then Apply), and one person joins by channel.
+    assert!(stdout.contains("Dry run of hris-export.csv*: 43 rows read") && stdout.contains("39 people were updated"));
+    assert!(stdout.contains("no one in Slack has new.hire@example.com"), "{stdout}");
+    assert!(stdout.contains("Join as mentor") && stdout.contains("pause mentoring for a while, or leave"), "{stdout}");
+    assert!(stdout.contains("via channel      1") && stdout.contains("imported        43"), "{stdout}");
     for cycle in 1..=3 {
         let section = stdout.split(&format!("── Check-in {cycle},")).nth(1).and_then(|rest| rest.split("\n── ").next());
         let section = section.unwrap_or_else(|| panic!("no check-in {cycle} in {stdout}"));
