@@ -317,8 +317,10 @@ pub struct Change {
     pub after: OrgEntry,
 }
 
-/// A dry run: what applying would change, and every row it would not use.
+/// A dry run: what applying would change, and every row it would not use. A closed
+/// import keeps none of it (`{}` reads as an empty plan).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ImportPlan {
     pub rows_read: usize,
     pub changes: Vec<Change>,

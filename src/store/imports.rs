@@ -193,16 +193,18 @@ impl Tx {
     }
 
     /// Ends a dry run: applied or cancelled. `false` when it was no longer a dry run
-    /// (a second press, or another owner first), so it is applied at most once.
+    /// (a second press, or another owner first), so it is applied at most once. Its
+    /// rows (emails, people) are not kept once closed: the figures are.
     pub async fn close_import(&mut self, import_id: i64, status: ImportStatus) -> Result<bool> {
-        let closed =
-            sqlx::query("UPDATE imports SET status = $1, applied_at = $2 WHERE id = $3 AND status = 'dry_run'")
-                .bind(status.as_str())
-                .bind((status == ImportStatus::Applied).then_some(self.now))
-                .bind(import_id)
-                .execute(&mut *self.tx)
-                .await?
-                .rows_affected();
+        let closed = sqlx::query(
+            "UPDATE imports SET status = $1, applied_at = $2, plan = '{}' WHERE id = $3 AND status = 'dry_run'",
+        )
+        .bind(status.as_str())
+        .bind((status == ImportStatus::Applied).then_some(self.now))
+        .bind(import_id)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
         Ok(closed == 1)
     }
 

@@ -115,6 +115,7 @@ async fn an_owners_csv_is_looked_up_shown_as_a_dry_run_and_applied_once_on_apply
     assert_eq!((alice.1, alice.3.as_deref()), (Some(2), Some(OWNER)));
     assert_eq!((bob.1, bob.3.as_deref()), (Some(9), Some(OWNER)));
     assert_eq!(app.count("SELECT COUNT(*) FROM org_chart").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM imports WHERE plan = '{}'").await, 1, "closed: figures kept, rows not");
 
     // A second press (or another owner's) changes nothing more.
     let (_, again) = app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &import).await;
@@ -144,6 +145,10 @@ async fn someone_joining_after_the_import_gets_the_charts_fields_and_can_correct
     app.ask(CAROL, "join mentee prompting level 6").await;
     let carol = levels(&app).await.into_iter().find(|r| r.0 == CAROL).unwrap();
     assert_eq!(carol.1, Some(6), "her own correction wins");
+
+    app.ask(CAROL, "forget-me").await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM org_chart WHERE user_id = '{CAROL}'")).await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM slack_users WHERE email = 'carol@example.com'").await, 0);
 }
 
 #[tokio::test]
