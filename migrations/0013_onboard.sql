@@ -5,6 +5,16 @@
 ALTER TABLE slack_users ADD COLUMN email TEXT;
 CREATE INDEX slack_users_email ON slack_users (team_id, email);
 
+-- Emails Slack said nobody has (users_not_found), and when: a Slack upload, which may
+-- look up only so many emails, does not ask about them again within the hour, so
+-- uploading a file again goes on with the emails not yet asked.
+CREATE TABLE email_misses (
+    team_id    TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (team_id, email)
+);
+
 -- Each org-chart import: who asked, from which file, its dry run (JSON: the changes,
 -- applied as they are when the owner confirms, and the rows it could not use) and its
 -- figures.

@@ -200,6 +200,8 @@ pub enum BenchTarget {
     Faults,
     /// Thousands of half-header connections while /healthz is probed.
     Slowloris,
+    /// The org-chart import of a whole company, against Slack's lookup limits.
+    Import,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -207,7 +209,7 @@ pub struct BenchArgs {
     pub target: BenchTarget,
     /// Matching: participant counts to run, comma-separated (default 1000,5000,10000,50000,100000).
     /// Delivery: pairs to nudge (default 10000). Burst: people joining at once
-    /// (default 1000,10000).
+    /// (default 1000,10000). Import: employees in the org chart (default 1000,10000).
     #[arg(long, alias = "people", value_delimiter = ',')]
     pub sizes: Option<Vec<usize>>,
     /// Inbound: how long `wrk` loads each server, in seconds.

@@ -26,6 +26,10 @@ use crate::store::{ImportStatus, Store};
 
 const LOOKUP: &str = "users.lookupByEmail";
 
+/// How long an upload trusts Slack's "nobody has this email": a new hire added to
+/// Slack meanwhile is found by the next upload after it.
+const MISS_MEMORY_SECS: i64 = 60 * 60;
+
 /// How long to wait for Slack's lookup pace at most, per email, before giving up.
 const MOST_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -61,7 +65,14 @@ impl Directory<'_> {
     async fn lookup(&self, emails: &[String]) -> std::result::Result<Lookup, PlanError> {
         let found = self.store.users_by_email(self.team_id, emails).await?;
         let mut lookup = Lookup { found, ..Lookup::default() };
-        let missing: Vec<&String> = emails.iter().filter(|e| !lookup.found.contains_key(*e)).collect();
+        // A capped (Slack) run skips emails Slack just said nobody has, so the same
+        // file uploaded again goes on with the ones not asked yet.
+        let missed = match self.budget {
+            Some(_) => self.store.email_misses(self.team_id, emails, self.now - MISS_MEMORY_SECS).await?,
+            None => Default::default(),
+        };
+        let missing: Vec<&String> =
+            emails.iter().filter(|e| !lookup.found.contains_key(*e) && !missed.contains(*e)).collect();
         let mut pace: Buckets<&str> = Buckets::default();
         let started = Instant::now();
         let micros = || i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
@@ -82,7 +93,7 @@ impl Directory<'_> {
                         self.store.cache_user(self.team_id, info.cached(&user_id), self.now).await?;
                         lookup.found.insert(email.clone(), user_id);
                     }
-                    Ok(None) => {}
+                    Ok(None) => self.store.remember_email_miss(self.team_id, email, self.now).await?,
                     Err(SendError::RateLimited { retry_after }) if self.budget.is_none() => {
                         let wait = retry_after.unwrap_or(TIER_3.interval).min(MOST_RETRY_AFTER);
                         warn!(?wait, "users.lookupByEmail rate limited; waiting");

@@ -1,7 +1,7 @@
 //! Org-chart imports: their dry runs, the org chart they write, and the participants'
 //! fields the chart fills.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::FromRow;
 
@@ -82,6 +82,38 @@ impl Store {
             found.extend(query.fetch_all(&self.pool).await?);
         }
         Ok(found)
+    }
+
+    /// The emails among `emails` Slack said nobody has since `since` (Unix seconds).
+    pub async fn email_misses(&self, team_id: &str, emails: &[String], since: i64) -> Result<HashSet<String>> {
+        let mut missed = HashSet::new();
+        for chunk in emails.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "SELECT email FROM email_misses WHERE team_id = $1 AND created_at >= $2 AND email IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(team_id).bind(since);
+            for email in chunk {
+                query = query.bind(email);
+            }
+            missed.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(missed)
+    }
+
+    /// Remembers that Slack has nobody with `email`: a cache entry, outside any change.
+    pub async fn remember_email_miss(&self, team_id: &str, email: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO email_misses (team_id, email, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (team_id, email) DO UPDATE SET created_at = excluded.created_at",
+        )
+        .bind(team_id)
+        .bind(email)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// The org chart of a workspace, by user id.
