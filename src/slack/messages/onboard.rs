@@ -4,6 +4,7 @@
 use slack_morphism::prelude::*;
 
 use super::{button, count, packed, reply};
+use crate::domain::bounds::echo;
 use crate::domain::import::{ImportPlan, COLUMNS_USAGE, SLACK_LOOKUPS};
 use crate::domain::outbound::Message;
 use crate::domain::program::Program;
@@ -28,12 +29,13 @@ pub fn import_columns_saved(columns: &str) -> Message {
     reply(format!("Your next upload is read with these columns: {columns}. Upload the CSV in my *Messages* tab now."))
 }
 
-/// The figures and problems of an import, as lines: the dry run's and the outcome's
+/// The figures and problems of an import, as lines (the file's name as its owner
+/// typed it, cut to a recognisable length): the dry run's and the outcome's
 /// body, and what `upward import` prints (with every problem: `max_problems` = all).
 pub fn import_report(source: &str, plan: &ImportPlan, applied: bool, max_problems: usize) -> String {
     let (title, would) = if applied { ("Imported", "were") } else { ("Dry run of", "would be") };
     let mut lines = vec![
-        format!("*{title} {source}*: {} read.", count(plan.rows_read, "row", "rows")),
+        format!("*{title} {}*: {} read.", echo(source), count(plan.rows_read, "row", "rows")),
         format!(
             "• {} {would} updated, {} already up to date",
             count(plan.changes.len(), "person", "people"),
@@ -87,7 +89,7 @@ pub fn import_dry_run(import_id: i64, source: &str, plan: &ImportPlan) -> Messag
             .into(),
         );
     }
-    Message { text: format!("Org-chart dry run of {source}"), blocks }
+    Message { text: format!("Org-chart dry run of {}", echo(source)), blocks }
 }
 
 /// After *Apply*.
@@ -100,7 +102,7 @@ pub fn import_applied(source: &str, plan: &ImportPlan) -> Message {
 }
 
 pub fn import_cancelled(source: &str) -> Message {
-    reply(format!("The import of {source} is cancelled: nothing changed."))
+    reply(format!("The import of {} is cancelled: nothing changed.", echo(source)))
 }
 
 /// A second press, or another owner's first.
@@ -109,14 +111,14 @@ pub fn import_closed() -> Message {
 }
 
 pub fn import_refused(source: &str, problem: &str) -> Message {
-    reply(format!("I could not import {source}: {problem}"))
+    reply(format!("I could not import {}: {problem}", echo(source)))
 }
 
 /// A file an owner shared with the bot that is not a CSV.
 pub fn import_not_csv(name: &str) -> Message {
     reply(format!(
         "`{}` is not a CSV file. To import the org chart, export it from your HR system as CSV and upload that.",
-        crate::domain::bounds::echo(name)
+        echo(name)
     ))
 }
 
