@@ -262,3 +262,22 @@ async fn a_big_file_is_looked_up_across_uploads_within_slacks_pace() {
     assert!(report.contains("40 people would be updated") && report.contains("10 rows match nobody"), "{report}");
     assert!(!report.contains("not looked up yet"), "{report}");
 }
+
+/// Socket Mode takes the same path: an owner's upload arrives as an `events_api`
+/// envelope, is acked, and gets its dry run.
+#[tokio::test]
+async fn an_upload_over_socket_mode_gets_its_dry_run() {
+    let app = spawn_socket_app().await;
+    app.sim.set_email(ALICE, "alice@example.com");
+    let file = app.sim.host_file(OWNER, OWNER_DM, "people.csv", b"email,level\nalice@example.com,2\n");
+    let mut envelope: Value =
+        serde_json::from_str(&fixture("socket_mode_envelope_events_api.json")).expect("a JSON fixture");
+    envelope["payload"]["event"] = serde_json::json!({"type": "file_shared", "channel_id": OWNER_DM, "file_id": file,
+                                                      "user_id": OWNER, "event_ts": "1626251357.000300"});
+    envelope["payload"]["event_id"] = serde_json::json!("EvFILE0001");
+    let ack = app.sim.socket_deliver(&envelope).await;
+    assert_eq!(ack["envelope_id"], envelope["envelope_id"]);
+    app.settle().await;
+    let report = dm_texts(&app, OWNER).pop().expect("the dry run");
+    assert!(report.contains("Dry run of people.csv") && report.contains("1 person would be updated"), "{report}");
+}
