@@ -77,8 +77,9 @@ impl Directory<'_> {
         let started = Instant::now();
         let micros = || i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
         let mut asked = 0;
+        let mut limited = false;
         for email in missing {
-            if self.budget.is_some_and(|most| asked >= most) {
+            if limited || self.budget.is_some_and(|most| asked >= most) {
                 lookup.unchecked.insert(email.clone());
                 continue;
             }
@@ -100,8 +101,11 @@ impl Directory<'_> {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
+                    // A capped run does not wait: this email and the rest are for
+                    // the next upload.
                     Err(SendError::RateLimited { .. }) => {
                         lookup.unchecked.insert(email.clone());
+                        limited = true;
                     }
                     Err(SendError::Permanent(code)) => return Err(PlanError::Refused(code)),
                     Err(other) => return Err(PlanError::Slack(other)),
@@ -243,9 +247,14 @@ pub(super) async fn close(request: &Request<'_>, value: Option<&str>, apply: boo
         return request.reply(messages::import_closed()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    let status = if apply { ImportStatus::Applied } else { ImportStatus::Cancelled };
+    // A dry run planned before another import was applied compares against a chart
+    // that is gone: it is not applied, and a fresh upload plans against the new one.
+    let stale = apply && tx.applied_since(&import.team_id, import.id).await?;
+    let status = if apply && !stale { ImportStatus::Applied } else { ImportStatus::Cancelled };
     let answer = if !tx.close_import(import.id, status).await? {
         messages::import_closed()
+    } else if stale {
+        messages::import_stale(&import.source)
     } else if apply {
         tx.apply_import(&import.team_id, import.id, &import.plan.changes).await?;
         messages::import_applied(&import.source, &import.plan)

@@ -240,6 +240,17 @@ impl Tx {
         Ok(closed == 1)
     }
 
+    /// Whether an import of the workspace newer than `import_id` was applied.
+    pub async fn applied_since(&mut self, team_id: &str, import_id: i64) -> Result<bool> {
+        let newer: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM imports WHERE team_id = $1 AND id > $2 AND status = 'applied'")
+                .bind(team_id)
+                .bind(import_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(newer > 0)
+    }
+
     /// Writes `changes` into the org chart and into the participants of every program of
     /// the workspace. A participant's field changes only where it is empty or still
     /// holds the chart's previous value: what a person corrected themselves stays.

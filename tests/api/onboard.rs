@@ -3,6 +3,9 @@
 //! program's channel invites; leaving asks), through the signed edge and the simulator.
 
 use serde_json::Value;
+use std::sync::Arc;
+
+use upward::clock::ManualClock;
 use upward::slack::ids;
 use upward::slack::messages::plain_text;
 
@@ -55,31 +58,35 @@ async fn levels(app: &TestApp) -> Vec<(String, Option<i64>, Option<String>, Opti
 }
 
 /// Alice and Bob joined (Bob gave his own level, 9); everyone has a work email in Slack.
-async fn company() -> TestApp {
-    let (app, _clock) = alice_and_bob_joined().await;
+async fn company() -> (TestApp, Arc<ManualClock>) {
+    let (app, clock) = alice_and_bob_joined().await;
     app.ask(BOB, "join mentee generative AI, prompting dept:Finance level 9").await;
     for (user, email) in [(ALICE, "alice@example.com"), (BOB, "bob@example.com"), (OWNER, "olga@example.com")] {
         app.sim.set_email(user, email);
     }
     app.sim.add_user(CAROL, "Carol Senior", Some("Europe/London"));
     app.sim.set_email(CAROL, "carol@example.com");
-    app
+    (app, clock)
 }
 
-async fn upload(app: &TestApp, user: &str, channel: &str, name: &str, bytes: &str) {
+/// `user` shares a file into `channel`; a few seconds pass (Slack paces one DM a
+/// second per conversation, and the test's clock stands still otherwise).
+async fn upload(app: &TestApp, clock: &ManualClock, user: &str, channel: &str, name: &str, bytes: &str) {
     let file = app.sim.host_file(user, channel, name, bytes.as_bytes());
     let answer = app.slack.file_shared(user, channel, &file).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
+    app.settle().await;
+    clock.advance(chrono::Duration::seconds(5));
     app.settle().await;
 }
 
 #[tokio::test]
 async fn an_owners_csv_is_looked_up_shown_as_a_dry_run_and_applied_once_on_apply() {
-    let app = company().await;
+    let (app, clock) = company().await;
     let before = levels(&app).await;
     assert!(app.ask(OWNER, "import").await.contains("upload your HR export as a CSV"));
 
-    upload(&app, OWNER, OWNER_DM, "people.csv", PEOPLE).await;
+    upload(&app, &clock, OWNER, OWNER_DM, "people.csv", PEOPLE).await;
     let report = dm_texts(&app, OWNER).pop().expect("a dry run in the owner's DM");
     for expected in [
         "Dry run of people.csv",
@@ -127,15 +134,15 @@ async fn an_owners_csv_is_looked_up_shown_as_a_dry_run_and_applied_once_on_apply
 
     // The same file again: found people come from the cache, and ghost@ was just
     // asked about: Slack is asked nothing.
-    upload(&app, OWNER, OWNER_DM, "people.csv", PEOPLE).await;
+    upload(&app, &clock, OWNER, OWNER_DM, "people.csv", PEOPLE).await;
     assert_eq!(lookups(&app), 4, "nothing is looked up again");
     assert!(dm_texts(&app, OWNER).pop().unwrap().contains("0 people would be updated, 2 already up to date"));
 }
 
 #[tokio::test]
 async fn someone_joining_after_the_import_gets_the_charts_fields_and_can_correct_them() {
-    let app = company().await;
-    upload(&app, OWNER, OWNER_DM, "people.csv", "email,level,department\ncarol@example.com,7,Ops\n").await;
+    let (app, clock) = company().await;
+    upload(&app, &clock, OWNER, OWNER_DM, "people.csv", "email,level,department\ncarol@example.com,7,Ops\n").await;
     let import = button(&latest_dm_with(&app, OWNER, ids::IMPORT_APPLY), ids::IMPORT_APPLY);
     app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &import).await;
     app.settle().await;
@@ -154,22 +161,34 @@ async fn someone_joining_after_the_import_gets_the_charts_fields_and_can_correct
 
 #[tokio::test]
 async fn bad_files_and_members_uploads_get_a_clear_answer_and_change_nothing() {
-    let app = company().await;
-    upload(&app, OWNER, OWNER_DM, "people.csv", "Name,Grade\nAda,3\n").await;
+    let (app, clock) = company().await;
+    upload(&app, &clock, OWNER, OWNER_DM, "people.csv", "Name,Grade\nAda,3\n").await;
     let answer = dm_texts(&app, OWNER).pop().unwrap();
     assert!(answer.contains("no email column") && answer.contains("`Name`, `Grade`"), "{answer}");
 
-    upload(&app, OWNER, OWNER_DM, "photo.png", "not a csv").await;
+    upload(&app, &clock, OWNER, OWNER_DM, "photo.png", "not a csv").await;
     assert!(dm_texts(&app, OWNER).pop().unwrap().contains("is not a CSV file"));
 
     // Other header names, said first, are used for the next upload.
     let saved = app.ask(OWNER, "import email=Mail,level=Band").await;
     assert!(saved.contains("email = `Mail`"), "{saved}");
-    upload(&app, OWNER, OWNER_DM, "hr.csv", "Mail,Band\nalice@example.com,3\n").await;
+    upload(&app, &clock, OWNER, OWNER_DM, "hr.csv", "Mail,Band\nalice@example.com,3\n").await;
     assert!(dm_texts(&app, OWNER).pop().unwrap().contains("1 person would be updated"));
 
+    // Two dry runs: applying the newer makes the older stale, and it is not applied.
+    upload(&app, &clock, OWNER, OWNER_DM, "hr.csv", "Mail,Band\nalice@example.com,4\n").await;
+    let older = button(&latest_dm_with(&app, OWNER, ids::IMPORT_APPLY), ids::IMPORT_APPLY);
+    upload(&app, &clock, OWNER, OWNER_DM, "hr.csv", "Mail,Band\nalice@example.com,5\n").await;
+    let newer = button(&latest_dm_with(&app, OWNER, ids::IMPORT_APPLY), ids::IMPORT_APPLY);
+    app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &newer).await;
+    let (_, tag) = app.slack.press_in_message(OWNER, OWNER_DM, ids::IMPORT_APPLY, &older).await;
+    app.settle().await;
+    let stale = app.answers(&tag).join("");
+    assert!(stale.contains("A newer import was applied"), "{stale}");
+    assert_eq!(app.count(&format!("SELECT level FROM participants WHERE user_id = '{ALICE}'")).await, 5);
+
     let before = app.count("SELECT COUNT(*) FROM imports").await;
-    upload(&app, ALICE, "D0ALICE01", "people.csv", PEOPLE).await;
+    upload(&app, &clock, ALICE, "D0ALICE01", "people.csv", PEOPLE).await;
     assert!(dm_texts(&app, ALICE).pop().unwrap().contains("only program owners can import the org chart"));
     assert_eq!(app.count("SELECT COUNT(*) FROM imports").await, before);
     assert_eq!(lookups(&app), 1, "only hr.csv's Alice; a member's file is never looked up");
@@ -180,12 +199,12 @@ async fn bad_files_and_members_uploads_get_a_clear_answer_and_change_nothing() {
     let public = app.sim.host_file(OWNER, "C0GENERAL", "people.csv", PEOPLE.as_bytes());
     app.slack.file_shared(OWNER, "C0GENERAL", &public).await;
     app.settle().await;
-    assert_eq!(app.sent("files.info").len(), 4, "only the four DM uploads were read");
+    assert_eq!(app.sent("files.info").len(), 6, "only the six DM uploads were read");
 }
 
 #[tokio::test]
 async fn joining_a_programs_channel_invites_and_leaving_it_asks_whether_to_pause_or_leave() {
-    let app = company().await;
+    let (app, _clock) = company().await;
     let set = app.ask(OWNER, &format!("program set channel <#{CHANNEL}|reverse-mentoring>")).await;
     assert!(set.contains(&format!("<#{CHANNEL}>")), "{set}");
     assert!(app.ask(OWNER, "program set channel #reverse-mentoring").await.contains("turns blue"));
@@ -241,7 +260,7 @@ async fn joining_a_programs_channel_invites_and_leaving_it_asks_whether_to_pause
 /// misses (emails nobody has) and asks only about the rest.
 #[tokio::test]
 async fn a_big_file_is_looked_up_across_uploads_within_slacks_pace() {
-    let app = company().await;
+    let (app, clock) = company().await;
     let mut file = String::from("email,level\n");
     for i in 0..40 {
         let (user, email) = (format!("U0P{i:06}"), format!("p{i}@example.com"));
@@ -251,12 +270,12 @@ async fn a_big_file_is_looked_up_across_uploads_within_slacks_pace() {
             file.push_str(&format!("left{i}@example.com,3\n"));
         }
     }
-    upload(&app, OWNER, OWNER_DM, "big.csv", &file).await;
+    upload(&app, &clock, OWNER, OWNER_DM, "big.csv", &file).await;
     assert_eq!(lookups(&app), 45);
     let report = dm_texts(&app, OWNER).pop().unwrap();
     assert!(report.contains("5 emails not looked up yet"), "{report}");
     assert!(report.contains("36 people would be updated") && report.contains("9 rows match nobody"), "{report}");
-    upload(&app, OWNER, OWNER_DM, "big.csv", &file).await;
+    upload(&app, &clock, OWNER, OWNER_DM, "big.csv", &file).await;
     assert_eq!(lookups(&app), 50, "only the five not asked before");
     let report = dm_texts(&app, OWNER).pop().unwrap();
     assert!(report.contains("40 people would be updated") && report.contains("10 rows match nobody"), "{report}");

@@ -105,6 +105,15 @@ pub fn import_cancelled(source: &str) -> Message {
     reply(format!("The import of {} is cancelled: nothing changed.", echo(source)))
 }
 
+/// *Apply* under a dry run planned before a newer import was applied.
+pub fn import_stale(source: &str) -> Message {
+    reply(format!(
+        "A newer import was applied after this dry run of {}, so it no longer shows what would change: nothing \
+         changed. Upload the file again for a fresh dry run.",
+        echo(source)
+    ))
+}
+
 /// A second press, or another owner's first.
 pub fn import_closed() -> Message {
     reply("That import was already applied or cancelled: nothing more changed.")

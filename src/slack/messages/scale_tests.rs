@@ -248,6 +248,7 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         ("import dry run", import_dry_run(1, &w.text(200), &import)),
         ("import applied", import_applied(&w.text(200), &import)),
         ("import refused", import_refused(&w.text(200), &w.text(2_000))),
+        ("import stale", import_stale(&w.text(200))),
         ("channel invitation", channel_invitation(&first, "C0REVERSEMENTORING")),
         ("channel farewell", channel_farewell(&first, "C0REVERSEMENTORING")),
         ("help", help(Some(&w.text(500)), true)),
