@@ -110,6 +110,7 @@ impl App {
             store,
             slack,
             team_id: identity.team_id,
+            bot_user_id: identity.bot_user_id,
             owners: config.owners.clone(),
             clock,
             agendas: config.agendas.clone(),

@@ -45,6 +45,31 @@ pub enum CliCommand {
     Bench(BenchArgs),
     /// Look after the outbox by hand.
     Outbox(OutboxArgs),
+    /// Bring in levels, departments and managers from an HR export (CSV): a dry run
+    /// unless `--apply`.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV file: columns email, level, department, manager_email (or see --columns).
+    pub file: PathBuf,
+    /// Apply the changes; without it nothing changes and the report says what would.
+    #[arg(long)]
+    pub apply: bool,
+    /// Which header holds which column, e.g. `email=Work Email,level=Grade,manager_email=Manager`.
+    #[arg(long)]
+    pub columns: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Bot token (xoxb-...) with users:read.email: emails are looked up in Slack.
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    pub slack_bot_token: String,
+    #[arg(long, env = "SLACK_API_URL", default_value = SLACK_API_URL)]
+    pub slack_api_url: String,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -179,6 +204,8 @@ pub enum BenchTarget {
     Faults,
     /// Thousands of half-header connections while /healthz is probed.
     Slowloris,
+    /// The org-chart import of a whole company, against Slack's lookup limits.
+    Import,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -186,7 +213,7 @@ pub struct BenchArgs {
     pub target: BenchTarget,
     /// Matching: participant counts to run, comma-separated (default 1000,5000,10000,50000,100000).
     /// Delivery: pairs to nudge (default 10000). Burst: people joining at once
-    /// (default 1000,10000).
+    /// (default 1000,10000). Import: employees in the org chart (default 1000,10000).
     #[arg(long, alias = "people", value_delimiter = ',')]
     pub sizes: Option<Vec<usize>>,
     /// Inbound: how long `wrk` loads each server, in seconds.

@@ -56,6 +56,10 @@ pub enum Event {
     },
     /// A one-time session's reflection form, already checked at the edge.
     SessionReflectionSubmitted { user: String, session_id: i64, reflection: ValidReflection },
+    /// Someone shared a file into their DM with the app (an owner's org chart).
+    FileShared { user: String, file_id: String },
+    /// Someone joined (`joined`) or left a channel the app is in.
+    ChannelMember { user: String, channel: String, joined: bool },
 }
 
 /// Who an automatic round is recorded as started by.
@@ -90,7 +94,9 @@ impl Event {
             | Event::ConfidenceSubmitted { user, .. }
             | Event::SessionAsked { user, .. }
             | Event::SessionReflectionSubmitted { user, .. }
-            | Event::ProjectReflectionSubmitted { user, .. } => user,
+            | Event::ProjectReflectionSubmitted { user, .. }
+            | Event::FileShared { user, .. }
+            | Event::ChannelMember { user, .. } => user,
             Event::ScheduledRound { .. }
             | Event::CheckinDue { .. }
             | Event::CheckinReminder { .. }

@@ -25,6 +25,10 @@ use crate::slack::ids;
 use crate::slack::inbound::forms::{ExitForm, JoinForm, ReflectionForm};
 use slack_sim::{Call, Sim, SlackCaller};
 
+/// The program's channel (channel opt-in), and the CEO every employee reports to in the
+/// org chart (not in the program, so matching is as without the import).
+const CHANNEL: &str = "C0MENTORING";
+const CEO: &str = "U0CEO0001";
 const BOT_TOKEN: &str = "xoxb-demo-token";
 const SIGNING_SECRET: &str = "demo-signing-secret";
 const OWNER: &str = "U0HR0001";
@@ -195,6 +199,11 @@ impl Script {
     }
 }
 
+/// A work email as the company's HR export and Slack both have it.
+fn email(user: &str) -> String {
+    format!("{}@example.com", user.to_lowercase())
+}
+
 impl Script {
     /// Presses a button of the newest message in `user`'s DM that has one.
     async fn press_latest(&mut self, user: &str, channel: &str, action_id: &str) -> anyhow::Result<()> {
@@ -278,6 +287,51 @@ impl Script {
         let (_, tag) = self.slack.press_in_message(OWNER, OWNER, ids::PROJECT_PICK, &pick).await;
         self.names.insert(tag, self.name(OWNER));
         self.show("HR picks the first: the project pair is introduced").await
+    }
+
+    /// HR uploads the org chart (with the mistakes real exports have) into the app's
+    /// DM, reads the dry run and presses *Apply*.
+    async fn import_org_chart(&mut self, people: &[Employee]) -> anyhow::Result<()> {
+        let mut csv = String::from("Work Email,Grade,Department,Manager Email\n");
+        for person in people {
+            let (level, department) = (person.level, person.department);
+            csv.push_str(&format!("{},{level},{department},{}\n", email(&person.id), email(CEO)));
+        }
+        csv.push_str(&format!("{},1,Sales,\n", email(&people[0].id)));
+        csv.push_str("new.hire@example.com,2,Sales,\n");
+        csv.push_str(&format!("{},VP,Legal,\n", email("U99SNR")));
+        self.command(OWNER, "import").await?;
+        self.show("HR asks how to import the org chart").await?;
+        let dm = format!("D{}", OWNER.trim_start_matches('U'));
+        let file = self.sim.host_file(OWNER, &dm, "hris-export.csv", csv.as_bytes());
+        self.slack.file_shared(OWNER, &dm, &file).await;
+        self.show("HR uploads the HRIS export into the app's DM: a dry run, nothing changed yet").await?;
+        let dry_run = self.sim.delivered("chat.postMessage").pop().context("the dry run arrived")?;
+        let import = button_value(&dry_run, ids::IMPORT_APPLY).context("the dry run has an Apply button")?;
+        let (answer, tag) = self.slack.press_in_message(OWNER, &dm, ids::IMPORT_APPLY, &import).await;
+        ensure!(answer.status == 200, "the bot refused the Apply button: HTTP {}", answer.status);
+        self.names.insert(tag, self.name(OWNER));
+        self.show("HR presses Apply").await
+    }
+
+    /// `person` joins the program's channel, is invited, and joins as a mentor.
+    async fn join_by_channel(&mut self, person: &Employee) -> anyhow::Result<()> {
+        self.slack.channel_member(&person.id, CHANNEL, true).await;
+        self.show(&format!("{} joins #reverse-mentoring", person.name)).await?;
+        let invitation = self.sim.delivered("chat.postMessage").pop().context("the invitation arrived")?;
+        let program = button_value(&invitation, ids::CHANNEL_JOIN_MENTOR).context("the invitation has its buttons")?;
+        self.slack.press(&person.id, ids::CHANNEL_JOIN_MENTOR, &program).await;
+        self.running.settle().await?;
+        let view = self.sim.delivered("views.open").pop().context("the join form did not open")?["view"].clone();
+        let form = JoinForm { role: Some("mentor"), teach_tags: &person.skills, ..JoinForm::default() };
+        let answer = self.slack.submit(&person.id, &view, form.values()).await;
+        ensure!(answer.status == 200, "the bot refused the join form: HTTP {} {}", answer.status, answer.body);
+        self.show(&format!(
+            "{} presses \"Join as mentor\": the form opens with that side chosen; level and department come from \
+             the org chart",
+            person.name
+        ))
+        .await
     }
 }
 
@@ -400,6 +454,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sim.add_user(&person.id, &person.name, Some(tz));
     }
     sim.add_user(OWNER, "Hana Ruiz (HR)", Some("Europe/London"));
+    sim.add_user(CEO, "Mona Lindqvist (CEO)", Some("Europe/London"));
+    for user in people.iter().map(|p| p.id.as_str()).chain([OWNER, CEO]) {
+        sim.set_email(user, &email(user));
+    }
 
     let config = ServeArgs {
         slack_bot_token: Some(BOT_TOKEN.into()),
@@ -416,6 +474,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let addr = running.addr.context("the demo bot listens over HTTP")?;
     let mut names: HashMap<String, String> = people.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
     names.insert(OWNER.into(), "Hana Ruiz (HR)".into());
+    names.insert(CEO.into(), "Mona Lindqvist (CEO)".into());
     let slack = SlackCaller::new(addr, SIGNING_SECRET, sim.clone());
     let mut script = Script { running, clock, sim, slack, names, seen: 0 };
 
@@ -426,6 +485,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     script.show("HR asks the bot what it can do").await?;
     script.command(OWNER, &format!("skills add {}", SKILLS.join(", "))).await?;
     script.show("HR fills the skill catalogue of the default program").await?;
+    script.import_org_chart(&people).await?;
+    script.command(OWNER, &format!("program set channel <#{CHANNEL}|reverse-mentoring>")).await?;
+    script.running.settle().await?;
+    script.seen = script.sim.calls().len();
+    println!("\n── HR links the program to #reverse-mentoring: whoever joins it is invited ──");
 
     let (first, rest) = people.split_at(2);
     let junior = &first[0];
@@ -443,6 +507,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         )
         .await?;
     script.show(&format!("{} joins through the form", junior.name)).await?;
+
+    script.join_by_channel(&first[1]).await?;
 
     let senior = people.iter().find(|p| p.senior).context("the company has seniors")?;
     script.command(&senior.id, "join mentee").await?;
@@ -475,6 +541,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let leaver = &people[30];
     script.command(&leaver.id, "leave").await?;
     script.show(&format!("{} leaves the program", leaver.name)).await?;
+    // A minute later: Slack's one-message-a-second pace per conversation holds a
+    // fourth DM to one person on the demo's stopped clock.
+    script.clock.advance(chrono::Duration::minutes(1));
+    script.slack.channel_member(&first[1].id, CHANNEL, false).await;
+    script
+        .show(&format!("{} leaves #reverse-mentoring, and is asked (nothing changes unless they say)", first[1].name))
+        .await?;
 
     script.command(&people[5].id, "program create pilot").await?;
     script.show(&format!("{} tries an owner command", people[5].name)).await?;

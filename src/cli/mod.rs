@@ -12,9 +12,12 @@ pub mod status;
 use anyhow::Context as _;
 
 use crate::clock::{Clock, SystemClock};
+use crate::commands::imports::{apply, Directory};
 use crate::commands::reports::{choose_program, export_rows, program_status};
-use crate::config::{agenda_catalogue, ExportArgs, MatchArgs, OutboxAction, OutboxArgs, StatusArgs};
+use crate::config::{agenda_catalogue, ExportArgs, ImportArgs, MatchArgs, OutboxAction, OutboxArgs, StatusArgs};
+use crate::domain::import::Columns;
 use crate::report::export::render;
+use crate::slack::SlackApi;
 use crate::store::Store;
 
 /// Removes a throwaway SQLite database and its WAL files.
@@ -64,6 +67,39 @@ pub async fn outbox(args: OutboxArgs) -> anyhow::Result<()> {
         OutboxAction::Retry { dead } => {
             let rows = store.redrive_outbound(SystemClock.now().timestamp(), dead).await?;
             println!("{rows} message(s) queued to be sent again");
+        }
+    }
+    Ok(())
+}
+
+/// `upward import people.csv [--apply]`: the org chart's dry run (or, with `--apply`,
+/// its import) with every row it cannot use. Emails are looked up at Slack's pace, all
+/// of them, however long that takes; the people found are cached for the next run.
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let columns = match &args.columns {
+        Some(spec) => Columns::parse(spec).map_err(|problem| anyhow::anyhow!("--columns: {problem}"))?,
+        None => Columns::default(),
+    };
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let store = open(&args.database_url).await?;
+    let token = secrecy::SecretString::from(args.slack_bot_token.clone());
+    let slack = SlackApi::new(args.slack_api_url.trim_end_matches('/'), &token)?;
+    let identity = slack.auth_test().await.context("the Slack token was refused (auth.test)")?;
+    let now = SystemClock.now().timestamp();
+    let directory = Directory { store: &store, slack: &slack, team_id: &identity.team_id, budget: None, now };
+    let plan = directory.plan(&bytes, &columns).await?;
+    let source = args.file.file_name().map_or_else(|| "the file".to_owned(), |n| n.to_string_lossy().into_owned());
+    let id = match args.apply {
+        true => Some(apply(&store, &identity.team_id, "cli", &source, &plan, now).await?),
+        false => None,
+    };
+    if args.json {
+        let json = serde_json::json!({ "import": id, "applied": args.apply, "plan": plan });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{}", crate::slack::messages::import_report(&source, &plan, args.apply, usize::MAX).replace('*', ""));
+        if !args.apply && !plan.changes.is_empty() {
+            println!("Nothing changed: run again with --apply to import.");
         }
     }
     Ok(())

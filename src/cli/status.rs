@@ -43,5 +43,20 @@ pub fn table(status: &ProgramStatus) -> String {
             skill.skill, skill.asked, skill.matched, skill.held, skill.unmet
         ));
     }
+    let o = &status.onboarding;
+    if o.channel.is_some() {
+        out.push_str(&format!("  {:<12}{:>6}\n", "invited", o.via_channel.invited));
+        out.push_str(&format!("  {:<12}{:>6}\n", "via channel", o.via_channel.joined));
+    }
+    if let Some(import) = &o.last_import {
+        for (name, value) in [
+            ("imported", import.rows_read),
+            ("updated", import.updated),
+            ("unmatched", import.unmatched),
+            ("refused", import.refused),
+        ] {
+            out.push_str(&format!("  {name:<12}{value:>6}\n"));
+        }
+    }
     out
 }

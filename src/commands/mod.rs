@@ -5,9 +5,11 @@
 //! the Slack messages it causes (outbox rows) and the mark that the inbox entry is done.
 //! A handler never calls Slack to *say* something; only the dispatcher does that.
 
+mod channels;
 mod checkins;
 mod exits;
 mod home;
+pub mod imports;
 mod join;
 mod membership;
 mod outcomes;
@@ -44,6 +46,10 @@ pub enum HandleError {
     /// The optimiser's thread ended without a plan (it panicked): retried like a store error.
     #[error("the matching search stopped: {0}")]
     Planner(String),
+    /// A read from Slack the request needs (a shared file, a lookup) did not answer:
+    /// retried with the inbox's backoff.
+    #[error("Slack did not answer a read: {0}")]
+    Slack(String),
 }
 
 type Result<T, E = HandleError> = std::result::Result<T, E>;
@@ -54,6 +60,8 @@ pub struct Context {
     pub store: Store,
     pub slack: SlackApi,
     pub team_id: String,
+    /// The app's own user: the files it uploads itself (exports) are not imports.
+    pub bot_user_id: String,
     /// Owners from `UPWARD_OWNERS`; owners added from Slack are in the store.
     pub owners: Vec<String>,
     pub clock: Arc<dyn Clock>,
@@ -136,10 +144,9 @@ impl Context {
         }
         match self.slack.user_info(user).await {
             Ok(info) => {
-                self.store
-                    .cache_user(&self.team_id, user, info.tz.as_deref(), info.real_name.as_deref(), self.now())
-                    .await?;
-                Ok(info.tz)
+                let tz = info.tz.clone();
+                self.store.cache_user(&self.team_id, info.cached(user), self.now()).await?;
+                Ok(tz)
             }
             Err(error) => {
                 warn!(%user, %error, "users.info failed; time zone unknown for now");
@@ -278,6 +285,11 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
                 ids::CONFIDENCE_OPEN | ids::CONFIDENCE_OPEN_MENTOR => {
                     outcomes::open_confidence_form(&request, value.as_deref(), &trigger_id).await
                 }
+                ids::IMPORT_APPLY => imports::close(&request, value.as_deref(), true).await,
+                ids::IMPORT_CANCEL => imports::close(&request, value.as_deref(), false).await,
+                ids::CHANNEL_JOIN_MENTOR | ids::CHANNEL_JOIN_MENTEE | ids::CHANNEL_LEAVE => {
+                    channels::action(&request, &action_id, value.as_deref(), &trigger_id).await
+                }
                 _ => home::action(&request, &action_id, value.as_deref(), &trigger_id).await,
             }
         }
@@ -317,6 +329,14 @@ pub async fn handle(ctx: &Context, inbox_id: i64, event: Event) -> Result<()> {
         Event::SessionReflectionSubmitted { user, session_id, reflection } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
             sessions::reflection_submitted(&request, session_id, reflection).await
+        }
+        Event::FileShared { user, file_id } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            imports::file_shared(&request, &file_id).await
+        }
+        Event::ChannelMember { user, channel, joined } => {
+            let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
+            channels::member(&request, &channel, joined).await
         }
         Event::JoinSubmitted { user, program_id, profile } => {
             let request = Request { ctx, inbox_id, reply_to: ReplyTo::Dm(user.clone()), user };
@@ -363,5 +383,6 @@ async fn execute(request: &Request<'_>, command: Command, trigger_id: String) ->
         Command::Audit => owners::audit(request).await,
         Command::ForgetMe => owners::forget_me(request).await,
         Command::Export { program, format } => owners::export(request, program.as_deref(), format).await,
+        Command::Import { columns } => imports::command(request, columns).await,
     }
 }

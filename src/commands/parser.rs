@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::bounds::{echo, MAX_CATALOGUE};
+use crate::domain::import::Columns;
 use crate::domain::participant::{mentioned_user, split_tags, Role, MAX_LEVEL};
 use crate::domain::program::{valid_handle, ProgramName};
 use crate::domain::settings::{parse_setting, Setting, SETTING_KEYS};
@@ -109,6 +110,11 @@ pub enum Command {
     Audit,
     /// Deletes the person's profile and reflection texts.
     ForgetMe,
+    /// Owners: how to import the org chart, or (with `columns`) the header names the
+    /// owner's next uploaded file is read with.
+    Import {
+        columns: Option<Columns>,
+    },
 }
 
 impl Command {
@@ -154,6 +160,7 @@ const OWNERS_USAGE: &str = "/mentoring owners [add|remove @someone]";
 pub const PROJECT_USAGE: &str = "/mentoring project <YYYY-MM-DD> [@lead] <skill>, <skill>: <goal>";
 pub const ASK_USAGE: &str = "/mentoring ask <skill> [what I want to learn]";
 const KUDOS_USAGE: &str = "/mentoring kudos @mentor [public] [message]";
+const IMPORT_USAGE: &str = "/mentoring import [email=<header>,level=<header>,...]";
 
 /// Longest kudos message: a few warm sentences.
 pub const MAX_KUDOS: usize = 500;
@@ -327,6 +334,12 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "owners" | "owner" => parse_owners(rest),
         "audit" => Ok(Command::Audit),
         "forget-me" | "forgetme" | "forget" => Ok(Command::ForgetMe),
+        "import" | "org-chart" => match rest {
+            "" => Ok(Command::Import { columns: None }),
+            spec => {
+                Columns::parse(spec).map(|c| Command::Import { columns: Some(c) }).map_err(|p| error(p, IMPORT_USAGE))
+            }
+        },
         _ => Ok(Command::Help { unknown: Some(word.chars().take(40).collect()) }),
     }
 }
@@ -663,6 +676,10 @@ mod tests {
         assert!(parse("owners promote <@U0HANA>").is_err());
         assert_eq!(ok("audit"), Command::Audit);
         assert_eq!(ok("forget-me"), Command::ForgetMe);
+        assert_eq!(ok("import"), Command::Import { columns: None });
+        let columns = Columns { email: Some("Work Email".into()), level: Some("Grade".into()), ..Columns::default() };
+        assert_eq!(ok("import email=Work Email, level=Grade"), Command::Import { columns: Some(columns) });
+        assert_eq!(parse("import salary=Pay").unwrap_err().usage, IMPORT_USAGE);
     }
 
     #[test]

@@ -133,6 +133,7 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         round_weeks: store.round_weeks(program.id).await?,
         session_hours: store.session_hours(program.id).await?,
         mentee_projects: store.mentee_projects(program.id).await?,
+        channel: store.program_channel(program.id).await?,
     };
     let settings = current.with(setting);
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
@@ -142,6 +143,7 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
     tx.set_round_weeks(program.id, settings.round_weeks).await?;
     tx.set_session_hours(program.id, settings.session_hours).await?;
     tx.set_mentee_projects(program.id, settings.mentee_projects).await?;
+    tx.set_program_channel(program.id, settings.channel.as_deref()).await?;
     tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::domain::pair::PairStatus;
 use crate::domain::program::Program;
-use crate::domain::status::{ProgramStatus, StatusFacts};
+use crate::domain::status::{Onboarding, ProgramStatus, StatusFacts};
 use crate::report::export::{self, PairExport};
 use crate::store::{Store, StoreError};
 
@@ -71,6 +71,11 @@ pub async fn status_of(store: &Store, program: &Program, today: NaiveDate) -> Re
         circle_mentors: store.circle_mentors(program.id).await?,
         project_statuses: store.projects(program.id).await?.into_iter().map(|p| p.status).collect(),
         project_answers: store.project_answers(program.id).await?,
+        onboarding: Onboarding {
+            channel: store.program_channel(program.id).await?,
+            via_channel: store.channel_figures(program.id).await?,
+            last_import: store.last_import(&program.team_id).await?,
+        },
     };
     Ok(ProgramStatus::compute(&program.name, facts, today))
 }

@@ -9,6 +9,7 @@
 pub mod agenda;
 pub mod bounds;
 pub mod checkins;
+pub mod import;
 pub mod outbound;
 pub mod outcomes;
 pub mod pair;

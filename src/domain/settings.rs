@@ -102,11 +102,13 @@ pub enum Setting {
     Circles(Option<u32>),
     /// Whether mentees may create their own project pairs (owners always may).
     MenteeProjects(bool),
+    /// The channel whose newcomers are invited to the program (a Slack channel id), or none.
+    Channel(Option<String>),
 }
 
 /// The keys `program set` knows, for help texts and error messages.
 pub const SETTING_KEYS: &str =
-    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout, circles, mentee-projects";
+    "capacity, repeats, same-department, weights, match-schedule, min-gap, mid-round-matching, match-budget, schedule, every, window, timezone, weekends, digest, round-length, session-timeout, circles, mentee-projects, channel";
 
 /// The owners' weekly digest by default: Mondays at 09:00 in the program's zone.
 pub const DEFAULT_DIGEST: &str = "0 0 9 * * MON";
@@ -131,6 +133,8 @@ pub struct ProgramSettings {
     pub session_hours: u32,
     /// Whether mentees may create their own project pairs.
     pub mentee_projects: bool,
+    /// The channel whose newcomers are invited to join (channel opt-in).
+    pub channel: Option<String>,
 }
 
 impl Default for ProgramSettings {
@@ -142,6 +146,7 @@ impl Default for ProgramSettings {
             round_weeks: DEFAULT_ROUND_WEEKS,
             session_hours: DEFAULT_SESSION_HOURS,
             mentee_projects: false,
+            channel: None,
         }
     }
 }
@@ -265,7 +270,27 @@ pub fn parse_setting(key: &str, value: &str) -> Result<Setting, String> {
             .ok_or_else(|| {
                 "Say `weekends on` (check-ins may arrive on Saturdays and Sundays) or `weekends off`.".to_owned()
             }),
+        "channel" => parse_channel(value).map(Setting::Channel),
         other => Err(format!("`{}` is not a setting. Settings: {SETTING_KEYS}.", super::bounds::echo(other))),
+    }
+}
+
+/// A channel as Slack sends it in a command with escaping on (`<#C123|name>`, or
+/// `<#C123>` for a private one), or `off`. A bare `#name` cannot be resolved without
+/// reading every channel, so it is refused with what to do instead.
+fn parse_channel(value: &str) -> Result<Option<String>, String> {
+    if matches!(value.to_lowercase().as_str(), "off" | "none") {
+        return Ok(None);
+    }
+    let id = value.strip_prefix("<#").and_then(|v| v.strip_suffix('>')).map(|v| v.split('|').next().unwrap_or(v));
+    match id {
+        Some(id) if id.len() > 1 && id.starts_with(['C', 'G']) && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Ok(Some(id.to_owned()))
+        }
+        _ => Err(format!(
+            "`{}` is not a channel I can tell: pick it from Slack's list as you type `#` (it turns blue), or say              `channel off`.",
+            super::bounds::echo(value)
+        )),
     }
 }
 
@@ -324,6 +349,7 @@ impl ProgramSettings {
             Setting::SessionHours(hours) => self.session_hours = hours,
             Setting::Circles(size) => m.circle_size = size,
             Setting::MenteeProjects(on) => self.mentee_projects = on,
+            Setting::Channel(channel) => self.channel = channel,
         }
         self
     }
@@ -385,6 +411,15 @@ mod tests {
         assert_eq!(parse_setting("round-length", "8 weeks"), Ok(Setting::RoundLength(8)));
         assert!(parse_setting("round-length", "0").unwrap_err().contains("1 to 52"));
         assert_eq!(ProgramSettings::default().with(Setting::RoundLength(6)).round_weeks, 6);
+        assert_eq!(
+            parse_setting("channel", "<#C0MENTOR|reverse-mentoring>"),
+            Ok(Setting::Channel(Some("C0MENTOR".into())))
+        );
+        assert_eq!(parse_setting("channel", "<#G0PRIVATE>"), Ok(Setting::Channel(Some("G0PRIVATE".into()))));
+        assert_eq!(parse_setting("channel", "off"), Ok(Setting::Channel(None)));
+        for bad in ["#reverse-mentoring", "<#>", "<@U0ADA>", "<#C0 X|x>"] {
+            assert!(parse_setting("channel", bad).unwrap_err().contains("turns blue"), "{bad}");
+        }
     }
 
     #[test]

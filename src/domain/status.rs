@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::import::ImportFigures;
 use super::outcomes::{uplift, Rating, Uplift};
 use super::participant::Participant;
 use super::projects::{ProjectFigures, ProjectStatus, Reached};
@@ -56,6 +57,8 @@ pub struct ProgramStatus {
     pub circles: CircleFigures,
     /// Project pairs: proposed, live, ended, and whether they reached their goal.
     pub projects: ProjectFigures,
+    /// Channel opt-in and the org-chart import.
+    pub onboarding: Onboarding,
 }
 
 /// A program's live circles: one mentor with several mentees in one conversation.
@@ -84,6 +87,25 @@ impl CircleFigures {
             full: size.map_or(0, |k| seats.values().filter(|&&n| n >= k).count() as u64),
         }
     }
+}
+
+/// How a program's channel brought people in, for owners.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelFigures {
+    /// People invited after joining the channel.
+    pub invited: i64,
+    /// Of them, those who then joined the program.
+    pub joined: i64,
+}
+
+/// How people came in without typing: the program's channel and the org chart.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Onboarding {
+    /// The channel whose newcomers are invited, if the program has one.
+    pub channel: Option<String>,
+    pub via_channel: ChannelFigures,
+    /// The workspace's latest applied org-chart import.
+    pub last_import: Option<ImportFigures>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -125,6 +147,7 @@ pub struct StatusFacts {
     pub circle_mentors: Vec<i64>,
     pub project_statuses: Vec<ProjectStatus>,
     pub project_answers: Vec<Reached>,
+    pub onboarding: Onboarding,
 }
 
 impl ProgramStatus {
@@ -158,6 +181,7 @@ impl ProgramStatus {
             sessions: SessionFigures::compute(&facts.sessions),
             circles: CircleFigures::count(facts.circle_size, &facts.circle_mentors),
             projects: ProjectFigures::count(&facts.project_statuses, &facts.project_answers),
+            onboarding: facts.onboarding,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The workspace's directory, cached: every member's time zone and name from
+//! The workspace's directory, cached: every member's time zone, name and email from
 //! `users.list`, at start and daily, so a join on launch day never waits on Slack for
 //! them (and never spends `users.info`'s Tier 4 budget a thousand times a minute).
 //! `user_change` events keep it fresh between refreshes; `users.info` fills a miss.
@@ -30,7 +30,7 @@ pub async fn refresh(ctx: &Context, page_interval: Duration) -> Result<usize, Di
     let mut cached = 0;
     loop {
         let (members, next) = ctx.slack.users_page(cursor.as_deref()).await?;
-        let rows: Vec<_> = members.into_iter().map(|(id, info)| (id, info.tz, info.real_name)).collect();
+        let rows: Vec<_> = members.into_iter().map(|(id, info)| info.cached(&id)).collect();
         ctx.store.cache_users(&ctx.team_id, &rows, ctx.clock.now().timestamp()).await?;
         cached += rows.len();
         match next {

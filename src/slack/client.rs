@@ -71,6 +71,39 @@ pub struct Identity {
 pub struct UserInfo {
     pub tz: Option<String>,
     pub real_name: Option<String>,
+    /// Present when the app has `users:read.email`: an import looks people up by it.
+    pub email: Option<String>,
+}
+
+impl UserInfo {
+    /// What the directory's cache keeps of the person `user_id`.
+    pub fn cached(self, user_id: &str) -> crate::store::CachedUser {
+        crate::store::CachedUser {
+            user_id: user_id.to_owned(),
+            tz: self.tz,
+            real_name: self.real_name,
+            email: self.email,
+        }
+    }
+
+    /// Reads a user object of Slack's (`users.info`, `users.list`, `users.lookupByEmail`).
+    fn from_user(user: &Value) -> UserInfo {
+        UserInfo {
+            tz: text(&user["tz"]),
+            real_name: text(&user["real_name"]),
+            email: text(&user["profile"]["email"]).map(|e| e.to_lowercase()),
+        }
+    }
+}
+
+/// A file someone shared with the app, as `files.info` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub name: String,
+    pub filetype: Option<String>,
+    pub size: u64,
+    /// Where its bytes are, for the bot token (`url_private_download`).
+    pub url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -132,7 +165,38 @@ impl SlackApi {
 
     pub async fn user_info(&self, user: &str) -> Result<UserInfo, SendError> {
         let answer = self.call_get("users.info", &[("user", user)]).await?;
-        Ok(UserInfo { tz: text(&answer["user"]["tz"]), real_name: text(&answer["user"]["real_name"]) })
+        Ok(UserInfo::from_user(&answer["user"]))
+    }
+
+    /// `users.lookupByEmail`: the person with `email` and what the bot keeps of them, or
+    /// `None` when Slack has nobody with it (its `users_not_found`).
+    pub async fn lookup_by_email(&self, email: &str) -> Result<Option<(String, UserInfo)>, SendError> {
+        match self.call_get("users.lookupByEmail", &[("email", email)]).await {
+            Ok(answer) => {
+                let id = text(&answer["user"]["id"])
+                    .ok_or_else(|| SendError::Transient("users.lookupByEmail answered without user.id".to_owned()))?;
+                Ok(Some((id, UserInfo::from_user(&answer["user"]))))
+            }
+            Err(SendError::Permanent(code)) if code == "users_not_found" => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// `files.info`: what a shared file is and where its bytes are.
+    pub async fn file_info(&self, file_id: &str) -> Result<FileInfo, SendError> {
+        let answer = self.call_get("files.info", &[("file", file_id)]).await?;
+        let file = &answer["file"];
+        Ok(FileInfo {
+            name: text(&file["name"]).unwrap_or_else(|| file_id.to_owned()),
+            filetype: text(&file["filetype"]),
+            size: file["size"].as_u64().unwrap_or(0),
+            url: text(&file["url_private_download"]).or_else(|| text(&file["url_private"])),
+        })
+    }
+
+    /// The bytes of a file Slack hosts, at most `max`.
+    pub async fn download(&self, url: &str, max: u64) -> Result<Vec<u8>, SendError> {
+        self.raw.download(url, self.token.expose_secret(), max).await
     }
 
     /// One page of the workspace's members (`users.list`): each member's id and what
@@ -152,7 +216,7 @@ impl SlackApi {
             .flatten()
             .filter_map(|member| {
                 let id = member["id"].as_str()?.to_owned();
-                Some((id, UserInfo { tz: text(&member["tz"]), real_name: text(&member["real_name"]) }))
+                Some((id, UserInfo::from_user(member)))
             })
             .collect();
         let next = text(&answer["response_metadata"]["next_cursor"]).filter(|c| !c.is_empty());

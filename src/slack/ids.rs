@@ -103,6 +103,17 @@ pub const RECOGNITION_BLOCK: &str = "recognition";
 pub const RECOGNITION_ACTION: &str = "recognition_select";
 pub const TELL_BLOCK: &str = "tell";
 
+/// An org-chart import's dry run: apply it as it is, or drop it. The value is the import's id.
+pub const IMPORT_APPLY: &str = "import_apply";
+pub const IMPORT_CANCEL: &str = "import_cancel";
+/// The invitation of someone who joined a program's channel: the join form with the
+/// role chosen. The value is the program's id.
+pub const CHANNEL_JOIN_MENTOR: &str = "channel_join_mentor";
+pub const CHANNEL_JOIN_MENTEE: &str = "channel_join_mentee";
+/// Asked of someone who left a program's channel (with [`HOME_PAUSE`]): leave the
+/// program too. The value is the program's id.
+pub const CHANNEL_LEAVE: &str = "channel_leave";
+
 /// The buttons whose press opens a form: handled before any backlog, as the press's
 /// trigger id is good for three seconds only.
 pub const OPENS_FORM: &[&str] = &[
@@ -115,4 +126,6 @@ pub const OPENS_FORM: &[&str] = &[
     SESSION_REFLECT,
     HOME_ASK,
     PROJECT_CLOSE,
+    CHANNEL_JOIN_MENTOR,
+    CHANNEL_JOIN_MENTEE,
 ];

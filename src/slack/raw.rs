@@ -91,6 +91,45 @@ impl Raw {
         self.call(Method::POST, url, None, "application/octet-stream", bytes.into(), Expect::Plain).await
     }
 
+    /// Downloads a file Slack hosts (`url_private_download`), with the bot token:
+    /// its bytes, at most `max` of them. Slack answers a missing `files:read` scope
+    /// or an unknown file with an HTML sign-in page, which is refused here, not parsed.
+    pub async fn download(&self, url: &str, bearer: &str, max: u64) -> Result<Vec<u8>, SendError> {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(url)
+            .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| SendError::Permanent(format!("bad download URL: {e}")))?;
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| SendError::Transient(format!("download failed: {}", first_line(&e.to_string()))))?;
+            let status = response.status();
+            if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                return Err(SendError::Transient(format!("download: HTTP {}", status.as_u16())));
+            }
+            let html = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            if !status.is_success() || html {
+                return Err(SendError::Permanent(format!("download refused: HTTP {}", status.as_u16())));
+            }
+            let body = http_body_util::Limited::new(response.into_body(), max as usize)
+                .collect()
+                .await
+                .map_err(|e| SendError::Permanent(format!("download cut off or too big: {e}")))?;
+            Ok(body.to_bytes().to_vec())
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| Err(SendError::Transient(format!("no download within {:?}", self.timeout))))
+    }
+
     async fn call(
         &self,
         method: Method,

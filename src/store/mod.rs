@@ -11,9 +11,11 @@
 //! SQLite only today: the schema (`AUTOINCREMENT`), `BEGIN IMMEDIATE` and the
 //! `Sqlite` types threaded through it are SQLite's.
 
+mod channels;
 mod charts;
 mod checkins;
 mod faults;
+mod imports;
 mod inbox;
 mod outbox;
 mod outcomes;
@@ -37,12 +39,14 @@ use tokio::sync::Notify;
 
 pub use checkins::{CheckinPair, CheckinRow, Snoozed};
 pub use faults::{Purged, PURGED};
+pub use imports::{ImportStatus, StoredImport};
 pub use inbox::{Delivery, InboxEntry, MAX_ATTEMPTS as INBOX_MAX_ATTEMPTS};
 pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, PACE_METHODS};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};
 pub use sessions::OpenOffer;
+pub use users::CachedUser;
 
 #[derive(Debug, Error)]
 pub enum StoreError {

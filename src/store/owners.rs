@@ -255,6 +255,9 @@ impl Tx {
             "UPDATE checkins SET answered_by = NULL WHERE answered_by = $1",
             "UPDATE pairs SET ended_by = NULL WHERE ended_by = $1",
             "DELETE FROM slack_users WHERE user_id = $1",
+            "DELETE FROM org_chart WHERE user_id = $1",
+            "UPDATE org_chart SET manager = NULL WHERE manager = $1",
+            "DELETE FROM channel_invites WHERE user_id = $1",
             "DELETE FROM goals WHERE author = $1",
             "DELETE FROM recognition WHERE user_id = $1",
             "UPDATE recognition SET tell_user = NULL WHERE tell_user = $1",
@@ -263,6 +266,11 @@ impl Tx {
         for sql in scrub {
             sqlx::query(sql).bind(user).execute(&mut *self.tx).await?;
         }
+        // An open dry run that names them loses its rows (it can no longer be applied).
+        sqlx::query("UPDATE imports SET plan = '{}', status = 'cancelled' WHERE status = 'dry_run' AND plan LIKE $1")
+            .bind(format!("%\"{user}\"%"))
+            .execute(&mut *self.tx)
+            .await?;
         // Handled requests keep their keys (so a late retry from Slack is still
         // recognised) but lose their contents.
         sqlx::query("UPDATE inbox SET payload = '{}' WHERE payload LIKE $1 AND (processed_at IS NOT NULL OR id = $2)")

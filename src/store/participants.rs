@@ -95,12 +95,17 @@ impl Tx {
     }
 
     /// Stores a profile; joining again replaces the profile and makes the person active.
+    /// A level, department or manager the person left empty comes from the imported
+    /// org chart, so nobody types what HR already knows.
     pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
         sqlx::query(
             "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
                                        manager, level, one_time, status, paused_until, created_at, updated_at,
                                        joined_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, 'active', NULL, $8, $8, $8)
+             SELECT $1, $2, $3, $4, $5, COALESCE($6, chart.department), $7, COALESCE($9, chart.manager),
+                    COALESCE($10, chart.level), $11, 'active', NULL, $8, $8, $8
+             FROM programs LEFT JOIN org_chart chart ON chart.team_id = programs.team_id AND chart.user_id = $2
+             WHERE programs.id = $1
              ON CONFLICT (program_id, user_id) DO UPDATE SET
                 joined_at = CASE WHEN participants.status = 'left' THEN excluded.joined_at
                                  ELSE participants.joined_at END,

@@ -7,7 +7,7 @@ use crate::domain::program::{Program, ProgramName, DEFAULT_PROGRAM};
 
 /// A program as stored; the domain's [`Program`] is built from it.
 #[derive(FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     team_id: String,
     name: String,
@@ -16,7 +16,7 @@ struct Row {
 }
 
 /// The columns a [`Row`] reads.
-const COLUMNS: &str = "id, team_id, name, title, created_at";
+pub(super) const COLUMNS: &str = "id, team_id, name, title, created_at";
 
 impl From<Row> for Program {
     fn from(row: Row) -> Program {

@@ -1,4 +1,4 @@
-//! The cache of what Slack said about people (their time zone and name): filled by
+//! The cache of what Slack said about people (their time zone, name and email): filled by
 //! `users.list` at start and daily, kept fresh by `user_change` events, and by
 //! `users.info` for someone it misses.
 
@@ -27,36 +27,26 @@ impl Store {
     }
 
     /// A cache entry is not business state: it is written outside any change's transaction.
-    pub async fn cache_user(
-        &self,
-        team_id: &str,
-        user_id: &str,
-        tz: Option<&str>,
-        real_name: Option<&str>,
-        now: i64,
-    ) -> Result<()> {
-        self.cache_users(team_id, &[(user_id.to_owned(), tz.map(str::to_owned), real_name.map(str::to_owned))], now)
-            .await
+    pub async fn cache_user(&self, team_id: &str, user: CachedUser, now: i64) -> Result<()> {
+        self.cache_users(team_id, &[user], now).await
     }
 
-    /// Caches a page of `users.list` in one transaction.
-    pub async fn cache_users(
-        &self,
-        team_id: &str,
-        users: &[(String, Option<String>, Option<String>)],
-        now: i64,
-    ) -> Result<()> {
+    /// Caches a page of `users.list` in one transaction. An answer without an email
+    /// (an app without `users:read.email`) keeps the email cached before.
+    pub async fn cache_users(&self, team_id: &str, users: &[CachedUser], now: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for (user_id, tz, real_name) in users {
+        for user in users {
             sqlx::query(
-                "INSERT INTO slack_users (team_id, user_id, tz, real_name, created_at) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO slack_users (team_id, user_id, tz, real_name, email, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (team_id, user_id) DO UPDATE SET tz = excluded.tz, real_name = excluded.real_name,
-                 created_at = excluded.created_at",
+                 email = COALESCE(excluded.email, slack_users.email), created_at = excluded.created_at",
             )
             .bind(team_id)
-            .bind(user_id)
-            .bind(tz)
-            .bind(real_name)
+            .bind(&user.user_id)
+            .bind(&user.tz)
+            .bind(&user.real_name)
+            .bind(&user.email)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -64,4 +54,14 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// What the directory keeps of one person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CachedUser {
+    pub user_id: String,
+    pub tz: Option<String>,
+    pub real_name: Option<String>,
+    /// Lower case.
+    pub email: Option<String>,
 }

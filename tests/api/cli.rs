@@ -40,6 +40,11 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("check-ins       54") && stdout.contains("ends the pair privately"), "{stdout}");
     assert!(stdout.contains("0 waiting, 0 dead"), "{stdout}");
     assert!(stdout.contains("HR presses Confirm"), "the owner confirms in Slack, with the preview's button: {stdout}");
+    // The org chart comes in once (a dry run, then Apply), and one person joins by channel.
+    assert!(stdout.contains("Dry run of hris-export.csv*: 43 rows read") && stdout.contains("39 people were updated"));
+    assert!(stdout.contains("no one in Slack has new.hire@example.com"), "{stdout}");
+    assert!(stdout.contains("Join as mentor") && stdout.contains("pause mentoring for a while, or leave"), "{stdout}");
+    assert!(stdout.contains("via channel      1") && stdout.contains("imported        43"), "{stdout}");
     for cycle in 1..=3 {
         let section = stdout.split(&format!("── Check-in {cycle},")).nth(1).and_then(|rest| rest.split("\n── ").next());
         let section = section.unwrap_or_else(|| panic!("no check-in {cycle} in {stdout}"));
@@ -102,7 +107,9 @@ async fn status_prints_the_program_counts_as_json_and_as_a_table() {
                                         "median_minutes_to_mentor": null, "max_minutes_to_mentor": null, "by_skill": []},
                            "circles": {"size": null, "live": 0, "mentees": 0, "full": 0},
                            "projects": {"proposed": 0, "live": 0, "ended": 0, "reached": 0, "partly": 0,
-                                        "not_reached": 0}})
+                                        "not_reached": 0},
+                           "onboarding": {"channel": null, "via_channel": {"invited": 0, "joined": 0},
+                                          "last_import": null}})
     );
     let output = upward().args(["status", "--program", "default", "--database-url", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&output.stdout);
@@ -200,4 +207,56 @@ async fn match_from_the_command_line_prints_json_and_queues_intros_unless_dry_ru
     let status = upward().args(["status", "--json"]).env("DATABASE_URL", &url).output().unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["rounds"].as_i64(), status["pairs"]["active"].as_i64()), (Some(1), Some(1)));
+}
+
+/// `upward import`: a dry run by default (nothing changes, every problem listed), then
+/// `--apply`; other header names with `--columns`; a file it cannot read fails with
+/// one line.
+#[tokio::test]
+async fn import_from_the_command_line_is_a_dry_run_until_apply() {
+    let app = spawn_app().await;
+    app.ask(ALICE, "join mentor Figma").await;
+    app.sim.set_email(ALICE, "alice@example.com");
+    app.sim.set_email(OWNER, "olga@example.com");
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("hr.csv");
+    std::fs::write(&file, "Mail,Band,Boss\nalice@example.com,2,olga@example.com\nnobody@example.com,3,\n").unwrap();
+    let url = app.database_url.clone();
+    let api = app.sim.api_url();
+    // Awaited, not blocking: the simulator answering it runs on this test's runtime.
+    let run = |args: &[&str]| {
+        let mut command = upward();
+        command.arg("import").arg(&file).args(args);
+        command.env("DATABASE_URL", &url).env("SLACK_BOT_TOKEN", TOKEN).env("SLACK_API_URL", &api);
+        async move { tokio::process::Command::from(command).output().await.unwrap() }
+    };
+    let refused = run(&[]).await;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("no email column"), "the headers are not the usual ones: {stderr}");
+
+    let columns = ["--columns", "email=Mail,level=Band,manager_email=Boss"];
+    let dry = run(&columns).await;
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(
+        text.contains("Dry run of hr.csv") && text.contains("line 3: no one in Slack has nobody@example.com"),
+        "{text}"
+    );
+    assert!(text.contains("run again with --apply"), "{text}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM participants WHERE level IS NOT NULL").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM imports").await, 0, "a dry run stores nothing");
+
+    let applied = run(&[columns[0], columns[1], "--apply", "--json"]).await;
+    assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&applied.stdout).expect("JSON");
+    assert_eq!(json["applied"], true);
+    assert_eq!(
+        json["plan"]["changes"][0]["after"],
+        serde_json::json!({"level": 2, "department": null, "manager": OWNER})
+    );
+    assert_eq!(json["plan"]["problems"][0]["problem"], "unmatched");
+    assert_eq!(app.count("SELECT COUNT(*) FROM participants WHERE level = 2").await, 1);
+    let bad = run(&["--columns", "salary=Pay"]).await;
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a column"));
 }

@@ -118,6 +118,7 @@ async fn a_retried_event_is_handled_once() {
 #[tokio::test]
 async fn unknown_event_types_are_acked_and_ignored() {
     let app = spawn_app().await;
+    // A channel no program is linked to: nothing to keep (see `tests/api/onboard.rs`).
     let answer =
         app.slack.post_signed("/slack/events", "application/json", fixture("event_member_joined_channel.json")).await;
     assert_eq!(answer.status, 200);

@@ -19,6 +19,7 @@ mod integrity;
 mod launch;
 mod manifest;
 mod modal;
+mod onboard;
 mod owners;
 mod projects;
 mod retention;

@@ -30,15 +30,37 @@ fn the_manifest_declares_what_the_bot_uses_and_nothing_more() {
     let text = manifest();
     assert!(text.contains(&format!("- command: {COMMAND}")));
     // user_change and team_join keep the cached directory (time zones, names) fresh.
-    assert_eq!(list_under(&text, "bot_events"), ["app_home_opened", "user_change", "team_join"]);
+    // file_shared: an owner's org chart in the app's DM; member_joined_channel and
+    // member_left_channel: channel opt-in.
+    assert_eq!(
+        list_under(&text, "bot_events"),
+        ["app_home_opened", "user_change", "team_join", "file_shared", "member_joined_channel", "member_left_channel"]
+    );
     // commands: /mentoring; chat:write: chat.postMessage and response_url answers;
     // mpim:write: conversations.open for a pair; users:read: users.list and users.info
     // for time zones and names, and the user events;
     // im:write: conversations.open for one person's DM, where files go; files:write:
-    // the external upload flow (files.getUploadURLExternal, files.completeUploadExternal).
+    // the external upload flow (files.getUploadURLExternal, files.completeUploadExternal);
+    // users:read.email: users.lookupByEmail and emails in users.list (the import);
+    // files:read: the uploaded org chart (file_shared, files.info, its download);
+    // channels:read, groups:read: member events of public and private channels.
     let mut scopes = list_under(&text, "bot");
     scopes.sort();
-    assert_eq!(scopes, ["chat:write", "commands", "files:write", "im:write", "mpim:write", "users:read"]);
+    assert_eq!(
+        scopes,
+        [
+            "channels:read",
+            "chat:write",
+            "commands",
+            "files:read",
+            "files:write",
+            "groups:read",
+            "im:write",
+            "mpim:write",
+            "users:read",
+            "users:read.email"
+        ]
+    );
     // Mentions arrive as `<@U…|name>` (people in commands); skill searches load their options.
     assert!(text.contains("should_escape: true"), "commands must receive escaped mentions");
     assert!(text.contains("message_menu_options_url: https://upward.example.com/slack/interactivity"));

@@ -77,6 +77,10 @@ impl RateLimits {
                 ("users.list", TIER_2),
                 ("conversations.open", TIER_3),
                 ("users.info", TIER_4),
+                // The org-chart import: one lookup per email the directory lacks, and
+                // the shared file's description.
+                ("users.lookupByEmail", TIER_3),
+                ("files.info", TIER_4),
                 ("views.open", TIER_4),
                 ("views.publish", TIER_4),
                 // The bytes' POST to the upload URL is not a Web API call and not paced.
@@ -157,6 +161,8 @@ mod tests {
     fn the_table_holds_slacks_published_tiers() {
         let limits = RateLimits::slack();
         assert_eq!(limits.method("conversations.open"), Some(TIER_3));
+        assert_eq!(limits.method("users.lookupByEmail"), Some(TIER_3));
+        assert_eq!(limits.method("files.info"), Some(TIER_4));
         assert_eq!(TIER_3.interval, Duration::from_millis(1_200));
         assert_eq!(limits.method("views.publish").map(|r| r.burst), Some(100));
         assert_eq!(limits.method("files.getUploadURLExternal"), Some(TIER_4));

@@ -48,6 +48,8 @@ pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "U0BOT";
 /// What a POST of file bytes to an upload URL is recorded (and can be failed) as.
 pub const UPLOAD: &str = "upload_url";
+/// What a download of a shared file's bytes (`url_private_download`) is recorded as.
+pub const DOWNLOAD: &str = "files.download";
 
 /// A file whose upload was completed: what Slack holds and, when shared, shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +120,30 @@ impl Fault {
 pub struct SimUser {
     pub name: String,
     pub tz: Option<String>,
+    /// The work email in the profile (`users:read.email`), if set.
+    pub email: Option<String>,
+}
+
+impl SimUser {
+    /// The user object Slack answers with (`users.info`, `users.list`, `users.lookupByEmail`).
+    fn json(&self, id: &str) -> Value {
+        let mut profile = json!({"real_name": self.name, "display_name": self.name});
+        if let Some(email) = &self.email {
+            profile["email"] = json!(email);
+        }
+        json!({"id": id, "team_id": TEAM_ID, "name": self.name, "real_name": self.name, "tz": self.tz,
+               "deleted": false, "is_bot": false, "profile": profile})
+    }
+}
+
+/// A file a person shared with the app, hosted for download with the bot token.
+#[derive(Debug, Clone)]
+struct HostedFile {
+    name: String,
+    filetype: String,
+    user: String,
+    channel: String,
+    bytes: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -151,6 +177,8 @@ struct Inner {
     users_page: usize,
     /// Payloads refused for breaking Block Kit limits.
     refusals: Vec<Refusal>,
+    /// Files people shared (see [`Sim::host_file`]), by id.
+    hosted: HashMap<String, HostedFile>,
     /// Calls recorded so far by (method, whether answered with success), so a caller
     /// can wait on counts without reading every call each time one arrives.
     counts: HashMap<(String, bool), usize>,
@@ -210,6 +238,7 @@ impl Sim {
             .route("/api/{method}", any(api))
             .route("/respond/{tag}", post(respond))
             .route("/upload/{file_id}", post(upload))
+            .route("/files-pri/{file_id}/{name}", axum::routing::get(download))
             .with_state(sim.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(sim)
@@ -226,8 +255,72 @@ impl Sim {
     }
 
     pub fn add_user(&self, id: &str, name: &str, tz: Option<&str>) {
-        let user = SimUser { name: name.to_owned(), tz: tz.map(str::to_owned) };
+        let user = SimUser { name: name.to_owned(), tz: tz.map(str::to_owned), email: None };
         self.lock().users.insert(id.to_owned(), user);
+    }
+
+    /// Gives a user (added before, or a new one named after the email) a work email,
+    /// which `users.lookupByEmail` finds and user objects carry in `profile.email`.
+    pub fn set_email(&self, id: &str, email: &str) {
+        let mut inner = self.lock();
+        let user = inner.users.entry(id.to_owned()).or_insert_with(|| SimUser {
+            name: email.split('@').next().unwrap_or(id).to_owned(),
+            tz: Some("Europe/London".to_owned()),
+            email: None,
+        });
+        user.email = Some(email.to_owned());
+    }
+
+    /// `user` shares a file named `name` into `channel` (their DM with the app): Slack
+    /// then hosts it for `files.info` and a download with the bot token, and would send
+    /// the app a `file_shared` event ([`SlackCaller::file_shared`]). Returns its id.
+    pub fn host_file(&self, user: &str, channel: &str, name: &str, bytes: &[u8]) -> String {
+        let mut inner = self.lock();
+        inner.next_file += 1;
+        let id = format!("F{:08}", inner.next_file);
+        let filetype = name.rsplit_once('.').map_or("text", |(_, ext)| ext).to_lowercase();
+        let file = HostedFile {
+            name: name.to_owned(),
+            filetype,
+            user: user.to_owned(),
+            channel: channel.to_owned(),
+            bytes: bytes.to_vec(),
+        };
+        inner.hosted.insert(id.clone(), file);
+        id
+    }
+
+    /// `files.info` in Slack's shape, for a hosted file.
+    fn file_info(&self, args: &Value) -> Value {
+        let id = args["file"].as_str().unwrap_or_default();
+        let Some(file) = self.lock().hosted.get(id).cloned() else {
+            return json!({"ok": false, "error": "file_not_found"});
+        };
+        let url = format!("http://{}/files-pri/{id}/{}", self.addr, file.name);
+        let mimetype = if file.filetype == "csv" { "text/csv" } else { "application/octet-stream" };
+        json!({"ok": true, "file": {
+            "id": id, "created": 1_700_000_000, "timestamp": 1_700_000_000, "name": file.name, "title": file.name,
+            "mimetype": mimetype, "filetype": file.filetype, "pretty_type": file.filetype.to_uppercase(),
+            "user": file.user, "editable": false, "size": file.bytes.len(), "mode": "hosted",
+            "is_external": false, "is_public": false, "url_private": url, "url_private_download": url,
+            "channels": [], "groups": [], "ims": [file.channel], "comments_count": 0
+        }, "comments": [], "response_metadata": {"next_cursor": ""}})
+    }
+
+    /// `users.lookupByEmail`: the user with that email, without case, or Slack's
+    /// `users_not_found`.
+    fn lookup_by_email(&self, args: &Value) -> Value {
+        let email = args["email"].as_str().unwrap_or_default();
+        let inner = self.lock();
+        let found = inner
+            .users
+            .iter()
+            .find(|(_, u)| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            .map(|(id, user)| user.json(id));
+        match found {
+            Some(user) => json!({"ok": true, "user": user}),
+            None => json!({"ok": false, "error": "users_not_found"}),
+        }
     }
 
     /// Every Web API answer from now on takes `latency`, as Slack's round trip does
@@ -485,11 +578,11 @@ impl Sim {
     }
 
     fn user(&self, id: &str) -> SimUser {
-        self.lock()
-            .users
-            .get(id)
-            .cloned()
-            .unwrap_or(SimUser { name: id.to_lowercase(), tz: Some("Europe/London".to_owned()) })
+        self.lock().users.get(id).cloned().unwrap_or(SimUser {
+            name: id.to_lowercase(),
+            tz: Some("Europe/London".to_owned()),
+            email: None,
+        })
     }
 
     /// One page of `users.list`: members in id order from the `cursor` on, and the
@@ -502,17 +595,7 @@ impl Sim {
         // Unset: Slack's own most per page.
         let page = if inner.users_page == 0 { 1_000 } else { inner.users_page };
         let limit = args["limit"].as_u64().map_or(page, |l| (l as usize).min(page)).max(1);
-        let members: Vec<Value> = ids
-            .iter()
-            .skip(start)
-            .take(limit)
-            .map(|id| {
-                let user = &inner.users[*id];
-                json!({"id": id, "team_id": TEAM_ID, "name": user.name, "real_name": user.name, "tz": user.tz,
-                       "deleted": false, "is_bot": false,
-                       "profile": {"real_name": user.name, "display_name": user.name}})
-            })
-            .collect();
+        let members: Vec<Value> = ids.iter().skip(start).take(limit).map(|id| inner.users[*id].json(id)).collect();
         let next = if start + limit < ids.len() { (start + limit).to_string() } else { String::new() };
         json!({"ok": true, "members": members, "cache_ts": 1_700_000_000, "response_metadata": {"next_cursor": next}})
     }
@@ -587,14 +670,11 @@ impl Sim {
             }),
             "users.info" => {
                 let id = args["user"].as_str().unwrap_or_default();
-                let user = self.user(id);
-                json!({"ok": true, "user": {
-                    "id": id, "team_id": TEAM_ID, "name": user.name, "real_name": user.name,
-                    "tz": user.tz, "deleted": false, "is_bot": false,
-                    "profile": {"real_name": user.name, "display_name": user.name}
-                }})
+                json!({"ok": true, "user": self.user(id).json(id)})
             }
             "users.list" => self.users_page(args),
+            "users.lookupByEmail" => self.lookup_by_email(args),
+            "files.info" => self.file_info(args),
             "conversations.open" => {
                 let mut users: Vec<String> = match &args["users"] {
                     Value::Array(items) => items.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect(),
@@ -781,6 +861,30 @@ async fn upload(State(sim): State<Sim>, Path(file_id): Path<String>, body: Bytes
         return (StatusCode::NOT_FOUND, "unknown upload").into_response();
     }
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], format!("OK - {}", body.len())).into_response()
+}
+
+/// A hosted file's bytes, for the bot token only: like Slack, any other caller gets a
+/// sign-in page (HTML with 200), not an error code. Recorded as `files.download`.
+async fn download(
+    State(sim): State<Sim>,
+    Path((file_id, _name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let authorised = bearer == format!("Bearer {}", sim.token);
+    let file = sim.lock().hosted.get(&file_id).cloned();
+    let args = json!({"file_id": file_id});
+    match file {
+        Some(file) if authorised => {
+            sim.record(DOWNLOAD, args, true);
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], file.bytes).into_response()
+        }
+        _ => {
+            sim.record(DOWNLOAD, args, false);
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], "<html>Sign in</html>")
+                .into_response()
+        }
+    }
 }
 
 async fn respond(State(sim): State<Sim>, Path(tag): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
@@ -988,6 +1092,34 @@ impl SlackCaller {
             "container": {"type": "view", "view_id": format!("VMODAL{n}")}, "view": view
         });
         self.interaction(&payload).await
+    }
+
+    /// An Events API callback of `event`, signed and posted as Slack does.
+    async fn event(&self, event: Value) -> Answer {
+        let n = self.next_id();
+        let body = json!({
+            "token": "unused", "team_id": TEAM_ID, "api_app_id": "A0001", "type": "event_callback",
+            "event_id": format!("Ev{n:08}"), "event_time": 1_700_000_000 + n, "event": event,
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": true}]
+        });
+        self.post_signed("/slack/events", "application/json", body.to_string()).await
+    }
+
+    /// Slack's `file_shared` event for a file [`Sim::host_file`] holds.
+    pub async fn file_shared(&self, user: &str, channel: &str, file_id: &str) -> Answer {
+        let n = self.next_id();
+        self.event(json!({"type": "file_shared", "channel_id": channel, "file_id": file_id, "user_id": user,
+                          "file": {"id": file_id}, "event_ts": format!("{n}.000")}))
+            .await
+    }
+
+    /// `member_joined_channel` (`joined`) or `member_left_channel` for `user` in `channel`.
+    pub async fn channel_member(&self, user: &str, channel: &str, joined: bool) -> Answer {
+        let n = self.next_id();
+        let kind = if joined { "member_joined_channel" } else { "member_left_channel" };
+        self.event(json!({"type": kind, "user": user, "channel": channel, "channel_type": "C", "team": TEAM_ID,
+                          "event_ts": format!("{n}.000")}))
+            .await
     }
 
     /// `user` opens the App Home tab.

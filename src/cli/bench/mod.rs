@@ -5,6 +5,7 @@
 pub mod burst;
 pub mod delivery;
 pub mod faults;
+pub mod import;
 pub mod inbound;
 pub mod matching;
 pub mod slowloris;
@@ -22,6 +23,8 @@ const DEFAULT_SIZES: [usize; 5] = [1_000, 5_000, 10_000, 50_000, 100_000];
 const DEFAULT_PEOPLE: [usize; 2] = [1_000, 10_000];
 /// Pairs nudged when no size is given: the delivery target is stated for 10,000.
 const DEFAULT_PAIRS: usize = 10_000;
+/// Employees in the org chart when no size is given.
+const DEFAULT_IMPORT_ROWS: [usize; 2] = [1_000, 10_000];
 /// Messages per fault scenario when no size is given.
 const DEFAULT_FAULT_MESSAGES: usize = 100;
 
@@ -170,6 +173,45 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 rows.push(row);
             }
             write_results(&args.results, "delivery.json", &rows)
+        }
+        BenchTarget::Import => {
+            let sizes = args.sizes.clone().unwrap_or_else(|| DEFAULT_IMPORT_ROWS.to_vec());
+            println!(
+                "{:>7} {:>6} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>9} {:>11} {:>5} {:>8}",
+                "rows",
+                "pages",
+                "dir s",
+                "lookups",
+                "dry run s",
+                "updated",
+                "apply s",
+                "unmatched",
+                "no cache",
+                "no cache s",
+                "429s",
+                "peak MiB"
+            );
+            let mut rows = Vec::new();
+            for size in sizes {
+                let row = import::run_import(size).await?;
+                println!(
+                    "{:>7} {:>6} {:>8.1} {:>8} {:>9.2} {:>8} {:>8.2} {:>9} {:>9} {:>11.0} {:>5} {:>8.1}",
+                    row.rows,
+                    row.directory_pages,
+                    row.directory_seconds,
+                    row.lookups,
+                    row.dry_run_seconds,
+                    row.updated,
+                    row.apply_seconds,
+                    row.unmatched,
+                    row.lookups_without_cache,
+                    row.seconds_without_cache,
+                    row.rate_limited,
+                    row.peak_mib
+                );
+                rows.push(row);
+            }
+            write_results(&args.results, "import.json", &rows)
         }
         BenchTarget::Slowloris => {
             let connections = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(10_000);

@@ -28,7 +28,7 @@ use crate::commands::parser::{self, Command};
 use crate::commands::{Context, HandleError};
 use crate::event::Event;
 use crate::slack::{ids, messages};
-use crate::store::{Delivery, StoreError};
+use crate::store::{CachedUser, Delivery, StoreError};
 
 pub mod forms;
 mod options;
@@ -98,8 +98,26 @@ impl Intake {
     async fn remember(&self, user: &SlackUser) -> Result<(), IntakeError> {
         let now = self.ctx.clock.now().timestamp();
         let id = user.id.to_string();
-        self.ctx.store.cache_user(&self.ctx.team_id, &id, user.tz.as_deref(), user.real_name.as_deref(), now).await?;
+        let email = user.profile.as_ref().and_then(|p| p.email.as_ref()).map(|e| e.to_string().to_lowercase());
+        let cached = CachedUser { user_id: id, tz: user.tz.clone(), real_name: user.real_name.clone(), email };
+        self.ctx.store.cache_user(&self.ctx.team_id, cached, now).await?;
         Ok(())
+    }
+
+    async fn channel_member(
+        &self,
+        event_id: &SlackEventId,
+        user: &str,
+        channel: &str,
+        joined: bool,
+    ) -> Result<(), IntakeError> {
+        if user == self.ctx.bot_user_id
+            || self.ctx.store.program_of_channel(&self.ctx.team_id, channel).await?.is_none()
+        {
+            return Ok(());
+        }
+        let event = Event::ChannelMember { user: user.to_owned(), channel: channel.to_owned(), joined };
+        self.keep(&format!("event:{event_id}"), &event, false).await
     }
 
     fn foreign(&self, team_id: &str) -> bool {
@@ -118,6 +136,23 @@ impl Intake {
             SlackEventCallbackBody::AppHomeOpened(ev) if ev.tab.as_deref().unwrap_or("home") == "home" => {
                 let key = format!("event:{}", callback.event_id);
                 self.keep(&key, &Event::HomeOpened { user: ev.user.to_string() }, false).await
+            }
+            // An owner's org chart arrives as a file shared into their DM with the app
+            // (a `D` conversation); the app's own uploads (exports) are not imports.
+            SlackEventCallbackBody::FileShared(ev)
+                if ev.channel_id.as_ref().starts_with('D') && ev.user_id.as_ref() != self.ctx.bot_user_id =>
+            {
+                let key = format!("event:{}", callback.event_id);
+                let event = Event::FileShared { user: ev.user_id.to_string(), file_id: ev.file_id.to_string() };
+                self.keep(&key, &event, false).await
+            }
+            // Channel opt-in: only a program's channel is kept (the app may sit in busy
+            // channels that are none of its business), and never the app's own joining.
+            SlackEventCallbackBody::MemberJoinedChannel(ev) => {
+                self.channel_member(&callback.event_id, ev.user.as_ref(), ev.channel.as_ref(), true).await
+            }
+            SlackEventCallbackBody::MemberLeftChannel(ev) => {
+                self.channel_member(&callback.event_id, ev.user.as_ref(), ev.channel.as_ref(), false).await
             }
             // The directory's cache follows people's profile changes; nothing to queue.
             SlackEventCallbackBody::UserChange(ev) => self.remember(&ev.user).await,

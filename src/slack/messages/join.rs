@@ -66,12 +66,21 @@ fn tags_input(block_id: &str, label: &str, catalogue: &[String], chosen: &[Strin
 
 /// The join (or change) form. `private_metadata` carries the program id back to us.
 pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Participant>) -> SlackView {
-    let mut role = SlackBlockStaticSelectElement::new().with_action_id(ids::ROLE_ACTION.into()).with_options(vec![
-        role_option(Role::Mentor),
-        role_option(Role::Mentee),
-        role_option(Role::Both),
-    ]);
-    role.initial_option = current.map(|p| role_option(p.role));
+    join_modal_as(program, catalogue, current, None)
+}
+
+/// The join form with `role` chosen for someone who has no profile yet: the channel
+/// invitation's *Join as mentor* opens it so.
+pub fn join_modal_as(
+    program: &Program,
+    catalogue: &[String],
+    current: Option<&Participant>,
+    role: Option<Role>,
+) -> SlackView {
+    let mut role_select = SlackBlockStaticSelectElement::new()
+        .with_action_id(ids::ROLE_ACTION.into())
+        .with_options(vec![role_option(Role::Mentor), role_option(Role::Mentee), role_option(Role::Both)]);
+    role_select.initial_option = current.map(|p| p.role).or(role).map(role_option);
     let free = |chosen: &[String]| {
         let others: Vec<String> = chosen.iter().filter(|t| !catalogue.contains(t)).cloned().collect();
         (!others.is_empty()).then(|| others.join(", "))
@@ -82,7 +91,7 @@ pub fn join_modal(program: &Program, catalogue: &[String], current: Option<&Part
             "Reverse mentoring pairs a *junior* colleague who teaches (the mentor) with a *senior* \
              colleague who learns (the mentee). Both sides learn something.",
         ),
-        SlackInputBlock::new(pt!("I want to"), SlackInputBlockElement::StaticSelect(role))
+        SlackInputBlock::new(pt!("I want to"), SlackInputBlockElement::StaticSelect(role_select))
             .with_block_id(ids::ROLE_BLOCK.into())
             .into(),
     ];

@@ -17,6 +17,7 @@ mod faults;
 mod home;
 mod join;
 mod membership;
+mod onboard;
 mod outcomes;
 mod owners;
 mod programs;
@@ -33,6 +34,7 @@ pub use faults::*;
 pub use home::*;
 pub use join::*;
 pub use membership::*;
+pub use onboard::*;
 pub use outcomes::*;
 pub use owners::*;
 pub use programs::*;
@@ -68,6 +70,8 @@ pub const OWNER_USAGE: &[(&str, &str)] = &[
     ("/mentoring program set <setting> <value>", "matching and check-in settings (`program set` lists them)"),
     ("/mentoring unpair @someone", "end someone's pair so they can be matched again"),
     ("/mentoring project <YYYY-MM-DD> [@lead] <skills>: <goal>", "a project pair: pick a junior from the proposal"),
+    ("/mentoring import", "bring in levels, departments and managers from an HR export (CSV), with a dry run first"),
+    ("/mentoring program set channel #channel", "invite whoever joins that channel to the program"),
     ("/mentoring owners [add|remove @someone]", "who owns programs"),
     ("/mentoring audit", "the latest owner actions"),
     ("/mentoring join ... dept:<name> manager:@someone level N", "members can give everything in one line too"),

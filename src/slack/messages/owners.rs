@@ -135,6 +135,25 @@ pub fn summary_blocks(s: &ProgramStatus, program_id: i64) -> Vec<SlackBlock> {
             .collect();
         lines.push(format!("*Sessions by skill:* {}", skills.join(" · ")));
     }
+    let o = &s.onboarding;
+    if let Some(channel) = &o.channel {
+        lines.push(format!(
+            "*Channel <#{channel}>:* {} invited on joining it, {} of them joined the program",
+            count(o.via_channel.invited, "person", "people"),
+            o.via_channel.joined
+        ));
+    }
+    if let Some(import) = &o.last_import {
+        lines.push(format!(
+            "*Org chart:* last import {} · {} read, {} updated, {} unchanged, {} unmatched, {} refused",
+            day(import.applied_at),
+            count(import.rows_read, "row", "rows"),
+            import.updated,
+            import.unchanged,
+            import.unmatched,
+            import.refused
+        ));
+    }
     if s.dead_letters > 0 {
         lines.push(format!(
             ":warning: *{} messages could not be delivered* after retries; they are kept in the outbox's dead letters.",

@@ -131,7 +131,7 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
          • matching searches up to {} before using its best round\n• circles: {}\n\
          *Check-ins*\n• {}\n• window: {} in each person's time zone\n\
          • weekends: {}\n*Rounds* last {}.\n*One-time sessions*: a mentor has {} to answer a request.\n*Projects*: {}.\n\
-         *Owners' digest*: {}.",
+         *Owners' digest*: {}.\n*Channel*: {}.",
         program.name,
         count(m.capacity, "mentee", "mentees"),
         if m.allow_repeats { "on (past partners may meet again)" } else { "off" },
@@ -153,5 +153,8 @@ pub fn settings(program: &Program, s: &ProgramSettings) -> Message {
         count(s.session_hours, "hour", "hours"),
         if s.mentee_projects { "owners and mentees create them" } else { "owners create them" },
         s.digest.as_deref().map_or("off".to_owned(), |d| in_words(d, 1, &c_zone)),
+        s.channel
+            .as_deref()
+            .map_or("none".to_owned(), |c| format!("<#{c}>: whoever joins it is invited to the program")),
     ))
 }

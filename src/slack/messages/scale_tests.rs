@@ -152,6 +152,18 @@ impl World {
                     })
                     .collect(),
             },
+            onboarding: crate::domain::status::Onboarding {
+                channel: Some("C0REVERSEMENTORING".to_owned()),
+                via_channel: crate::domain::status::ChannelFigures { invited: n as i64, joined: n as i64 / 2 },
+                last_import: Some(crate::domain::import::ImportFigures {
+                    rows_read: n as i64,
+                    updated: n as i64,
+                    unchanged: 0,
+                    unmatched: 3,
+                    refused: 2,
+                    applied_at: 1_700_000_000,
+                }),
+            },
         }
     }
 
@@ -288,7 +300,15 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
     add_goals(&mut nudge_with_idea, 1, "U1", &goals[..goals.len().min(2)], true);
     let topics: Vec<String> = catalogue.iter().take(MAX_TOPICS).cloned().collect();
     let names: HashMap<String, String> = HashMap::new();
+    let import = import_plan(w);
     let messages = vec![
+        ("import instructions", import_instructions()),
+        ("import dry run", import_dry_run(1, &w.text(200), &import)),
+        ("import applied", import_applied(&w.text(200), &import)),
+        ("import refused", import_refused(&w.text(200), &w.text(2_000))),
+        ("import stale", import_stale(&w.text(200))),
+        ("channel invitation", channel_invitation(&first, "C0REVERSEMENTORING")),
+        ("channel farewell", channel_farewell(&first, "C0REVERSEMENTORING")),
         ("help", help(Some(&w.text(500)), true)),
         ("usage error", usage_error(&w.text(300), "/mentoring join")),
         ("reply", reply(format!("Done. {}", w.text(12_000)))),
@@ -351,6 +371,24 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
     views.push(("owner home", home(&entries_joined, None, Some(owner))));
     assert!(preview_file(&plan, &names).lines().count() >= plan.pairs.len() + plan.unmatched.len());
     (messages, views)
+}
+
+/// An import of the whole company with a problem on every row: the dry run lists the
+/// first [`REPORT_PROBLEMS`] and counts the rest.
+fn import_plan(w: &World) -> crate::domain::import::ImportPlan {
+    use crate::domain::import::{Change, ImportPlan, OrgEntry, RowProblem};
+    let email = |i: usize| format!("p{i}.{}@example.com", w.text(60).replace(" ", "."));
+    let changes = (0..w.people)
+        .map(|i| Change {
+            line: i + 2,
+            user_id: World::user(i),
+            email: email(i),
+            before: None,
+            after: OrgEntry { level: Some(3), department: Some(w.text(80)), manager: Some(World::user(0)) },
+        })
+        .collect();
+    let problems = (0..w.people).map(|i| RowProblem::Unmatched { line: i + 2, email: email(i) }).collect();
+    ImportPlan { rows_read: w.people * 2, changes, unchanged: w.people, problems }
 }
 
 proptest! {
