@@ -45,6 +45,15 @@ pub enum CliCommand {
     Bench(BenchArgs),
     /// Look after the outbox by hand.
     Outbox(OutboxArgs),
+    /// Bring the database's schema up to date and exit, without starting the bot
+    /// (a deployment step before the replicas roll).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -80,7 +89,8 @@ pub struct ServeArgs {
     /// Base URL of Slack's Web API.
     #[arg(long, env = "SLACK_API_URL")]
     pub slack_api_url: Option<String>,
-    /// Where the data lives; a SQLite file is created if missing.
+    /// Where the data lives: sqlite://file (created if missing) or postgres://… (for
+    /// several replicas on one database).
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// Address of the HTTP listener (Events API, commands, interactivity, health).
@@ -262,8 +272,11 @@ impl ServeArgs {
         let slack_api_url = slack_api_url(self.slack_api_url)?;
         let database_url =
             self.database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
-            return Err(malformed("DATABASE_URL", "only sqlite: URLs are supported, e.g. sqlite://upward.db"));
+        if crate::store::Engine::of(&database_url).is_err() {
+            return Err(malformed(
+                "DATABASE_URL",
+                "give a sqlite: or postgres: URL, e.g. sqlite://upward.db or postgres://upward@db/upward",
+            ));
         }
         let listen_text = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| {

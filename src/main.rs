@@ -62,6 +62,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         CliCommand::Export(args) => upward::cli::export(args).await,
         CliCommand::Status(args) => upward::cli::status(args).await,
         CliCommand::Outbox(args) => upward::cli::outbox(args).await,
+        CliCommand::Migrate(args) => upward::cli::migrate(args).await,
     }
 }
 

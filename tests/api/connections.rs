@@ -24,7 +24,7 @@ async fn bot(max_connections: usize, header_timeout_ms: u64) -> (Running, tempfi
         slack_bot_token: Some(TOKEN.into()),
         slack_signing_secret: Some(SECRET.into()),
         slack_api_url: Some(sim.api_url()),
-        database_url: Some(format!("sqlite://{}", dir.path().join("edge.db").display())),
+        database_url: Some(crate::helpers::fresh_database(dir.path(), "edge.db").await),
         listen: Some("127.0.0.1:0".into()),
         max_connections: Some(max_connections.to_string()),
         header_timeout_ms: Some(header_timeout_ms.to_string()),

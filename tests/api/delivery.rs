@@ -33,7 +33,7 @@ struct Bench {
 
 async fn bench() -> Bench {
     let dir = TempDir::new().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("delivery.db").display());
+    let url = crate::helpers::fresh_database(dir.path(), "delivery.db").await;
     let store = Store::connect(&url).await.unwrap();
     let sim = Sim::start(TOKEN).await.unwrap();
     let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();
@@ -81,7 +81,7 @@ async fn drain(dispatcher: &Dispatcher) -> Vec<Dispatched> {
 }
 
 async fn scalar(store_url: &str, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
+    let pool = crate::helpers::db(store_url).await;
     let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&pool).await.unwrap();
     pool.close().await;
     n
@@ -89,7 +89,7 @@ async fn scalar(store_url: &str, sql: &str) -> i64 {
 
 /// Makes every waiting message due now, as time passing would.
 async fn time_passes(store_url: &str) {
-    let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
+    let pool = crate::helpers::db(store_url).await;
     sqlx::query("UPDATE outbox SET not_before = 0, claimed_until = NULL WHERE sent_at IS NULL")
         .execute(&pool)
         .await
@@ -240,7 +240,7 @@ async fn a_stalled_call_times_out_counts_an_attempt_and_is_sent_on_retry() {
     b.sim.fail("chat.postMessage", Fault::NoAnswer, 1);
     queue_now(&b.store, &[dm(ALICE, "hello")]).await;
     assert!(matches!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Retrying { .. })));
-    let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
+    let pool = crate::helpers::db(&b.url).await;
     let (attempts, error, sent): (i64, String, Option<i64>) =
         sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox").fetch_one(&pool).await.unwrap();
     pool.close().await;
@@ -279,7 +279,7 @@ async fn server_errors_back_off_until_the_retry_budget_is_spent_then_dead_letter
     assert_eq!(last, Some(Dispatched::Dead));
     assert!(tries > 8, "an hour of retries is more than the eight attempts of old: {tries}");
     let reason: String = sqlx::query_scalar("SELECT last_error FROM outbox WHERE dead_at IS NOT NULL")
-        .fetch_one(&sqlx::SqlitePool::connect(&b.url).await.unwrap())
+        .fetch_one(&crate::helpers::db(&b.url).await)
         .await
         .unwrap();
     assert!(reason.starts_with("gave up after retrying for 1 h") && reason.contains("HTTP 500"), "{reason}");

@@ -1,13 +1,19 @@
-//! The harness: a bot on a fresh SQLite file, its HTTP router on port 0, the Slack
+//! The harness: a bot on a fresh database, its HTTP router on port 0, the Slack
 //! simulator on loopback, and helpers that sign requests like Slack and drain the work.
+//!
+//! The database is a SQLite file per test, or, when `TEST_DATABASE_URL` names a
+//! PostgreSQL database, a schema of its own in that database per test (`.ci/run`
+//! creates the database for the run and drops it after), so the whole suite proves
+//! the store's SQL on either engine.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use slack_sim::{Answer, Sim, SlackCaller};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tempfile::TempDir;
 use upward::app::{App, Running, Workers};
 use upward::clock::{Clock, ManualClock, SystemClock};
@@ -21,10 +27,37 @@ pub const OWNER: &str = "U0OWNER01";
 pub const ALICE: &str = "U0ALICE01";
 pub const BOB: &str = "U0BOB0001";
 
+/// A direct connection to a test database (either engine).
+pub async fn db(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPool::connect(url).await.expect("the test database opens")
+}
+
 /// A payload from `tests/fixtures` (copied from Slack's documented shapes).
 pub fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// A new, empty database for one test: a SQLite file `name` in `dir`, or a schema of
+/// its own in the PostgreSQL database `TEST_DATABASE_URL` names.
+pub async fn fresh_database(dir: &Path, name: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let Some(server) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        return format!("sqlite://{}", dir.join(name).display());
+    };
+    sqlx::any::install_default_drivers();
+    let schema = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let pool = AnyPool::connect(&server).await.expect("TEST_DATABASE_URL answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("a schema");
+    pool.close().await;
+    let separator = if server.contains('?') { '&' } else { '?' };
+    format!("{server}{separator}options[search_path]={schema}")
+}
+
+/// Whether the suite runs on PostgreSQL (for the few tests about SQLite's own files).
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
 }
 
 pub struct TestApp {
@@ -77,7 +110,7 @@ async fn spawn(socket_mode: bool, clock: Arc<dyn Clock>) -> TestApp {
         sim.socket_mode().await.expect("the simulator's websocket starts");
     }
     let dir = Arc::new(TempDir::new().expect("a temp dir"));
-    let database_url = format!("sqlite://{}", dir.path().join("upward.db").display());
+    let database_url = fresh_database(dir.path(), "upward.db").await;
     start(sim, database_url, dir, socket_mode, clock).await
 }
 
@@ -150,8 +183,8 @@ impl TestApp {
 
     /// A direct connection to the bot's database, to check what is stored without the
     /// bot's own store code.
-    pub async fn db(&self) -> SqlitePool {
-        SqlitePool::connect(&self.database_url).await.expect("the test database opens")
+    pub async fn db(&self) -> AnyPool {
+        db(&self.database_url).await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

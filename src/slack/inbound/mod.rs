@@ -257,7 +257,7 @@ struct Http {
     verifier: SlackEventSignatureVerifier,
 }
 
-/// The HTTP routes Slack calls, plus `/healthz`.
+/// The HTTP routes Slack calls, plus `/healthz` and `/readyz`.
 pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
     let secret = SlackSigningSecret::new(signing_secret.expose_secret().to_owned());
     let state = Http { intake, verifier: SlackEventSignatureVerifier::new(&secret) };
@@ -266,6 +266,7 @@ pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
         .route("/slack/commands", post(commands))
         .route("/slack/interactivity", post(interactivity))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -396,6 +397,19 @@ async fn interactivity(State(http): State<Http>, headers: HeaderMap, body: Bytes
         }
         Ok(InteractionAnswer::Options(options)) => Json(serde_json::json!({ "options": options })).into_response(),
         Err(refused) => refused.into_response(),
+    }
+}
+
+/// Ready for traffic: the database answers and its schema is this build's, so a load
+/// balancer sends nothing to a replica that would fail on a missing column.
+async fn readyz(State(http): State<Http>) -> Response {
+    match http.intake.ctx.store.schema_current().await {
+        Ok(true) => (StatusCode::OK, "ready").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending: run `upward migrate`").into_response(),
+        Err(e) => {
+            warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
     }
 }
 

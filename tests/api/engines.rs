@@ -1,0 +1,133 @@
+//! Two engines behind one store: the migrations of SQLite and PostgreSQL describe the
+//! same tables and columns, and the claims hold when several stores (replicas) take
+//! work from one database at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use upward::domain::outbound::{Message, Outbound};
+use upward::store::{Delivery, Store};
+
+use crate::helpers::{db, fresh_database, on_postgres};
+
+fn migration_names(engine: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn each_migration_exists_for_both_engines_under_one_number_and_name() {
+    let sqlite = migration_names("sqlite");
+    assert!(sqlite.len() >= 11, "SQLite's migrations are found: {sqlite:?}");
+    assert_eq!(sqlite, migration_names("postgres"), "migrations/sqlite and migrations/postgres in step");
+}
+
+/// Every table's columns, as the database itself reports them.
+async fn columns(url: &str) -> BTreeMap<String, BTreeSet<String>> {
+    Store::connect(url).await.expect("the migrations apply").close().await;
+    let pool = db(url).await;
+    let sql = if url.starts_with("sqlite") {
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'"
+    } else {
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'"
+    };
+    let rows: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    let mut tables: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (table, column) in rows {
+        tables.entry(table).or_default().insert(column);
+    }
+    tables
+}
+
+#[tokio::test]
+async fn both_schemas_hold_the_same_tables_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = columns(&format!("sqlite://{}", dir.path().join("schema.db").display())).await;
+    assert!(sqlite["outbox"].contains("pace_method"), "the SQLite schema is read: {sqlite:?}");
+    if !on_postgres() {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL's schema is not compared");
+        return;
+    }
+    let postgres = columns(&fresh_database(dir.path(), "unused.db").await).await;
+    assert_eq!(sqlite, postgres, "the two engines' schemas differ");
+}
+
+fn nudge(i: usize) -> Outbound {
+    Outbound::DirectMessage {
+        user: format!("U{i:08}"),
+        message: Message { text: format!("nudge {i}"), blocks: vec![] },
+    }
+}
+
+/// Three stores on one database, as three replicas, claim every row at once: each row
+/// goes to exactly one of them. On PostgreSQL this is what `FOR UPDATE SKIP LOCKED`
+/// and the lease re-checked on the row buy; on SQLite, its single writer.
+#[tokio::test]
+async fn replicas_claiming_at_once_never_take_the_same_row() {
+    const ROWS: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path(), "replicas.db").await;
+    let first = Store::connect(&url).await.unwrap();
+    let mut tx = first.begin(0).await.unwrap();
+    for i in 0..ROWS {
+        tx.enqueue(&nudge(i)).await.unwrap();
+        tx.receive(&Delivery {
+            dedupe_key: format!("event-{i}"),
+            payload: "{}".to_owned(),
+            lane: format!("user:{}", i % 7),
+            urgent: false,
+        })
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut replicas = vec![first];
+    for _ in 0..2 {
+        replicas.push(Store::connect(&url).await.unwrap());
+    }
+    let mut workers = tokio::task::JoinSet::new();
+    for store in &replicas {
+        for _ in 0..4 {
+            let store = store.clone();
+            workers.spawn(async move {
+                let mut outbound = Vec::new();
+                while let Some(row) = store.claim_outbound(1, 600, &[], &[], false, None).await.unwrap() {
+                    outbound.push(row.id);
+                }
+                // Inbox entries: finish each before the next, as the consumer does, so
+                // the next one of its lane becomes claimable.
+                let mut inbound = Vec::new();
+                loop {
+                    match store.next_inbox_entry(1).await.unwrap() {
+                        Some(entry) => {
+                            store.begin_for(entry.id, 1).await.unwrap().commit().await.unwrap();
+                            inbound.push(entry.id);
+                        }
+                        None if store.inbox_pending().await.unwrap() == 0 => break,
+                        None => tokio::task::yield_now().await,
+                    }
+                }
+                (outbound, inbound)
+            });
+        }
+    }
+    let (mut outbound, mut inbound) = (Vec::new(), Vec::new());
+    while let Some(done) = workers.join_next().await {
+        let (o, i) = done.unwrap();
+        outbound.extend(o);
+        inbound.extend(i);
+    }
+    for (what, mut ids) in [("outbox", outbound), ("inbox", inbound)] {
+        let claimed = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!((claimed, ids.len()), (ROWS, ROWS), "every {what} row claimed exactly once");
+    }
+}
