@@ -235,6 +235,10 @@ impl Running {
                 error!(error = %e, "task ended with an error during shutdown");
             }
         }
+        // Nothing is sent from here on: another replica may take over at once.
+        if let Err(e) = self.dispatcher.step_down().await {
+            warn!(error = %e, "could not give the sender lease up; another replica takes it when it lapses");
+        }
         self.ctx.store.close().await;
     }
 }

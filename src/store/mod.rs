@@ -19,6 +19,7 @@ mod charts;
 mod checkins;
 mod faults;
 mod inbox;
+mod leases;
 mod outbox;
 mod outcomes;
 mod owners;

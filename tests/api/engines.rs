@@ -131,3 +131,41 @@ async fn replicas_claiming_at_once_never_take_the_same_row() {
         assert_eq!((claimed, ids.len()), (ROWS, ROWS), "every {what} row claimed exactly once");
     }
 }
+
+/// One replica sends for the deployment, so one pacer holds Slack's limits for all:
+/// a second dispatcher on the same PostgreSQL database sends nothing while the first
+/// holds the sender lease, and takes over once it steps down. (SQLite serves one
+/// process, which always sends.)
+#[tokio::test]
+async fn one_replica_sends_at_a_time_and_another_takes_over_when_it_steps_down() {
+    use slack_limits::RateLimits;
+    use upward::clock::SystemClock;
+    use upward::jobs::dispatcher::{Dispatched, Dispatcher};
+    use upward::slack::SlackApi;
+
+    if !on_postgres() {
+        eprintln!("TEST_DATABASE_URL is not set: the sender lease is PostgreSQL's");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path(), "unused.db").await;
+    let sim = slack_sim::Sim::start(crate::helpers::TOKEN).await.unwrap();
+    let replica = |store: Store| {
+        let slack = SlackApi::new(&sim.api_url(), &secrecy::SecretString::from(crate::helpers::TOKEN)).unwrap();
+        Dispatcher::new(store, slack, std::sync::Arc::new(SystemClock), &RateLimits::slack())
+    };
+    let (first, second) =
+        (replica(Store::connect(&url).await.unwrap()), replica(Store::connect(&url).await.unwrap()));
+    let mut tx = first.store.begin(chrono::Utc::now().timestamp()).await.unwrap();
+    for i in 0..2 {
+        tx.enqueue(&nudge(i)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    assert_eq!(first.dispatch_one().await.unwrap(), Some(Dispatched::Sent), "the first replica takes the lease");
+    assert_eq!(second.dispatch_one().await.unwrap(), None, "a due row, but another replica sends");
+    first.step_down().await.unwrap();
+    assert_eq!(second.dispatch_one().await.unwrap(), Some(Dispatched::Sent), "the second takes over at once");
+    assert_eq!(first.dispatch_one().await.unwrap(), None, "and the first no longer sends");
+    assert_eq!(sim.delivered("chat.postMessage").len(), 2);
+}
