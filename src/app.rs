@@ -24,7 +24,6 @@ use crate::slack::inbound::socket;
 use crate::slack::inbound::{self, Intake};
 use crate::slack::{SendError, SlackApi};
 use crate::store::{Store, StoreError};
-use slack_limits::RateLimits;
 
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -98,7 +97,7 @@ impl App {
         store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
         let dispatcher = Arc::new(
-            Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack())
+            Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &config.rate_limits)
                 .with_retry_budget(config.retry_budget_secs)
                 .with_owners(config.owners.clone())
                 .with_team(identity.team_id.clone()),

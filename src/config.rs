@@ -118,6 +118,11 @@ pub struct ServeArgs {
     /// also how long an idle connection is kept.
     #[arg(long, env = "UPWARD_HEADER_TIMEOUT_MS")]
     pub header_timeout_ms: Option<String>,
+    /// Against a Slack simulator only: pace to Slack's limits this many times faster
+    /// (default 1), for a simulator enforcing the same table sped up, so the replica
+    /// test and benchmark deliver thousands of messages in seconds.
+    #[arg(long, env = "UPWARD_SLACK_RATE_SCALE", hide = true)]
+    pub slack_rate_scale: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -242,6 +247,8 @@ pub struct Config {
     pub retention_secs: i64,
     /// Timeouts and the connection cap of the HTTP edge.
     pub http_limits: crate::slack::serve::Limits,
+    /// The rate limits the outbox paces itself to: Slack's, unless sped up for a simulator.
+    pub rate_limits: slack_limits::RateLimits,
 }
 
 /// Defaults of the delivery and retention settings.
@@ -306,7 +313,9 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_millis(header_ms as u64),
             ..defaults
         };
+        let rate_scale = whole_number(self.slack_rate_scale.as_deref(), "UPWARD_SLACK_RATE_SCALE", 1, 1..=1000)?;
         Ok(Config {
+            rate_limits: slack_limits::RateLimits::slack().scaled(rate_scale as f64),
             bot_token: bot_token.into(),
             signing_secret: signing_secret.into(),
             transport,

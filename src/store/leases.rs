@@ -41,5 +41,4 @@ impl Store {
             .await?;
         Ok(())
     }
-
 }

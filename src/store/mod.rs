@@ -229,9 +229,7 @@ impl Store {
 
     /// The newest migration applied to this database, if any.
     pub async fn applied_migrations(&self) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?)
     }
 
     /// Whether every migration this build knows is applied: a replica of a newer build

@@ -153,7 +153,10 @@ impl Store {
             query.push(" AND pace_method NOT IN (").push_list(held_methods.iter().map(|m| m.to_string())).push(")");
         }
         if !held_channels.is_empty() {
-            query.push(" AND NOT (pace_method IN (").push_list(POSTING.map(str::to_owned)).push(") AND channel_key IN (");
+            query
+                .push(" AND NOT (pace_method IN (")
+                .push_list(POSTING.map(str::to_owned))
+                .push(") AND channel_key IN (");
             query.push_list(held_channels.to_vec()).push("))");
         }
         // Forms are few: walking their own index in id order beats sorting every due row.
@@ -244,8 +247,9 @@ impl Store {
     }
 
     pub async fn delivery_figures(&self) -> Result<DeliveryFigures> {
-        let ambiguous =
-            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(ambiguous), 0) AS BIGINT) FROM outbox").fetch_one(&self.pool).await?;
+        let ambiguous = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(ambiguous), 0) AS BIGINT) FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
         let dead_reasons = sqlx::query_as(
             "SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox WHERE dead_at IS NOT NULL
              GROUP BY last_error ORDER BY last_error",

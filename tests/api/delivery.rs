@@ -98,7 +98,7 @@ async fn time_passes(store_url: &str) {
 }
 
 /// Texts of the posts Slack accepted, with how often each arrived.
-fn posted(sim: &Sim) -> HashMap<String, usize> {
+pub(crate) fn posted(sim: &Sim) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
     for call in sim.delivered("chat.postMessage") {
         *seen.entry(call["text"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
@@ -286,23 +286,6 @@ async fn server_errors_back_off_until_the_retry_budget_is_spent_then_dead_letter
     assert!(posted(&b.sim).is_empty());
 }
 
-/// `upward serve` on `database_url` against `sim`, as a real process.
-fn serve(sim: &Sim, database_url: &str) -> tokio::process::Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
-        .arg("serve")
-        .env_clear()
-        .env("SLACK_BOT_TOKEN", TOKEN)
-        .env("SLACK_SIGNING_SECRET", crate::helpers::SECRET)
-        .env("SLACK_API_URL", sim.api_url())
-        .env("DATABASE_URL", database_url)
-        .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
     const MESSAGES: usize = 200;
@@ -311,7 +294,7 @@ async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
     queue(&b.store, &nudges).await;
     b.store.close().await;
 
-    let mut bot = serve(&b.sim, &b.url);
+    let mut bot = crate::helpers::serve(&b.sim, &b.url, 1);
     // auth.test, then some of the posts: kill -9 in the middle of delivery.
     b.sim.wait_for_calls(1 + MESSAGES / 4).await;
     bot.start_kill().unwrap();
@@ -325,7 +308,7 @@ async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
     // Its lease runs out, as time passing would.
     time_passes(&b.url).await;
 
-    let mut bot = serve(&b.sim, &b.url);
+    let mut bot = crate::helpers::serve(&b.sim, &b.url, 1);
     loop {
         let seen = b.sim.calls().len();
         if posted(&b.sim).len() == MESSAGES {

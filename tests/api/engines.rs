@@ -154,8 +154,7 @@ async fn one_replica_sends_at_a_time_and_another_takes_over_when_it_steps_down()
         let slack = SlackApi::new(&sim.api_url(), &secrecy::SecretString::from(crate::helpers::TOKEN)).unwrap();
         Dispatcher::new(store, slack, std::sync::Arc::new(SystemClock), &RateLimits::slack())
     };
-    let (first, second) =
-        (replica(Store::connect(&url).await.unwrap()), replica(Store::connect(&url).await.unwrap()));
+    let (first, second) = (replica(Store::connect(&url).await.unwrap()), replica(Store::connect(&url).await.unwrap()));
     let mut tx = first.store.begin(chrono::Utc::now().timestamp()).await.unwrap();
     for i in 0..2 {
         tx.enqueue(&nudge(i)).await.unwrap();
@@ -168,4 +167,74 @@ async fn one_replica_sends_at_a_time_and_another_takes_over_when_it_steps_down()
     assert_eq!(second.dispatch_one().await.unwrap(), Some(Dispatched::Sent), "the second takes over at once");
     assert_eq!(first.dispatch_one().await.unwrap(), None, "and the first no longer sends");
     assert_eq!(sim.delivered("chat.postMessage").len(), 2);
+}
+
+/// The replica test: three real `upward serve` processes on one PostgreSQL
+/// database, 2,000 nudges due, and the replica sending them killed with SIGKILL in the
+/// middle. Every nudge arrives, at most the killed one's calls in flight twice, and
+/// the simulator, enforcing Slack's limits for the three together, refused nothing.
+#[tokio::test]
+async fn three_replicas_deliver_every_nudge_once_within_slacks_limits_when_the_sender_is_killed() {
+    use slack_limits::RateLimits;
+    /// Slack's limits sped up alike in the bot and the simulator: seconds, not minutes.
+    const SPEED: u32 = 20;
+    const NUDGES: usize = 2_000;
+    if !on_postgres() {
+        eprintln!("TEST_DATABASE_URL is not set: replicas share a PostgreSQL database");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path(), "unused.db").await;
+    let store = Store::connect(&url).await.unwrap();
+    let sim = slack_sim::Sim::start(crate::helpers::TOKEN).await.unwrap();
+    sim.enforce(RateLimits::slack().scaled(f64::from(SPEED)));
+    let mut tx = store.begin(chrono::Utc::now().timestamp()).await.unwrap();
+    for i in 0..NUDGES {
+        tx.enqueue(&nudge(i)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut replicas: Vec<_> = (0..3).map(|_| crate::helpers::serve(&sim, &url, SPEED)).collect();
+    sim.wait_for_counts(|c| c.of("chat.postMessage", true) >= NUDGES / 4).await;
+    let pool = db(&url).await;
+    let holder: String = sqlx::query_scalar("SELECT holder FROM leases WHERE name = $1")
+        .bind(upward::jobs::dispatcher::SENDER_LEASE)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let sender = holder.split('-').next().unwrap().parse::<u32>().unwrap();
+    let victim = replicas.iter().position(|r| r.id() == Some(sender)).expect("the sender is one of the three");
+    let mut killed = replicas.remove(victim);
+    killed.start_kill().unwrap();
+    killed.wait().await.unwrap();
+    let posted_before = crate::delivery::posted(&sim).len();
+    assert!(posted_before < NUDGES, "killed mid-delivery: {posted_before} of {NUDGES} arrived");
+    let in_flight: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND claimed_until IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+    // The others take the sender's lease, then its rows once their leases lapse.
+    loop {
+        let seen = sim.calls().len();
+        if crate::delivery::posted(&sim).len() == NUDGES {
+            break;
+        }
+        sim.wait_for_calls(seen + 1).await;
+    }
+    for replica in &mut replicas {
+        let pid = replica.id().unwrap().to_string();
+        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(replica.wait().await.unwrap().success(), "a replica stops cleanly");
+    }
+    let delivered = crate::delivery::posted(&sim);
+    let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.len() as i64 <= in_flight && twice.iter().all(|(_, n)| **n == 2), "duplicates: {twice:?}");
+    assert_eq!(delivered.len(), NUDGES, "none lost");
+    let refused = sim.count_calls(|call| call.method == "chat.postMessage" && !call.ok);
+    assert_eq!(refused, 0, "the three replicas together stayed within Slack's limits");
+    let unsent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(unsent, 0);
 }

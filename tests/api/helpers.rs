@@ -55,6 +55,25 @@ pub async fn fresh_database(dir: &Path, name: &str) -> String {
     format!("{server}{separator}options[search_path]={schema}")
 }
 
+/// `upward serve` on `database_url` against `sim`, as a real process, pacing to
+/// Slack's limits sped up `rate_scale` times (the simulator's must match).
+pub fn serve(sim: &Sim, database_url: &str, rate_scale: u32) -> tokio::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
+        .arg("serve")
+        .env_clear()
+        .env("SLACK_BOT_TOKEN", TOKEN)
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_API_URL", sim.api_url())
+        .env("DATABASE_URL", database_url)
+        .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("UPWARD_SLACK_RATE_SCALE", rate_scale.to_string())
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
 /// Whether the suite runs on PostgreSQL (for the few tests about SQLite's own files).
 pub fn on_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
