@@ -96,8 +96,10 @@ impl App {
         // A lease held when the last run stopped is nobody's now: its entry is handled again.
         store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
+        let metrics = Arc::new(crate::report::metrics::Metrics::default());
         let dispatcher = Arc::new(
             Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &config.rate_limits)
+                .with_metrics(metrics.clone())
                 .with_retry_budget(config.retry_budget_secs)
                 .with_owners(config.owners.clone())
                 .with_team(identity.team_id.clone()),
@@ -113,6 +115,7 @@ impl App {
             clock,
             agendas: config.agendas.clone(),
             lookups: Default::default(),
+            metrics,
         });
         let intake = Intake::new(ctx.clone());
         Ok(App { config, ctx, dispatcher, scheduler, housekeeper, intake })

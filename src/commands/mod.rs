@@ -59,6 +59,8 @@ pub struct Context {
     pub agendas: Catalogue,
     /// `users.info` calls for people the directory missed, paced to Slack's Tier 4.
     pub lookups: std::sync::Mutex<Buckets<&'static str>>,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<crate::report::metrics::Metrics>,
 }
 
 const USERS_INFO: &str = "users.info";

@@ -43,6 +43,7 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::domain::outbound::Outbound;
 use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
+use crate::report::metrics::Metrics;
 use crate::slack::{SendError, SlackApi};
 use crate::store::{Engine, OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
 use slack_limits::{Buckets, Rate, RateLimits};
@@ -195,6 +196,8 @@ pub struct Dispatcher {
     holder: String,
     /// Until when (Unix seconds) this dispatcher knows it holds the sender lease.
     leading_until: std::sync::atomic::AtomicI64,
+    /// Where Slack's 429s are counted for `/metrics`.
+    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
@@ -212,6 +215,7 @@ impl Dispatcher {
             turn: std::sync::atomic::AtomicUsize::new(0),
             holder: format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>()),
             leading_until: std::sync::atomic::AtomicI64::new(0),
+            metrics: Arc::default(),
         }
     }
 
@@ -219,6 +223,12 @@ impl Dispatcher {
     /// queued (or re-driven), instead of [`RETRY_BUDGET_SECS`].
     pub fn with_retry_budget(self, secs: i64) -> Dispatcher {
         Dispatcher { retry_budget_secs: secs.max(1), ..self }
+    }
+
+    /// The same dispatcher counting Slack's 429s into `metrics` (the app's, which
+    /// `/metrics` shows).
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Dispatcher {
+        Dispatcher { metrics, ..self }
     }
 
     /// The same dispatcher telling `owners` when messages have been failing an hour.
@@ -478,6 +488,7 @@ impl Dispatcher {
         self.pacer().take(method, channel, self.now_us());
         let result = call.await;
         if let Err(SendError::RateLimited { retry_after }) = &result {
+            self.metrics.rate_limited();
             let wait = retry_after.unwrap_or(Duration::from_secs(DEFAULT_RETRY_AFTER_SECS as u64));
             let key = channel.map_or(PaceKey::Method(method), |c| PaceKey::Channel(c.to_owned()));
             let until = self.now_us() + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2);

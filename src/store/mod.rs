@@ -42,7 +42,7 @@ use tokio::sync::Notify;
 pub use checkins::{CheckinPair, CheckinRow, Snoozed};
 pub use faults::{Purged, PURGED};
 pub use inbox::{Delivery, InboxEntry, MAX_ATTEMPTS as INBOX_MAX_ATTEMPTS};
-pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, PACE_METHODS};
+pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, QueueFigures, PACE_METHODS};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};

@@ -90,6 +90,18 @@ pub struct DeliveryFigures {
     pub dead_reasons: Vec<(String, i64)>,
 }
 
+/// The queues as the database holds them at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFigures {
+    pub inbox_depth: i64,
+    /// Seconds the oldest unhandled entry has waited (0 when none waits).
+    pub inbox_oldest_secs: i64,
+    pub outbox_depth: i64,
+    pub outbox_oldest_secs: i64,
+    /// Per Slack method: (method, sent, dead, waiting after a failed attempt).
+    pub by_method: Vec<(String, i64, i64, i64)>,
+}
+
 impl Tx {
     /// Queues a Slack call; it is sent only if this transaction commits.
     pub async fn enqueue(&mut self, message: &Outbound) -> Result<()> {
@@ -257,6 +269,34 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(DeliveryFigures { ambiguous, dead_reasons })
+    }
+
+    /// The queues for `/metrics`: depth and oldest waiting age of the inbox and the
+    /// outbox, and the outbox's outcomes per method.
+    pub async fn queue_figures(&self, now: i64) -> Result<QueueFigures> {
+        let (inbox_depth, inbox_oldest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM inbox WHERE processed_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        let (outbox_depth, outbox_oldest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        let by_method = sqlx::query_as(
+            "SELECT method, COUNT(sent_at), COUNT(dead_at),
+                    COUNT(CASE WHEN sent_at IS NULL AND dead_at IS NULL AND last_error IS NOT NULL THEN 1 END)
+             FROM outbox GROUP BY method ORDER BY method",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let age = |oldest: Option<i64>| oldest.map_or(0, |at| (now - at).max(0));
+        Ok(QueueFigures {
+            inbox_depth,
+            inbox_oldest_secs: age(inbox_oldest),
+            outbox_depth,
+            outbox_oldest_secs: age(outbox_oldest),
+            by_method,
+        })
     }
 
     pub async fn outbox_stats(&self) -> Result<OutboxStats> {

@@ -55,11 +55,7 @@ async fn closed_by_server(stream: &mut TcpStream) {
 }
 
 async fn healthz(addr: std::net::SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n").await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    answer
+    crate::helpers::http_get(addr, "/healthz").await
 }
 
 #[tokio::test]

@@ -74,6 +74,18 @@ pub fn serve(sim: &Sim, database_url: &str, rate_scale: u32) -> tokio::process::
         .unwrap()
 }
 
+/// `GET path` on the bot's listener, as a probe or a scraper would: the whole answer,
+/// status line and headers included.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
 /// Whether the suite runs on PostgreSQL (for the few tests about SQLite's own files).
 pub fn on_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))

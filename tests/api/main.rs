@@ -20,6 +20,7 @@ mod integrity;
 mod launch;
 mod manifest;
 mod modal;
+mod operations;
 mod owners;
 mod retention;
 mod rounds;

@@ -257,7 +257,7 @@ struct Http {
     verifier: SlackEventSignatureVerifier,
 }
 
-/// The HTTP routes Slack calls, plus `/healthz` and `/readyz`.
+/// The HTTP routes Slack calls, plus `/healthz`, `/readyz` and `/metrics`.
 pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
     let secret = SlackSigningSecret::new(signing_secret.expose_secret().to_owned());
     let state = Http { intake, verifier: SlackEventSignatureVerifier::new(&secret) };
@@ -267,6 +267,7 @@ pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
         .route("/slack/interactivity", post(interactivity))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -408,6 +409,24 @@ async fn readyz(State(http): State<Http>) -> Response {
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending: run `upward migrate`").into_response(),
         Err(e) => {
             warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Prometheus' text format (version 0.0.4): the queues from the database, this
+/// replica's counters from memory.
+async fn metrics(State(http): State<Http>) -> Response {
+    let ctx = &http.intake.ctx;
+    match ctx.store.queue_figures(ctx.clock.now().timestamp()).await {
+        Ok(queues) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            ctx.metrics.render(&queues),
+        )
+            .into_response(),
+        Err(e) => {
+            warn!(error = %e, "metrics unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
