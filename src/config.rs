@@ -219,6 +219,13 @@ pub struct BenchArgs {
     /// Where the figures go.
     #[arg(long, default_value = "bench/results")]
     pub results: PathBuf,
+    /// Delivery: a PostgreSQL database to run replicas on (each run takes a schema of
+    /// its own in it); with `--replicas`, their rows are added to the SQLite ones.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Delivery: how many replicas share the work, one run each (e.g. 1,2,3).
+    #[arg(long, value_delimiter = ',')]
+    pub replicas: Option<Vec<usize>>,
 }
 
 /// How the bot hears from Slack.

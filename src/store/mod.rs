@@ -220,6 +220,24 @@ impl Store {
         })
     }
 
+    /// Creates the empty schema `name` in the PostgreSQL database at `url` and returns
+    /// the URL whose connections work in it: each test and benchmark run takes one, so
+    /// none sees another's rows, and dropping the database drops them all.
+    pub async fn fresh_schema(url: &str, name: &str) -> Result<String> {
+        if Engine::of(url)? != Engine::Postgres
+            || name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(StoreError::UnknownEngine(format!("a schema `{name}` in {url}")));
+        }
+        sqlx::any::install_default_drivers();
+        let pool = AnyPool::connect(url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&pool).await?;
+        pool.close().await;
+        let separator = if url.contains('?') { '&' } else { '?' };
+        Ok(format!("{url}{separator}options[search_path]={name}"))
+    }
+
     /// Applies the migrations this database lacks. Several replicas starting at once
     /// are safe: sqlx takes an advisory lock on PostgreSQL while it migrates.
     pub async fn migrate(&self) -> Result<()> {

@@ -46,13 +46,8 @@ pub async fn fresh_database(dir: &Path, name: &str) -> String {
     let Some(server) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
         return format!("sqlite://{}", dir.join(name).display());
     };
-    sqlx::any::install_default_drivers();
     let schema = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let pool = AnyPool::connect(&server).await.expect("TEST_DATABASE_URL answers");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("a schema");
-    pool.close().await;
-    let separator = if server.contains('?') { '&' } else { '?' };
-    format!("{server}{separator}options[search_path]={schema}")
+    upward::store::Store::fresh_schema(&server, &schema).await.expect("a schema in TEST_DATABASE_URL")
 }
 
 /// `upward serve` on `database_url` against `sim`, as a real process, pacing to
