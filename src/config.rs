@@ -408,6 +408,15 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_url_selects_postgresql_and_other_schemes_are_refused_by_name() {
+        let url = "postgres://upward@db/upward".to_owned();
+        let config = ServeArgs { database_url: Some(url.clone()), ..args() }.into_config().unwrap();
+        assert_eq!(config.database_url, url);
+        let refused = ServeArgs { database_url: Some("mysql://db/upward".into()), ..args() }.into_config();
+        assert!(matches!(refused, Err(ConfigError::Malformed { name: "DATABASE_URL", .. })), "{refused:?}");
+    }
+
+    #[test]
     fn defaults_give_http_on_loopback_with_sqlite() {
         let config = args().into_config().unwrap();
         assert!(matches!(config.transport, Transport::Http));

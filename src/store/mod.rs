@@ -180,8 +180,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens the database without touching its schema (`upward migrate`, `/readyz`).
-    pub async fn open(url: &str) -> Result<Store> {
+    /// Opens the database; [`Store::connect`] then migrates it.
+    async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of(url)?;
         if engine == Engine::Sqlite && !url.contains(":memory:") && !url.contains("mode=memory") {
