@@ -24,7 +24,6 @@ use crate::slack::inbound::socket;
 use crate::slack::inbound::{self, Intake};
 use crate::slack::{SendError, SlackApi};
 use crate::store::{Store, StoreError};
-use slack_limits::RateLimits;
 
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -97,8 +96,10 @@ impl App {
         // A lease held when the last run stopped is nobody's now: its entry is handled again.
         store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
+        let metrics = Arc::new(crate::report::metrics::Metrics::default());
         let dispatcher = Arc::new(
-            Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &RateLimits::slack())
+            Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &config.rate_limits)
+                .with_metrics(metrics.clone())
                 .with_retry_budget(config.retry_budget_secs)
                 .with_owners(config.owners.clone())
                 .with_team(identity.team_id.clone()),
@@ -116,6 +117,7 @@ impl App {
             agendas: config.agendas.clone(),
             lookups: Default::default(),
             match_progress_every: config.match_progress_every,
+            metrics,
         });
         let intake = Intake::new(ctx.clone());
         Ok(App { config, ctx, dispatcher, scheduler, housekeeper, intake })
@@ -236,6 +238,10 @@ impl Running {
             if let Ok(Err(e)) = result {
                 error!(error = %e, "task ended with an error during shutdown");
             }
+        }
+        // Nothing is sent from here on: another replica may take over at once.
+        if let Err(e) = self.dispatcher.step_down().await {
+            warn!(error = %e, "could not give the sender lease up; another replica takes it when it lapses");
         }
         self.ctx.store.close().await;
     }

@@ -48,6 +48,9 @@ pub enum CliCommand {
     /// Bring in levels, departments and managers from an HR export (CSV): a dry run
     /// unless `--apply`.
     Import(ImportArgs),
+    /// Bring the database's schema up to date and exit, without starting the bot
+    /// (a deployment step before the replicas roll).
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -68,6 +71,12 @@ pub struct ImportArgs {
     pub slack_bot_token: String,
     #[arg(long, env = "SLACK_API_URL", default_value = SLACK_API_URL)]
     pub slack_api_url: String,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 }
@@ -105,7 +114,8 @@ pub struct ServeArgs {
     /// Base URL of Slack's Web API.
     #[arg(long, env = "SLACK_API_URL")]
     pub slack_api_url: Option<String>,
-    /// Where the data lives; a SQLite file is created if missing.
+    /// Where the data lives: sqlite://file (created if missing) or postgres://… (for
+    /// several replicas on one database).
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// Address of the HTTP listener (Events API, commands, interactivity, health).
@@ -137,6 +147,11 @@ pub struct ServeArgs {
     /// how close it is, and at most how often after that (default 3; 0: every search round).
     #[arg(long, env = "UPWARD_MATCH_PROGRESS_SECS")]
     pub match_progress_secs: Option<String>,
+    /// Against a Slack simulator only: pace to Slack's limits this many times faster
+    /// (default 1), for a simulator enforcing the same table sped up, so the replica
+    /// test and benchmark deliver thousands of messages in seconds.
+    #[arg(long, env = "UPWARD_SLACK_RATE_SCALE", hide = true)]
+    pub slack_rate_scale: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -235,6 +250,13 @@ pub struct BenchArgs {
     /// Where the figures go.
     #[arg(long, default_value = "bench/results")]
     pub results: PathBuf,
+    /// Delivery: a PostgreSQL database to run replicas on (each run takes a schema of
+    /// its own in it); with `--replicas`, their rows are added to the SQLite ones.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Delivery: how many replicas share the work, one run each (e.g. 1,2,3).
+    #[arg(long, value_delimiter = ',')]
+    pub replicas: Option<Vec<usize>>,
 }
 
 /// How the bot hears from Slack.
@@ -265,6 +287,8 @@ pub struct Config {
     pub http_limits: crate::slack::serve::Limits,
     /// When an owner waiting for a matching round first hears its progress, and how often.
     pub match_progress_every: std::time::Duration,
+    /// The rate limits the outbox paces itself to: Slack's, unless sped up for a simulator.
+    pub rate_limits: slack_limits::RateLimits,
 }
 
 /// Default of `UPWARD_MATCH_PROGRESS_SECS`: a search shorter than this just answers.
@@ -298,8 +322,11 @@ impl ServeArgs {
         let slack_api_url = slack_api_url(self.slack_api_url)?;
         let database_url =
             self.database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
-            return Err(malformed("DATABASE_URL", "only sqlite: URLs are supported, e.g. sqlite://upward.db"));
+        if crate::store::Engine::of(&database_url).is_err() {
+            return Err(malformed(
+                "DATABASE_URL",
+                "give a sqlite: or postgres: URL, e.g. sqlite://upward.db or postgres://upward@db/upward",
+            ));
         }
         let listen_text = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| {
@@ -335,7 +362,9 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_millis(header_ms as u64),
             ..defaults
         };
+        let rate_scale = whole_number(self.slack_rate_scale.as_deref(), "UPWARD_SLACK_RATE_SCALE", 1, 1..=1000)?;
         Ok(Config {
+            rate_limits: slack_limits::RateLimits::slack().scaled(rate_scale as f64),
             bot_token: bot_token.into(),
             signing_secret: signing_secret.into(),
             transport,
@@ -419,6 +448,15 @@ mod tests {
             slack_signing_secret: Some("s3cret".into()),
             ..ServeArgs::default()
         }
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgresql_and_other_schemes_are_refused_by_name() {
+        let url = "postgres://upward@db/upward".to_owned();
+        let config = ServeArgs { database_url: Some(url.clone()), ..args() }.into_config().unwrap();
+        assert_eq!(config.database_url, url);
+        let refused = ServeArgs { database_url: Some("mysql://db/upward".into()), ..args() }.into_config();
+        assert!(matches!(refused, Err(ConfigError::Malformed { name: "DATABASE_URL", .. })), "{refused:?}");
     }
 
     #[test]

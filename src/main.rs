@@ -63,6 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         CliCommand::Status(args) => upward::cli::status(args).await,
         CliCommand::Outbox(args) => upward::cli::outbox(args).await,
         CliCommand::Import(args) => upward::cli::import(args).await,
+        CliCommand::Migrate(args) => upward::cli::migrate(args).await,
     }
 }
 

@@ -14,7 +14,9 @@ use anyhow::Context as _;
 use crate::clock::{Clock, SystemClock};
 use crate::commands::imports::{apply, Directory};
 use crate::commands::reports::{choose_program, export_rows, program_status};
-use crate::config::{agenda_catalogue, ExportArgs, ImportArgs, MatchArgs, OutboxAction, OutboxArgs, StatusArgs};
+use crate::config::{
+    agenda_catalogue, ExportArgs, ImportArgs, MatchArgs, MigrateArgs, OutboxAction, OutboxArgs, StatusArgs,
+};
 use crate::domain::import::Columns;
 use crate::report::export::render;
 use crate::slack::SlackApi;
@@ -29,7 +31,26 @@ fn remove_database(path: &std::path::Path) {
 }
 
 async fn open(database_url: &str) -> anyhow::Result<Store> {
-    Store::connect(database_url).await.with_context(|| format!("cannot open {database_url}"))
+    Store::connect(database_url).await.with_context(|| format!("cannot open {}", redacted(database_url)))
+}
+
+/// `upward migrate`: applies the migrations the database lacks, then exits.
+pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let store = open(&args.database_url).await?;
+    let applied = store.applied_migrations().await?;
+    println!("{} is at migration {}", redacted(&args.database_url), applied.unwrap_or(0));
+    Ok(())
+}
+
+/// A database URL without its password, fit for a terminal or a log.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `upward match`: plans a round and, unless `--dry-run`, makes it live.

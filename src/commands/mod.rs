@@ -72,6 +72,8 @@ pub struct Context {
     /// After this long without a plan, the owner who asked for a round hears how the
     /// search goes, and again at most this often (`UPWARD_MATCH_PROGRESS_SECS`).
     pub match_progress_every: std::time::Duration,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<crate::report::metrics::Metrics>,
 }
 
 const USERS_INFO: &str = "users.info";

@@ -38,7 +38,10 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
         }
     };
     let author = failure_answer(&event);
-    if let Err(e) = commands::handle(ctx, entry.id, event).await {
+    let started = std::time::Instant::now();
+    let handled = commands::handle(ctx, entry.id, event).await;
+    ctx.metrics.handled(started.elapsed());
+    if let Err(e) = handled {
         let retry_at = now + backoff_secs(entry.attempts, rand::rng().random());
         ctx.store.inbox_failed(entry.id, &e.to_string(), retry_at).await?;
         if entry.attempts < MAX_ATTEMPTS {

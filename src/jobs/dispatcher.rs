@@ -14,6 +14,14 @@
 //! after a restart they start full, which costs at most one burst, and a 429 that
 //! follows is honoured like any other.
 //!
+//! With several replicas on one PostgreSQL database, one of them sends: the one
+//! holding the sender lease ([`SENDER_LEASE`], renewed every few seconds). Its pacer
+//! then paces the whole deployment, and when it dies another replica takes the lease
+//! over once it lapses, with full buckets (at most one burst, as after a restart), and
+//! the rows the dead one had in flight once their row leases run out. The others
+//! handle events and queue rows; the sender looks for rows other replicas queued every
+//! [`POLL_SECS`], since their bells ring only in their own process.
+//!
 //! A group DM's channel, once `conversations.open` has answered, is kept in the
 //! database with the row's outcome ([`OpenedDm`]), so a retry after a failed post, and
 //! every later message to the same people, costs one call instead of two and no Tier 3
@@ -35,12 +43,20 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::domain::outbound::Outbound;
 use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
+use crate::report::metrics::Metrics;
 use crate::slack::{SendError, SlackApi};
-use crate::store::{OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
+use crate::store::{Engine, OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
 use slack_limits::{Buckets, Rate, RateLimits};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
 pub const LEASE_SECS: i64 = 60;
+/// The lease that makes one replica the deployment's sender.
+pub const SENDER_LEASE: &str = "outbox-sender";
+/// How long the sender lease lasts unrenewed: how long sending pauses when the sender
+/// dies. It is renewed once a third of it has run.
+pub const SENDER_LEASE_SECS: i64 = 10;
+/// How often the dispatcher looks for rows queued by other replicas (PostgreSQL).
+pub const POLL_SECS: u64 = 1;
 /// How long transient failures are retried before the row is dead-lettered, unless
 /// told otherwise (`UPWARD_RETRY_HOURS`): a day, so an outage of hours loses nothing.
 pub const RETRY_BUDGET_SECS: i64 = 24 * 3600;
@@ -176,6 +192,12 @@ pub struct Dispatcher {
     team: Option<String>,
     /// Which method the next claim starts with: each claim starts one further.
     turn: std::sync::atomic::AtomicUsize,
+    /// This dispatcher's name in the sender lease, unique per process.
+    holder: String,
+    /// Until when (Unix seconds) this dispatcher knows it holds the sender lease.
+    leading_until: std::sync::atomic::AtomicI64,
+    /// Where Slack's 429s are counted for `/metrics`.
+    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
@@ -191,6 +213,9 @@ impl Dispatcher {
             owners: Vec::new(),
             team: None,
             turn: std::sync::atomic::AtomicUsize::new(0),
+            holder: format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>()),
+            leading_until: std::sync::atomic::AtomicI64::new(0),
+            metrics: Arc::default(),
         }
     }
 
@@ -198,6 +223,12 @@ impl Dispatcher {
     /// queued (or re-driven), instead of [`RETRY_BUDGET_SECS`].
     pub fn with_retry_budget(self, secs: i64) -> Dispatcher {
         Dispatcher { retry_budget_secs: secs.max(1), ..self }
+    }
+
+    /// The same dispatcher counting Slack's 429s into `metrics` (the app's, which
+    /// `/metrics` shows).
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Dispatcher {
+        Dispatcher { metrics, ..self }
     }
 
     /// The same dispatcher telling `owners` when messages have been failing an hour.
@@ -275,9 +306,32 @@ impl Dispatcher {
         }
     }
 
+    /// Whether this dispatcher is the deployment's sender now, taking or renewing the
+    /// sender lease once a third of it has run.
+    async fn leading(&self) -> Result<bool, StoreError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = self.clock.now().timestamp();
+        if self.leading_until.load(Relaxed) - now > SENDER_LEASE_SECS * 2 / 3 {
+            return Ok(true);
+        }
+        let until = now + SENDER_LEASE_SECS;
+        let held = self.store.take_lease(SENDER_LEASE, &self.holder, now, until).await?;
+        self.leading_until.store(if held { until } else { 0 }, Relaxed);
+        Ok(held)
+    }
+
+    /// Gives the sender lease up (at shutdown), so another replica sends at once.
+    pub async fn step_down(&self) -> Result<(), StoreError> {
+        self.leading_until.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.store.release_lease(SENDER_LEASE, &self.holder).await
+    }
+
     /// Claims the next row that may go now: a form to open first (its trigger expires
-    /// in three seconds), then the oldest due.
+    /// in three seconds), then the oldest due. Nothing while another replica sends.
     async fn claim(&self) -> Result<Option<OutboxEntry>, StoreError> {
+        if !self.leading().await? {
+            return Ok(None);
+        }
         let now = self.clock.now().timestamp();
         let held = self.pacer().held(self.now_us());
         let (lease, methods, channels) = (self.lease_secs, &held.methods, &held.channels);
@@ -434,6 +488,7 @@ impl Dispatcher {
         self.pacer().take(method, channel, self.now_us());
         let result = call.await;
         if let Err(SendError::RateLimited { retry_after }) = &result {
+            self.metrics.rate_limited();
             let wait = retry_after.unwrap_or(Duration::from_secs(DEFAULT_RETRY_AFTER_SECS as u64));
             let key = channel.map_or(PaceKey::Method(method), |c| PaceKey::Channel(c.to_owned()));
             let until = self.now_us() + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2);
@@ -490,7 +545,11 @@ impl Dispatcher {
             if let Err(e) = self.watch_backlog().await {
                 error!(error = %e, "cannot check the outbox backlog");
             }
-            let wait = self.idle_for().await;
+            let mut wait = self.idle_for().await;
+            if self.store.engine() == Engine::Postgres {
+                // Other replicas' rows ring no bell here; and the lease needs renewing.
+                wait = wait.min(Duration::from_secs(POLL_SECS));
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {

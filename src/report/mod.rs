@@ -7,5 +7,6 @@
 
 pub mod chart;
 pub mod export;
+pub mod metrics;
 
 pub use chart::{figures_hash, weekly_png, ChartError, WeekPoint};

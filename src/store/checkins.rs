@@ -69,7 +69,8 @@ pub struct CheckinRow {
     pub id: i64,
     pub pair_id: i64,
     pub due_at: i64,
-    pub gentle: bool,
+    /// 1 for the gentler nudge, 0 for the usual one (a 0/1 BIGINT on both engines).
+    pub gentle: i64,
     pub answer: Option<String>,
     pub snoozed_until: Option<i64>,
 }
@@ -340,7 +341,7 @@ impl Tx {
         )
         .bind(pair_id)
         .bind(due)
-        .bind(gentle)
+        .bind(i64::from(gentle))
         .bind(self.now)
         .fetch_optional(&mut *self.tx)
         .await?)

@@ -13,10 +13,10 @@
 
 use std::sync::Arc;
 
-use sqlx::{FromRow, Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, FromRow, Transaction};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::{Result, Store, StoreError};
+use super::{Engine, Result, Store, StoreError};
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
@@ -57,7 +57,7 @@ pub(super) struct InboxWriter {
 
 impl InboxWriter {
     /// Starts the writer task on the current runtime; it ends with the last sender.
-    pub(super) fn start(pool: SqlitePool, ready: Arc<Notify>) -> InboxWriter {
+    pub(super) fn start(pool: AnyPool, engine: Engine, ready: Arc<Notify>) -> InboxWriter {
         let (queue, mut incoming) = mpsc::unbounded_channel::<Pending>();
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
@@ -68,7 +68,7 @@ impl InboxWriter {
                         Err(_) => break,
                     }
                 }
-                match write_batch(&pool, &batch).await {
+                match write_batch(&pool, engine, &batch).await {
                     Ok(new) => {
                         let any_new = new.iter().any(|n| *n);
                         for ((_, _, reply), new) in batch.into_iter().zip(new) {
@@ -93,8 +93,8 @@ impl InboxWriter {
 }
 
 /// Writes one batch in one transaction; for each delivery, whether it was new.
-async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<bool>> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+async fn write_batch(pool: &AnyPool, engine: Engine, batch: &[Pending]) -> Result<Vec<bool>> {
+    let mut tx = super::begin(pool, engine).await?;
     let mut new = Vec::with_capacity(batch.len());
     for (delivery, now, _) in batch {
         new.push(insert(&mut tx, delivery, *now).await?);
@@ -103,7 +103,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<bool>> 
     Ok(new)
 }
 
-async fn insert(tx: &mut Transaction<'static, Sqlite>, delivery: &Delivery, now: i64) -> Result<bool> {
+async fn insert(tx: &mut Transaction<'static, Any>, delivery: &Delivery, now: i64) -> Result<bool> {
     Ok(sqlx::query(
         "INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (dedupe_key) DO NOTHING",
@@ -136,6 +136,8 @@ impl Store {
         // Two passes, each walking an index in id order, rather than one that sorts
         // every pending entry by urgency: a launch-day backlog holds thousands. The
         // urgent pass names `urgent = 1` literally, so SQLite uses its partial index.
+        // The lease is checked again on the row itself: a replica whose subquery chose
+        // the row just before another's claim committed then claims nothing.
         for only_urgent in [" AND i.urgent = 1", ""] {
             let claimed = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
@@ -146,8 +148,10 @@ impl Store {
                                AND NOT EXISTS (SELECT 1 FROM inbox e
                                                WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
                                                  AND e.processed_at IS NULL AND e.attempts < $1)
-                             ORDER BY i.id LIMIT 1)
-                 RETURNING id, payload, attempts"
+                             ORDER BY i.id LIMIT 1{skip_locked})
+                   AND (claimed_until IS NULL OR claimed_until <= $2)
+                 RETURNING id, payload, attempts",
+                skip_locked = self.engine.skip_locked(),
             )))
             .bind(MAX_ATTEMPTS)
             .bind(now)
@@ -161,9 +165,14 @@ impl Store {
         Ok(None)
     }
 
-    /// Frees every entry's lease: at start, when no worker can hold one (the SQLite
-    /// store serves one process).
+    /// Frees every entry's lease at start on SQLite, which serves one process: no
+    /// worker can hold one, and the entries need not wait out a dead run's leases. On
+    /// PostgreSQL other replicas' workers may be holding theirs, so nothing is freed: a
+    /// dead replica's entries are taken over when their lease runs out.
     pub async fn release_inbox_claims(&self) -> Result<()> {
+        if self.engine == Engine::Postgres {
+            return Ok(());
+        }
         sqlx::query("UPDATE inbox SET claimed_until = NULL WHERE processed_at IS NULL AND claimed_until IS NOT NULL")
             .execute(&self.pool)
             .await?;
@@ -215,7 +224,7 @@ impl super::Tx {
     }
 }
 
-pub(super) async fn mark_processed(tx: &mut Transaction<'static, Sqlite>, id: i64, now: i64) -> Result<()> {
+pub(super) async fn mark_processed(tx: &mut Transaction<'static, Any>, id: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE inbox SET processed_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
     Ok(())
 }

@@ -6,10 +6,14 @@
 //! inbox entry, the mark that the entry is done. Either all of it is on disk or none
 //! of it is, which is what lets a crash at any moment lose nothing and repeat nothing.
 //!
-//! The SQL keeps to what SQLite and PostgreSQL share where it can (`$1` placeholders,
-//! `returning`, `on conflict`, Unix-second integers for times), but this store runs on
-//! SQLite only today: the schema (`AUTOINCREMENT`), `BEGIN IMMEDIATE` and the
-//! `Sqlite` types threaded through it are SQLite's.
+//! One store, two engines: SQLite (embedded, the default) and PostgreSQL (several
+//! replicas on one database), chosen by the URL's scheme and reached through sqlx's
+//! `Any` driver. The SQL text is the same on both (`$1` placeholders, `returning`,
+//! `on conflict`, Unix-second BIGINT times, 0/1 BIGINT flags); the few places where the
+//! engines must differ ask [`Engine`]: how a change starts (`BEGIN IMMEDIATE` on SQLite)
+//! and how a claim skips rows another replica is taking (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL). Each engine has its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`), numbered in step, describing the same tables and columns.
 
 mod channels;
 mod charts;
@@ -17,6 +21,7 @@ mod checkins;
 mod faults;
 mod imports;
 mod inbox;
+mod leases;
 mod outbox;
 mod outcomes;
 mod owners;
@@ -30,10 +35,11 @@ mod users;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::any::{AnyArguments, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyPool, Arguments, Encode, Executor, Transaction, Type};
 use thiserror::Error;
 use tokio::sync::Notify;
 
@@ -41,7 +47,7 @@ pub use checkins::{CheckinPair, CheckinRow, Snoozed};
 pub use faults::{Purged, PURGED};
 pub use imports::{ImportStatus, StoredImport};
 pub use inbox::{Delivery, InboxEntry, MAX_ATTEMPTS as INBOX_MAX_ATTEMPTS};
-pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, PACE_METHODS};
+pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, QueueFigures, PACE_METHODS};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};
@@ -58,14 +64,111 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database cannot be written now: {0}")]
     Unavailable(String),
+    #[error("`{0}` names no database upward runs on: use sqlite://… or postgres://…")]
+    UnknownEngine(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The database engine a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Engine {
+    /// `sqlite:` selects SQLite, `postgres:` or `postgresql:` PostgreSQL.
+    pub fn of(url: &str) -> Result<Engine> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::UnknownEngine(url.split(':').next().unwrap_or(url).to_owned()))
+        }
+    }
+
+    fn migrations(self) -> &'static Migrator {
+        match self {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// What a claim's inner `SELECT … LIMIT 1` ends with so that two replicas claiming
+    /// at once pass over each other's row instead of waiting for it and then, the
+    /// subquery already evaluated, taking the same one. SQLite has one writer at a
+    /// time (`BEGIN IMMEDIATE`, and every claim is a single statement), so it needs none.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// A statement assembled at run time (a list of held methods, an optional filter),
+/// numbering its placeholders `$1`, `$2`, … as both engines read them: sqlx's
+/// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses.
+pub(crate) struct Sql {
+    text: String,
+    args: AnyArguments,
+    count: usize,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Sql {
+        Sql { text: text.to_owned(), args: AnyArguments::default(), count: 0 }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends the next placeholder and binds `value` to it.
+    pub(crate) fn push_bind<T>(&mut self, value: T) -> &mut Sql
+    where
+        T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
+    {
+        self.count += 1;
+        self.text.push_str(&format!("${}", self.count));
+        // Encoding an integer or a string into `Any` arguments cannot fail.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Placeholders for each of `values`, separated by commas, for an `IN (…)` list.
+    pub(crate) fn push_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Sql
+    where
+        T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
+    {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.push_bind(value);
+        }
+        self
+    }
+
+    pub(crate) fn build_query_as<T>(self) -> sqlx::query::QueryAs<'static, Any, T, AnyArguments>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+}
+
 /// The database, plus the wake-up bells of the workers that wait on it.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     /// Rung after a commit that queued outbound messages, so the dispatcher sends at once.
     pub outbox_ready: Arc<Notify>,
     /// Rung after an inbox entry is stored, so the consumer handles it at once.
@@ -76,30 +179,93 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database and brings its schema up to date.
+    /// Opens (creating a SQLite file if missing) the database and brings its schema up
+    /// to date.
     pub async fn connect(url: &str) -> Result<Store> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk before the bot acknowledges anything to Slack.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        if !url.contains(":memory:") && !url.contains("mode=memory") {
-            private_files(options.get_filename())?;
+        let store = Store::open(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the database; [`Store::connect`] then migrates it.
+    async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of(url)?;
+        if engine == Engine::Sqlite && !url.contains(":memory:") && !url.contains("mode=memory") {
+            private_files(SqliteConnectOptions::from_str(url)?.get_filename())?;
         }
         // Enough connections for the consumer's workers, the dispatcher's sends, the
         // inbox writer and the HTTP edge's reads at once.
-        let pool = SqlitePoolOptions::new().max_connections(24).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(24)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // The `Any` driver opens SQLite from the URL alone, so the settings
+                        // the store depends on are set here: wait for the write lock rather
+                        // than fail, WAL so reads go on beside a write, and FULL so a commit
+                        // is on disk before the bot acknowledges anything to Slack.
+                        conn.execute(
+                            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
         let inbox_ready = Arc::new(Notify::new());
         Ok(Store {
-            inbox_writer: inbox::InboxWriter::start(pool.clone(), inbox_ready.clone()),
+            inbox_writer: inbox::InboxWriter::start(pool.clone(), engine, inbox_ready.clone()),
             pool,
+            engine,
             outbox_ready: Arc::new(Notify::new()),
             inbox_ready,
             schedule_changed: Arc::new(Notify::new()),
         })
+    }
+
+    /// Creates the empty schema `name` in the PostgreSQL database at `url` and returns
+    /// the URL whose connections work in it: each test and benchmark run takes one, so
+    /// none sees another's rows, and dropping the database drops them all.
+    pub async fn fresh_schema(url: &str, name: &str) -> Result<String> {
+        if Engine::of(url)? != Engine::Postgres
+            || name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(StoreError::UnknownEngine(format!("a schema `{name}` in {url}")));
+        }
+        sqlx::any::install_default_drivers();
+        let pool = AnyPool::connect(url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&pool).await?;
+        pool.close().await;
+        let separator = if url.contains('?') { '&' } else { '?' };
+        Ok(format!("{url}{separator}options[search_path]={name}"))
+    }
+
+    /// Applies the migrations this database lacks. Several replicas starting at once
+    /// are safe: sqlx takes an advisory lock on PostgreSQL while it migrates.
+    pub async fn migrate(&self) -> Result<()> {
+        self.engine.migrations().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The newest migration applied to this database, if any.
+    pub async fn applied_migrations(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?)
+    }
+
+    /// Whether every migration this build knows is applied: a replica of a newer build
+    /// is not ready on a database no one has migrated yet.
+    pub async fn schema_current(&self) -> Result<bool> {
+        let newest = self.engine.migrations().iter().map(|m| m.version).max();
+        Ok(self.applied_migrations().await? >= newest)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// Health check: the database answers a query.
@@ -110,9 +276,10 @@ impl Store {
 
     /// Starts a change. On SQLite the write lock is taken at once (`BEGIN IMMEDIATE`):
     /// a transaction that read first and wrote later could otherwise fail with a stale
-    /// snapshot when the HTTP edge stored an event in between.
+    /// snapshot when the HTTP edge stored an event in between. PostgreSQL locks rows as
+    /// they are written and lets other replicas' changes go on meanwhile.
     pub async fn begin(&self, now: i64) -> Result<Tx> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = begin(&self.pool, self.engine).await?;
         Ok(Tx { tx, now, inbox_id: None, queued: false, outbox_ready: self.outbox_ready.clone() })
     }
 
@@ -130,7 +297,7 @@ impl Store {
 
 /// One atomic change: state, the messages it causes, and the inbox entry it answers.
 pub struct Tx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
     now: i64,
     inbox_id: Option<i64>,
     queued: bool,
@@ -149,6 +316,14 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Starts a transaction the way [`Store::begin`] explains.
+async fn begin(pool: &AnyPool, engine: Engine) -> Result<Transaction<'static, Any>> {
+    Ok(match engine {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Engine::Postgres => pool.begin().await?,
+    })
 }
 
 /// Creates the database file readable by its owner only (0600) before SQLite opens

@@ -11,9 +11,9 @@
 //! app's DM with one person that a file was delivered into (its key is the user id).
 
 use serde::Serialize;
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
-use super::{Result, Store, StoreError, Tx};
+use super::{Result, Sql, Store, StoreError, Tx};
 use crate::domain::outbound::Outbound;
 
 #[derive(Debug, Clone, FromRow)]
@@ -59,7 +59,7 @@ pub struct OpenedDm {
     pub at: i64,
 }
 
-async fn remember(tx: &mut sqlx::SqliteConnection, id: i64, opened: Option<&OpenedDm>) -> Result<()> {
+async fn remember(tx: &mut sqlx::AnyConnection, id: i64, opened: Option<&OpenedDm>) -> Result<()> {
     let Some(dm) = opened else { return Ok(()) };
     sqlx::query(
         "INSERT INTO group_dms (users, channel_id, created_at) VALUES ($1, $2, $3)
@@ -88,6 +88,18 @@ pub struct OutboxStats {
 pub struct DeliveryFigures {
     pub ambiguous: i64,
     pub dead_reasons: Vec<(String, i64)>,
+}
+
+/// The queues as the database holds them at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFigures {
+    pub inbox_depth: i64,
+    /// Seconds the oldest unhandled entry has waited (0 when none waits).
+    pub inbox_oldest_secs: i64,
+    pub outbox_depth: i64,
+    pub outbox_oldest_secs: i64,
+    /// Per Slack method: (method, sent, dead, waiting after a failed attempt).
+    pub by_method: Vec<(String, i64, i64, i64)>,
 }
 
 impl Tx {
@@ -132,7 +144,7 @@ impl Store {
         urgent_only: bool,
         method: Option<&str>,
     ) -> Result<Option<OutboxEntry>> {
-        let mut query = QueryBuilder::<Sqlite>::new("UPDATE outbox SET claimed_until = ");
+        let mut query = Sql::new("UPDATE outbox SET claimed_until = ");
         query.push_bind(now + lease_secs);
         query.push(
             ", attempts = attempts + 1 WHERE id = (SELECT id FROM outbox
@@ -150,29 +162,22 @@ impl Store {
             query.push(" AND pace_method = ").push_bind(method.to_owned());
         }
         if !held_methods.is_empty() {
-            query.push(" AND pace_method NOT IN (");
-            let mut list = query.separated(", ");
-            for method in held_methods {
-                list.push_bind(*method);
-            }
-            query.push(")");
+            query.push(" AND pace_method NOT IN (").push_list(held_methods.iter().map(|m| m.to_string())).push(")");
         }
         if !held_channels.is_empty() {
-            query.push(" AND NOT (pace_method IN (");
-            let mut list = query.separated(", ");
-            for method in POSTING {
-                list.push_bind(method);
-            }
-            query.push(") AND channel_key IN (");
-            let mut list = query.separated(", ");
-            for channel in held_channels {
-                list.push_bind(channel.as_str());
-            }
-            query.push("))");
+            query
+                .push(" AND NOT (pace_method IN (")
+                .push_list(POSTING.map(str::to_owned))
+                .push(") AND channel_key IN (");
+            query.push_list(held_channels.to_vec()).push("))");
         }
         // Forms are few: walking their own index in id order beats sorting every due row.
         query.push(if urgent_only { " ORDER BY id" } else { " ORDER BY not_before, id" });
-        query.push(" LIMIT 1) RETURNING id, method, channel_key, payload, attempts, ");
+        query.push(" LIMIT 1").push(self.engine.skip_locked()).push(")");
+        // The lease is checked again on the row itself: a replica whose subquery chose
+        // the row just before another's claim committed then claims nothing.
+        query.push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
+        query.push(" RETURNING id, method, channel_key, payload, attempts, ");
         query.push("COALESCE(retry_since, created_at) AS since");
         Ok(query.build_query_as().fetch_optional(&self.pool).await?)
     }
@@ -254,8 +259,9 @@ impl Store {
     }
 
     pub async fn delivery_figures(&self) -> Result<DeliveryFigures> {
-        let ambiguous =
-            sqlx::query_scalar("SELECT COALESCE(SUM(ambiguous), 0) FROM outbox").fetch_one(&self.pool).await?;
+        let ambiguous = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(ambiguous), 0) AS BIGINT) FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
         let dead_reasons = sqlx::query_as(
             "SELECT COALESCE(last_error, ''), COUNT(*) FROM outbox WHERE dead_at IS NOT NULL
              GROUP BY last_error ORDER BY last_error",
@@ -265,11 +271,39 @@ impl Store {
         Ok(DeliveryFigures { ambiguous, dead_reasons })
     }
 
+    /// The queues for `/metrics`: depth and oldest waiting age of the inbox and the
+    /// outbox, and the outbox's outcomes per method.
+    pub async fn queue_figures(&self, now: i64) -> Result<QueueFigures> {
+        let (inbox_depth, inbox_oldest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM inbox WHERE processed_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        let (outbox_depth, outbox_oldest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        let by_method = sqlx::query_as(
+            "SELECT method, COUNT(sent_at), COUNT(dead_at),
+                    COUNT(CASE WHEN sent_at IS NULL AND dead_at IS NULL AND last_error IS NOT NULL THEN 1 END)
+             FROM outbox GROUP BY method ORDER BY method",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let age = |oldest: Option<i64>| oldest.map_or(0, |at| (now - at).max(0));
+        Ok(QueueFigures {
+            inbox_depth,
+            inbox_oldest_secs: age(inbox_oldest),
+            outbox_depth,
+            outbox_oldest_secs: age(outbox_oldest),
+            by_method,
+        })
+    }
+
     pub async fn outbox_stats(&self) -> Result<OutboxStats> {
         Ok(sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,
-                    COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent,
-                    COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead
+            "SELECT COUNT(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN 1 END) AS pending,
+                    COUNT(sent_at) AS sent,
+                    COUNT(dead_at) AS dead
              FROM outbox",
         )
         .fetch_one(&self.pool)

@@ -328,7 +328,7 @@ impl Store {
     }
 }
 
-async fn circle_pairs<'c>(db: impl sqlx::SqliteExecutor<'c>, mentor_id: i64) -> Result<Vec<Pair>> {
+async fn circle_pairs<'c>(db: impl sqlx::Executor<'c, Database = sqlx::Any>, mentor_id: i64) -> Result<Vec<Pair>> {
     pairs_from(
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{PAIR_SELECT} WHERE p.mentor_id = $1 AND p.circle = 1 AND p.status = 'active' ORDER BY p.id"

@@ -2,7 +2,7 @@
 //! time the timer last fired for. Firing stores the timer's event in the inbox and sets
 //! the mark in one transaction, so a crash can neither lose a firing nor repeat it.
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::inbox::Delivery;
 use super::{Result, Store};
@@ -56,7 +56,7 @@ impl Timer {
 
 /// Sets a timer's mark, inside the change that acts on it.
 pub(super) async fn mark_timer(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     timer: Timer,
     subject_id: i64,
     fired_for: i64,

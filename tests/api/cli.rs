@@ -133,7 +133,7 @@ async fn serve_runs_the_workers_and_stops_cleanly_on_sigterm() {
         .env("SLACK_BOT_TOKEN", TOKEN)
         .env("SLACK_SIGNING_SECRET", SECRET)
         .env("SLACK_API_URL", sim.api_url())
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("serve.db").display()))
+        .env("DATABASE_URL", crate::helpers::fresh_database(dir.path(), "serve.db").await)
         .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())

@@ -24,7 +24,7 @@ async fn bot(max_connections: usize, header_timeout_ms: u64) -> (Running, tempfi
         slack_bot_token: Some(TOKEN.into()),
         slack_signing_secret: Some(SECRET.into()),
         slack_api_url: Some(sim.api_url()),
-        database_url: Some(format!("sqlite://{}", dir.path().join("edge.db").display())),
+        database_url: Some(crate::helpers::fresh_database(dir.path(), "edge.db").await),
         listen: Some("127.0.0.1:0".into()),
         max_connections: Some(max_connections.to_string()),
         header_timeout_ms: Some(header_timeout_ms.to_string()),
@@ -55,11 +55,7 @@ async fn closed_by_server(stream: &mut TcpStream) {
 }
 
 async fn healthz(addr: std::net::SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n").await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    answer
+    crate::helpers::http_get(addr, "/healthz").await
 }
 
 #[tokio::test]

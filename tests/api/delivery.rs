@@ -33,7 +33,7 @@ struct Bench {
 
 async fn bench() -> Bench {
     let dir = TempDir::new().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("delivery.db").display());
+    let url = crate::helpers::fresh_database(dir.path(), "delivery.db").await;
     let store = Store::connect(&url).await.unwrap();
     let sim = Sim::start(TOKEN).await.unwrap();
     let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();
@@ -81,7 +81,7 @@ async fn drain(dispatcher: &Dispatcher) -> Vec<Dispatched> {
 }
 
 async fn scalar(store_url: &str, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
+    let pool = crate::helpers::db(store_url).await;
     let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&pool).await.unwrap();
     pool.close().await;
     n
@@ -89,7 +89,7 @@ async fn scalar(store_url: &str, sql: &str) -> i64 {
 
 /// Makes every waiting message due now, as time passing would.
 async fn time_passes(store_url: &str) {
-    let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
+    let pool = crate::helpers::db(store_url).await;
     sqlx::query("UPDATE outbox SET not_before = 0, claimed_until = NULL WHERE sent_at IS NULL")
         .execute(&pool)
         .await
@@ -98,7 +98,7 @@ async fn time_passes(store_url: &str) {
 }
 
 /// Texts of the posts Slack accepted, with how often each arrived.
-fn posted(sim: &Sim) -> HashMap<String, usize> {
+pub(crate) fn posted(sim: &Sim) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
     for call in sim.delivered("chat.postMessage") {
         *seen.entry(call["text"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
@@ -240,7 +240,7 @@ async fn a_stalled_call_times_out_counts_an_attempt_and_is_sent_on_retry() {
     b.sim.fail("chat.postMessage", Fault::NoAnswer, 1);
     queue_now(&b.store, &[dm(ALICE, "hello")]).await;
     assert!(matches!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Retrying { .. })));
-    let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
+    let pool = crate::helpers::db(&b.url).await;
     let (attempts, error, sent): (i64, String, Option<i64>) =
         sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox").fetch_one(&pool).await.unwrap();
     pool.close().await;
@@ -279,28 +279,11 @@ async fn server_errors_back_off_until_the_retry_budget_is_spent_then_dead_letter
     assert_eq!(last, Some(Dispatched::Dead));
     assert!(tries > 8, "an hour of retries is more than the eight attempts of old: {tries}");
     let reason: String = sqlx::query_scalar("SELECT last_error FROM outbox WHERE dead_at IS NOT NULL")
-        .fetch_one(&sqlx::SqlitePool::connect(&b.url).await.unwrap())
+        .fetch_one(&crate::helpers::db(&b.url).await)
         .await
         .unwrap();
     assert!(reason.starts_with("gave up after retrying for 1 h") && reason.contains("HTTP 500"), "{reason}");
     assert!(posted(&b.sim).is_empty());
-}
-
-/// `upward serve` on `database_url` against `sim`, as a real process.
-fn serve(sim: &Sim, database_url: &str) -> tokio::process::Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
-        .arg("serve")
-        .env_clear()
-        .env("SLACK_BOT_TOKEN", TOKEN)
-        .env("SLACK_SIGNING_SECRET", crate::helpers::SECRET)
-        .env("SLACK_API_URL", sim.api_url())
-        .env("DATABASE_URL", database_url)
-        .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -311,7 +294,7 @@ async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
     queue(&b.store, &nudges).await;
     b.store.close().await;
 
-    let mut bot = serve(&b.sim, &b.url);
+    let mut bot = crate::helpers::serve(&b.sim, &b.url, 1);
     // auth.test, then some of the posts: kill -9 in the middle of delivery.
     b.sim.wait_for_calls(1 + MESSAGES / 4).await;
     bot.start_kill().unwrap();
@@ -325,7 +308,7 @@ async fn serve_killed_mid_delivery_sends_every_message_once_after_restart() {
     // Its lease runs out, as time passing would.
     time_passes(&b.url).await;
 
-    let mut bot = serve(&b.sim, &b.url);
+    let mut bot = crate::helpers::serve(&b.sim, &b.url, 1);
     loop {
         let seen = b.sim.calls().len();
         if posted(&b.sim).len() == MESSAGES {

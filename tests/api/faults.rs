@@ -72,7 +72,7 @@ async fn an_ok_answer_missing_every_field_is_a_success_and_a_refusal_is_permanen
 #[tokio::test]
 async fn outbox_retry_re_drives_dead_letters_by_hand() {
     let dir = tempfile::TempDir::new().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("retry.db").display());
+    let url = crate::helpers::fresh_database(dir.path(), "retry.db").await;
     let store = Store::connect(&url).await.unwrap();
     let sim = Sim::start(TOKEN).await.unwrap();
     let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();

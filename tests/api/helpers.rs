@@ -1,13 +1,19 @@
-//! The harness: a bot on a fresh SQLite file, its HTTP router on port 0, the Slack
+//! The harness: a bot on a fresh database, its HTTP router on port 0, the Slack
 //! simulator on loopback, and helpers that sign requests like Slack and drain the work.
+//!
+//! The database is a SQLite file per test, or, when `TEST_DATABASE_URL` names a
+//! PostgreSQL database, a schema of its own in that database per test (`.ci/run`
+//! creates the database for the run and drops it after), so the whole suite proves
+//! the store's SQL on either engine.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use slack_sim::{Answer, Sim, SlackCaller};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tempfile::TempDir;
 use upward::app::{App, Running, Workers};
 use upward::clock::{Clock, ManualClock, SystemClock};
@@ -21,10 +27,63 @@ pub const OWNER: &str = "U0OWNER01";
 pub const ALICE: &str = "U0ALICE01";
 pub const BOB: &str = "U0BOB0001";
 
+/// A direct connection to a test database (either engine).
+pub async fn db(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPool::connect(url).await.expect("the test database opens")
+}
+
 /// A payload from `tests/fixtures` (copied from Slack's documented shapes).
 pub fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// A new, empty database for one test: a SQLite file `name` in `dir`, or a schema of
+/// its own in the PostgreSQL database `TEST_DATABASE_URL` names.
+pub async fn fresh_database(dir: &Path, name: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let Some(server) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        return format!("sqlite://{}", dir.join(name).display());
+    };
+    let schema = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    upward::store::Store::fresh_schema(&server, &schema).await.expect("a schema in TEST_DATABASE_URL")
+}
+
+/// `upward serve` on `database_url` against `sim`, as a real process, pacing to
+/// Slack's limits sped up `rate_scale` times (the simulator's must match).
+pub fn serve(sim: &Sim, database_url: &str, rate_scale: u32) -> tokio::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
+        .arg("serve")
+        .env_clear()
+        .env("SLACK_BOT_TOKEN", TOKEN)
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_API_URL", sim.api_url())
+        .env("DATABASE_URL", database_url)
+        .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("UPWARD_SLACK_RATE_SCALE", rate_scale.to_string())
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// `GET path` on the bot's listener, as a probe or a scraper would: the whole answer,
+/// status line and headers included.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+/// Whether the suite runs on PostgreSQL (for the few tests about SQLite's own files).
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
 }
 
 pub struct TestApp {
@@ -85,7 +144,7 @@ async fn spawn(socket_mode: bool, clock: Arc<dyn Clock>, match_progress_secs: Op
         sim.socket_mode().await.expect("the simulator's websocket starts");
     }
     let dir = Arc::new(TempDir::new().expect("a temp dir"));
-    let database_url = format!("sqlite://{}", dir.path().join("upward.db").display());
+    let database_url = fresh_database(dir.path(), "upward.db").await;
     start(sim, database_url, dir, socket_mode, clock, match_progress_secs).await
 }
 
@@ -166,8 +225,8 @@ impl TestApp {
 
     /// A direct connection to the bot's database, to check what is stored without the
     /// bot's own store code.
-    pub async fn db(&self) -> SqlitePool {
-        SqlitePool::connect(&self.database_url).await.expect("the test database opens")
+    pub async fn db(&self) -> AnyPool {
+        db(&self.database_url).await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

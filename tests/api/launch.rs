@@ -9,15 +9,15 @@ fn delivery(key: &str, lane: &str, urgent: bool) -> Delivery {
     Delivery { dedupe_key: key.to_owned(), payload: "{}".to_owned(), lane: lane.to_owned(), urgent }
 }
 
-async fn store() -> (Store, tempfile::TempDir) {
+async fn store() -> (Store, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("inbox.db").display())).await.unwrap();
-    (store, dir)
+    let url = crate::helpers::fresh_database(dir.path(), "inbox.db").await;
+    (Store::connect(&url).await.unwrap(), url, dir)
 }
 
 #[tokio::test]
 async fn a_failed_inbox_entry_waits_for_its_retry_time_without_holding_back_other_lanes() {
-    let (store, _dir) = store().await;
+    let (store, _url, _dir) = store().await;
     let now = 1_000;
     assert!(store.receive(delivery("first", "user:A", false), now).await.unwrap());
     assert!(store.receive(delivery("second", "user:B", false), now).await.unwrap());
@@ -36,7 +36,7 @@ async fn a_failed_inbox_entry_waits_for_its_retry_time_without_holding_back_othe
 
 #[tokio::test]
 async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
-    let (store, _dir) = store().await;
+    let (store, url, _dir) = store().await;
     let now = 1_000;
     for (key, lane, urgent) in
         [("a1", "user:A", false), ("a2", "user:A", false), ("b1", "user:B", false), ("c-form", "user:C", true)]
@@ -45,8 +45,7 @@ async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
     }
     assert!(!store.receive(delivery("a1", "user:A", false), now).await.unwrap(), "a retried delivery is kept once");
     let ids: std::collections::HashMap<String, i64> = {
-        let pool =
-            sqlx::SqlitePool::connect(&format!("sqlite://{}", _dir.path().join("inbox.db").display())).await.unwrap();
+        let pool = crate::helpers::db(&url).await;
         sqlx::query_as("SELECT dedupe_key, id FROM inbox").fetch_all(&pool).await.unwrap().into_iter().collect()
     };
     // Claimed together, as concurrent workers would: the form first, then A's first and

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real router, signed requests in Slack's shapes, the Slack
-//! simulator on 127.0.0.1 and a real SQLite file per test.
+//! simulator on 127.0.0.1 and a real database per test: a SQLite file, or a schema of
+//! its own in PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod checkins;
 mod circles;
@@ -9,6 +10,7 @@ mod connections;
 mod delivery;
 mod durability;
 mod edge;
+mod engines;
 mod exits;
 mod faults;
 mod given;
@@ -20,6 +22,7 @@ mod launch;
 mod manifest;
 mod modal;
 mod onboard;
+mod operations;
 mod owners;
 mod projects;
 mod retention;

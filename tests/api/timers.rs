@@ -3,13 +3,14 @@
 
 use sqlx::sqlite::SqlitePoolOptions;
 
-/// Migrations 0001–0007 as shipped before the timers table, then 0008 over them.
+/// Migrations 0001–0007 as shipped before the timers table, then 0008 over them (SQLite's:
+/// no PostgreSQL database ever held the older columns).
 #[tokio::test]
 async fn the_timers_migration_carries_every_older_mark_over() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let pool = SqlitePoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-    let mut files: Vec<_> = std::fs::read_dir("migrations").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir("migrations/sqlite").unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let (older, timers) = files.split_at(files.iter().position(|f| f.ends_with("0008_timers.sql")).unwrap());
     for file in older {

@@ -35,8 +35,13 @@ const LEASE_SECS: i64 = 2;
 /// One line of `bench/results/delivery.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryRow {
-    /// `clean`, or `crash` (the dispatcher dropped mid-call half-way, then restarted).
+    /// `clean`, `crash` (the dispatcher dropped mid-call half-way, then restarted), or
+    /// `replicas` (several dispatchers on one PostgreSQL database).
     pub run: &'static str,
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
+    /// Dispatchers sharing the database, each with its own pool, as replicas would.
+    pub replicas: usize,
     pub messages: usize,
     /// How much faster than Slack's published limits the simulator and pacing ran.
     pub speed: f64,
@@ -130,32 +135,91 @@ pub async fn run_round(pairs: usize, speed: f64, crash: bool) -> anyhow::Result<
     let elapsed = started.elapsed();
     stop.cancel();
     task.await?;
-    let peak_mib = super::peak_mib();
+    std::fs::remove_dir_all(&dir).ok();
+    let run = if crash { "crash" } else { "clean" };
+    // The crash's stalled post is a refusal the benchmark caused, not Slack's limits.
+    Ok(tally(Tally {
+        run,
+        engine: "sqlite",
+        replicas: 1,
+        pairs,
+        speed,
+        elapsed,
+        sim: &sim,
+        faults: usize::from(crash),
+    }))
+}
 
+/// One round of `pairs` nudges at `speed` shared by `replicas` dispatchers, each with
+/// its own pool, on a schema of its own in the PostgreSQL database `server`. Only the
+/// sender lease's holder sends, so more replicas should send as fast, not faster.
+pub async fn run_replicas(server: &str, pairs: usize, speed: f64, replicas: usize) -> anyhow::Result<DeliveryRow> {
+    super::reset_peak();
+    let schema = format!("bench_delivery_{}_{replicas}_{}", std::process::id(), chrono::Utc::now().timestamp());
+    let database_url = Store::fresh_schema(server, &schema).await.context("a schema for the run")?;
+    let limits = RateLimits::slack().scaled(speed);
+    let sim = Sim::start(TOKEN).await?;
+    sim.enforce(limits.clone());
+    let store = Store::connect(&database_url).await?;
+    queue_round(&store, pairs).await?;
+    let started = Instant::now();
+    let mut running = Vec::new();
+    for _ in 0..replicas.max(1) {
+        running.push(start(&database_url, &sim, &limits).await?);
+    }
+    while store.outbox_stats().await?.pending > 0 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    for (store, stop, task) in running {
+        stop.cancel();
+        task.await?;
+        store.close().await;
+    }
+    Ok(tally(Tally { run: "replicas", engine: "postgres", replicas, pairs, speed, elapsed, sim: &sim, faults: 0 }))
+}
+
+/// What one round measured.
+struct Tally<'a> {
+    run: &'static str,
+    engine: &'static str,
+    replicas: usize,
+    pairs: usize,
+    speed: f64,
+    elapsed: Duration,
+    sim: &'a Sim,
+    /// Refusals the benchmark itself injected.
+    faults: usize,
+}
+
+/// Reads the round's outcome from the simulator's log: each nudge's arrivals, and
+/// the calls refused.
+fn tally(t: Tally) -> DeliveryRow {
+    let peak_mib = super::peak_mib();
+    let limits = RateLimits::slack().scaled(t.speed);
     // Taken out of the simulator, so its log does not weigh on the next run.
-    let calls = sim.take_calls();
+    let calls = t.sim.take_calls();
     let mut times: HashMap<&str, usize> = HashMap::new();
     for call in calls.iter().filter(|c| c.ok && c.method == "chat.postMessage") {
         *times.entry(call.args["text"].as_str().unwrap_or_default()).or_default() += 1;
     }
-    let duplicates = times.values().map(|n| n - 1).sum();
-    let lost = pairs - times.len();
     let (binding_limit, rate) = binding(&limits);
-    std::fs::remove_dir_all(&dir).ok();
-    Ok(DeliveryRow {
-        run: if crash { "crash" } else { "clean" },
-        messages: pairs,
-        speed,
-        seconds: elapsed.as_secs_f64(),
-        per_second: pairs as f64 / elapsed.as_secs_f64(),
+    DeliveryRow {
+        run: t.run,
+        engine: t.engine,
+        replicas: t.replicas,
+        messages: t.pairs,
+        speed: t.speed,
+        seconds: t.elapsed.as_secs_f64(),
+        per_second: t.pairs as f64 / t.elapsed.as_secs_f64(),
         binding_limit,
         ceiling_per_second: rate.per_second(),
-        fraction_of_ceiling: pairs as f64 / rate.ceiling(elapsed),
-        duplicates,
-        lost,
-        refused: calls.iter().filter(|call| !call.ok).count() - usize::from(crash),
+        fraction_of_ceiling: t.pairs as f64 / rate.ceiling(t.elapsed),
+        duplicates: times.values().map(|n| n - 1).sum(),
+        lost: t.pairs - times.len(),
+        refused: calls.iter().filter(|call| !call.ok).count().saturating_sub(t.faults),
         peak_mib,
-    })
+    }
 }
 
 /// A fresh folder for the benchmark's database.

@@ -138,8 +138,10 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         BenchTarget::Delivery => {
             let pairs = args.sizes.as_ref().and_then(|s| s.first().copied()).unwrap_or(DEFAULT_PAIRS);
             println!(
-                "{:>6} {:>8} {:>6} {:>8} {:>7} {:>20} {:>8} {:>8} {:>5} {:>5} {:>7} {:>8}",
+                "{:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>7} {:>20} {:>8} {:>8} {:>5} {:>5} {:>7} {:>8}",
                 "run",
+                "engine",
+                "replicas",
                 "messages",
                 "speed",
                 "seconds",
@@ -152,12 +154,12 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "429s",
                 "peak MiB"
             );
-            let mut rows = Vec::new();
-            for crash in [false, true] {
-                let row = delivery::run_round(pairs, args.speed, crash).await?;
+            let print = |row: &delivery::DeliveryRow| {
                 println!(
-                    "{:>6} {:>8} {:>6} {:>8.1} {:>7.1} {:>20} {:>8.1} {:>8.1} {:>5} {:>5} {:>7} {:>8.1}",
+                    "{:>8} {:>8} {:>8} {:>8} {:>6} {:>8.1} {:>7.1} {:>20} {:>8.1} {:>8.1} {:>5} {:>5} {:>7} {:>8.1}",
                     row.run,
+                    row.engine,
+                    row.replicas,
                     row.messages,
                     row.speed,
                     row.seconds,
@@ -169,8 +171,30 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     row.lost,
                     row.refused,
                     row.peak_mib
-                );
-                rows.push(row);
+                )
+            };
+            // Each kind of run replaces its own rows and keeps the others'.
+            let mut produced = Vec::new();
+            if let Some(replicas) = &args.replicas {
+                let server = args.database.as_deref().context("--replicas needs --database postgres://…")?;
+                for &n in replicas {
+                    produced.push(delivery::run_replicas(server, pairs, args.speed, n).await?);
+                    print(&produced[produced.len() - 1]);
+                }
+            } else {
+                for crash in [false, true] {
+                    produced.push(delivery::run_round(pairs, args.speed, crash).await?);
+                    print(&produced[produced.len() - 1]);
+                }
+            }
+            let path = args.results.join("delivery.json");
+            let mut rows: Vec<serde_json::Value> = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default();
+            rows.retain(|row| !produced.iter().any(|p| row["run"] == p.run));
+            for row in &produced {
+                rows.push(serde_json::to_value(row)?);
             }
             write_results(&args.results, "delivery.json", &rows)
         }

@@ -304,7 +304,7 @@ struct Http {
     verifier: SlackEventSignatureVerifier,
 }
 
-/// The HTTP routes Slack calls, plus `/healthz`.
+/// The HTTP routes Slack calls, plus `/healthz`, `/readyz` and `/metrics`.
 pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
     let secret = SlackSigningSecret::new(signing_secret.expose_secret().to_owned());
     let state = Http { intake, verifier: SlackEventSignatureVerifier::new(&secret) };
@@ -313,6 +313,8 @@ pub fn router(intake: Intake, signing_secret: &SecretString) -> Router {
         .route("/slack/commands", post(commands))
         .route("/slack/interactivity", post(interactivity))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -443,6 +445,37 @@ async fn interactivity(State(http): State<Http>, headers: HeaderMap, body: Bytes
         }
         Ok(InteractionAnswer::Options(options)) => Json(serde_json::json!({ "options": options })).into_response(),
         Err(refused) => refused.into_response(),
+    }
+}
+
+/// Ready for traffic: the database answers and its schema is this build's, so a load
+/// balancer sends nothing to a replica that would fail on a missing column.
+async fn readyz(State(http): State<Http>) -> Response {
+    match http.intake.ctx.store.schema_current().await {
+        Ok(true) => (StatusCode::OK, "ready").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending: run `upward migrate`").into_response(),
+        Err(e) => {
+            warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Prometheus' text format (version 0.0.4): the queues from the database, this
+/// replica's counters from memory.
+async fn metrics(State(http): State<Http>) -> Response {
+    let ctx = &http.intake.ctx;
+    match ctx.store.queue_figures(ctx.clock.now().timestamp()).await {
+        Ok(queues) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            ctx.metrics.render(&queues),
+        )
+            .into_response(),
+        Err(e) => {
+            warn!(error = %e, "metrics unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
     }
 }
 

@@ -1,0 +1,113 @@
+//! `GET /metrics` in Prometheus' text format: what an operator graphs and alerts on.
+//!
+//! Queue figures (inbox and outbox depth, oldest waiting age, messages sent and dead
+//! per method) are read from the database at each scrape, so every replica reports the
+//! deployment's. What only a process sees (Slack's 429s to its sender, how long its
+//! handlers took) is counted here, per replica, and summed by whoever scrapes them all.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+pub use crate::store::QueueFigures;
+
+/// Upper bounds of the handler latency histogram, in seconds.
+const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// This process's counters, shared by the consumer, the dispatcher and the edge.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    rate_limited: AtomicU64,
+    handled: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    handled_micros: AtomicU64,
+}
+
+impl Metrics {
+    /// Slack answered a call with 429.
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Relaxed);
+    }
+
+    /// An inbox entry was handled (successfully or not) in `took`.
+    pub fn handled(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        let bucket = LATENCY_BUCKETS.iter().position(|b| secs <= *b).unwrap_or(LATENCY_BUCKETS.len());
+        self.handled[bucket].fetch_add(1, Relaxed);
+        self.handled_micros.fetch_add(u64::try_from(took.as_micros()).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    /// The exposition: the queues' figures and this process's counters.
+    pub fn render(&self, queues: &QueueFigures) -> String {
+        let mut out = String::new();
+        let mut gauge = |name: &str, help: &str, value: i64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        };
+        gauge("upward_inbox_depth", "Slack deliveries stored and not yet handled.", queues.inbox_depth);
+        gauge(
+            "upward_inbox_oldest_waiting_seconds",
+            "How long the oldest unhandled delivery has waited.",
+            queues.inbox_oldest_secs,
+        );
+        gauge("upward_outbox_depth", "Slack calls queued and not yet sent or given up.", queues.outbox_depth);
+        gauge(
+            "upward_outbox_oldest_waiting_seconds",
+            "How long the oldest unsent call has waited since it was queued.",
+            queues.outbox_oldest_secs,
+        );
+        for (name, help, pick) in [
+            ("upward_outbox_sent", "Slack calls made successfully, per method.", 1),
+            ("upward_outbox_dead", "Slack calls given up on (dead-lettered), per method.", 2),
+            ("upward_outbox_failing", "Queued calls whose last attempt failed, per method.", 3),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            for (method, sent, dead, failing) in &queues.by_method {
+                let value = [0, *sent, *dead, *failing][pick];
+                let _ = writeln!(out, "{name}{{method=\"{method}\"}} {value}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP upward_slack_rate_limited_total Calls Slack answered with 429, by this replica.\n\
+             # TYPE upward_slack_rate_limited_total counter\nupward_slack_rate_limited_total {}",
+            self.rate_limited.load(Relaxed)
+        );
+        let name = "upward_handler_duration_seconds";
+        let _ =
+            writeln!(out, "# HELP {name} Time to handle one Slack delivery, by this replica.\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
+            cumulative += self.handled[i].load(Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        cumulative += self.handled[LATENCY_BUCKETS.len()].load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(out, "{name}_sum {}", self.handled_micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {cumulative}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_histogram_is_cumulative_and_counts_every_observation() {
+        let metrics = Metrics::default();
+        for ms in [3, 40, 40, 20_000] {
+            metrics.handled(Duration::from_millis(ms));
+        }
+        metrics.rate_limited();
+        let text = metrics.render(&QueueFigures {
+            by_method: vec![("chat.postMessage".to_owned(), 7, 1, 2)],
+            ..QueueFigures::default()
+        });
+        assert!(text.contains("upward_handler_duration_seconds_bucket{le=\"0.005\"} 1\n"), "{text}");
+        assert!(text.contains("upward_handler_duration_seconds_bucket{le=\"0.05\"} 3\n"), "{text}");
+        assert!(text.contains("upward_handler_duration_seconds_bucket{le=\"10\"} 3\n"), "{text}");
+        assert!(text.contains("upward_handler_duration_seconds_bucket{le=\"+Inf\"} 4\n"), "{text}");
+        assert!(text.contains("upward_handler_duration_seconds_count 4\n"), "{text}");
+        assert!(text.contains("upward_outbox_dead{method=\"chat.postMessage\"} 1\n"), "{text}");
+        assert!(text.contains("upward_slack_rate_limited_total 1\n"), "{text}");
+    }
+}
