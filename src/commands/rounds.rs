@@ -63,7 +63,10 @@ async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
                     tx.commit().await?;
                 }
             }
-            plan = &mut solving => return plan,
+            plan = &mut solving => {
+                request.ctx.metrics.matched(started.elapsed());
+                return plan;
+            }
         }
     }
 }
@@ -215,7 +218,10 @@ pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> 
         Some(program) => {
             let inputs = inputs(&ctx.store, &program).await?;
             let (now, today) = (ctx.clock.now(), ctx.today());
-            Some((off_runtime(move || rounds::plan(&inputs, now, today, |_| {})).await?, program))
+            let started = std::time::Instant::now();
+            let plan = off_runtime(move || rounds::plan(&inputs, now, today, |_| {})).await?;
+            ctx.metrics.matched(started.elapsed());
+            Some((plan, program))
         }
         None => None,
     };

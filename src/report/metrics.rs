@@ -3,7 +3,8 @@
 //! Queue figures (inbox and outbox depth, oldest waiting age, messages sent and dead
 //! per method) are read from the database at each scrape, so every replica reports the
 //! deployment's. What only a process sees (Slack's 429s to its sender, how long its
-//! handlers took) is counted here, per replica, and summed by whoever scrapes them all.
+//! handlers and its matching rounds took) is counted here, per replica, and summed by
+//! whoever scrapes them all.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -13,13 +14,68 @@ pub use crate::store::QueueFigures;
 
 /// Upper bounds of the handler latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+/// Upper bounds of the matching duration histogram, in seconds: a round of a few hundred
+/// people takes milliseconds, 100,000 people about ten seconds, the budget caps it.
+const MATCHING_BUCKETS: [f64; 10] = [0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// Observations counted into `N` buckets (and one past the last), with their sum.
+#[derive(Debug)]
+struct Histogram<const N: usize> {
+    bounds: [f64; N],
+    counts: [AtomicU64; N],
+    over: AtomicU64,
+    micros: AtomicU64,
+}
+
+impl<const N: usize> Histogram<N> {
+    fn new(bounds: [f64; N]) -> Self {
+        Histogram {
+            bounds,
+            counts: std::array::from_fn(|_| AtomicU64::new(0)),
+            over: AtomicU64::new(0),
+            micros: AtomicU64::new(0),
+        }
+    }
+
+    fn observe(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        match self.bounds.iter().position(|b| secs <= *b) {
+            Some(i) => self.counts[i].fetch_add(1, Relaxed),
+            None => self.over.fetch_add(1, Relaxed),
+        };
+        self.micros.fetch_add(u64::try_from(took.as_micros()).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (bound, count) in self.bounds.iter().zip(&self.counts) {
+            cumulative += count.load(Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        cumulative += self.over.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(out, "{name}_sum {}", self.micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {cumulative}");
+    }
+}
 
 /// This process's counters, shared by the consumer, the dispatcher and the edge.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
     rate_limited: AtomicU64,
-    handled: [AtomicU64; LATENCY_BUCKETS.len() + 1],
-    handled_micros: AtomicU64,
+    handled: Histogram<{ LATENCY_BUCKETS.len() }>,
+    matching: Histogram<{ MATCHING_BUCKETS.len() }>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            rate_limited: AtomicU64::new(0),
+            handled: Histogram::new(LATENCY_BUCKETS),
+            matching: Histogram::new(MATCHING_BUCKETS),
+        }
+    }
 }
 
 impl Metrics {
@@ -30,10 +86,12 @@ impl Metrics {
 
     /// An inbox entry was handled (successfully or not) in `took`.
     pub fn handled(&self, took: Duration) {
-        let secs = took.as_secs_f64();
-        let bucket = LATENCY_BUCKETS.iter().position(|b| secs <= *b).unwrap_or(LATENCY_BUCKETS.len());
-        self.handled[bucket].fetch_add(1, Relaxed);
-        self.handled_micros.fetch_add(u64::try_from(took.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        self.handled.observe(took);
+    }
+
+    /// A matching round's search (preview or automatic round) took `took`.
+    pub fn matched(&self, took: Duration) {
+        self.matching.observe(took);
     }
 
     /// The exposition: the queues' figures and this process's counters.
@@ -71,18 +129,16 @@ impl Metrics {
              # TYPE upward_slack_rate_limited_total counter\nupward_slack_rate_limited_total {}",
             self.rate_limited.load(Relaxed)
         );
-        let name = "upward_handler_duration_seconds";
-        let _ =
-            writeln!(out, "# HELP {name} Time to handle one Slack delivery, by this replica.\n# TYPE {name} histogram");
-        let mut cumulative = 0;
-        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
-            cumulative += self.handled[i].load(Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        cumulative += self.handled[LATENCY_BUCKETS.len()].load(Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
-        let _ = writeln!(out, "{name}_sum {}", self.handled_micros.load(Relaxed) as f64 / 1e6);
-        let _ = writeln!(out, "{name}_count {cumulative}");
+        self.handled.render(
+            &mut out,
+            "upward_handler_duration_seconds",
+            "Time to handle one Slack delivery, by this replica.",
+        );
+        self.matching.render(
+            &mut out,
+            "upward_matching_duration_seconds",
+            "Time the optimiser searched for one matching round, by this replica.",
+        );
         out
     }
 }
@@ -98,6 +154,7 @@ mod tests {
             metrics.handled(Duration::from_millis(ms));
         }
         metrics.rate_limited();
+        metrics.matched(Duration::from_secs(7));
         let text = metrics.render(&QueueFigures {
             by_method: vec![("chat.postMessage".to_owned(), 7, 1, 2)],
             ..QueueFigures::default()
@@ -109,5 +166,8 @@ mod tests {
         assert!(text.contains("upward_handler_duration_seconds_count 4\n"), "{text}");
         assert!(text.contains("upward_outbox_dead{method=\"chat.postMessage\"} 1\n"), "{text}");
         assert!(text.contains("upward_slack_rate_limited_total 1\n"), "{text}");
+        assert!(text.contains("upward_matching_duration_seconds_bucket{le=\"5\"} 0\n"), "{text}");
+        assert!(text.contains("upward_matching_duration_seconds_bucket{le=\"10\"} 1\n"), "{text}");
+        assert!(text.contains("upward_matching_duration_seconds_sum 7\n"), "{text}");
     }
 }

@@ -26,6 +26,10 @@ async fn readyz_answers_once_the_schema_is_current_and_metrics_count_the_queues_
     assert!(sample(&metrics, "upward_handler_duration_seconds_count") >= 1.0, "Alice's was handled: {metrics}");
     assert!(sample(&metrics, "upward_outbox_sent{method=\"response_url\"}") >= 1.0, "Alice was answered: {metrics}");
     assert_eq!(sample(&metrics, "upward_slack_rate_limited_total"), 0.0, "{metrics}");
+    assert_eq!(sample(&metrics, "upward_matching_duration_seconds_count"), 0.0, "no round yet: {metrics}");
+    app.ask(OWNER, "match").await;
+    let metrics = http_get(addr, "/metrics").await;
+    assert_eq!(sample(&metrics, "upward_matching_duration_seconds_count"), 1.0, "the preview's search: {metrics}");
 
     // A schema older than the build (a migration rolled back by hand) is not ready.
     let pool = app.db().await;
