@@ -16,7 +16,7 @@ use std::sync::Arc;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::{Engine, Result, Store, StoreError};
+use super::{Engine, Result, Store, StoreError, WriteTurns};
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
@@ -57,7 +57,7 @@ pub(super) struct InboxWriter {
 
 impl InboxWriter {
     /// Starts the writer task on the current runtime; it ends with the last sender.
-    pub(super) fn start(pool: AnyPool, engine: Engine, ready: Arc<Notify>) -> InboxWriter {
+    pub(super) fn start(pool: AnyPool, engine: Engine, turns: WriteTurns, ready: Arc<Notify>) -> InboxWriter {
         let (queue, mut incoming) = mpsc::unbounded_channel::<Pending>();
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
@@ -68,7 +68,7 @@ impl InboxWriter {
                         Err(_) => break,
                     }
                 }
-                match write_batch(&pool, engine, &batch).await {
+                match write_batch(&pool, engine, &turns, &batch).await {
                     Ok(new) => {
                         let any_new = new.iter().any(|n| *n);
                         for ((_, _, reply), new) in batch.into_iter().zip(new) {
@@ -93,7 +93,8 @@ impl InboxWriter {
 }
 
 /// Writes one batch in one transaction; for each delivery, whether it was new.
-async fn write_batch(pool: &AnyPool, engine: Engine, batch: &[Pending]) -> Result<Vec<bool>> {
+async fn write_batch(pool: &AnyPool, engine: Engine, turns: &WriteTurns, batch: &[Pending]) -> Result<Vec<bool>> {
+    let _turn = turns.take().await?;
     let mut tx = super::begin(pool, engine).await?;
     let mut new = Vec::with_capacity(batch.len());
     for (delivery, now, _) in batch {
@@ -138,6 +139,7 @@ impl Store {
         // urgent pass names `urgent = 1` literally, so SQLite uses its partial index.
         // The lease is checked again on the row itself: a replica whose subquery chose
         // the row just before another's claim committed then claims nothing.
+        let _turn = self.turns.take().await?;
         for only_urgent in [" AND i.urgent = 1", ""] {
             let claimed = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
@@ -173,6 +175,7 @@ impl Store {
         if self.engine == Engine::Postgres {
             return Ok(());
         }
+        let _turn = self.turns.take().await?;
         sqlx::query("UPDATE inbox SET claimed_until = NULL WHERE processed_at IS NULL AND claimed_until IS NOT NULL")
             .execute(&self.pool)
             .await?;
@@ -181,6 +184,7 @@ impl Store {
 
     /// Records why handling failed and when to try again.
     pub async fn inbox_failed(&self, id: i64, error: &str, retry_at: i64) -> Result<()> {
+        let _turn = self.turns.take().await?;
         sqlx::query("UPDATE inbox SET last_error = $1, retry_at = $2, claimed_until = NULL WHERE id = $3")
             .bind(error)
             .bind(retry_at)

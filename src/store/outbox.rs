@@ -179,6 +179,7 @@ impl Store {
         query.push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
         query.push(" RETURNING id, method, channel_key, payload, attempts, ");
         query.push("COALESCE(retry_since, created_at) AS since");
+        let _turn = self.turns.take().await?;
         Ok(query.build_query_as().fetch_optional(&self.pool).await?)
     }
 
@@ -192,7 +193,8 @@ impl Store {
 
     /// Marks row `id` sent, keeping the group DM it opened, if any.
     pub async fn outbound_sent(&self, id: i64, now: i64, opened: Option<&OpenedDm>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let _turn = self.turns.take().await?;
+        let mut tx = super::begin(&self.pool, self.engine).await?;
         remember(&mut tx, id, opened).await?;
         sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
             .bind(now)
@@ -215,7 +217,8 @@ impl Store {
         ambiguous: bool,
         opened: Option<&OpenedDm>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let _turn = self.turns.take().await?;
+        let mut tx = super::begin(&self.pool, self.engine).await?;
         remember(&mut tx, id, opened).await?;
         sqlx::query(
             "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2,
@@ -234,7 +237,8 @@ impl Store {
 
     /// Gives up on row `id`, keeping the group DM it opened, if any.
     pub async fn outbound_dead(&self, id: i64, now: i64, error: &str, opened: Option<&OpenedDm>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let _turn = self.turns.take().await?;
+        let mut tx = super::begin(&self.pool, self.engine).await?;
         remember(&mut tx, id, opened).await?;
         sqlx::query("UPDATE outbox SET dead_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3")
             .bind(now)
