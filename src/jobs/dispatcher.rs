@@ -62,6 +62,12 @@ pub const POLL_SECS: u64 = 1;
 pub const RETRY_BUDGET_SECS: i64 = 24 * 3600;
 /// Owners are told (once per backlog) when messages have been failing this long.
 pub const BACKLOG_ALERT_SECS: i64 = 3600;
+/// How often the run loop looks for such a backlog. The count reads every waiting row,
+/// so doing it after each call made a launch-day backlog (thousands of DMs waiting for
+/// Tier 3's pace) cost time in proportion to its square.
+const BACKLOG_CHECK_SECS: i64 = 60;
+/// The longest a row coming due waits while other calls are in flight, in microseconds.
+const BUSY_RECHECK_US: i64 = 1_000_000;
 /// Slack calls in flight at once: different conversations and methods go side by side.
 /// Answers through a response_url are not rate limited; at Slack's 80-100 ms round trip
 /// it takes this many in flight to answer several hundred commands a second.
@@ -497,6 +503,14 @@ impl Dispatcher {
         result
     }
 
+    /// How long to sleep while calls are in flight: until the pacer frees a slot, at most
+    /// [`BUSY_RECHECK_US`].
+    fn paced_for(&self) -> Duration {
+        let now = self.now_us();
+        let wake = self.pacer().held(now).until.unwrap_or(now + BUSY_RECHECK_US).min(now + BUSY_RECHECK_US);
+        Duration::from_micros((wake - now).clamp(1_000, BUSY_RECHECK_US) as u64)
+    }
+
     /// How long to sleep when nothing can go now: until the next row is due or the
     /// pacer frees what holds the due ones back, within [1 ms, MAX_IDLE_SECS].
     async fn idle_for(&self) -> Duration {
@@ -527,6 +541,7 @@ impl Dispatcher {
     /// [`SHUTDOWN_GRACE`]; a call cut off then is retried after the next start.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut in_flight = tokio::task::JoinSet::new();
+        let mut backlog_checked = i64::MIN;
         loop {
             let notified = self.store.outbox_ready.notified();
             while in_flight.len() < SENDERS && !shutdown.is_cancelled() {
@@ -542,10 +557,17 @@ impl Dispatcher {
                     }
                 }
             }
-            if let Err(e) = self.watch_backlog().await {
-                error!(error = %e, "cannot check the outbox backlog");
+            let now = self.clock.now().timestamp();
+            if now.saturating_sub(backlog_checked) >= BACKLOG_CHECK_SECS {
+                backlog_checked = now;
+                if let Err(e) = self.watch_backlog().await {
+                    error!(error = %e, "cannot check the outbox backlog");
+                }
             }
-            let mut wait = self.idle_for().await;
+            // With calls in flight the loop wakes as each one ends, so the next due time
+            // (a scan of every waiting row) is looked up only when none is; a row coming
+            // due meanwhile waits at most BUSY_RECHECK_US.
+            let mut wait = if in_flight.is_empty() { self.idle_for().await } else { self.paced_for() };
             if self.store.engine() == Engine::Postgres {
                 // Other replicas' rows ring no bell here; and the lease needs renewing.
                 wait = wait.min(Duration::from_secs(POLL_SECS));
