@@ -110,17 +110,23 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
             _ => (r.tag.clone(), "response_url"),
         })
         .collect();
-    // Counts first (cheap on every call), then the answers matched once.
+    // Counts first (cheap on every call), then the answers matched once. An answer that
+    // never comes fails the run with what the queues hold, instead of hanging it.
     let (forms, others) = (FORMS, waiting.len() - FORMS);
-    sim.wait_for_counts(|n| {
+    let counted = sim.wait_for_counts(|n| {
         n.of("response_url", true) >= others && n.of("views.open", true) + n.of("views.open", false) >= forms
-    })
-    .await;
-    let mut found = answered(&sim.calls(), &waiting);
+    });
+    let patience = Duration::from_secs(120) + Duration::from_millis(100) * people as u32;
+    let mut found = match tokio::time::timeout(patience, counted).await {
+        Ok(()) => answered(&sim.calls(), &waiting),
+        Err(_) => return Err(missing(&running, &sim, &waiting).await),
+    };
     while found.len() < waiting.len() {
         // An answer Slack got twice counted twice above: wait for the next call.
         let seen = sim.calls().len();
-        sim.wait_for_calls(seen + 1).await;
+        if tokio::time::timeout(QUIET, sim.wait_for_calls(seen + 1)).await.is_err() {
+            return Err(missing(&running, &sim, &waiting).await);
+        }
         found = answered(&sim.calls(), &waiting);
     }
     let calls = sim.calls();
@@ -162,6 +168,27 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
         users_info_429s: failed("users.info"),
         peak_mib: super::peak_mib(),
     })
+}
+
+/// How long the burst waits for one more call to Slack while answers are missing.
+const QUIET: Duration = Duration::from_secs(60);
+
+/// Why a burst gave up: which answers are missing, and what the bot's queues hold.
+async fn missing(running: &crate::app::Running, sim: &Sim, waiting: &[(String, &'static str)]) -> anyhow::Error {
+    let found = answered(&sim.calls(), waiting);
+    let lost: Vec<&str> = waiting.iter().filter(|(key, _)| !found.contains_key(key)).map(|(_, m)| *m).collect();
+    let refused: Vec<String> = sim
+        .calls()
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{} {}", c.method, c.args.get("error").unwrap_or(&serde_json::Value::Null)))
+        .collect();
+    let queues = running.ctx.store.queue_figures(chrono::Utc::now().timestamp()).await;
+    anyhow::anyhow!(
+        "{} of {} answers never reached Slack (by method {lost:?}); calls Slack refused: {refused:?}; queues: {queues:?}",
+        lost.len(),
+        waiting.len()
+    )
 }
 
 /// When each awaited answer reached Slack, by tag or trigger: the first successful
