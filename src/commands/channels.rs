@@ -42,9 +42,7 @@ pub(super) async fn action(
     value: Option<&str>,
     trigger_id: &str,
 ) -> Result<()> {
-    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
-    let program = value.and_then(|v| v.parse::<i64>().ok()).and_then(|id| programs.into_iter().find(|p| p.id == id));
-    let Some(program) = program else {
+    let Some(program) = request.program_of_button(value).await? else {
         return request.reply(messages::reply("That program no longer exists, so there is nothing to join.")).await;
     };
     let role = match action_id {

@@ -102,9 +102,7 @@ pub(super) async fn action(
     value: Option<&str>,
     trigger_id: &str,
 ) -> Result<()> {
-    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
-    let program = value.and_then(|v| v.parse::<i64>().ok()).and_then(|id| programs.into_iter().find(|p| p.id == id));
-    let Some(program) = program else {
+    let Some(program) = request.program_of_button(value).await? else {
         tracing::warn!(action_id, ?value, "button for an unknown program");
         return request.reply(messages::reply("That button is out of date: reopen the Home tab and try again.")).await;
     };

@@ -185,6 +185,12 @@ impl Request<'_> {
         Ok(false)
     }
 
+    /// The program a button's value names (its id), if it still exists.
+    async fn program_of_button(&self, value: Option<&str>) -> Result<Option<Program>> {
+        let Some(id) = value.and_then(|v| v.parse::<i64>().ok()) else { return Ok(None) };
+        Ok(self.ctx.store.programs(&self.ctx.team_id).await?.into_iter().find(|p| p.id == id))
+    }
+
     /// Finds the program a command means: the named one; else the only one; else, for
     /// people in exactly one program, theirs. `Err` carries the question to ask back.
     async fn program(&self, name: Option<&str>, usage: &str) -> Result<Result<Program, Message>> {

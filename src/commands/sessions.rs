@@ -64,9 +64,7 @@ pub(super) async fn asked_by_form(
 /// *Ask for a one-time session* in the App Home: the request form, for the program
 /// named by the button.
 pub(super) async fn open_form(request: &Request<'_>, value: Option<&str>, trigger_id: &str) -> Result<()> {
-    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
-    let program = value.and_then(|v| v.parse::<i64>().ok()).and_then(|id| programs.into_iter().find(|p| p.id == id));
-    let Some(program) = program else {
+    let Some(program) = request.program_of_button(value).await? else {
         return request.reply(messages::session_gone()).await;
     };
     let skills = known_skills(request.ctx, program.id).await?;

@@ -17,7 +17,7 @@ use serde::Serialize;
 use slack_limits::{RateLimits, TIER_2, TIER_3};
 use slack_sim::Sim;
 
-use super::{peak_mib, reset_peak, OWNER, SECRET, TOKEN};
+use super::{peak_mib, reset_peak, OWNER, TOKEN};
 use crate::commands::imports::{apply, Directory};
 use crate::domain::import::Columns;
 
@@ -69,18 +69,7 @@ pub async fn run_import(people: usize) -> anyhow::Result<ImportRow> {
     sim.enforce(RateLimits::slack());
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-import-{}-{stamp}.db", std::process::id()));
-    let config = crate::config::ServeArgs {
-        slack_bot_token: Some(TOKEN.into()),
-        slack_signing_secret: Some(SECRET.into()),
-        slack_api_url: Some(sim.api_url()),
-        database_url: Some(format!("sqlite://{}", database.display())),
-        listen: Some("127.0.0.1:0".into()),
-        owners: Some(OWNER.into()),
-        ..crate::config::ServeArgs::default()
-    }
-    .into_config()?;
-    let app = crate::app::App::build(config, std::sync::Arc::new(crate::clock::SystemClock)).await?;
-    let running = app.start(crate::app::Workers::Manual).await?;
+    let running = super::serve_with(&sim, &database, crate::app::Workers::Manual).await?;
     let ctx = running.ctx.clone();
 
     let started = Instant::now();

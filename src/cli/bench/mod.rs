@@ -36,6 +36,16 @@ const OWNER: &str = "U0OWNER";
 /// `upward serve` on `database` against `sim`: the HTTP edge and every worker, on the
 /// system clock, as the benchmarks that load the whole bot run it.
 async fn serve(sim: &slack_sim::Sim, database: &Path) -> anyhow::Result<crate::app::Running> {
+    serve_with(sim, database, crate::app::Workers::Background).await
+}
+
+/// [`serve`] with the workers `workers` (a benchmark that drives one piece by hand
+/// starts none in the background).
+async fn serve_with(
+    sim: &slack_sim::Sim,
+    database: &Path,
+    workers: crate::app::Workers,
+) -> anyhow::Result<crate::app::Running> {
     let config = crate::config::ServeArgs {
         slack_bot_token: Some(TOKEN.into()),
         slack_signing_secret: Some(SECRET.into()),
@@ -47,7 +57,7 @@ async fn serve(sim: &slack_sim::Sim, database: &Path) -> anyhow::Result<crate::a
     }
     .into_config()?;
     let app = crate::app::App::build(config, std::sync::Arc::new(crate::clock::SystemClock)).await?;
-    Ok(app.start(crate::app::Workers::Background).await?)
+    Ok(app.start(workers).await?)
 }
 
 /// The process's peak resident set, in MiB (Linux; 0 elsewhere).
