@@ -19,10 +19,6 @@ use super::settings::MatchSettings;
 
 /// The longest question kept with a request: a few sentences, shown in the mentor's DM.
 pub const MAX_QUESTION: usize = 500;
-/// How long a mentor has to answer by default, in hours: a working day.
-pub const DEFAULT_SESSION_HOURS: u32 = 24;
-/// The longest a program may let a mentor take to answer, in hours (a week).
-pub const MAX_SESSION_HOURS: u32 = 168;
 /// Sessions within this many days count as a mentor's recent ones when spreading requests.
 pub const RECENT_DAYS: i64 = 30;
 

@@ -8,7 +8,11 @@
 use super::checkins::{parse_checkin_schedule, parse_time_zone, parse_window, CheckinSettings, Window, MAX_EVERY};
 use super::participant::MAX_LEVEL;
 use super::schedule::parse_cron;
-use super::sessions::{DEFAULT_SESSION_HOURS, MAX_SESSION_HOURS};
+
+/// How long a mentor has to answer by default, in hours: a working day.
+pub const DEFAULT_SESSION_HOURS: u32 = 24;
+/// The longest a program may let a mentor take to answer, in hours (a week).
+pub const MAX_SESSION_HOURS: u32 = 168;
 
 /// The optimiser's time for one round when a program sets none: enough to prove the
 /// optimum for a company of 100,000 on two cores, short enough that an owner waits.
