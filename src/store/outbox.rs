@@ -13,7 +13,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::{Result, Sql, Store, StoreError, Tx};
+use super::{Engine, Result, Sql, Store, StoreError, Tx};
 use crate::domain::outbound::Outbound;
 
 #[derive(Debug, Clone, FromRow)]
@@ -31,6 +31,9 @@ pub struct OutboxEntry {
 /// Methods a row may start with that post into its channel, so a channel held back by
 /// its per-channel limit holds back rows with these.
 const POSTING: [&str; 2] = ["chat.postMessage", "conversations.open"];
+
+/// What a claim returns of the row it took.
+const CLAIMED: &str = " RETURNING id, method, channel_key, payload, attempts, COALESCE(retry_since, created_at) AS since";
 /// What a group message's row is paced by before its DM has been opened.
 pub const OPENING: &str = "conversations.open";
 /// Every method a row can start with (its `pace_method`). The dispatcher claims method
@@ -144,43 +147,58 @@ impl Store {
         urgent_only: bool,
         method: Option<&str>,
     ) -> Result<Option<OutboxEntry>> {
-        let mut query = Sql::new("UPDATE outbox SET claimed_until = ");
-        query.push_bind(now + lease_secs);
-        query.push(
-            ", attempts = attempts + 1 WHERE id = (SELECT id FROM outbox
-             WHERE sent_at IS NULL AND dead_at IS NULL AND not_before <= ",
-        );
-        query.push_bind(now).push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
-        query.push(
-            " AND NOT EXISTS (SELECT 1 FROM outbox older WHERE older.channel_key = outbox.channel_key
-               AND older.id < outbox.id AND older.sent_at IS NULL AND older.dead_at IS NULL)",
-        );
-        if urgent_only {
-            query.push(" AND urgent = 1");
+        let due = |query: &mut Sql| {
+            query.push(" FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL AND not_before <= ");
+            query.push_bind(now).push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
+            query.push(
+                " AND NOT EXISTS (SELECT 1 FROM outbox older WHERE older.channel_key = outbox.channel_key
+                   AND older.id < outbox.id AND older.sent_at IS NULL AND older.dead_at IS NULL)",
+            );
+            if urgent_only {
+                query.push(" AND urgent = 1");
+            }
+            if let Some(method) = method {
+                query.push(" AND pace_method = ").push_bind(method.to_owned());
+            }
+            if !held_methods.is_empty() {
+                query.push(" AND pace_method NOT IN (").push_list(held_methods.iter().map(|m| m.to_string())).push(")");
+            }
+            if !held_channels.is_empty() {
+                query
+                    .push(" AND NOT (pace_method IN (")
+                    .push_list(POSTING.map(str::to_owned))
+                    .push(") AND channel_key IN (");
+                query.push_list(held_channels.to_vec()).push("))");
+            }
+            // Forms are few: walking their own index in id order beats sorting every due row.
+            query.push(if urgent_only { " ORDER BY id" } else { " ORDER BY not_before, id" });
+            query.push(" LIMIT 1");
+        };
+        if self.engine == Engine::Postgres {
+            let mut query = Sql::new("UPDATE outbox SET claimed_until = ");
+            query.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id = (SELECT id");
+            due(&mut query);
+            query.push(self.engine.skip_locked()).push(")");
+            // The lease is checked again on the row itself: a replica whose subquery chose
+            // the row just before another's claim committed then claims nothing.
+            query.push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
+            query.push(CLAIMED);
+            return Ok(query.build_query_as().fetch_optional(&self.pool).await?);
         }
-        if let Some(method) = method {
-            query.push(" AND pace_method = ").push_bind(method.to_owned());
-        }
-        if !held_methods.is_empty() {
-            query.push(" AND pace_method NOT IN (").push_list(held_methods.iter().map(|m| m.to_string())).push(")");
-        }
-        if !held_channels.is_empty() {
-            query
-                .push(" AND NOT (pace_method IN (")
-                .push_list(POSTING.map(str::to_owned))
-                .push(") AND channel_key IN (");
-            query.push_list(held_channels.to_vec()).push("))");
-        }
-        // Forms are few: walking their own index in id order beats sorting every due row.
-        query.push(if urgent_only { " ORDER BY id" } else { " ORDER BY not_before, id" });
-        query.push(" LIMIT 1").push(self.engine.skip_locked()).push(")");
-        // The lease is checked again on the row itself: a replica whose subquery chose
-        // the row just before another's claim committed then claims nothing.
-        query.push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
-        query.push(" RETURNING id, method, channel_key, payload, attempts, ");
-        query.push("COALESCE(retry_since, created_at) AS since");
+        // SQLite: the search is a read, beside the writers; only a row found is claimed,
+        // in its write turn, and only if no one took it meanwhile. Most searches of a busy
+        // dispatcher find nothing, and they used to hold the one write lock while looking.
+        let mut search = Sql::new("SELECT id");
+        due(&mut search);
+        let Some((id,)) = search.build_query_as::<(i64,)>().fetch_optional(&self.pool).await? else {
+            return Ok(None);
+        };
+        let mut claim = Sql::new("UPDATE outbox SET claimed_until = ");
+        claim.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id = ").push_bind(id);
+        claim.push(" AND sent_at IS NULL AND dead_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ");
+        claim.push_bind(now).push(")").push(CLAIMED);
         let _turn = self.turns.take().await?;
-        Ok(query.build_query_as().fetch_optional(&self.pool).await?)
+        Ok(claim.build_query_as().fetch_optional(&self.pool).await?)
     }
 
     /// The group DM already opened for `users` (the sorted, comma-joined channel key).
