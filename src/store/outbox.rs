@@ -33,7 +33,9 @@ pub struct OutboxEntry {
 const POSTING: [&str; 2] = ["chat.postMessage", "conversations.open"];
 
 /// What a claim returns of the row it took.
-const CLAIMED: &str = " RETURNING id, method, channel_key, payload, attempts, COALESCE(retry_since, created_at) AS since";
+const CLAIMED: &str =
+    " RETURNING id, method, channel_key, payload, attempts, COALESCE(retry_since, created_at) AS since";
+
 /// What a group message's row is paced by before its DM has been opened.
 pub const OPENING: &str = "conversations.open";
 /// Every method a row can start with (its `pace_method`). The dispatcher claims method
