@@ -50,8 +50,5 @@ pub(super) async fn action(
         ids::CHANNEL_JOIN_MENTEE => Role::Mentee,
         _ => return membership::leave(request, Some(&program.name)).await,
     };
-    let catalogue = request.ctx.store.skills(program.id).await?;
-    let current = request.ctx.store.participant(program.id, &request.user).await?;
-    let view = messages::join_modal_as(&program, &catalogue, current.as_ref(), Some(role));
-    request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
+    super::join::show_form(request, &program, Some(role), trigger_id).await
 }

@@ -107,12 +107,7 @@ pub(super) async fn action(
         return request.reply(messages::reply("That button is out of date: reopen the Home tab and try again.")).await;
     };
     match action_id {
-        ids::HOME_JOIN | ids::HOME_JOIN_PICK => {
-            let catalogue = request.ctx.store.skills(program.id).await?;
-            let current = request.ctx.store.participant(program.id, &request.user).await?;
-            let view = messages::join_modal(&program, &catalogue, current.as_ref());
-            request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
-        }
+        ids::HOME_JOIN | ids::HOME_JOIN_PICK => super::join::show_form(request, &program, None, trigger_id).await,
         ids::HOME_MATCH | ids::PREVIEW_PROGRAM => super::rounds::preview(request, Some(&program.name)).await,
         ids::PREVIEW_CONFIRM => super::rounds::confirm(request, Some(&program.name)).await,
         ids::PREVIEW_DOWNLOAD => super::rounds::download(request, &program).await,
