@@ -507,7 +507,7 @@ impl Dispatcher {
     /// [`BUSY_RECHECK_US`].
     fn paced_for(&self) -> Duration {
         let now = self.now_us();
-        let wake = self.pacer().held(now).until.unwrap_or(now + BUSY_RECHECK_US).min(now + BUSY_RECHECK_US);
+        let wake = self.pacer().held(now).until.unwrap_or(now + BUSY_RECHECK_US);
         Duration::from_micros((wake - now).clamp(1_000, BUSY_RECHECK_US) as u64)
     }
 

@@ -162,7 +162,8 @@ impl Store {
             if let Some(method) = method {
                 query.push(" AND pace_method = ").push_bind(method.to_owned());
             }
-            if !held_methods.is_empty() {
+            // A claim for one method is made only for a method the pacer does not hold.
+            if method.is_none() && !held_methods.is_empty() {
                 query.push(" AND pace_method NOT IN (").push_list(held_methods.iter().map(|m| m.to_string())).push(")");
             }
             if !held_channels.is_empty() {
