@@ -45,7 +45,7 @@ use crate::domain::outbound::Outbound;
 use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
 use crate::report::metrics::Metrics;
 use crate::slack::{SendError, SlackApi};
-use crate::store::{Engine, OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
+use crate::store::{Claim, Engine, OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
 use slack_limits::{Buckets, Rate, RateLimits};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
@@ -70,8 +70,10 @@ const BACKLOG_CHECK_SECS: i64 = 60;
 const BUSY_RECHECK_US: i64 = 1_000_000;
 /// Slack calls in flight at once: different conversations and methods go side by side.
 /// Answers through a response_url are not rate limited; at Slack's 80-100 ms round trip
-/// it takes this many in flight to answer several hundred commands a second.
-pub const SENDERS: usize = 64;
+/// it takes this many in flight to answer a thousand commands a second.
+pub const SENDERS: usize = 128;
+/// The most rows of one unpaced method claimed at once.
+const CLAIM_BATCH: usize = 32;
 /// How long calls in flight may finish after shutdown is asked.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// When Slack says 429 without a Retry-After.
@@ -165,6 +167,12 @@ impl Pacer {
             held.methods.push(UPLOAD_URL);
         }
         held
+    }
+
+    /// Whether Slack sets no pace for rows starting with `method` (answers through a
+    /// response_url): such rows may be claimed many at once.
+    fn unpaced(&self, method: &str) -> bool {
+        self.limits.method(method).is_none() && method != POST && method != OPEN
     }
 
     /// Holds `key` back until `until`, whatever its bucket says: Slack refused it.
@@ -306,7 +314,7 @@ impl Dispatcher {
 
     /// Sends the next due message that the rate limits let go now, if any.
     pub async fn dispatch_one(&self) -> Result<Option<Dispatched>, StoreError> {
-        match self.claim().await? {
+        match self.claim(1).await?.pop() {
             Some(entry) => self.send(entry).await.map(Some),
             None => Ok(None),
         }
@@ -332,17 +340,22 @@ impl Dispatcher {
         self.store.release_lease(SENDER_LEASE, &self.holder).await
     }
 
-    /// Claims the next row that may go now: a form to open first (its trigger expires
-    /// in three seconds), then the oldest due. Nothing while another replica sends.
-    async fn claim(&self) -> Result<Option<OutboxEntry>, StoreError> {
-        if !self.leading().await? {
-            return Ok(None);
+    /// Claims the next rows that may go now, at most `room`: a form to open first (its
+    /// trigger expires in three seconds), then the oldest due. Rows Slack paces are
+    /// claimed one at a time, as the pacer lets each go; answers through a response_url
+    /// in batches of up to [`CLAIM_BATCH`], so that during a launch-day burst their
+    /// claims do not each wait for SQLite's write turn behind the handlers' changes.
+    /// Nothing while another replica sends.
+    async fn claim(&self, room: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        if room == 0 || !self.leading().await? {
+            return Ok(Vec::new());
         }
         let now = self.clock.now().timestamp();
         let held = self.pacer().held(self.now_us());
-        let (lease, methods, channels) = (self.lease_secs, &held.methods, &held.channels);
-        if let Some(form) = self.store.claim_outbound(now, lease, methods, channels, true, None).await? {
-            return Ok(Some(form));
+        let claim = Claim { held_methods: &held.methods, held_channels: &held.channels, ..Claim::any() };
+        let forms = self.store.claim_outbound(now, self.lease_secs, Claim { urgent_only: true, ..claim }).await?;
+        if !forms.is_empty() {
+            return Ok(forms);
         }
         // Method by method, starting one further each time, so no method waits on another.
         let start = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -351,12 +364,14 @@ impl Dispatcher {
             if held.methods.contains(&method) {
                 continue;
             }
-            let claimed = self.store.claim_outbound(now, lease, methods, channels, false, Some(method)).await?;
-            if claimed.is_some() {
+            let limit = if self.pacer().unpaced(method) { room.min(CLAIM_BATCH) } else { 1 };
+            let claimed =
+                self.store.claim_outbound(now, self.lease_secs, Claim { method: Some(method), limit, ..claim }).await?;
+            if !claimed.is_empty() {
                 return Ok(claimed);
             }
         }
-        Ok(None)
+        Ok(Vec::new())
     }
 
     /// Makes a claimed row's Slack calls and records the outcome.
@@ -545,12 +560,14 @@ impl Dispatcher {
         loop {
             let notified = self.store.outbox_ready.notified();
             while in_flight.len() < SENDERS && !shutdown.is_cancelled() {
-                match self.claim().await {
-                    Ok(Some(entry)) => {
-                        let dispatcher = self.clone();
-                        in_flight.spawn(async move { dispatcher.send(entry).await });
+                match self.claim(SENDERS - in_flight.len()).await {
+                    Ok(claimed) if claimed.is_empty() => break,
+                    Ok(claimed) => {
+                        for entry in claimed {
+                            let dispatcher = self.clone();
+                            in_flight.spawn(async move { dispatcher.send(entry).await });
+                        }
                     }
-                    Ok(None) => break,
                     Err(e) => {
                         error!(error = %e, "outbox unavailable");
                         break;

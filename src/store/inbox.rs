@@ -14,17 +14,16 @@
 use std::sync::Arc;
 
 use sqlx::{Any, AnyPool, FromRow, Transaction};
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::Notify;
 
-use super::{Engine, Result, Store, StoreError, WriteTurns};
+use super::group_commit::GroupCommit;
+use super::{Engine, Result, Store, WriteTurns};
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
 pub const MAX_ATTEMPTS: i64 = 5;
 /// How long a worker holds an entry before another may take it over.
 pub const LEASE_SECS: i64 = 60;
-/// The most deliveries one group commit writes.
-const BATCH: usize = 512;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct InboxEntry {
@@ -46,62 +45,24 @@ pub struct Delivery {
     pub urgent: bool,
 }
 
-/// One delivery waiting for its batch, and where to say whether it was new.
-type Pending = (Delivery, i64, oneshot::Sender<Result<bool>>);
+/// The group-commit writer of deliveries: each answers whether it was new.
+pub(super) type InboxWriter = GroupCommit<(Delivery, i64), bool>;
 
-/// The group-commit writer's queue.
-#[derive(Clone)]
-pub(super) struct InboxWriter {
-    queue: mpsc::UnboundedSender<Pending>,
-}
-
-impl InboxWriter {
-    /// Starts the writer task on the current runtime; it ends with the last sender.
-    pub(super) fn start(pool: AnyPool, engine: Engine, turns: WriteTurns, ready: Arc<Notify>) -> InboxWriter {
-        let (queue, mut incoming) = mpsc::unbounded_channel::<Pending>();
-        tokio::spawn(async move {
-            while let Some(first) = incoming.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match incoming.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                match write_batch(&pool, engine, &turns, &batch).await {
-                    Ok(new) => {
-                        let any_new = new.iter().any(|n| *n);
-                        for ((_, _, reply), new) in batch.into_iter().zip(new) {
-                            let _ = reply.send(Ok(new));
-                        }
-                        if any_new {
-                            ready.notify_waiters();
-                            ready.notify_one();
-                        }
-                    }
-                    Err(e) => {
-                        let why = e.to_string();
-                        for (_, _, reply) in batch {
-                            let _ = reply.send(Err(StoreError::Unavailable(why.clone())));
-                        }
-                    }
-                }
+/// Starts the inbox's writer on `pool` (the one that syncs every commit): a batch
+/// with a new entry rings the workers' bell.
+pub(super) fn start_writer(pool: AnyPool, engine: Engine, turns: WriteTurns, ready: Arc<Notify>) -> InboxWriter {
+    GroupCommit::start(
+        pool,
+        engine,
+        turns,
+        |tx, (delivery, now)| Box::pin(insert(tx, delivery, *now)),
+        move |new| {
+            if new.iter().any(|n| *n) {
+                ready.notify_waiters();
+                ready.notify_one();
             }
-        });
-        InboxWriter { queue }
-    }
-}
-
-/// Writes one batch in one transaction; for each delivery, whether it was new.
-async fn write_batch(pool: &AnyPool, engine: Engine, turns: &WriteTurns, batch: &[Pending]) -> Result<Vec<bool>> {
-    let _turn = turns.take().await?;
-    let mut tx = super::begin(pool, engine).await?;
-    let mut new = Vec::with_capacity(batch.len());
-    for (delivery, now, _) in batch {
-        new.push(insert(&mut tx, delivery, *now).await?);
-    }
-    tx.commit().await?;
-    Ok(new)
+        },
+    )
 }
 
 async fn insert(tx: &mut Transaction<'static, Any>, delivery: &Delivery, now: i64) -> Result<bool> {
@@ -124,10 +85,7 @@ impl Store {
     /// Stores an accepted delivery, durably, in the next group commit; `false` when
     /// Slack already delivered this one.
     pub async fn receive(&self, delivery: Delivery, now: i64) -> Result<bool> {
-        let stopped = || StoreError::Unavailable("the inbox writer has stopped".to_owned());
-        let (reply, answer) = oneshot::channel();
-        self.inbox_writer.queue.send((delivery, now, reply)).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        self.inbox_writer.submit((delivery, now)).await
     }
 
     /// Claims the next entry to handle, for [`LEASE_SECS`], counting the attempt: urgent

@@ -19,6 +19,7 @@ mod channels;
 mod charts;
 mod checkins;
 mod faults;
+mod group_commit;
 mod imports;
 mod inbox;
 mod leases;
@@ -48,7 +49,7 @@ pub use checkins::{CheckinPair, CheckinRow, Snoozed};
 pub use faults::{Purged, PURGED};
 pub use imports::{ImportStatus, StoredImport};
 pub use inbox::{Delivery, InboxEntry, MAX_ATTEMPTS as INBOX_MAX_ATTEMPTS};
-pub use outbox::{DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, QueueFigures, PACE_METHODS};
+pub use outbox::{Claim, DeliveryFigures, OpenedDm, OutboxEntry, OutboxStats, QueueFigures, PACE_METHODS};
 pub use outcomes::{EndingRound, GoalRow};
 pub use owners::{AuditRow, DigestProgram, Forgotten, WeekCounts};
 pub use rounds::{NewPair, NewRound, RoundCounts, RoundRow, ScheduledProgram};
@@ -225,6 +226,8 @@ pub struct Store {
     /// Rung after a program's schedule changed, so the scheduler recomputes its wake-up.
     pub schedule_changed: Arc<Notify>,
     inbox_writer: inbox::InboxWriter,
+    /// Sent, put back or given up: the outbox rows' outcomes, written in batches.
+    outcomes: outbox::OutcomeWriter,
     turns: WriteTurns,
 }
 
@@ -264,7 +267,8 @@ impl Store {
         let inbox_ready = Arc::new(Notify::new());
         let turns = WriteTurns::for_engine(engine);
         Ok(Store {
-            inbox_writer: inbox::InboxWriter::start(acks, engine, turns.clone(), inbox_ready.clone()),
+            inbox_writer: inbox::start_writer(acks, engine, turns.clone(), inbox_ready.clone()),
+            outcomes: outbox::start_outcomes(pool.clone(), engine, turns.clone()),
             turns,
             pool,
             engine,

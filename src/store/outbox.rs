@@ -11,9 +11,10 @@
 //! app's DM with one person that a file was delivered into (its key is the user id).
 
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::{Any, AnyPool, FromRow, Transaction};
 
-use super::{Engine, Result, Sql, Store, StoreError, Tx};
+use super::group_commit::GroupCommit;
+use super::{Engine, Result, Sql, Store, StoreError, Tx, WriteTurns};
 use crate::domain::outbound::Outbound;
 
 #[derive(Debug, Clone, FromRow)]
@@ -44,6 +45,12 @@ pub const OPENING: &str = "conversations.open";
 pub const PACE_METHODS: [&str; 6] =
     ["response_url", "views.open", "views.publish", "chat.postMessage", OPENING, "files.getUploadURLExternal"];
 
+/// Claimed rows oldest first: `RETURNING` promises no order.
+fn in_order(mut rows: Vec<OutboxEntry>) -> Vec<OutboxEntry> {
+    rows.sort_by_key(|row| row.id);
+    rows
+}
+
 impl OutboxEntry {
     pub fn message(&self) -> Result<Outbound> {
         serde_json::from_str(&self.payload).map_err(|e| StoreError::Corrupt(format!("outbox row {}: {e}", self.id)))
@@ -64,7 +71,7 @@ pub struct OpenedDm {
     pub at: i64,
 }
 
-async fn remember(tx: &mut sqlx::AnyConnection, id: i64, opened: Option<&OpenedDm>) -> Result<()> {
+async fn remember(tx: &mut Transaction<'static, Any>, id: i64, opened: Option<&OpenedDm>) -> Result<()> {
     let Some(dm) = opened else { return Ok(()) };
     sqlx::query(
         "INSERT INTO group_dms (users, channel_id, created_at) VALUES ($1, $2, $3)
@@ -73,9 +80,80 @@ async fn remember(tx: &mut sqlx::AnyConnection, id: i64, opened: Option<&OpenedD
     .bind(&dm.users)
     .bind(&dm.channel)
     .bind(dm.at)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE outbox SET pace_method = method WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE outbox SET pace_method = method WHERE id = $1").bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Which due rows a claim may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// Rows starting with one of these wait, uncounted, while other rows go.
+    pub held_methods: &'a [&'a str],
+    /// So do posts into these channels.
+    pub held_channels: &'a [String],
+    /// Only urgent rows (a form to open).
+    pub urgent_only: bool,
+    /// Only rows starting with this method.
+    pub method: Option<&'a str>,
+    /// The most rows to claim at once.
+    pub limit: usize,
+}
+
+impl Claim<'_> {
+    /// The oldest due row, whatever it starts with.
+    pub fn any() -> Claim<'static> {
+        Claim { held_methods: &[], held_channels: &[], urgent_only: false, method: None, limit: 1 }
+    }
+}
+
+/// What became of a claimed row.
+#[derive(Debug)]
+enum Outcome {
+    Sent { at: i64 },
+    Retry { not_before: i64, error: String, refund: bool, ambiguous: bool },
+    Dead { at: i64, error: String },
+}
+
+/// A row's outcome as the dispatcher reports it, with the DM its call opened.
+#[derive(Debug)]
+pub(super) struct Recorded {
+    id: i64,
+    opened: Option<OpenedDm>,
+    outcome: Outcome,
+}
+
+/// The group-commit writer of outcomes: with a hundred calls in flight, each marking its
+/// row in a transaction of its own queued a hundred writers for SQLite's one write turn
+/// ahead of every handler.
+pub(super) type OutcomeWriter = GroupCommit<Recorded, ()>;
+
+pub(super) fn start_outcomes(pool: AnyPool, engine: Engine, turns: WriteTurns) -> OutcomeWriter {
+    GroupCommit::start(pool, engine, turns, |tx, recorded| Box::pin(record(tx, recorded)), |_| {})
+}
+
+async fn record(tx: &mut Transaction<'static, Any>, recorded: &Recorded) -> Result<()> {
+    remember(tx, recorded.id, recorded.opened.as_ref()).await?;
+    let query = match &recorded.outcome {
+        Outcome::Sent { at } => {
+            sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2").bind(*at)
+        }
+        Outcome::Retry { not_before, error, refund, ambiguous } => sqlx::query(
+            "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2,
+             attempts = attempts - $3, ambiguous = ambiguous + $4 WHERE id = $5",
+        )
+        .bind(*not_before)
+        .bind(error.clone())
+        .bind(i64::from(*refund))
+        .bind(i64::from(*ambiguous)),
+        Outcome::Dead { at, error } => {
+            sqlx::query("UPDATE outbox SET dead_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3")
+                .bind(*at)
+                .bind(error.clone())
+        }
+    };
+    query.bind(recorded.id).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -135,20 +213,13 @@ impl Tx {
 }
 
 impl Store {
-    /// Claims the oldest due message for `lease_secs` (of the urgent ones only, with
-    /// `urgent_only`; of the rows starting with `method`, when given), counting the attempt, passing over rows that start with one of
-    /// the `held_methods` and posts into one of the `held_channels`: they wait,
-    /// uncounted, while other rows go. A row waits too while an older row into its
-    /// conversation is unsent, so one conversation's messages go in order.
-    pub async fn claim_outbound(
-        &self,
-        now: i64,
-        lease_secs: i64,
-        held_methods: &[&str],
-        held_channels: &[String],
-        urgent_only: bool,
-        method: Option<&str>,
-    ) -> Result<Option<OutboxEntry>> {
+    /// Claims up to `filter.limit` of the oldest due messages for `lease_secs`,
+    /// counting the attempt, as [`Claim`] narrows them. A row waits while an older row
+    /// into its conversation is unsent, so one conversation's messages go in order (one
+    /// at a time: only the oldest unsent row of a conversation is ever claimable).
+    pub async fn claim_outbound(&self, now: i64, lease_secs: i64, filter: Claim<'_>) -> Result<Vec<OutboxEntry>> {
+        let Claim { held_methods, held_channels, urgent_only, method, limit } = filter;
+        let limit = i64::try_from(limit.max(1)).unwrap_or(1);
         let due = |query: &mut Sql| {
             query.push(" FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL AND not_before <= ");
             query.push_bind(now).push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
@@ -175,33 +246,35 @@ impl Store {
             }
             // Forms are few: walking their own index in id order beats sorting every due row.
             query.push(if urgent_only { " ORDER BY id" } else { " ORDER BY not_before, id" });
-            query.push(" LIMIT 1");
+            query.push(" LIMIT ").push_bind(limit);
         };
         if self.engine == Engine::Postgres {
             let mut query = Sql::new("UPDATE outbox SET claimed_until = ");
-            query.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id = (SELECT id");
+            query.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id IN (SELECT id");
             due(&mut query);
             query.push(self.engine.skip_locked()).push(")");
             // The lease is checked again on the row itself: a replica whose subquery chose
             // the row just before another's claim committed then claims nothing.
             query.push(" AND (claimed_until IS NULL OR claimed_until <= ").push_bind(now).push(")");
             query.push(CLAIMED);
-            return Ok(query.build_query_as().fetch_optional(&self.pool).await?);
+            return Ok(in_order(query.build_query_as().fetch_all(&self.pool).await?));
         }
         // SQLite: the search is a read, beside the writers; only a row found is claimed,
         // in its write turn, and only if no one took it meanwhile. Most searches of a busy
         // dispatcher find nothing, and they used to hold the one write lock while looking.
         let mut search = Sql::new("SELECT id");
         due(&mut search);
-        let Some((id,)) = search.build_query_as::<(i64,)>().fetch_optional(&self.pool).await? else {
-            return Ok(None);
-        };
+        let found: Vec<(i64,)> = search.build_query_as().fetch_all(&self.pool).await?;
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut claim = Sql::new("UPDATE outbox SET claimed_until = ");
-        claim.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id = ").push_bind(id);
-        claim.push(" AND sent_at IS NULL AND dead_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ");
+        claim.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id IN (");
+        claim.push_list(found.into_iter().map(|(id,)| id));
+        claim.push(") AND sent_at IS NULL AND dead_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ");
         claim.push_bind(now).push(")").push(CLAIMED);
         let _turn = self.turns.take().await?;
-        Ok(claim.build_query_as().fetch_optional(&self.pool).await?)
+        Ok(in_order(claim.build_query_as().fetch_all(&self.pool).await?))
     }
 
     /// The group DM already opened for `users` (the sorted, comma-joined channel key).
@@ -214,16 +287,7 @@ impl Store {
 
     /// Marks row `id` sent, keeping the group DM it opened, if any.
     pub async fn outbound_sent(&self, id: i64, now: i64, opened: Option<&OpenedDm>) -> Result<()> {
-        let _turn = self.turns.take().await?;
-        let mut tx = super::begin(&self.pool, self.engine).await?;
-        remember(&mut tx, id, opened).await?;
-        sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.outcomes.submit(Recorded { id, opened: opened.cloned(), outcome: Outcome::Sent { at: now } }).await
     }
 
     /// Puts a message back for later, keeping the group DM it opened, if any. A
@@ -238,37 +302,14 @@ impl Store {
         ambiguous: bool,
         opened: Option<&OpenedDm>,
     ) -> Result<()> {
-        let _turn = self.turns.take().await?;
-        let mut tx = super::begin(&self.pool, self.engine).await?;
-        remember(&mut tx, id, opened).await?;
-        sqlx::query(
-            "UPDATE outbox SET not_before = $1, claimed_until = NULL, last_error = $2,
-             attempts = attempts - $3, ambiguous = ambiguous + $4 WHERE id = $5",
-        )
-        .bind(not_before)
-        .bind(error)
-        .bind(i64::from(refund))
-        .bind(i64::from(ambiguous))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let outcome = Outcome::Retry { not_before, error: error.to_owned(), refund, ambiguous };
+        self.outcomes.submit(Recorded { id, opened: opened.cloned(), outcome }).await
     }
 
     /// Gives up on row `id`, keeping the group DM it opened, if any.
     pub async fn outbound_dead(&self, id: i64, now: i64, error: &str, opened: Option<&OpenedDm>) -> Result<()> {
-        let _turn = self.turns.take().await?;
-        let mut tx = super::begin(&self.pool, self.engine).await?;
-        remember(&mut tx, id, opened).await?;
-        sqlx::query("UPDATE outbox SET dead_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3")
-            .bind(now)
-            .bind(error)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let outcome = Outcome::Dead { at: now, error: error.to_owned() };
+        self.outcomes.submit(Recorded { id, opened: opened.cloned(), outcome }).await
     }
 
     /// When the next message becomes due (or its lease runs out), so the dispatcher can

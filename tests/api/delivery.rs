@@ -18,7 +18,7 @@ use upward::clock::{Clock, ManualClock, SystemClock};
 use upward::domain::outbound::{Message, Outbound};
 use upward::jobs::dispatcher::{Dispatched, Dispatcher};
 use upward::slack::{SendError, SlackApi};
-use upward::store::Store;
+use upward::store::{Claim, Store};
 
 use crate::helpers::{ALICE, BOB, TOKEN};
 
@@ -339,17 +339,35 @@ fn join_form(trigger: &str) -> Outbound {
 async fn a_form_is_claimed_before_the_backlog_and_one_conversation_goes_in_order() {
     let b = bench().await;
     queue(&b.store, &[dm(ALICE, "a1"), dm(ALICE, "a2"), dm(BOB, "b1"), join_form("T1")]).await;
-    let claim = |urgent_only| b.store.claim_outbound(0, 60, &[], &[], urgent_only, None);
-    let form = claim(true).await.unwrap().expect("the form first");
+    let store = &b.store;
+    let claim = |urgent_only| async move {
+        store.claim_outbound(0, 60, Claim { urgent_only, ..Claim::any() }).await.unwrap().pop()
+    };
+    let form = claim(true).await.expect("the form first");
     assert_eq!(form.method, "views.open");
-    let first = claim(false).await.unwrap().expect("then the oldest message");
+    let first = claim(false).await.expect("then the oldest message");
     assert!(first.payload.contains("a1"), "{}", first.payload);
-    let second = claim(false).await.unwrap().expect("another conversation meanwhile");
+    let second = claim(false).await.expect("another conversation meanwhile");
     assert!(second.payload.contains("b1"), "Alice's second waits for her first: {}", second.payload);
-    assert!(claim(false).await.unwrap().is_none(), "a2 goes only after a1 was sent");
+    assert!(claim(false).await.is_none(), "a2 goes only after a1 was sent");
     b.store.outbound_sent(first.id, 0, None).await.unwrap();
-    let third = claim(false).await.unwrap().expect("Alice's second, now");
+    let third = claim(false).await.expect("Alice's second, now");
     assert!(third.payload.contains("a2"), "{}", third.payload);
+}
+
+/// Answers are claimed many at once, yet a batch holds one row per conversation: the
+/// second message into a conversation is not claimable while its first is unsent.
+#[tokio::test]
+async fn a_batch_claim_takes_one_row_per_conversation_oldest_first() {
+    let b = bench().await;
+    queue(&b.store, &[dm(ALICE, "a1"), dm(ALICE, "a2"), dm(BOB, "b1"), dm("U0CAROL01", "c1")]).await;
+    let batch = b.store.claim_outbound(0, 60, Claim { limit: 10, ..Claim::any() }).await.unwrap();
+    let texts: Vec<&str> = batch
+        .iter()
+        .map(|row| ["a1", "a2", "b1", "c1"].into_iter().find(|t| row.payload.contains(t)).unwrap())
+        .collect();
+    assert_eq!(texts, ["a1", "b1", "c1"], "one row per conversation, oldest first");
+    assert!(b.store.claim_outbound(0, 60, Claim { limit: 10, ..Claim::any() }).await.unwrap().is_empty(), "all leased");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use upward::domain::outbound::{Message, Outbound};
-use upward::store::{Delivery, Store};
+use upward::store::{Claim, Delivery, Store};
 
 use crate::helpers::{db, fresh_database, on_postgres};
 
@@ -98,7 +98,7 @@ async fn replicas_claiming_at_once_never_take_the_same_row() {
             let store = store.clone();
             workers.spawn(async move {
                 let mut outbound = Vec::new();
-                while let Some(row) = store.claim_outbound(1, 600, &[], &[], false, None).await.unwrap() {
+                while let Some(row) = store.claim_outbound(1, 600, Claim::any()).await.unwrap().pop() {
                     outbound.push(row.id);
                 }
                 // Inbox entries: finish each before the next, as the consumer does, so

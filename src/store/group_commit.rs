@@ -1,0 +1,106 @@
+//! Group commit: many small writes from concurrent tasks, made in one transaction.
+//!
+//! One task per writer takes whatever was submitted while its previous batch was being
+//! committed and writes it all together: one write turn on SQLite and one commit (one
+//! fsync, where the pool syncs) for the batch. Under load the cost per write falls with
+//! the batch's size; alone, a write waits no longer than it would have by itself. Each
+//! submitter hears its own result only once its batch is committed, so nothing is
+//! acknowledged before it is in the database.
+//!
+//! Two writers use it: the inbox's (Slack's deliveries, acked after their batch) and
+//! the outbox's outcomes (a row sent, put back or given up), which a launch-day burst
+//! produces by the thousand while the handlers need the same write turn.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Engine, Result, StoreError, WriteTurns};
+
+/// The most items one transaction writes.
+const BATCH: usize = 512;
+
+/// Writes one item inside its batch's transaction.
+pub(super) type WriteOne<T, R> =
+    for<'t> fn(&'t mut Transaction<'static, Any>, &'t T) -> Pin<Box<dyn Future<Output = Result<R>> + Send + 't>>;
+
+type Pending<T, R> = (T, oneshot::Sender<Result<R>>);
+
+/// A writer's queue; the writer task ends with the last clone.
+pub(super) struct GroupCommit<T, R> {
+    queue: mpsc::UnboundedSender<Pending<T, R>>,
+}
+
+impl<T, R> Clone for GroupCommit<T, R> {
+    fn clone(&self) -> Self {
+        GroupCommit { queue: self.queue.clone() }
+    }
+}
+
+impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
+    /// Starts the writer task on the current runtime. `committed` sees each committed
+    /// batch's results before the submitters do (the inbox rings its workers' bell).
+    pub(super) fn start(
+        pool: AnyPool,
+        engine: Engine,
+        turns: WriteTurns,
+        write: WriteOne<T, R>,
+        committed: impl Fn(&[R]) + Send + 'static,
+    ) -> GroupCommit<T, R> {
+        let (queue, mut incoming) = mpsc::unbounded_channel::<Pending<T, R>>();
+        tokio::spawn(async move {
+            while let Some(first) = incoming.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match incoming.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                match write_batch(&pool, engine, &turns, write, &batch).await {
+                    Ok(results) => {
+                        committed(&results);
+                        for ((_, reply), result) in batch.into_iter().zip(results) {
+                            let _ = reply.send(Ok(result));
+                        }
+                    }
+                    Err(e) => {
+                        let why = e.to_string();
+                        for (_, reply) in batch {
+                            let _ = reply.send(Err(StoreError::Unavailable(why.clone())));
+                        }
+                    }
+                }
+            }
+        });
+        GroupCommit { queue }
+    }
+
+    /// Writes `item` in the next batch and returns its result once that is committed.
+    pub(super) async fn submit(&self, item: T) -> Result<R> {
+        let stopped = || StoreError::Unavailable("the database writer has stopped".to_owned());
+        let (reply, answer) = oneshot::channel();
+        self.queue.send((item, reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// Writes one batch in one transaction.
+async fn write_batch<T, R>(
+    pool: &AnyPool,
+    engine: Engine,
+    turns: &WriteTurns,
+    write: WriteOne<T, R>,
+    batch: &[Pending<T, R>],
+) -> Result<Vec<R>> {
+    let _turn = turns.take().await?;
+    let mut tx = super::begin(pool, engine).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (item, _) in batch {
+        results.push(write(&mut tx, item).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
