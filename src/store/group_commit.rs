@@ -95,7 +95,7 @@ async fn write_batch<T, R>(
     write: WriteOne<T, R>,
     batch: &[Pending<T, R>],
 ) -> Result<Vec<R>> {
-    let _turn = turns.take().await?;
+    let _turn = turns.take_first().await?;
     let mut tx = super::begin(pool, engine).await?;
     let mut results = Vec::with_capacity(batch.len());
     for (item, _) in batch {

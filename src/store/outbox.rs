@@ -273,7 +273,7 @@ impl Store {
         claim.push_list(found.into_iter().map(|(id,)| id));
         claim.push(") AND sent_at IS NULL AND dead_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ");
         claim.push_bind(now).push(")").push(CLAIMED);
-        let _turn = self.turns.take().await?;
+        let _turn = self.turns.take_first().await?;
         Ok(in_order(claim.build_query_as().fetch_all(&self.pool).await?))
     }
 
