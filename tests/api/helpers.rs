@@ -171,9 +171,8 @@ async fn start(
     .expect("a valid test config");
     let app = App::build(config, clock.clone()).await.expect("the bot builds");
     let running = app.start(Workers::Manual).await.expect("the bot starts");
-    // In Socket Mode nothing listens for HTTP; the caller then only serves for signing.
-    let addr = running.addr.unwrap_or_else(|| "127.0.0.1:9".parse().expect("an address"));
-    let slack = SlackCaller::new(addr, SECRET, sim.clone());
+    // In Socket Mode the listener has no Slack routes; the caller then only signs.
+    let slack = SlackCaller::new(running.addr, SECRET, sim.clone());
     let _limits = LimitsGuard(sim.clone());
     TestApp { sim, slack, running, database_url, socket_mode, clock, match_progress_secs, _dir: dir, _limits }
 }

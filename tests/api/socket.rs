@@ -12,7 +12,10 @@ fn envelope(name: &str) -> Value {
 #[tokio::test]
 async fn commands_and_events_arrive_over_the_websocket_and_are_acked() {
     let app = spawn_socket_app().await;
-    assert!(app.running.addr.is_none(), "no HTTP listener in Socket Mode");
+    let probe = http_get(app.running.addr, "/healthz").await;
+    assert!(probe.starts_with("HTTP/1.1 200"), "probes are served in Socket Mode: {probe}");
+    let slack_route = http_get(app.running.addr, "/slack/events").await;
+    assert!(slack_route.starts_with("HTTP/1.1 404"), "Slack's routes are not: {slack_route}");
 
     let mut command = envelope("socket_mode_envelope_slash_commands.json");
     command["payload"]["response_url"] = json!(app.sim.response_url("socket"));
