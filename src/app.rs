@@ -130,21 +130,23 @@ impl App {
         let mut tasks = JoinSet::new();
         // Over HTTP Slack calls the listener; in Socket Mode Slack's deliveries come over
         // the websocket and the listener serves probes and metrics only.
-        let router = match &self.config.transport {
-            Transport::Http => inbound::router(self.intake.clone(), &self.config.signing_secret),
+        let (router, serving) = match &self.config.transport {
+            Transport::Http => {
+                (inbound::router(self.intake.clone(), &self.config.signing_secret), "listening for Slack over HTTP")
+            }
             Transport::SocketMode(app_token) => {
                 let (intake, client, token, stop) =
                     (self.intake.clone(), self.ctx.slack.client(), app_token.clone(), shutdown.clone());
                 tasks.spawn(async move {
                     socket::run(intake, client, &token, stop).await.map_err(|e| AppError::SocketMode(e.to_string()))
                 });
-                inbound::operations(self.intake.clone())
+                (inbound::operations(self.intake.clone()), "serving probes and metrics over HTTP")
             }
         };
         let listener =
             TcpListener::bind(self.config.listen).await.map_err(|e| AppError::Listen(self.config.listen, e))?;
         let addr = listener.local_addr().map_err(|e| AppError::Listen(self.config.listen, e))?;
-        info!(%addr, "listening over HTTP");
+        info!(%addr, "{serving}");
         let (stop, limits) = (shutdown.clone(), self.config.http_limits);
         tasks.spawn(async move {
             crate::slack::serve::serve(listener, router, limits, stop).await;
