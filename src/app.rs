@@ -58,8 +58,9 @@ pub struct App {
 
 /// A started bot.
 pub struct Running {
-    /// Where the HTTP listener is (HTTP transport only).
-    pub addr: Option<SocketAddr>,
+    /// Where the HTTP listener is: Slack's routes and the operations routes over
+    /// HTTP, the operations routes alone in Socket Mode.
+    pub addr: SocketAddr,
     pub ctx: Arc<Context>,
     pub dispatcher: Arc<Dispatcher>,
     pub scheduler: Arc<Scheduler>,
@@ -127,21 +128,11 @@ impl App {
     pub async fn start(self, workers: Workers) -> Result<Running, AppError> {
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        let mut addr = None;
-        match &self.config.transport {
+        // Over HTTP Slack calls the listener; in Socket Mode Slack's deliveries come over
+        // the websocket and the listener serves probes and metrics only.
+        let (router, serving) = match &self.config.transport {
             Transport::Http => {
-                let listener =
-                    TcpListener::bind(self.config.listen).await.map_err(|e| AppError::Listen(self.config.listen, e))?;
-                let local = listener.local_addr().map_err(|e| AppError::Listen(self.config.listen, e))?;
-                addr = Some(local);
-                info!(%local, "listening for Slack over HTTP");
-                let router = inbound::router(self.intake.clone(), &self.config.signing_secret);
-                let stop = shutdown.clone();
-                let limits = self.config.http_limits;
-                tasks.spawn(async move {
-                    crate::slack::serve::serve(listener, router, limits, stop).await;
-                    Ok(())
-                });
+                (inbound::router(self.intake.clone(), &self.config.signing_secret), "listening for Slack over HTTP")
             }
             Transport::SocketMode(app_token) => {
                 let (intake, client, token, stop) =
@@ -149,8 +140,18 @@ impl App {
                 tasks.spawn(async move {
                     socket::run(intake, client, &token, stop).await.map_err(|e| AppError::SocketMode(e.to_string()))
                 });
+                (inbound::operations(self.intake.clone()), "serving probes and metrics over HTTP")
             }
-        }
+        };
+        let listener =
+            TcpListener::bind(self.config.listen).await.map_err(|e| AppError::Listen(self.config.listen, e))?;
+        let addr = listener.local_addr().map_err(|e| AppError::Listen(self.config.listen, e))?;
+        info!(%addr, "{serving}");
+        let (stop, limits) = (shutdown.clone(), self.config.http_limits);
+        tasks.spawn(async move {
+            crate::slack::serve::serve(listener, router, limits, stop).await;
+            Ok(())
+        });
         if workers == Workers::Background {
             let (ctx, stop) = (self.ctx.clone(), shutdown.clone());
             tasks.spawn(async move {

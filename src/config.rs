@@ -118,7 +118,8 @@ pub struct ServeArgs {
     /// several replicas on one database).
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Address of the HTTP listener (Events API, commands, interactivity, health).
+    /// Address of the HTTP listener: Events API, commands, interactivity, health and
+    /// metrics; in Socket Mode, health and metrics only.
     #[arg(long, env = "UPWARD_LISTEN")]
     pub listen: Option<String>,
     /// A JSON file of session ideas that extends the built-in agenda catalogue.

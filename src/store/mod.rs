@@ -348,12 +348,6 @@ impl Store {
         self.engine
     }
 
-    /// Health check: the database answers a query.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// Starts a change. On SQLite the write lock is taken at once (`BEGIN IMMEDIATE`):
     /// a transaction that read first and wrote later could otherwise fail with a stale
     /// snapshot when the HTTP edge stored an event in between. PostgreSQL locks rows as

@@ -61,7 +61,7 @@ async fn healthz(addr: std::net::SocketAddr) -> String {
 #[tokio::test]
 async fn healthz_answers_while_hundreds_of_half_headers_wait_and_the_oldest_make_room() {
     let (running, _dir) = bot(50, 600_000).await;
-    let addr = running.addr.unwrap();
+    let addr = running.addr;
     let mut slow = Vec::new();
     for _ in 0..300 {
         slow.push(half_header(addr).await);
@@ -82,9 +82,9 @@ async fn healthz_answers_while_hundreds_of_half_headers_wait_and_the_oldest_make
 #[tokio::test]
 async fn a_half_header_is_closed_after_the_header_timeout() {
     let (running, _dir) = bot(1_000, 200).await;
-    let mut stream = half_header(running.addr.unwrap()).await;
+    let mut stream = half_header(running.addr).await;
     tokio::time::timeout(HANG_GUARD, closed_by_server(&mut stream)).await.expect("closed by the server");
-    let answer = tokio::time::timeout(HANG_GUARD, healthz(running.addr.unwrap())).await.unwrap();
+    let answer = tokio::time::timeout(HANG_GUARD, healthz(running.addr)).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     running.stop().await;
 }

@@ -155,7 +155,7 @@ async fn another_slash_command_is_answered_not_stored() {
 #[tokio::test]
 async fn health_answers_when_the_database_does() {
     let app = spawn_app().await;
-    let addr = app.running.addr.unwrap();
+    let addr = app.running.addr;
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();

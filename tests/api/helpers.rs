@@ -53,8 +53,19 @@ pub async fn fresh_database(dir: &Path, name: &str) -> String {
 /// `upward serve` on `database_url` against `sim`, as a real process, pacing to
 /// Slack's limits sped up `rate_scale` times (the simulator's must match).
 pub fn serve(sim: &Sim, database_url: &str, rate_scale: u32) -> tokio::process::Child {
+    replica(sim, database_url, rate_scale).spawn().unwrap()
+}
+
+/// [`serve`] in Socket Mode, dialling `sim` with the app-level token `app_token`: a
+/// token per replica lets the simulator tell their connections apart.
+pub fn serve_socket_mode(sim: &Sim, database_url: &str, rate_scale: u32, app_token: &str) -> tokio::process::Child {
+    replica(sim, database_url, rate_scale).env("SLACK_APP_TOKEN", app_token).spawn().unwrap()
+}
+
+fn replica(sim: &Sim, database_url: &str, rate_scale: u32) -> tokio::process::Command {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_upward"));
+    command
         .arg("serve")
         .env_clear()
         .env("SLACK_BOT_TOKEN", TOKEN)
@@ -64,9 +75,8 @@ pub fn serve(sim: &Sim, database_url: &str, rate_scale: u32) -> tokio::process::
         .env("UPWARD_LISTEN", format!("127.0.0.1:{port}"))
         .env("UPWARD_SLACK_RATE_SCALE", rate_scale.to_string())
         .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
+        .kill_on_drop(true);
+    command
 }
 
 /// `GET path` on the bot's listener, as a probe or a scraper would: the whole answer,
@@ -171,9 +181,8 @@ async fn start(
     .expect("a valid test config");
     let app = App::build(config, clock.clone()).await.expect("the bot builds");
     let running = app.start(Workers::Manual).await.expect("the bot starts");
-    // In Socket Mode nothing listens for HTTP; the caller then only serves for signing.
-    let addr = running.addr.unwrap_or_else(|| "127.0.0.1:9".parse().expect("an address"));
-    let slack = SlackCaller::new(addr, SECRET, sim.clone());
+    // In Socket Mode the listener has no Slack routes; the caller then only signs.
+    let slack = SlackCaller::new(running.addr, SECRET, sim.clone());
     let _limits = LimitsGuard(sim.clone());
     TestApp { sim, slack, running, database_url, socket_mode, clock, match_progress_secs, _dir: dir, _limits }
 }

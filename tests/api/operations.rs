@@ -1,5 +1,6 @@
-//! What operators and orchestrators read: `/readyz` (database reachable, schema this
-//! build's) and `/metrics` (Prometheus text), and `upward migrate`.
+//! What operators and orchestrators read: `/healthz` (the process answers), `/readyz`
+//! (database reachable, schema this build's) and `/metrics` (Prometheus text), and
+//! `upward migrate`.
 
 use crate::helpers::*;
 
@@ -13,7 +14,7 @@ fn sample(text: &str, name: &str) -> f64 {
 #[tokio::test]
 async fn readyz_answers_once_the_schema_is_current_and_metrics_count_the_queues_and_handlers() {
     let app = spawn_app().await;
-    let addr = app.running.addr.expect("the HTTP listener");
+    let addr = app.running.addr;
     let ready = http_get(addr, "/readyz").await;
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
 
@@ -40,6 +41,21 @@ async fn readyz_answers_once_the_schema_is_current_and_metrics_count_the_queues_
     pool.close().await;
     let stale = http_get(addr, "/readyz").await;
     assert!(stale.starts_with("HTTP/1.1 503") && stale.contains("upward migrate"), "{stale}");
+}
+
+/// Liveness and readiness differ: without its database a replica is not ready (no
+/// traffic for it) but alive (restarting it would not bring the database back).
+#[tokio::test]
+async fn healthz_answers_without_the_database_while_readyz_reports_it_unavailable() {
+    let app = spawn_app().await;
+    let addr = app.running.addr;
+    let alive = http_get(addr, "/healthz").await;
+    assert!(alive.starts_with("HTTP/1.1 200") && alive.ends_with("ok"), "{alive}");
+    app.running.ctx.store.close().await;
+    let ready = http_get(addr, "/readyz").await;
+    assert!(ready.starts_with("HTTP/1.1 503") && ready.contains("database unavailable"), "{ready}");
+    let alive = http_get(addr, "/healthz").await;
+    assert!(alive.starts_with("HTTP/1.1 200") && alive.ends_with("ok"), "{alive}");
 }
 
 #[tokio::test]

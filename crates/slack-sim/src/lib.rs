@@ -8,8 +8,9 @@
 //! table ([`Sim::enforce`]) it refuses calls past Slack's limits the way Slack does, so
 //! the dispatcher's pacing is measured against a Slack that pushes back. With
 //! [`Sim::socket_mode`] it also plays Slack's Socket Mode: `apps.connections.open`
-//! hands out a `ws://127.0.0.1` URL, and [`Sim::socket_deliver`] sends envelopes over
-//! it and returns the bot's ack.
+//! hands out `ws://127.0.0.1` URLs, and [`Sim::socket_deliver`] sends an envelope over
+//! one of the open connections (spread over all of them, re-sent when its connection
+//! closes unacked, see the `socket` module) and returns the bot's ack.
 //!
 //! Files go through Slack's external upload flow here too: `files.getUploadURLExternal`
 //! hands out a loopback upload URL, the bytes POSTed there are kept, and
@@ -36,13 +37,15 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 use slack_limits::blocks::{self, Surface};
 use slack_limits::{Buckets, RateLimits};
 mod signing;
+mod socket;
 
 pub use signing::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+pub use socket::SocketConnection;
 
 pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "U0BOT";
@@ -154,10 +157,8 @@ struct Inner {
     outages: HashMap<String, Fault>,
     users: HashMap<String, SimUser>,
     next_ts: u64,
-    /// The websocket URL `apps.connections.open` hands out, once Socket Mode is on.
-    socket_url: Option<String>,
-    /// Acks the bot sent over Socket Mode, by envelope id.
-    acks: HashMap<String, Value>,
+    /// Socket Mode's connections and envelopes, once it is on.
+    sockets: socket::Sockets,
     /// The limits enforced, once [`Sim::enforce`] was called.
     limits: Option<RateLimits>,
     /// Calls counted against those limits: by method, and by (method, channel) for
@@ -206,17 +207,12 @@ impl Counts<'_> {
 /// How long Slack honours a trigger id for `views.open`.
 pub const TRIGGER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Envelopes waiting for the bot's Socket Mode connection.
-type EnvelopeQueue = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>;
-
 #[derive(Clone)]
 pub struct Sim {
     addr: SocketAddr,
     token: String,
     inner: Arc<Mutex<Inner>>,
     called: Arc<Notify>,
-    envelopes: mpsc::UnboundedSender<String>,
-    queue: EnvelopeQueue,
     started: std::time::Instant,
 }
 
@@ -224,14 +220,11 @@ impl Sim {
     /// Starts the simulator on an ephemeral loopback port; it accepts `bot_token` only.
     pub async fn start(bot_token: &str) -> std::io::Result<Sim> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let (envelopes, queue) = mpsc::unbounded_channel();
         let sim = Sim {
             addr: listener.local_addr()?,
             token: bot_token.to_owned(),
             inner: Arc::default(),
             called: Arc::new(Notify::new()),
-            envelopes,
-            queue: Arc::new(tokio::sync::Mutex::new(queue)),
             started: std::time::Instant::now(),
         };
         let router = Router::new()
@@ -463,69 +456,6 @@ impl Sim {
         }
     }
 
-    /// Turns on Socket Mode: a websocket endpoint on loopback, handed out by
-    /// `apps.connections.open` to any app-level (`xapp-`) token.
-    pub async fn socket_mode(&self) -> std::io::Result<()> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        self.lock().socket_url = Some(format!("ws://{}/link", listener.local_addr()?));
-        let sim = self.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(sim.clone().socket_connection(stream));
-            }
-        });
-        Ok(())
-    }
-
-    /// One Socket Mode connection: hello first, then queued envelopes out and acks in.
-    /// Slack-morphism keeps spare connections open; whichever holds the queue delivers.
-    async fn socket_connection(self, stream: tokio::net::TcpStream) {
-        use futures_util::{SinkExt, StreamExt};
-        use tokio_tungstenite::tungstenite::Message as Frame;
-        let Ok(socket) = tokio_tungstenite::accept_async(stream).await else { return };
-        let (mut sink, mut frames) = socket.split();
-        let hello = json!({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"},
-                           "debug_info": {"host": "sim", "approximate_connection_time": 3600}});
-        if sink.send(Frame::text(hello.to_string())).await.is_err() {
-            return;
-        }
-        let mut queue = self.queue.lock().await;
-        loop {
-            tokio::select! {
-                envelope = queue.recv() => match envelope {
-                    Some(text) => if sink.send(Frame::text(text)).await.is_err() { return },
-                    None => return,
-                },
-                frame = frames.next() => match frame {
-                    Some(Ok(Frame::Text(text))) => {
-                        if let Ok(ack) = serde_json::from_str::<Value>(&text) {
-                            if let Some(id) = ack["envelope_id"].as_str() {
-                                self.lock().acks.insert(id.to_owned(), ack.clone());
-                                self.called.notify_waiters();
-                            }
-                        }
-                    }
-                    Some(Ok(Frame::Ping(data))) => { let _ = sink.send(Frame::Pong(data)).await; }
-                    Some(Ok(_)) => {}
-                    Some(Err(_)) | None => return,
-                },
-            }
-        }
-    }
-
-    /// Sends a Socket Mode envelope to the bot and waits for its ack.
-    pub async fn socket_deliver(&self, envelope: &Value) -> Value {
-        let id = envelope["envelope_id"].as_str().expect("an envelope has an envelope_id").to_owned();
-        self.envelopes.send(envelope.to_string()).expect("the simulator holds the queue");
-        loop {
-            let notified = self.called.notified();
-            if let Some(ack) = self.lock().acks.remove(&id) {
-                return ack;
-            }
-            notified.await;
-        }
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -695,10 +625,6 @@ impl Sim {
                     "text": args["text"]
                 }})
             }
-            "apps.connections.open" => match &self.lock().socket_url {
-                Some(url) => json!({"ok": true, "url": url}),
-                None => json!({"ok": false, "error": "socket_mode_not_enabled"}),
-            },
             "views.open" | "views.publish" | "views.update" => {
                 let mut view = args["view"].clone();
                 if let Value::String(text) = &view {
@@ -832,7 +758,11 @@ async fn api(
         sim.record(&method, args, false);
         return Json(refusal).into_response();
     }
-    let answer = sim.answer(&method, &args);
+    let answer = match method.as_str() {
+        // Each URL remembers the token that asked for it (see the `socket` module).
+        "apps.connections.open" => sim.lock().sockets.open_url(bearer.trim_start_matches("Bearer ")),
+        _ => sim.answer(&method, &args),
+    };
     let ok = answer["ok"] == json!(true);
     sim.record(&method, args, ok);
     match fault {

@@ -131,7 +131,7 @@ async fn run_upward(
     crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
     sim.enforce(RateLimits::slack());
     sim.set_latency(latency);
-    let addr = running.addr.context("the bot listens over HTTP")?;
+    let addr = running.addr;
     let wrk = tokio::task::spawn_blocking({
         let script = script.to_owned();
         move || wrk(seconds, &format!("http://{addr}"), &script)

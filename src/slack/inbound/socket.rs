@@ -2,7 +2,10 @@
 //! and receives the same deliveries over a websocket. Each callback hands the delivery
 //! to the same [`Intake`] as the HTTP routes, so both transports store, dedupe and
 //! answer identically. Slack sends one envelope at a time per connection and waits for
-//! its ack, which is why the callbacks only store and return.
+//! its ack, which is why the callbacks only store and return. With several replicas,
+//! Slack spreads envelopes over all their connections and re-sends one whose connection
+//! dropped unacked to another replica; the inbox's unique key, in the shared database,
+//! keeps such a copy once.
 
 use std::sync::Arc;
 
