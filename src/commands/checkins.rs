@@ -53,9 +53,9 @@ async fn send_nudge(
 /// check-ins gets the gentler nudge; a pair's first check-in asks both for their goals,
 /// and every check-in shows the goals still open.
 pub(super) async fn due(ctx: &Context, inbox_id: i64, pair_id: i64, due: i64) -> Result<()> {
-    let pair = ctx.store.pair(pair_id).await?.filter(|p| p.is_live());
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
-    if let Some(pair) = pair {
+    // Read inside the change: a pair paused or ended since the timer fired is not nudged.
+    if let Some(pair) = tx.pair(pair_id).await?.filter(|p| p.is_live() && !p.paused) {
         let history = tx.meetings_of(pair.id).await?;
         let gentle = stalled(&history);
         if let Some(checkin_id) = tx.insert_checkin(pair.id, due, gentle).await? {
@@ -69,12 +69,14 @@ pub(super) async fn due(ctx: &Context, inbox_id: i64, pair_id: i64, due: i64) ->
 
 /// A snoozed check-in is asked again, unless the pair met or ended in between.
 pub(super) async fn remind(ctx: &Context, inbox_id: i64, checkin_id: i64) -> Result<()> {
+    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
+    // Read once the change has started: a meeting, a pause or an end since the timer
+    // fired asks nobody again.
     let checkin = ctx.store.checkin(checkin_id).await?.filter(|c| c.answer.as_deref() != Some("met"));
     let pair = match &checkin {
-        Some(c) => ctx.store.pair(c.pair_id).await?.filter(|p| p.is_live()),
+        Some(c) => tx.pair(c.pair_id).await?.filter(|p| p.is_live() && !p.paused),
         None => None,
     };
-    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let (Some(checkin), Some(pair)) = (checkin, pair) {
         send_nudge(ctx, &mut tx, &pair, checkin.id, false, true, false).await?;
     }
@@ -168,27 +170,34 @@ pub(super) async fn snooze(request: &Request<'_>, value: Option<&str>) -> Result
 
 /// "Pause our pair" and "Resume check-ins".
 pub(super) async fn pause_pair(request: &Request<'_>, value: Option<&str>, pause: bool) -> Result<()> {
-    let pair = match value.and_then(|v| v.parse::<i64>().ok()) {
-        Some(id) => request.ctx.store.pair(id).await?,
-        None => None,
-    };
-    let pair = pair.filter(|p| p.is_live());
-    // A circle's check-ins are its first pair's: any member may pause them.
-    let member = match &pair {
-        Some(p) if p.circle => request.ctx.store.circle_pairs(p.mentor_id).await?.iter().any(|c| c.has(&request.user)),
-        Some(p) => p.has(&request.user),
-        None => false,
-    };
-    let Some(pair) = pair.filter(|_| member) else {
+    let Some(pair_id) = value.and_then(|v| v.parse::<i64>().ok()) else {
         return request.reply(messages::checkin_gone()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    let changed = tx.set_pair_paused(pair.id, pause).await?;
-    let answer = if pause { messages::pair_paused(pair.id, !changed) } else { messages::pair_resumed(changed) };
+    // Read inside the change: a pair its partner ended meanwhile is not paused, and
+    // the presser hears that it is gone rather than that it was paused already.
+    let pair = tx.pair(pair_id).await?.filter(|p| p.is_live());
+    // A circle's check-ins are its first pair's: any member may pause them.
+    let member = match &pair {
+        Some(p) if p.circle => tx.circle_pairs(p.mentor_id).await?.iter().any(|c| c.has(&request.user)),
+        Some(p) => p.has(&request.user),
+        None => false,
+    };
+    let answer = match pair.filter(|_| member) {
+        None => messages::checkin_gone(),
+        Some(pair) => {
+            let changed = tx.set_pair_paused(pair.id, pause).await?;
+            tracing::info!(pair = pair.id, pause, changed, "pair check-ins paused or resumed");
+            if pause {
+                messages::pair_paused(pair.id, !changed)
+            } else {
+                messages::pair_resumed(changed)
+            }
+        }
+    };
     tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();
-    tracing::info!(pair = pair.id, pause, changed, "pair check-ins paused or resumed");
     Ok(())
 }
 

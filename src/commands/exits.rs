@@ -72,6 +72,9 @@ pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Optio
             tx.receive(&delivery).await?;
         }
         tracing::info!(pair = pair.id, shared = share, at_once, "a participant ended their pair");
+    } else {
+        // Ended meanwhile, by the partner or an owner: they were told already.
+        tx.enqueue(&request.reply_to.with(messages::no_pair_to_leave())).await?;
     }
     tx.commit().await?;
     if at_once {

@@ -2,9 +2,9 @@
 
 use super::parser::JoinLine;
 use super::{Request, Result};
-use crate::domain::outbound::Outbound;
+use crate::domain::outbound::{Message, Outbound};
 use crate::domain::outcomes::{Phase, Side};
-use crate::domain::participant::{canonical_tags, Profile, Role, ValidProfile};
+use crate::domain::participant::{canonical_tags, Participant, Profile, Role, ValidProfile};
 use crate::domain::program::Program;
 use crate::slack::messages;
 
@@ -39,49 +39,64 @@ pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line:
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let current = request.ctx.store.participant(program.id, &request.user).await?;
     let (teach_skills, learn_skills) = if role == Role::Mentor { (tags, vec![]) } else { (vec![], tags) };
-    let profile = Profile {
-        role: Some(role),
-        teach_skills,
-        learn_skills,
-        department: department.or_else(|| current.as_ref().and_then(|p| p.department.clone())),
-        goals: current.as_ref().and_then(|p| p.goals.clone()),
-        manager: manager.or_else(|| current.as_ref().and_then(|p| p.manager.clone())),
-        level: level.or_else(|| current.as_ref().and_then(|p| p.level)),
-        one_time: one_time.unwrap_or_else(|| current.as_ref().is_some_and(|p| p.one_time)),
-    };
-    match profile.validate() {
-        Ok(valid) => save(request, program.id, valid, false).await,
-        Err(errors) => {
+    // What the line does not name stays as stored when the change starts: an org-chart
+    // import applied in between is kept, not overwritten with what it replaced.
+    let complete = move |current: Option<&Participant>| {
+        let profile = Profile {
+            role: Some(role),
+            teach_skills,
+            learn_skills,
+            department: department.or_else(|| current.and_then(|p| p.department.clone())),
+            goals: current.and_then(|p| p.goals.clone()),
+            manager: manager.or_else(|| current.and_then(|p| p.manager.clone())),
+            level: level.or_else(|| current.and_then(|p| p.level)),
+            one_time: one_time.unwrap_or_else(|| current.is_some_and(|p| p.one_time)),
+        };
+        profile.validate().map_err(|errors| {
             let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            request
-                .reply(messages::usage_error(&problems.join(" "), "/mentoring join mentor|mentee <skill>, <skill>"))
-                .await
-        }
-    }
+            messages::usage_error(&problems.join(" "), "/mentoring join mentor|mentee <skill>, <skill>")
+        })
+    };
+    save(request, program.id, complete, false).await
 }
 
 pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: ValidProfile) -> Result<()> {
-    save(request, program_id, profile, true).await
+    save(request, program_id, |_| Ok(profile), true).await
 }
 
 /// Stores the profile (spelled as the catalogue spells it) and confirms: a command
 /// with its ephemeral answer; a modal, which has nowhere to answer, by DM and a
 /// refreshed App Home. A first join also gets the "before" confidence check by DM.
-async fn save(request: &Request<'_>, program_id: i64, mut profile: ValidProfile, from_form: bool) -> Result<()> {
+/// `complete` makes the profile from the person's participation as the change reads
+/// it, or says what is wrong with the request.
+async fn save(
+    request: &Request<'_>,
+    program_id: i64,
+    complete: impl FnOnce(Option<&Participant>) -> std::result::Result<ValidProfile, Message>,
+    from_form: bool,
+) -> Result<()> {
     let store = &request.ctx.store;
     let programs = store.programs(&request.ctx.team_id).await?;
     let Some(program) = programs.into_iter().find(|p| p.id == program_id) else {
         return request.reply(messages::reply("That program no longer exists: nothing was saved.")).await;
     };
     let catalogue = store.skills(program.id).await?;
-    profile.teach_skills = canonical_tags(profile.teach_skills, &catalogue);
-    profile.learn_skills = canonical_tags(profile.learn_skills, &catalogue);
     let tz = request.ctx.time_zone(&request.user).await?;
-    let rejoined = store.participant(program.id, &request.user).await?.is_some();
 
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    let current = tx.profile(program.id, &request.user).await?;
+    let rejoined = current.is_some();
+    let mut profile = match complete(current.as_ref()) {
+        Ok(profile) => profile,
+        Err(problem) => {
+            tx.enqueue(&request.reply_to.with(problem)).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+    };
+    profile.teach_skills = canonical_tags(profile.teach_skills, &catalogue);
+    profile.learn_skills = canonical_tags(profile.learn_skills, &catalogue);
     tx.save_profile(program.id, &request.user, &profile).await?;
     let saved = tx.participant(program.id, &request.user).await?;
     let confirmation = messages::joined(&program, &saved, tz.as_deref(), rejoined);

@@ -126,6 +126,10 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         Err(question) => return request.reply(question).await,
     };
     let store = &request.ctx.store;
+    let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    // The settings are read once the program is this change's: every setting is written
+    // back, so one read before another owner's change committed would undo it.
+    tx.lock_program(program.id).await?;
     let current = ProgramSettings {
         matching: store.match_settings(program.id).await?,
         checkins: store.checkin_settings(program.id).await?,
@@ -136,7 +140,6 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
         channel: store.program_channel(program.id).await?,
     };
     let settings = current.with(setting);
-    let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.set_match_settings(program.id, &settings.matching).await?;
     tx.set_checkin_settings(program.id, &settings.checkins).await?;
     tx.set_digest_schedule(program.id, settings.digest.as_deref()).await?;

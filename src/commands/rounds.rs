@@ -110,21 +110,27 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         Err(question) => return request.reply(question).await,
     };
     let preview = current_preview(request, &program).await?;
-    let stale = matches!(preview, Preview::Stale);
-    if let Preview::Holds(round, pairs) = preview {
+    let mut stale = matches!(preview, Preview::Stale);
+    if let Preview::Holds(round, pairs, rounds_before) = preview {
         let unmatched = round.unmatched_people()?.len();
         let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-        let answer = if pairs.is_empty() {
-            messages::nothing_to_confirm(&program.name)
-        } else if make_live(&mut tx, round.id, &program.name, &request.ctx.agendas).await? {
-            tracing::info!(program = program.id, round = round.id, pairs = pairs.len(), "round confirmed");
-            messages::round_confirmed(&program.name, pairs.len(), unmatched)
-        } else {
-            messages::nothing_to_confirm(&program.name)
-        };
-        tx.enqueue(&request.reply_to.with(answer)).await?;
-        tx.commit().await?;
-        return Ok(());
+        // A round made live since the preview was checked (an automatic one, another
+        // replica's) changed its inputs: its pairs could pair people twice.
+        if tx.round_number(program.id).await? == rounds_before {
+            let answer = if pairs.is_empty() {
+                messages::nothing_to_confirm(&program.name)
+            } else if make_live(&mut tx, round.id, &program.name, &request.ctx.agendas).await? {
+                tracing::info!(program = program.id, round = round.id, pairs = pairs.len(), "round confirmed");
+                messages::round_confirmed(&program.name, pairs.len(), unmatched)
+            } else {
+                messages::nothing_to_confirm(&program.name)
+            };
+            tx.enqueue(&request.reply_to.with(answer)).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        drop(tx);
+        stale = true;
     }
     // No preview, or one of other inputs: plan anew and show it, confirming nothing.
     let plan = plan(request, &program).await?;
@@ -146,17 +152,19 @@ enum Preview {
     None,
     /// Planned from other inputs: people or settings changed since.
     Stale,
-    /// Planned from these very inputs (same fingerprint): the round and its pairs.
-    Holds(RoundRow, Vec<Pair>),
+    /// Planned from these very inputs (same fingerprint): the round and its pairs, and
+    /// how many rounds the program had confirmed when that was checked.
+    Holds(RoundRow, Vec<Pair>, i64),
 }
 
 async fn current_preview(request: &Request<'_>, program: &Program) -> Result<Preview> {
     let Some((round, pairs)) = request.ctx.store.proposal(program.id).await? else { return Ok(Preview::None) };
     let inputs = inputs(&request.ctx.store, program).await?;
+    let rounds_before = inputs.round_number;
     let (now, today) = (request.ctx.clock.now(), request.ctx.today());
     let inputs_now = off_runtime(move || rounds::fingerprint(&inputs, now, today)).await?;
     Ok(if round.inputs_hash.as_deref() == Some(inputs_now.as_str()) {
-        Preview::Holds(round, pairs)
+        Preview::Holds(round, pairs, rounds_before)
     } else {
         Preview::Stale
     })
@@ -197,7 +205,7 @@ pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result
         return Ok(());
     }
     let plan = match current_preview(request, program).await? {
-        Preview::Holds(round, pairs) => stored_plan(program, &round, &pairs)?,
+        Preview::Holds(round, pairs, _) => stored_plan(program, &round, &pairs)?,
         Preview::None | Preview::Stale => plan(request, program).await?,
     };
     let names = request.ctx.store.cached_names(&request.ctx.team_id).await?;
@@ -213,32 +221,36 @@ pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result
 
 /// An automatic round: planned and made live at once, with the owners told by DM.
 pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> Result<()> {
-    let program = ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id);
-    let planned = match program {
-        Some(program) => {
-            let inputs = inputs(&ctx.store, &program).await?;
-            let (now, today) = (ctx.clock.now(), ctx.today());
-            let started = std::time::Instant::now();
-            let plan = off_runtime(move || rounds::plan(&inputs, now, today, |_| {})).await?;
-            ctx.metrics.matched(started.elapsed());
-            Some((plan, program))
-        }
-        None => None,
+    let Some(program) = ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id) else {
+        ctx.store.begin_for(inbox_id, ctx.now()).await?.commit().await?;
+        return Ok(());
     };
-    // The change starts once the plan is made: the write lock is never held across a search.
-    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
-    if let Some((plan, program)) = planned {
+    loop {
+        let inputs = inputs(&ctx.store, &program).await?;
+        let rounds_before = inputs.round_number;
+        let (now, today) = (ctx.clock.now(), ctx.today());
+        let started = std::time::Instant::now();
+        let plan = off_runtime(move || rounds::plan(&inputs, now, today, |_| {})).await?;
+        ctx.metrics.matched(started.elapsed());
+        // The change starts once the plan is made: the write lock is never held across a search.
+        let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
         if !plan.pairs.is_empty() {
+            // A round made live meanwhile (an owner's confirm) holds some of these
+            // people now: plan again from the pairs as they are.
+            if tx.round_number(program.id).await? != rounds_before {
+                tracing::info!(program = program.id, "a round went live while planning; planning again");
+                continue;
+            }
             store_plan(&mut tx, &plan, SCHEDULER, true, &ctx.agendas).await?;
         }
         for owner in &ctx.all_owners().await? {
             let message = messages::automatic_round(&program.name, plan.pairs.len(), plan.unmatched.len());
             tx.enqueue(&Outbound::DirectMessage { user: owner.clone(), message }).await?;
         }
+        tx.commit().await?;
         tracing::info!(program = program.id, pairs = plan.pairs.len(), "automatic round done");
+        return Ok(());
     }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// `unpair @someone`: ends their live pairs and tells each partner kindly.
@@ -250,38 +262,39 @@ pub(super) async fn unpair(request: &Request<'_>, program: Option<&str>, user: &
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let live: Vec<_> =
-        request.ctx.store.pairs(program.id, PairStatus::Active).await?.into_iter().filter(|p| p.has(user)).collect();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    for pair in &live {
-        tx.end_pair(pair.id, &request.user).await?;
+    // Read inside the change: a pair its people ended meanwhile is not ended, nor
+    // announced, twice.
+    let mut ended = Vec::new();
+    for pair in tx.live_pairs_of(user).await?.into_iter().filter(|p| p.program_id == program.id) {
+        if !tx.end_pair(pair.id, &request.user).await? {
+            continue;
+        }
         for (person, partner) in [(&pair.mentor_user, &pair.mentee_user), (&pair.mentee_user, &pair.mentor_user)] {
             let message = messages::pair_ended(&program.name, partner);
             tx.enqueue(&Outbound::DirectMessage { user: person.clone(), message }).await?;
         }
+        ended.push(pair);
     }
-    tx.enqueue(&request.reply_to.with(messages::unpaired(&program.name, user, &live))).await?;
+    tx.enqueue(&request.reply_to.with(messages::unpaired(&program.name, user, &ended))).await?;
     tx.commit().await?;
-    tracing::info!(program = program.id, ended = live.len(), "pairs ended by an owner");
+    tracing::info!(program = program.id, ended = ended.len(), "pairs ended by an owner");
     Ok(())
 }
 
 /// "We've scheduled our first session": only the pair's own people may press it.
 pub(super) async fn scheduled_first(request: &Request<'_>, value: Option<&str>) -> Result<()> {
-    let pair = match value.and_then(|v| v.parse::<i64>().ok()) {
-        Some(id) => request.ctx.store.pair(id).await?,
-        None => None,
-    };
-    let Some(pair) = pair.filter(|p| p.has(&request.user)) else {
+    let Some(pair_id) = value.and_then(|v| v.parse::<i64>().ok()) else {
         return request.reply(messages::not_your_pair()).await;
     };
-    // An old introduction's button on a pair that has ended records nothing.
-    if !pair.is_live() {
-        return request.reply(messages::pair_has_ended()).await;
-    }
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    let first_time = tx.mark_scheduled(pair.id).await?;
-    tx.enqueue(&request.reply_to.with(messages::session_scheduled(!first_time))).await?;
+    let answer = match tx.pair(pair_id).await?.filter(|p| p.has(&request.user)) {
+        None => messages::not_your_pair(),
+        // An old introduction's button on a pair that has ended records nothing.
+        Some(pair) if !pair.is_live() => messages::pair_has_ended(),
+        Some(pair) => messages::session_scheduled(!tx.mark_scheduled(pair.id).await?),
+    };
+    tx.enqueue(&request.reply_to.with(answer)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -402,15 +415,22 @@ pub async fn run_now(
     dry_run: bool,
     agendas: &Catalogue,
 ) -> Result<(Plan, Option<i64>), StoreError> {
-    let inputs = inputs(store, program).await?;
-    // The command line waits for its answer; nothing else shares its runtime.
-    let plan = rounds::plan(&inputs, now, now.date_naive(), |_| {});
-    if dry_run || plan.pairs.is_empty() {
-        return Ok((plan, None));
+    loop {
+        let inputs = inputs(store, program).await?;
+        let rounds_before = inputs.round_number;
+        // The command line waits for its answer; nothing else shares its runtime.
+        let plan = rounds::plan(&inputs, now, now.date_naive(), |_| {});
+        if dry_run || plan.pairs.is_empty() {
+            return Ok((plan, None));
+        }
+        let mut tx = store.begin(now.timestamp()).await?;
+        // As for automatic rounds: a round the bot made live meanwhile means planning again.
+        if tx.round_number(program.id).await? != rounds_before {
+            continue;
+        }
+        let round = store_plan(&mut tx, &plan, started_by, true, agendas).await?;
+        tx.commit().await?;
+        tracing::info!(program = program.id, round, pairs = plan.pairs.len(), started_by, "round confirmed");
+        return Ok((plan, Some(round)));
     }
-    let mut tx = store.begin(now.timestamp()).await?;
-    let round = store_plan(&mut tx, &plan, started_by, true, agendas).await?;
-    tx.commit().await?;
-    tracing::info!(program = program.id, round, pairs = plan.pairs.len(), started_by, "round confirmed");
-    Ok((plan, Some(round)))
 }

@@ -178,7 +178,7 @@ pub(super) async fn accept(request: &Request<'_>, value: Option<&str>) -> Result
         tracing::info!(session = matched.id, "one-time session matched");
     } else {
         // Read again: another mentor's acceptance may have committed since the first read.
-        let current = request.ctx.store.session(session.id).await?;
+        let current = tx.session(session.id).await?;
         let taken = current.is_some_and(|s| s.mentor_user.is_some() && !s.has(&request.user));
         let answer = if taken { messages::session_taken() } else { messages::session_gone() };
         tx.enqueue(&request.reply_to.with(answer)).await?;
@@ -194,11 +194,13 @@ pub(super) async fn decline(request: &Request<'_>, value: Option<&str>) -> Resul
     };
     let ctx = request.ctx;
     let mut tx = ctx.store.begin_for(request.inbox_id, ctx.now()).await?;
+    // Read inside the change: a request another mentor accepted meanwhile asks nobody else.
+    let asking = tx.session(session.id).await?.is_some_and(|s| s.status == SessionStatus::Asking);
     match tx.decline_offer(session.id, me).await? {
         None => tx.enqueue(&request.reply_to.with(messages::session_gone())).await?,
         Some(open) => {
             tx.enqueue(&request.reply_to.with(messages::session_declined())).await?;
-            if open && session.status == SessionStatus::Asking {
+            if open && asking {
                 next_or_unmet(ctx, &mut tx, &session, &program).await?;
             }
         }
@@ -210,12 +212,13 @@ pub(super) async fn decline(request: &Request<'_>, value: Option<&str>) -> Resul
 
 /// The asked mentor's answer time ran out: the next candidate is asked.
 pub(super) async fn expired(ctx: &Context, inbox_id: i64, session_id: i64, asked_at: i64) -> Result<()> {
-    let session = ctx.store.session(session_id).await?.filter(|s| s.status == SessionStatus::Asking);
+    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
+    // Read inside the change: an acceptance committed since the timer fired stands.
+    let session = tx.session(session_id).await?.filter(|s| s.status == SessionStatus::Asking);
     let program = match &session {
         Some(s) => ctx.store.all_programs().await?.into_iter().find(|p| p.id == s.program_id),
         None => None,
     };
-    let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let (Some(session), Some(program)) = (session, program) {
         if tx.expire_offer(session.id, asked_at).await? {
             tracing::info!(session = session.id, "a mentor's answer time ran out");

@@ -43,6 +43,8 @@ pub struct Pair {
     pub reasons: Vec<String>,
     pub status: PairStatus,
     pub scheduled_at: Option<i64>,
+    /// Its check-ins are paused by one of its people.
+    pub paused: bool,
     /// Part of its mentor's circle: one conversation and one check-in for all its pairs.
     pub circle: bool,
 }

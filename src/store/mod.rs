@@ -6,6 +6,14 @@
 //! inbox entry, the mark that the entry is done. Either all of it is on disk or none
 //! of it is, which is what lets a crash at any moment lose nothing and repeat nothing.
 //!
+//! A read from the pool is a snapshot that may be stale by the time the change starts:
+//! another person's handler, on this replica or another, may have committed in between.
+//! So a change that decides on a row others can change (a pair, a one-time session, a
+//! program's settings and rounds, a profile) reads it again through the [`Tx`], which
+//! locks it on PostgreSQL (`FOR UPDATE`) until the commit; on SQLite `BEGIN IMMEDIATE`
+//! already made the change the only writer. Writes that settle a race on their own are
+//! conditional (`… WHERE status = 'active'`) and say whether they changed anything.
+//!
 //! One store, two engines: SQLite (embedded, the default) and PostgreSQL (several
 //! replicas on one database), chosen by the URL's scheme and reached through sqlx's
 //! `Any` driver. The SQL text is the same on both (`$1` placeholders, `returning`,
@@ -43,7 +51,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Arguments, Encode, Executor, Transaction, Type};
 use thiserror::Error;
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+use tokio::sync::{oneshot, Mutex, Notify, OwnedMutexGuard};
 
 pub use checkins::{CheckinPair, CheckinRow, Snoozed};
 pub use faults::{Purged, PURGED};
@@ -109,6 +117,16 @@ impl Engine {
         match self {
             Engine::Sqlite => "",
             Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// What a read inside a change ends with so that the rows of `table` (its name or
+    /// alias in the query) it decides on stay as read until the commit: another
+    /// replica's change of them waits. SQLite's change already is the only writer.
+    pub(crate) fn lock_rows(self, table: &str) -> String {
+        match self {
+            Engine::Sqlite => String::new(),
+            Engine::Postgres => format!(" FOR UPDATE OF {table}"),
         }
     }
 }
@@ -258,6 +276,29 @@ pub struct Store {
     /// Sent, put back or given up: the outbox rows' outcomes, written in batches.
     outcomes: outbox::OutcomeWriter,
     turns: WriteTurns,
+    gate: ChangeGate,
+}
+
+/// Where a test holds the next change before it starts; see [`Store::hold_next_change`].
+type ChangeGate = Arc<std::sync::Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>>;
+
+/// A change held before it starts: its handler has made every read it makes outside
+/// the change, and waits until [`HeldChange::release`] (or until this is dropped).
+pub struct HeldChange {
+    reached: oneshot::Receiver<()>,
+    release: oneshot::Sender<()>,
+}
+
+impl HeldChange {
+    /// Waits until a change arrives at the hold.
+    pub async fn reached(&mut self) {
+        let _ = (&mut self.reached).await;
+    }
+
+    /// Lets the held change start.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 impl Store {
@@ -299,6 +340,7 @@ impl Store {
             inbox_writer: inbox::start_writer(acks, engine, turns.clone(), inbox_ready.clone()),
             outcomes: outbox::start_outcomes(pool.clone(), engine, turns.clone()),
             turns,
+            gate: ChangeGate::default(),
             pool,
             engine,
             outbox_ready: Arc::new(Notify::new()),
@@ -353,9 +395,34 @@ impl Store {
     /// snapshot when the HTTP edge stored an event in between. PostgreSQL locks rows as
     /// they are written and lets other replicas' changes go on meanwhile.
     pub async fn begin(&self, now: i64) -> Result<Tx> {
+        let held = self.gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some((reached, release)) = held {
+            let _ = reached.send(());
+            let _ = release.await;
+        }
         let turn = self.turns.take().await?;
         let tx = begin(&self.pool, self.engine).await?;
-        Ok(Tx { tx, now, inbox_id: None, queued: false, outbox_ready: self.outbox_ready.clone(), _turn: turn })
+        Ok(Tx {
+            tx,
+            engine: self.engine,
+            now,
+            inbox_id: None,
+            queued: false,
+            outbox_ready: self.outbox_ready.clone(),
+            _turn: turn,
+        })
+    }
+
+    /// Holds the next change of this store (of any clone of it) before it starts, the
+    /// moment a handler has read what it reads outside its change; later changes pass.
+    /// Tests interleave two handlers with it as two replicas could run them: both read
+    /// before either writes, and whatever the first decided must still hold.
+    #[doc(hidden)]
+    pub fn hold_next_change(&self) -> HeldChange {
+        let (reached_tx, reached) = oneshot::channel();
+        let (release, release_rx) = oneshot::channel();
+        *self.gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((reached_tx, release_rx));
+        HeldChange { reached, release }
     }
 
     /// Starts the change that answers inbox entry `inbox_id`; committing marks it done.
@@ -373,6 +440,7 @@ impl Store {
 /// One atomic change: state, the messages it causes, and the inbox entry it answers.
 pub struct Tx {
     tx: Transaction<'static, Any>,
+    engine: Engine,
     now: i64,
     inbox_id: Option<i64>,
     queued: bool,

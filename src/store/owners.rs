@@ -202,17 +202,11 @@ impl Tx {
     /// with no profile, their reflections keep rating and skills without texts or author,
     /// stored requests and messages addressed to them are emptied.
     pub async fn forget(&mut self, team_id: &str, user: &str) -> Result<Forgotten> {
-        let ended = super::rounds::pairs_from(
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id",
-                super::rounds::PAIR_SELECT
-            )))
-            .bind(user)
-            .fetch_all(&mut *self.tx)
-            .await?,
-        )?;
-        for pair in &ended {
-            self.end_pair(pair.id, "forget-me").await?;
+        let mut ended = Vec::new();
+        for pair in self.live_pairs_of(user).await? {
+            if self.end_pair(pair.id, "forget-me").await? {
+                ended.push(pair);
+            }
         }
         let reflections =
             sqlx::query("UPDATE reflections SET learned = NULL, taught = NULL, author = 'forgotten' WHERE author = $1")

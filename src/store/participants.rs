@@ -82,6 +82,20 @@ impl Store {
 }
 
 impl Tx {
+    /// A person's participation as it is now, if any, locked until the commit: a
+    /// profile completed from it keeps what an import wrote meanwhile.
+    pub async fn profile(&mut self, program_id: i64, user_id: &str) -> Result<Option<Participant>> {
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM participants WHERE program_id = $1 AND user_id = $2{}",
+            self.engine.lock_rows("participants")
+        )))
+        .bind(program_id)
+        .bind(user_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(Participant::try_from).transpose()
+    }
+
     /// Reads a participant inside the change, seeing what it wrote so far.
     pub async fn participant(&mut self, program_id: i64, user_id: &str) -> Result<Participant> {
         let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(

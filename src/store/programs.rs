@@ -81,6 +81,15 @@ impl Store {
 }
 
 impl Tx {
+    /// Holds the program's row until the commit, on PostgreSQL: changes that decide on
+    /// its settings or its rounds take it first, so each reads what the last committed.
+    /// On SQLite the change already is the only writer.
+    pub async fn lock_program(&mut self, program_id: i64) -> Result<()> {
+        let sql = format!("SELECT id FROM programs WHERE id = $1{}", self.engine.lock_rows("programs"));
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_id).fetch_optional(&mut *self.tx).await?;
+        Ok(())
+    }
+
     /// Creates a program; `None` when one of that handle already exists.
     pub async fn create_program(
         &mut self,

@@ -24,6 +24,7 @@ pub(super) struct PairDbRow {
     reasons: String,
     status: String,
     scheduled_at: Option<i64>,
+    paused_at: Option<i64>,
     circle: i64,
 }
 
@@ -44,6 +45,7 @@ impl TryFrom<PairDbRow> for Pair {
             mentee_user: row.mentee_user,
             score: row.score,
             scheduled_at: row.scheduled_at,
+            paused: row.paused_at.is_some(),
             circle: row.circle != 0,
         })
     }
@@ -114,9 +116,13 @@ pub struct RoundCounts {
     pub ended_pairs: i64,
 }
 
+/// How many matching rounds a program has confirmed.
+const ROUND_NUMBER: &str =
+    "SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL";
+
 pub(super) const PAIR_SELECT: &str =
     "SELECT p.id, p.round_id, p.program_id, p.mentor_id, p.mentee_id, m.user_id AS mentor_user, \
-     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.circle \
+     e.user_id AS mentee_user, p.score, p.reasons, p.status, p.scheduled_at, p.paused_at, p.circle \
      FROM pairs p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id";
 
 #[derive(FromRow)]
@@ -236,12 +242,7 @@ impl Store {
     /// How many rounds a program has confirmed: it seeds the next round's tie-breaks.
     /// Previews are not counted, so a preview and its confirmation break ties alike.
     pub async fn round_number(&self, program_id: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM rounds WHERE program_id = $1 AND status = 'confirmed' AND project_id IS NULL",
-        )
-        .bind(program_id)
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(ROUND_NUMBER).bind(program_id).fetch_one(&self.pool).await?)
     }
 
     /// The program's newest confirmed round.
@@ -340,6 +341,32 @@ async fn circle_pairs<'c>(db: impl sqlx::Executor<'c, Database = sqlx::Any>, men
 }
 
 impl Tx {
+    /// A pair as it is now, locked until the commit: what the change decides on it holds.
+    pub async fn pair(&mut self, pair_id: i64) -> Result<Option<Pair>> {
+        let sql = format!("{PAIR_SELECT} WHERE p.id = $1{}", self.engine.lock_rows("p"));
+        let row: Option<PairDbRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(pair_id).fetch_optional(&mut *self.tx).await?;
+        row.map(Pair::try_from).transpose()
+    }
+
+    /// A person's live pairs in every program as they are now, oldest first, locked
+    /// until the commit.
+    pub async fn live_pairs_of(&mut self, user: &str) -> Result<Vec<Pair>> {
+        let sql = format!(
+            "{PAIR_SELECT} WHERE p.status = 'active' AND (m.user_id = $1 OR e.user_id = $1) ORDER BY p.id{}",
+            self.engine.lock_rows("p")
+        );
+        pairs_from(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user).fetch_all(&mut *self.tx).await?)
+    }
+
+    /// How many rounds the program has confirmed, with the program locked until the
+    /// commit: a change that makes a round live checks that none went live since its
+    /// plan was made from the program's pairs, and no other can until it commits.
+    pub async fn round_number(&mut self, program_id: i64) -> Result<i64> {
+        self.lock_program(program_id).await?;
+        Ok(sqlx::query_scalar(ROUND_NUMBER).bind(program_id).fetch_one(&mut *self.tx).await?)
+    }
+
     pub async fn set_match_settings(&mut self, program_id: i64, s: &MatchSettings) -> Result<()> {
         sqlx::query(
             "UPDATE programs SET capacity = $1, allow_repeats = $2, forbid_same_department = $3, weight_skill = $4,
@@ -366,8 +393,10 @@ impl Tx {
     /// Stores a round with its pairs, `confirmed` (pairs live) or `proposed` (a preview,
     /// replacing the program's earlier previews). Returns the round id.
     pub async fn insert_round(&mut self, round: &NewRound<'_>, confirmed: bool) -> Result<i64> {
-        // A new matching round supersedes the preview; a project's pair does not.
+        // A new matching round supersedes the preview; a project's pair does not. The
+        // program is locked first, so two previews stored at once leave one proposal.
         if round.project_id.is_none() {
+            self.lock_program(round.program_id).await?;
             sqlx::query("UPDATE rounds SET status = 'discarded' WHERE program_id = $1 AND status = 'proposed'")
                 .bind(round.program_id)
                 .execute(&mut *self.tx)
@@ -440,11 +469,15 @@ impl Tx {
         .execute(&mut *self.tx)
         .await?
         .rows_affected();
+        // A preview discarded by a newer one keeps its pairs proposed: they never go live.
+        if done == 0 {
+            return Ok(false);
+        }
         sqlx::query("UPDATE pairs SET status = 'active' WHERE round_id = $1 AND status = 'proposed'")
             .bind(round_id)
             .execute(&mut *self.tx)
             .await?;
-        Ok(done == 1)
+        Ok(true)
     }
 
     /// Ends a live pair; `false` if it was not live.

@@ -223,6 +223,14 @@ impl Store {
 }
 
 impl Tx {
+    /// A request as it is now, locked until the commit: an acceptance, a decline and
+    /// the answer time running out each decide on the status they read here.
+    pub async fn session(&mut self, id: i64) -> Result<Option<Session>> {
+        let sql = format!("{SELECT} WHERE s.id = $1{}", self.engine.lock_rows("s"));
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *self.tx).await?;
+        row.map(Session::try_from).transpose()
+    }
+
     pub async fn set_session_hours(&mut self, program_id: i64, hours: u32) -> Result<()> {
         sqlx::query("UPDATE programs SET session_hours = $1 WHERE id = $2")
             .bind(i64::from(hours))
@@ -294,35 +302,36 @@ impl Tx {
     /// next candidate is due now), `Some(false)` when its time had run out already,
     /// `None` when they were never asked or had answered.
     pub async fn decline_offer(&mut self, session_id: i64, mentor_id: i64) -> Result<Option<bool>> {
-        let answer: Option<Option<String>> =
-            sqlx::query_scalar("SELECT answer FROM session_offers WHERE session_id = $1 AND mentor_id = $2")
-                .bind(session_id)
-                .bind(mentor_id)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        let open = match answer {
-            Some(None) => true,
-            Some(Some(a)) if a == "expired" => false,
-            _ => return Ok(None),
-        };
-        sqlx::query(
-            "UPDATE session_offers SET answer = 'declined', answered_at = $3 WHERE session_id = $1 AND mentor_id = $2",
-        )
-        .bind(session_id)
-        .bind(mentor_id)
-        .bind(self.now)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(Some(open))
+        // Each update names the answer it replaces, so an expiry committed meanwhile
+        // makes the first change nothing and the second its decline.
+        for (was, open) in [("answer IS NULL", true), ("answer = 'expired'", false)] {
+            let declined = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE session_offers SET answer = 'declined', answered_at = $3
+                 WHERE session_id = $1 AND mentor_id = $2 AND {was}"
+            )))
+            .bind(session_id)
+            .bind(mentor_id)
+            .bind(self.now)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
+            if declined > 0 {
+                return Ok(Some(open));
+            }
+        }
+        Ok(None)
     }
 
     /// The first acceptance wins: `true` if this one made the match. A mentor whose
     /// time ran out may still accept while nobody else has; one who declined may not.
     pub async fn accept_session(&mut self, session_id: i64, mentor_id: i64) -> Result<bool> {
-        let offered = sqlx::query(
-            "UPDATE session_offers SET answer = 'accepted', answered_at = $3
-             WHERE session_id = $1 AND mentor_id = $2 AND (answer IS NULL OR answer = 'expired')
-               AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.status = 'asking')",
+        // The request first, on its status: of two acceptances on two replicas the
+        // second waits for the first's row and then finds it matched.
+        let matched = sqlx::query(
+            "UPDATE sessions SET status = 'matched', mentor_id = $2, matched_at = $3
+             WHERE id = $1 AND status = 'asking'
+               AND EXISTS (SELECT 1 FROM session_offers o WHERE o.session_id = $1 AND o.mentor_id = $2
+                                                           AND (o.answer IS NULL OR o.answer = 'expired'))",
         )
         .bind(session_id)
         .bind(mentor_id)
@@ -330,15 +339,17 @@ impl Tx {
         .execute(&mut *self.tx)
         .await?
         .rows_affected();
-        if offered == 0 {
+        if matched == 0 {
             return Ok(false);
         }
-        sqlx::query("UPDATE sessions SET status = 'matched', mentor_id = $2, matched_at = $3 WHERE id = $1")
-            .bind(session_id)
-            .bind(mentor_id)
-            .bind(self.now)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE session_offers SET answer = 'accepted', answered_at = $3 WHERE session_id = $1 AND mentor_id = $2",
+        )
+        .bind(session_id)
+        .bind(mentor_id)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(true)
     }
 

@@ -25,6 +25,7 @@ mod onboard;
 mod operations;
 mod owners;
 mod projects;
+mod races;
 mod retention;
 mod rounds;
 mod scale;

@@ -237,6 +237,7 @@ pub(super) fn surfaces(w: &World) -> Surfaces {
         reasons: vec![w.text(200); 4],
         status: PairStatus::Active,
         scheduled_at: None,
+        paused: false,
         circle: false,
     };
     let session = Session { title: w.text(80), skills: vec![], how: w.text(400) };
