@@ -91,6 +91,10 @@ struct Auction<'g> {
     graph: &'g Graph,
     row_col: Vec<u32>,
     row_cost: Vec<i64>,
+    /// What each assigned row pays (its edge's cost plus its column's price), kept up
+    /// to date as prices move: a reverse bid weighs every row of a column by it, and
+    /// one load per row is much cheaper than chasing the row's column and price.
+    paid: Vec<i64>,
     col_row: Vec<u32>,
     price: Vec<i64>,
     by_column: (Vec<usize>, Vec<u32>, Vec<i64>),
@@ -113,9 +117,11 @@ impl Auction<'_> {
         (best, second)
     }
 
+    /// Gives `col` (at its current price) to `row`.
     fn place(&mut self, row: usize, col: usize, cost: i64) {
         self.row_col[row] = col as u32;
         self.row_cost[row] = cost;
+        self.paid[row] = cost + self.price[col];
         self.col_row[col] = row as u32;
     }
 
@@ -123,7 +129,7 @@ impl Auction<'_> {
     fn release_unhappy(&mut self, epsilon: i64) {
         for row in 0..self.graph.rows() {
             let col = self.row_col[row];
-            if col != NONE && self.row_cost[row] + self.price[col as usize] > self.best_two(row).0 .0 + epsilon {
+            if col != NONE && self.paid[row] > self.best_two(row).0 .0 + epsilon {
                 self.col_row[col as usize] = NONE;
                 self.row_col[row] = NONE;
             }
@@ -157,12 +163,12 @@ impl Auction<'_> {
         while let Some(col) = free.pop_front() {
             let (start, rows, costs) = &self.by_column;
             let (mut best, mut second) = ((i64::MIN, NONE, 0i64), i64::MIN);
-            for k in start[col]..start[col + 1] {
-                let row = rows[k] as usize;
-                let gain = self.row_cost[row] + self.price[self.row_col[row] as usize] - costs[k];
+            let range = start[col]..start[col + 1];
+            for (&row, &cost) in rows[range.clone()].iter().zip(&costs[range]) {
+                let gain = self.paid[row as usize] - cost;
                 if gain > best.0 {
                     second = best.0;
-                    best = (gain, rows[k], costs[k]);
+                    best = (gain, row, cost);
                 } else if gain > second {
                     second = gain;
                 }
@@ -249,15 +255,18 @@ pub fn solve(graph: &Graph, epsilon: i64, warm: Option<Assignment>) -> Assignmen
         price: vec![0; graph.columns],
     });
     let mut col_row = vec![NONE; graph.columns];
+    let mut paid = vec![0; rows];
     for (r, &c) in start.row_col.iter().enumerate() {
         if c != NONE {
             col_row[c as usize] = r as u32;
+            paid[r] = start.row_cost[r] + start.price[c as usize];
         }
     }
     let mut auction = Auction {
         graph,
         row_col: start.row_col,
         row_cost: start.row_cost,
+        paid,
         col_row,
         price: start.price,
         by_column: graph.transpose(),
