@@ -353,14 +353,20 @@ impl Auction<'_> {
         if unhappy.len() > REPAIR_UP_TO {
             return false;
         }
-        let mut search = Search::new(self.graph.columns);
-        for row in unhappy {
-            let left = self.row_col[row] as usize;
-            self.col_row[left] = NONE;
+        // All of them leave first: an unhappy row still holding its column would have an
+        // edge cheaper than what it pays, which no shortest path may cross.
+        let left: Vec<usize> = unhappy.iter().map(|&row| self.row_col[row] as usize).collect();
+        for (&row, &col) in unhappy.iter().zip(&left) {
+            self.col_row[col] = NONE;
             self.row_col[row] = NONE;
+        }
+        let mut search = Search::new(self.graph.columns);
+        for &row in &unhappy {
             self.place_by_forward_search(row, &mut discount, &mut search);
-            if self.col_row[left] == NONE && self.price[left] > 0 {
-                self.free_by_backward_search(left, &mut discount, &mut search);
+        }
+        for col in left {
+            if self.col_row[col] == NONE && self.price[col] > 0 {
+                self.free_by_backward_search(col, &mut discount, &mut search);
             }
         }
         true
@@ -497,6 +503,8 @@ pub fn solve(graph: &Graph, epsilon: i64, warm: Option<Assignment>) -> Assignmen
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn graph(rows: &[&[(u32, i64)]], columns: usize) -> Graph {
@@ -587,5 +595,59 @@ mod tests {
         assert_certified(&g, &a, 1);
         assert_eq!(a.row_col, vec![3, 1, 0]);
         assert_eq!(a.price[2], 0, "column 2 is free, so free of charge");
+    }
+
+    /// Each row's (column, cost) edges.
+    type Rows = Vec<Vec<(u32, i64)>>;
+
+    /// Rows of (column, cost) edges over `slots` shared columns, each row with a later
+    /// private column of its own; costs are multiples of 100 so that rows × ε (ε = 1)
+    /// cannot hide a worse total.
+    fn rows_and_extra() -> impl Strategy<Value = (usize, Rows, Rows)> {
+        (1usize..7, 1usize..7).prop_flat_map(|(rows, slots)| {
+            let edges = proptest::collection::vec((0..slots as u32, 0i64..20), 0..5);
+            (Just(slots), proptest::collection::vec(edges.clone(), rows), proptest::collection::vec(edges, rows))
+                .prop_map(move |(slots, before, extra)| {
+                    let tidy = |rows: Rows, private: bool| -> Rows {
+                        rows.into_iter()
+                            .enumerate()
+                            .map(|(r, mut edges)| {
+                                edges.sort_by_key(|&(c, _)| c);
+                                edges.dedup_by_key(|&mut (c, _)| c);
+                                let mut edges: Vec<(u32, i64)> = edges.into_iter().map(|(c, w)| (c, w * 100)).collect();
+                                if private {
+                                    edges.push(((slots + r) as u32, 2_000));
+                                }
+                                edges
+                            })
+                            .collect()
+                    };
+                    let before = tidy(before, true);
+                    let extra = tidy(extra, false)
+                        .into_iter()
+                        .zip(&before)
+                        .map(|(extra, row)| {
+                            extra.into_iter().filter(|&(c, _)| !row.iter().any(|&(k, _)| k == c)).collect()
+                        })
+                        .collect();
+                    (slots, before, extra)
+                })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_warm_start_reaches_the_cold_optimum_with_certifying_prices((slots, before, extra) in rows_and_extra()) {
+            let columns = slots + before.len();
+            let as_graph = |rows: &[Vec<(u32, i64)>]| graph(&rows.iter().map(Vec::as_slice).collect::<Vec<_>>(), columns);
+            let first = solve(&as_graph(&before), 1, None);
+            let after: Vec<Vec<(u32, i64)>> =
+                before.iter().zip(&extra).map(|(row, more)| row.iter().chain(more).copied().collect()).collect();
+            let g = as_graph(&after);
+            let warm = solve(&g, 1, Some(first));
+            let cold = solve(&g, 1, None);
+            assert_certified(&g, &warm, 1);
+            prop_assert_eq!(warm.row_cost.iter().sum::<i64>() / 100, cold.row_cost.iter().sum::<i64>() / 100);
+        }
     }
 }
