@@ -207,17 +207,17 @@ impl Inputs {
     fn new(keys: [Vec<usize>; 4], points: [u32; 4], layout: &Layout) -> Inputs {
         let worth = |combo: usize| (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).sum::<u32>();
         let most_points = worth(15);
-        let minimal = (0..=most_points + 1)
-            .map(|k| {
-                let k = k.max(1);
-                (1..16usize)
-                    .filter(|&combo| {
-                        worth(combo) >= k
-                            && (0..4).filter(|t| combo & (1 << t) != 0).all(|t| worth(combo & !(1 << t)) < k)
-                    })
-                    .fold(0u16, |set, combo| set | 1 << combo)
-            })
-            .collect();
+        // A combination is minimal for `k` when it reaches `k` and would not without its
+        // least valuable input: for `k` in `worth - least + 1 ..= worth`.
+        let mut minimal = vec![0u16; most_points as usize + 2];
+        for combo in 1..16usize {
+            let least = (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).min().unwrap_or(0);
+            let reach = worth(combo);
+            for k in (reach - least + 1).max(1)..=reach {
+                minimal[k as usize] |= 1 << combo;
+            }
+        }
+        minimal[0] = minimal[1];
         let is_dense = |key: &usize| layout.dense.get(*key).is_some_and(|bits| !bits.is_empty());
         let dense = keys.clone().map(|keys| keys.into_iter().filter(is_dense).collect());
         let sparse = keys.map(|keys| keys.into_iter().filter(|key| !is_dense(key)).collect());

@@ -3,6 +3,7 @@
 //! pair is worth.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::model::{Instance, Person, PersonId, Reason, Rules, Weights, NO_DEPARTMENT};
 
@@ -106,6 +107,50 @@ pub struct FastScorer<'a> {
     words: usize,
     bits: Vec<u64>,
     wishes: Vec<Vec<(u16, u32)>>,
+    /// Shared working hours by time zone: a scan scores millions of pairs from a few
+    /// dozen zones, so the overlap is looked up rather than worked out each time
+    /// (worked out where the offsets are too many for a table).
+    hours: Option<ZoneHours>,
+}
+
+/// Whole working hours shared, by (mentor's zone, mentee's zone).
+struct ZoneHours {
+    mentor_zone: Vec<u16>,
+    mentee_zone: Vec<u16>,
+    zones: usize,
+    hours: Vec<u8>,
+}
+
+impl ZoneHours {
+    /// More distinct offsets than this and the table would outgrow its use.
+    const MAX_ZONES: usize = 256;
+
+    fn new(instance: &Instance) -> Option<ZoneHours> {
+        let everyone = instance.mentors.iter().chain(&instance.mentees);
+        let mut offsets: Vec<i32> = everyone.map(|p| p.utc_offset_minutes).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        if offsets.len() > Self::MAX_ZONES {
+            return None;
+        }
+        let zone = |p: &Person| offsets.binary_search(&p.utc_offset_minutes).map_or(0, |z| z as u16);
+        let mut hours = Vec::with_capacity(offsets.len() * offsets.len());
+        for &a in &offsets {
+            for &b in &offsets {
+                hours.push((overlap_minutes(a, b, &instance.rules) / 60) as u8);
+            }
+        }
+        Some(ZoneHours {
+            mentor_zone: instance.mentors.iter().map(zone).collect(),
+            mentee_zone: instance.mentees.iter().map(zone).collect(),
+            zones: offsets.len(),
+            hours,
+        })
+    }
+
+    fn get(&self, j: usize, i: usize) -> u32 {
+        u32::from(self.hours[usize::from(self.mentor_zone[j]) * self.zones + usize::from(self.mentee_zone[i])])
+    }
 }
 
 impl<'a> FastScorer<'a> {
@@ -131,7 +176,7 @@ impl<'a> FastScorer<'a> {
                 seen
             })
             .collect();
-        FastScorer { instance, words, bits, wishes }
+        FastScorer { instance, words, bits, wishes, hours: ZoneHours::new(instance) }
     }
 
     /// Mentee `i`'s distinct wishes with their priority factors, most wanted first.
@@ -154,7 +199,10 @@ impl<'a> FastScorer<'a> {
         }
         let (mentor, mentee) = (&self.instance.mentors[j], &self.instance.mentees[i]);
         let w = &self.instance.weights;
-        let hours = overlap_minutes(mentor.utc_offset_minutes, mentee.utc_offset_minutes, &self.instance.rules) / 60;
+        let hours = match &self.hours {
+            Some(table) => table.get(j, i),
+            None => overlap_minutes(mentor.utc_offset_minutes, mentee.utc_offset_minutes, &self.instance.rules) / 60,
+        };
         let cross = mentor.department != NO_DEPARTMENT
             && mentee.department != NO_DEPARTMENT
             && mentor.department != mentee.department;
@@ -167,16 +215,45 @@ impl<'a> FastScorer<'a> {
     }
 }
 
+/// Hashes a (mentor, mentee) pair packed in a `u64` with one multiplication: the scans
+/// ask about hundreds of thousands of pairs, and ids are not chosen by an adversary,
+/// so the default SipHash's protection costs more than it is worth here.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+fn pair_key(mentor: PersonId, mentee: PersonId) -> u64 {
+    (u64::from(mentor) << 32) | u64::from(mentee)
+}
+
 /// The hard rules of one instance, with the past pairs indexed once.
 pub struct Compatibility<'a> {
     instance: &'a Instance,
-    past: HashSet<(PersonId, PersonId)>,
+    past: HashSet<u64, BuildHasherDefault<PairHasher>>,
 }
 
 impl<'a> Compatibility<'a> {
     pub fn new(instance: &'a Instance) -> Self {
-        let past =
-            if instance.rules.allow_repeats { HashSet::new() } else { instance.past_pairs.iter().copied().collect() };
+        let past = if instance.rules.allow_repeats {
+            HashSet::default()
+        } else {
+            instance.past_pairs.iter().map(|&(mentor, mentee)| pair_key(mentor, mentee)).collect()
+        };
         Compatibility { instance, past }
     }
 
@@ -184,7 +261,7 @@ impl<'a> Compatibility<'a> {
     pub fn allowed(&self, mentor: &Person, mentee: &Person) -> bool {
         let rules = &self.instance.rules;
         mentor.id != mentee.id
-            && !self.past.contains(&(mentor.id, mentee.id))
+            && !self.past.contains(&pair_key(mentor.id, mentee.id))
             && mentor.manager != Some(mentee.id)
             && mentee.manager != Some(mentor.id)
             && !(rules.forbid_same_department
