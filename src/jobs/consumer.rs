@@ -11,14 +11,14 @@ use tracing::{error, warn};
 
 use rand::Rng as _;
 
-use super::dispatcher::backoff_secs;
+use super::dispatcher::{backoff_secs, POLL_SECS};
 use crate::commands::{self, Context};
 use crate::domain::outbound::Outbound;
 use crate::domain::participant::is_user_id;
 use crate::event::Event;
 use crate::slack::messages;
-use crate::store::StoreError;
 use crate::store::INBOX_MAX_ATTEMPTS as MAX_ATTEMPTS;
+use crate::store::{Engine, StoreError};
 
 /// Handles the oldest pending entry; `false` when there was none.
 pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
@@ -105,10 +105,15 @@ async fn work(ctx: &Context, shutdown: &CancellationToken) {
             Err(e) => error!(error = %e, "inbox unavailable"),
         }
         // Wake for new entries, or when the soonest failed one may be tried again.
-        let wait = match ctx.store.next_inbox_retry().await {
+        let mut wait = match ctx.store.next_inbox_retry().await {
             Ok(Some(at)) => (at - ctx.clock.now().timestamp()).clamp(0, SAFETY_NET_SECS),
             _ => SAFETY_NET_SECS,
         };
+        if ctx.store.engine() == Engine::Postgres {
+            // Entries another replica stored ring no bell here: one it acked and then died
+            // before handling (or a Socket Mode copy Slack re-sent here, stored there).
+            wait = wait.min(POLL_SECS as i64);
+        }
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = notified => {}
