@@ -88,12 +88,12 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
             for k in 0..HELPS {
                 sent.push(send(&caller, &gate, Kind::Help, person(people + FORMS + k), "help".to_owned()));
             }
+            sent.push(send(&caller, &gate, Kind::Preview, super::OWNER.to_owned(), "match".to_owned()));
         }
         let role = if n % 2 == 0 { "mentor" } else { "mentee" };
         let line = format!("join {role} {}", SKILLS[n % SKILLS.len()]);
         sent.push(send(&caller, &gate, Kind::Join, person(n), line));
     }
-    sent.push(send(&caller, &gate, Kind::Preview, super::OWNER.to_owned(), "match".to_owned()));
     let mut requests = Vec::new();
     for handle in sent {
         requests.push(handle.await??);
