@@ -49,10 +49,10 @@ pub async fn run_inbound(seconds: u64, latency: Duration, bolt_dir: &Path) -> an
     let people = (seconds as usize * 8_000).max(1_000);
     pin_self(1);
     let sim = Sim::start(super::TOKEN).await?;
-    // Signed just before each server's run: Slack's signatures go stale after five
-    // minutes, and upward's run waits until every command was answered.
-    let script = write_requests(people, &sim)?;
-    let upward = run_upward(seconds, latency, people, &sim, &script).await;
+    // Signed just before each server's load: Slack's signatures go stale after five
+    // minutes, and upward's run first reads the directory, then waits until every
+    // command was answered.
+    let upward = run_upward(seconds, latency, people, &sim).await;
     let script = write_requests(people, &sim)?;
     let bolt = run_bolt(seconds, bolt_dir, &script);
     let _ = std::fs::remove_file(&script);
@@ -113,13 +113,7 @@ fn pin_self(core: usize) {
     }
 }
 
-async fn run_upward(
-    seconds: u64,
-    latency: Duration,
-    people: usize,
-    sim: &Sim,
-    script: &Path,
-) -> anyhow::Result<InboundRow> {
+async fn run_upward(seconds: u64, latency: Duration, people: usize, sim: &Sim) -> anyhow::Result<InboundRow> {
     for n in 0..people {
         sim.add_user(&person(n), &format!("Person {n}"), Some("Europe/Berlin"));
     }
@@ -132,11 +126,14 @@ async fn run_upward(
     sim.enforce(RateLimits::slack());
     sim.set_latency(latency);
     let addr = running.addr;
+    let script = write_requests(people, sim)?;
     let wrk = tokio::task::spawn_blocking({
-        let script = script.to_owned();
+        let script = script.clone();
         move || wrk(seconds, &format!("http://{addr}"), &script)
     })
-    .await??;
+    .await?;
+    let _ = std::fs::remove_file(&script);
+    let wrk = wrk?;
     let load_end = Instant::now();
     let accepted = usize::try_from(running.ctx.store.inbox_received().await?)?;
     sim.wait_for_counts(|n| n.of("response_url", true) >= accepted).await;
