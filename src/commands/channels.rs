@@ -50,5 +50,5 @@ pub(super) async fn action(
         ids::CHANNEL_JOIN_MENTEE => Role::Mentee,
         _ => return membership::leave(request, Some(&program.name)).await,
     };
-    super::join::show_form(request, &program, Some(role), trigger_id).await
+    super::join_form::show(request, &program, Some(role), trigger_id).await
 }

@@ -107,7 +107,7 @@ pub(super) async fn action(
         return request.reply(messages::reply("That button is out of date: reopen the Home tab and try again.")).await;
     };
     match action_id {
-        ids::HOME_JOIN | ids::HOME_JOIN_PICK => super::join::show_form(request, &program, None, trigger_id).await,
+        ids::HOME_JOIN | ids::HOME_JOIN_PICK => super::join_form::show(request, &program, None, trigger_id).await,
         ids::HOME_MATCH | ids::PREVIEW_PROGRAM => super::rounds::preview(request, Some(&program.name)).await,
         ids::PREVIEW_CONFIRM => super::rounds::confirm(request, Some(&program.name)).await,
         ids::PREVIEW_DOWNLOAD => super::rounds::download(request, &program).await,

@@ -5,7 +5,6 @@ use super::{Request, Result};
 use crate::domain::outbound::{Message, Outbound};
 use crate::domain::outcomes::{Phase, Side};
 use crate::domain::participant::{canonical_tags, Participant, Profile, Role, ValidProfile};
-use crate::domain::program::Program;
 use crate::slack::messages;
 
 const USAGE: &str = "/mentoring join";
@@ -15,22 +14,7 @@ pub(super) async fn open_form(request: &Request<'_>, program: Option<&str>, trig
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    show_form(request, &program, None, trigger_id).await
-}
-
-/// Opens `program`'s join form on `trigger_id`, filled with the person's profile if they
-/// have one, else with `role` chosen: the slash command, the Home's buttons and the
-/// channel invitation all open it so.
-pub(super) async fn show_form(
-    request: &Request<'_>,
-    program: &Program,
-    role: Option<Role>,
-    trigger_id: &str,
-) -> Result<()> {
-    let catalogue = request.ctx.store.skills(program.id).await?;
-    let current = request.ctx.store.participant(program.id, &request.user).await?;
-    let view = messages::join_modal_as(program, &catalogue, current.as_ref(), role);
-    request.answer(vec![Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }]).await
+    super::join_form::show(request, &program, None, trigger_id).await
 }
 
 pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line: JoinLine) -> Result<()> {

@@ -11,6 +11,7 @@ mod exits;
 mod home;
 pub mod imports;
 mod join;
+mod join_form;
 mod membership;
 mod outcomes;
 mod owners;
