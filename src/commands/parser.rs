@@ -123,14 +123,6 @@ impl Command {
     pub fn opens_form(&self) -> bool {
         matches!(self, Command::Join { line: None, .. } | Command::Reflect { .. } | Command::Rematch { .. })
     }
-
-    /// Whether it is handled before the backlog: a form to open, or an owner's question
-    /// about a program (a match preview, the status, the export), which on launch day
-    /// would otherwise wait behind every join typed before it. Anyone else asking is
-    /// refused just as quickly.
-    pub fn goes_first(&self) -> bool {
-        self.opens_form() || matches!(self, Command::Match { .. } | Command::Status { .. } | Command::Export { .. })
-    }
 }
 
 /// `join mentor|mentee <skills> [dept:<name>] [manager:@someone]`.
@@ -502,16 +494,6 @@ mod tests {
 
     fn ok(text: &str) -> Command {
         parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"))
-    }
-
-    #[test]
-    fn forms_and_owners_questions_go_before_the_backlog_joins_do_not() {
-        for first in ["join", "reflect", "rematch", "match", "match confirm", "status", "export"] {
-            assert!(ok(first).goes_first(), "{first}");
-        }
-        for behind in ["join mentor TikTok", "profile", "pause", "help", "program list"] {
-            assert!(!ok(behind).goes_first(), "{behind}");
-        }
     }
 
     #[test]

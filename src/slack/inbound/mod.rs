@@ -79,8 +79,7 @@ impl Intake {
     }
 
     /// Stores `event` durably (in the inbox's next group commit) before Slack is acked.
-    /// `urgent`: it opens a form or answers an owner's question, so it is handled
-    /// before the backlog.
+    /// `urgent`: it opens a form, so it is handled before the backlog.
     async fn keep(&self, dedupe_key: &str, event: &Event, urgent: bool) -> Result<(), IntakeError> {
         let delivery = Delivery {
             dedupe_key: dedupe_key.to_owned(),
@@ -192,7 +191,7 @@ impl Intake {
             }
             Ok(_) => {}
         }
-        let urgent = parsed.is_ok_and(|command| command.goes_first());
+        let urgent = parsed.is_ok_and(|command| command.opens_form());
         let key = format!("command:{}", command.trigger_id);
         let event = Event::Command {
             user: command.user_id.to_string(),
