@@ -96,16 +96,10 @@ impl Tx {
         row.map(Participant::try_from).transpose()
     }
 
-    /// Reads a participant inside the change, seeing what it wrote so far.
+    /// Reads a participant inside the change, seeing what it wrote so far: one this
+    /// change saved, so a missing row is an error, as `fetch_one` made it.
     pub async fn participant(&mut self, program_id: i64, user_id: &str) -> Result<Participant> {
-        let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM participants WHERE program_id = $1 AND user_id = $2"
-        )))
-        .bind(program_id)
-        .bind(user_id)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        Participant::try_from(row)
+        self.profile(program_id, user_id).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
     /// Stores a profile; joining again replaces the profile and makes the person active.
