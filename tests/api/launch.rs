@@ -117,7 +117,8 @@ async fn shutdown_stops_a_directory_refresh_between_pages() {
 /// answered, and `users.info` never meets Slack's limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_in_the_middle_of_a_burst_open_inside_the_trigger_window() {
-    let row = upward::cli::bench::burst::run_burst(200, std::time::Duration::from_millis(20)).await.unwrap();
+    let bot = std::path::Path::new(env!("CARGO_BIN_EXE_upward"));
+    let row = upward::cli::bench::burst::run_burst(200, std::time::Duration::from_millis(20), bot).await.unwrap();
     assert_eq!(row.expired_triggers, 0, "every form opened before its trigger expired: {row:?}");
     assert_eq!(row.users_info_429s, 0, "{row:?}");
     assert!(row.form_open_p99_ms > 0.0, "the forms were opened: {row:?}");

@@ -1,8 +1,9 @@
 //! `upward bench burst`: launch day. The whole company types `/mentoring join` within
 //! moments: one-line joins from `people` employees at once, with join forms, help and
-//! an owner's match preview in the middle, against the real bot (`upward serve`'s
-//! workers, HTTP edge and SQLite) and the simulator answering every call after Slack's
-//! round trip and enforcing Slack's published limits and three-second trigger ids.
+//! an owner's match preview in the middle, against the real bot (`upward serve` as a
+//! process of its own: its HTTP edge, workers and SQLite) and the simulator answering
+//! every call after Slack's round trip and enforcing Slack's published limits and
+//! three-second trigger ids.
 //!
 //! It measures what a person sees: how long after their command an answer arrived
 //! (through its response_url; a form when `views.open` reached Slack), how long after
@@ -11,6 +12,7 @@
 //! size, where the simulator's trigger check is the assertion.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,9 @@ use tokio::sync::Semaphore;
 
 use slack_limits::RateLimits;
 use slack_sim::{Call, Sim, SlackCaller};
+
+use super::process::BotProcess;
+use crate::store::{CachedUser, Store};
 
 /// Forms opened and help asked in the middle of the burst.
 const FORMS: usize = 10;
@@ -49,31 +54,42 @@ pub struct BurstRow {
     /// Forms whose `views.open` came after Slack's three seconds.
     pub expired_triggers: usize,
     pub users_info_429s: usize,
-    /// The process's peak resident memory: the bot, the simulator and the load
-    /// generator together.
-    pub peak_mib: f64,
+    /// The bot's peak resident memory (its process alone).
+    pub peak_rss_mib: f64,
 }
 
 fn person(n: usize) -> String {
     format!("U{n:07}")
 }
 
-/// Plays one launch day of `people` against a simulator answering after `latency`.
-pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<BurstRow> {
-    super::reset_peak();
+/// Plays one launch day of `people` against a simulator answering after `latency`,
+/// the bot being the binary `bot` (`upward` itself).
+pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<BurstRow> {
     let sim = Sim::start(super::TOKEN).await?;
     sim.enforce(RateLimits::slack());
-    sim.add_user(super::OWNER, "Olga Owner", Some("Europe/London"));
     let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"];
-    for n in 0..people + FORMS + HELPS {
-        sim.add_user(&person(n), &format!("Person {n}"), Some(zones[n % zones.len()]));
+    let mut directory = vec![(super::OWNER.to_owned(), "Olga Owner".to_owned(), "Europe/London")];
+    directory.extend((0..people + FORMS + HELPS).map(|n| (person(n), format!("Person {n}"), zones[n % zones.len()])));
+    for (id, name, zone) in &directory {
+        sim.add_user(id, name, Some(zone));
     }
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-burst-{}-{stamp}.db", std::process::id()));
-    let running = super::serve(&sim, &database).await?;
-    let caller = SlackCaller::new(running.addr, super::SECRET, sim.clone());
+    let database_url = format!("sqlite://{}", database.display());
     // Before launch day the bot has been running: its directory is cached.
-    crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
+    let store = Store::connect(&database_url).await?;
+    let cached: Vec<CachedUser> = directory
+        .into_iter()
+        .map(|(user_id, name, zone)| CachedUser {
+            user_id,
+            tz: Some(zone.to_owned()),
+            real_name: Some(name),
+            email: None,
+        })
+        .collect();
+    store.cache_users(slack_sim::TEAM_ID, &cached, chrono::Utc::now().timestamp()).await?;
+    let running = BotProcess::start(bot, &sim, &database).await?;
+    let caller = SlackCaller::new(running.addr, super::SECRET, sim.clone());
     let (skills, _) = caller.command(super::OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
     ensure!(skills.status == 200, "the owner's catalogue was refused: {}", skills.body);
     sim.set_latency(latency);
@@ -119,18 +135,20 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
     let patience = Duration::from_secs(120) + Duration::from_millis(100) * people as u32;
     let mut found = match tokio::time::timeout(patience, counted).await {
         Ok(()) => answered(&sim.calls(), &waiting),
-        Err(_) => return Err(missing(&running, &sim, &waiting).await),
+        Err(_) => return Err(missing(&store, &sim, &waiting).await),
     };
     while found.len() < waiting.len() {
         // An answer Slack got twice counted twice above: wait for the next call.
         let seen = sim.calls().len();
         if tokio::time::timeout(QUIET, sim.wait_for_calls(seen + 1)).await.is_err() {
-            return Err(missing(&running, &sim, &waiting).await);
+            return Err(missing(&store, &sim, &waiting).await);
         }
         found = answered(&sim.calls(), &waiting);
     }
     let calls = sim.calls();
-    running.stop().await;
+    let peak_rss_mib = running.peak_mib();
+    running.stop().await?;
+    store.close().await;
     super::super::remove_database(&database);
 
     let ms = |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1_000.0;
@@ -166,7 +184,7 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
         preview_ms: preview,
         expired_triggers: failed("views.open"),
         users_info_429s: failed("users.info"),
-        peak_mib: super::peak_mib(),
+        peak_rss_mib,
     })
 }
 
@@ -174,7 +192,7 @@ pub async fn run_burst(people: usize, latency: Duration) -> anyhow::Result<Burst
 const QUIET: Duration = Duration::from_secs(60);
 
 /// Why a burst gave up: which answers are missing, and what the bot's queues hold.
-async fn missing(running: &crate::app::Running, sim: &Sim, waiting: &[(String, &'static str)]) -> anyhow::Error {
+async fn missing(store: &Store, sim: &Sim, waiting: &[(String, &'static str)]) -> anyhow::Error {
     let found = answered(&sim.calls(), waiting);
     let lost: Vec<&str> = waiting.iter().filter(|(key, _)| !found.contains_key(key)).map(|(_, m)| *m).collect();
     let refused: Vec<String> = sim
@@ -183,7 +201,7 @@ async fn missing(running: &crate::app::Running, sim: &Sim, waiting: &[(String, &
         .filter(|c| !c.ok)
         .map(|c| format!("{} {}", c.method, c.args.get("error").unwrap_or(&serde_json::Value::Null)))
         .collect();
-    let queues = running.ctx.store.queue_figures(chrono::Utc::now().timestamp()).await;
+    let queues = store.queue_figures(chrono::Utc::now().timestamp()).await;
     anyhow::anyhow!(
         "{} of {} answers never reached Slack (by method {lost:?}); calls Slack refused: {refused:?}; queues: {queues:?}",
         lost.len(),

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod import;
 pub mod inbound;
 pub mod matching;
+mod process;
 pub mod slowloris;
 
 use std::path::Path;
@@ -62,7 +63,12 @@ async fn serve_with(
 
 /// The process's peak resident set, in MiB (Linux; 0 elsewhere).
 pub(crate) fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_mib_of("/proc/self/status")
+}
+
+/// The peak resident set a process's `status` file reports, in MiB (0 if unreadable).
+fn peak_mib_of(status: &str) -> f64 {
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
@@ -110,6 +116,11 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         BenchTarget::Burst => {
             let people = args.sizes.clone().unwrap_or_else(|| DEFAULT_PEOPLE.to_vec());
             let latency = std::time::Duration::from_millis(args.latency_ms);
+            // The bot runs as a process of its own, from this very binary unless told.
+            let bot = match &args.bot {
+                Some(bot) => bot.clone(),
+                None => std::env::current_exe().context("where this binary is")?,
+            };
             println!(
                 "{:>7} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8}",
                 "people",
@@ -122,11 +133,11 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "preview ms",
                 "expired",
                 "info 429",
-                "peak MiB"
+                "bot MiB"
             );
             let mut rows = Vec::new();
             for size in people {
-                let row = burst::run_burst(size, latency).await?;
+                let row = burst::run_burst(size, latency, &bot).await?;
                 println!(
                     "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1}",
                     row.people,
@@ -139,7 +150,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     row.preview_ms,
                     row.expired_triggers,
                     row.users_info_429s,
-                    row.peak_mib
+                    row.peak_rss_mib
                 );
                 rows.push(row);
             }
