@@ -5,6 +5,7 @@ use super::{Request, Result};
 use crate::domain::outbound::{Message, Outbound};
 use crate::domain::outcomes::{Phase, Side};
 use crate::domain::participant::{canonical_tags, Participant, Profile, Role, ValidProfile};
+use crate::domain::program::Program;
 use crate::slack::messages;
 
 const USAGE: &str = "/mentoring join";
@@ -42,11 +43,15 @@ pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line:
             messages::usage_error(&problems.join(" "), "/mentoring join mentor|mentee <skill>, <skill>")
         })
     };
-    save(request, program.id, complete, false).await
+    save(request, &program, complete, false).await
 }
 
 pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: ValidProfile) -> Result<()> {
-    save(request, program_id, |_| Ok(profile), true).await
+    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
+    let Some(program) = programs.into_iter().find(|p| p.id == program_id) else {
+        return request.reply(messages::reply("That program no longer exists: nothing was saved.")).await;
+    };
+    save(request, &program, |_| Ok(profile), true).await
 }
 
 /// Stores the profile (spelled as the catalogue spells it) and confirms: a command
@@ -56,15 +61,11 @@ pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: V
 /// it, or says what is wrong with the request.
 async fn save(
     request: &Request<'_>,
-    program_id: i64,
+    program: &Program,
     complete: impl FnOnce(Option<&Participant>) -> std::result::Result<ValidProfile, Message>,
     from_form: bool,
 ) -> Result<()> {
     let store = &request.ctx.store;
-    let programs = store.programs(&request.ctx.team_id).await?;
-    let Some(program) = programs.into_iter().find(|p| p.id == program_id) else {
-        return request.reply(messages::reply("That program no longer exists: nothing was saved.")).await;
-    };
     let catalogue = store.skills(program.id).await?;
     let tz = request.ctx.time_zone(&request.user).await?;
 
@@ -81,17 +82,16 @@ async fn save(
     };
     profile.teach_skills = canonical_tags(profile.teach_skills, &catalogue);
     profile.learn_skills = canonical_tags(profile.learn_skills, &catalogue);
-    tx.save_profile(program.id, &request.user, &profile).await?;
-    let saved = tx.participant(program.id, &request.user).await?;
-    let confirmation = messages::joined(&program, &saved, tz.as_deref(), rejoined);
+    let saved = tx.save_profile(program.id, &request.user, &profile).await?;
+    let confirmation = messages::joined(program, &saved, tz.as_deref(), rejoined);
     if from_form {
         tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: confirmation }).await?;
-        tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((&program, &saved)), None).await?).await?;
+        tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((program, &saved)), None).await?).await?;
     } else {
         tx.enqueue(&request.reply_to.with(confirmation)).await?;
     }
     if !rejoined {
-        let invite = messages::confidence_invite(&program, &Side::of(saved.role), Phase::Before);
+        let invite = messages::confidence_invite(program, &Side::of(saved.role), Phase::Before);
         tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: invite }).await?;
     }
     tx.commit().await?;

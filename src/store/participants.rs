@@ -102,11 +102,17 @@ impl Tx {
         self.profile(program_id, user_id).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
-    /// Stores a profile; joining again replaces the profile and makes the person active.
-    /// A level, department or manager the person left empty comes from the imported
-    /// org chart, so nobody types what HR already knows.
-    pub async fn save_profile(&mut self, program_id: i64, user_id: &str, profile: &ValidProfile) -> Result<()> {
-        sqlx::query(
+    /// Stores a profile and returns the participation as saved; joining again replaces
+    /// the profile and makes the person active. A level, department or manager the
+    /// person left empty comes from the imported org chart, so nobody types what HR
+    /// already knows.
+    pub async fn save_profile(
+        &mut self,
+        program_id: i64,
+        user_id: &str,
+        profile: &ValidProfile,
+    ) -> Result<Participant> {
+        let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO participants (program_id, user_id, role, teach_skills, learn_skills, department, goals,
                                        manager, level, one_time, status, paused_until, created_at, updated_at,
                                        joined_at)
@@ -121,8 +127,9 @@ impl Tx {
                 role = excluded.role, teach_skills = excluded.teach_skills, learn_skills = excluded.learn_skills,
                 department = excluded.department, goals = excluded.goals, manager = excluded.manager,
                 level = excluded.level, one_time = excluded.one_time,
-                status = 'active', paused_until = NULL, updated_at = excluded.updated_at",
-        )
+                status = 'active', paused_until = NULL, updated_at = excluded.updated_at
+             RETURNING {COLUMNS}",
+        )))
         .bind(program_id)
         .bind(user_id)
         .bind(profile.role.as_str())
@@ -134,9 +141,9 @@ impl Tx {
         .bind(&profile.manager)
         .bind(profile.level.map(i64::from))
         .bind(i64::from(profile.one_time))
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await?;
-        Ok(())
+        Participant::try_from(row)
     }
 
     pub async fn set_status(
