@@ -92,37 +92,40 @@ impl Store {
     /// entries first, then the oldest, passing over entries whose lane has an older one
     /// unhandled, entries another worker holds, and failed ones still in their backoff.
     pub async fn next_inbox_entry(&self, now: i64) -> Result<Option<InboxEntry>> {
-        // Two passes, each walking an index in id order, rather than one that sorts
+        // Two searches, each walking an index in id order, rather than one that sorts
         // every pending entry by urgency: a launch-day backlog holds thousands. The
-        // urgent pass names `urgent = 1` literally, so SQLite uses its partial index.
+        // urgent one names `urgent = 1` literally, so SQLite uses its partial index; the
+        // oldest entry is looked for only when no urgent one is waiting (COALESCE stops
+        // at its first answer), in the same statement, so a claim is one write.
         // The lease is checked again on the row itself: a replica whose subquery chose
         // the row just before another's claim committed then claims nothing.
-        let _turn = self.turns.take().await?;
-        for only_urgent in [" AND i.urgent = 1", ""] {
-            let claimed = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
-                 WHERE id = (SELECT i.id FROM inbox i
-                             WHERE i.processed_at IS NULL AND i.attempts < $1{only_urgent}
-                               AND (i.retry_at IS NULL OR i.retry_at <= $2)
-                               AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
-                               AND NOT EXISTS (SELECT 1 FROM inbox e
-                                               WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
-                                                 AND e.processed_at IS NULL AND e.attempts < $1)
-                             ORDER BY i.id LIMIT 1{skip_locked})
-                   AND (claimed_until IS NULL OR claimed_until <= $2)
-                 RETURNING id, payload, attempts",
+        let search = |only_urgent: &str| {
+            format!(
+                "SELECT i.id FROM inbox i
+                 WHERE i.processed_at IS NULL AND i.attempts < $1{only_urgent}
+                   AND (i.retry_at IS NULL OR i.retry_at <= $2)
+                   AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
+                   AND NOT EXISTS (SELECT 1 FROM inbox e
+                                   WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
+                                     AND e.processed_at IS NULL AND e.attempts < $1)
+                 ORDER BY i.id LIMIT 1{skip_locked}",
                 skip_locked = self.engine.skip_locked(),
-            )))
-            .bind(MAX_ATTEMPTS)
-            .bind(now)
-            .bind(now + LEASE_SECS)
-            .fetch_optional(&self.pool)
-            .await?;
-            if claimed.is_some() {
-                return Ok(claimed);
-            }
-        }
-        Ok(None)
+            )
+        };
+        let _turn = self.turns.take().await?;
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
+             WHERE id = COALESCE(({}), ({}))
+               AND (claimed_until IS NULL OR claimed_until <= $2)
+             RETURNING id, payload, attempts",
+            search(" AND i.urgent = 1"),
+            search(""),
+        )))
+        .bind(MAX_ATTEMPTS)
+        .bind(now)
+        .bind(now + LEASE_SECS)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Frees every entry's lease at start on SQLite, which serves one process: no
