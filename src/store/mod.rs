@@ -176,6 +176,10 @@ impl Sql {
         self
     }
 
+    pub(crate) fn build_query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
+        sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+
     pub(crate) fn build_query_as<T>(self) -> sqlx::query::QueryAs<'static, Any, T, AnyArguments>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,

@@ -2,7 +2,9 @@
 //! `users.list` at start and daily, kept fresh by `user_change` events, and by
 //! `users.info` for someone it misses.
 
-use super::{Result, Store};
+use std::collections::HashSet;
+
+use super::{Result, Sql, Store};
 
 impl Store {
     /// The cached time zone, `Some(None)` when Slack was asked and gave none.
@@ -31,30 +33,40 @@ impl Store {
         self.cache_users(team_id, &[user], now).await
     }
 
-    /// Caches a page of `users.list` in one transaction. An answer without an email
-    /// (an app without `users:read.email`) keeps the email cached before.
+    /// Caches a page of `users.list` in one transaction, in SQLite's write turn (a
+    /// refresh writes while launch-day handlers do: outside the turn it held the write
+    /// lock while they slept in SQLite's busy handler). An answer without an email (an
+    /// app without `users:read.email`) keeps the email cached before.
     pub async fn cache_users(&self, team_id: &str, users: &[CachedUser], now: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for user in users {
-            sqlx::query(
-                "INSERT INTO slack_users (team_id, user_id, tz, real_name, email, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (team_id, user_id) DO UPDATE SET tz = excluded.tz, real_name = excluded.real_name,
-                 email = COALESCE(excluded.email, slack_users.email), created_at = excluded.created_at",
-            )
-            .bind(team_id)
-            .bind(&user.user_id)
-            .bind(&user.tz)
-            .bind(&user.real_name)
-            .bind(&user.email)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        // One row per person, the last word kept: one statement may not write a row twice.
+        let mut seen = HashSet::new();
+        let mut rows: Vec<&CachedUser> = users.iter().rev().filter(|u| seen.insert(&u.user_id)).collect();
+        rows.reverse();
+        let _turn = self.turns.take().await?;
+        let mut tx = super::begin(&self.pool, self.engine).await?;
+        for chunk in rows.chunks(USERS_PER_STATEMENT) {
+            let mut upsert =
+                Sql::new("INSERT INTO slack_users (team_id, user_id, tz, real_name, email, created_at) VALUES ");
+            for (i, user) in chunk.iter().enumerate() {
+                upsert.push(if i == 0 { "(" } else { ", (" });
+                upsert.push_bind(team_id.to_owned()).push(", ").push_bind(user.user_id.clone()).push(", ");
+                upsert.push_bind(user.tz.clone()).push(", ").push_bind(user.real_name.clone()).push(", ");
+                upsert.push_bind(user.email.clone()).push(", ").push_bind(now).push(")");
+            }
+            upsert.push(
+                " ON CONFLICT (team_id, user_id) DO UPDATE SET tz = excluded.tz, real_name = excluded.real_name,
+                  email = COALESCE(excluded.email, slack_users.email), created_at = excluded.created_at",
+            );
+            upsert.build_query().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 }
+
+/// People per statement when a page is cached: a few statements a page rather than one
+/// a person, each a hop to SQLite's thread while the write lock is held.
+const USERS_PER_STATEMENT: usize = 100;
 
 /// What the directory keeps of one person.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
