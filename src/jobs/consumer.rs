@@ -24,8 +24,10 @@ use crate::store::{Engine, StoreError};
 pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
     let now = ctx.clock.now().timestamp();
     let Some(entry) = ctx.store.next_inbox_entry(now).await? else {
+        ctx.metrics.caught_up();
         return Ok(false);
     };
+    let _in_hand = ctx.metrics.claimed(now - entry.created_at, entry.attempts == 1);
     let event: Event = match serde_json::from_str(&entry.payload) {
         Ok(event) => event,
         Err(e) => {

@@ -7,7 +7,7 @@
 //! whoever scrapes them all.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 pub use crate::store::QueueFigures;
@@ -17,6 +17,14 @@ const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.
 /// Upper bounds of the matching duration histogram, in seconds: a round of a few hundred
 /// people takes milliseconds, 100,000 people about ten seconds, the budget caps it.
 const MATCHING_BUCKETS: [f64; 10] = [0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// Behind by this many seconds (the clock's resolution: one more than the wait that
+/// counts), a slash command is told at once that its answer will take a moment.
+const BEHIND_SECS: i64 = 2;
+/// The same, as the wait the handlers' recent pace predicts for a new entry: half a
+/// second, as the answer still has to reach Slack after it is handled, within the
+/// second a person should wait for a sign of life.
+const BEHIND_PREDICTED_US: u64 = 500_000;
 
 /// Observations counted into `N` buckets (and one past the last), with their sum.
 #[derive(Debug)]
@@ -66,11 +74,34 @@ pub struct Metrics {
     rate_limited: AtomicU64,
     handled: Histogram<{ LATENCY_BUCKETS.len() }>,
     matching: Histogram<{ MATCHING_BUCKETS.len() }>,
+    /// How long the entry this replica's workers took last had waited, in seconds; 0
+    /// once a worker found nothing left to take.
+    inbox_lag: AtomicI64,
+    /// Entries this replica stored that no worker has taken yet (0 again whenever a
+    /// worker finds nothing to take, so entries another replica took do not pile up).
+    waiting: AtomicI64,
+    /// Entries this replica's workers hold now.
+    in_hand: AtomicI64,
+    /// Recent time to handle one entry, in microseconds (a moving average).
+    handle_us: AtomicU64,
+}
+
+/// An entry a worker holds; dropping it says the worker is done with it.
+pub struct InHand<'m>(&'m Metrics);
+
+impl Drop for InHand<'_> {
+    fn drop(&mut self) {
+        self.0.in_hand.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Default for Metrics {
     fn default() -> Self {
         Metrics {
+            inbox_lag: AtomicI64::new(0),
+            waiting: AtomicI64::new(0),
+            in_hand: AtomicI64::new(0),
+            handle_us: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             handled: Histogram::new(LATENCY_BUCKETS),
             matching: Histogram::new(MATCHING_BUCKETS),
@@ -87,6 +118,41 @@ impl Metrics {
     /// An inbox entry was handled (successfully or not) in `took`.
     pub fn handled(&self, took: Duration) {
         self.handled.observe(took);
+        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let _ = self.handle_us.fetch_update(Relaxed, Relaxed, |mean| Some((mean.saturating_mul(7) + took) / 8));
+    }
+
+    /// The edge stored a new entry.
+    pub fn stored(&self) {
+        self.waiting.fetch_add(1, Relaxed);
+    }
+
+    /// A worker took an inbox entry that had waited `waited_secs`, for the first time
+    /// when `first`; it holds it until the returned guard drops.
+    pub fn claimed(&self, waited_secs: i64, first: bool) -> InHand<'_> {
+        self.inbox_lag.store(waited_secs.max(0), Relaxed);
+        if first {
+            let _ = self.waiting.fetch_update(Relaxed, Relaxed, |n| Some((n - 1).max(0)));
+        }
+        self.in_hand.fetch_add(1, Relaxed);
+        InHand(self)
+    }
+
+    /// A worker found no entry to take: nothing waits behind the handlers.
+    pub fn caught_up(&self) {
+        self.inbox_lag.store(0, Relaxed);
+        self.waiting.store(0, Relaxed);
+    }
+
+    /// Whether the handlers are behind, so that what is stored now is handled only after
+    /// a wait a person would notice (a launch-day burst) and a command is told so: the
+    /// entries taken now waited that long, or the entries waiting, at the handlers'
+    /// recent pace, will take that long.
+    pub fn behind(&self) -> bool {
+        let waiting = u64::try_from(self.waiting.load(Relaxed)).unwrap_or(0);
+        let workers = u64::try_from(self.in_hand.load(Relaxed)).unwrap_or(0).max(1);
+        let predicted_us = waiting.saturating_mul(self.handle_us.load(Relaxed)) / workers;
+        self.inbox_lag.load(Relaxed) >= BEHIND_SECS || predicted_us >= BEHIND_PREDICTED_US
     }
 
     /// A matching round's search (preview or automatic round) took `took`.
@@ -105,6 +171,11 @@ impl Metrics {
             "upward_inbox_oldest_waiting_seconds",
             "How long the oldest unhandled delivery has waited.",
             queues.inbox_oldest_secs,
+        );
+        gauge(
+            "upward_inbox_lag_seconds",
+            "How long the delivery this replica's workers took last had waited (0 when none waits).",
+            self.inbox_lag.load(Relaxed),
         );
         gauge("upward_outbox_depth", "Slack calls queued and not yet sent or given up.", queues.outbox_depth);
         gauge(

@@ -30,6 +30,9 @@ pub struct InboxEntry {
     pub id: i64,
     pub payload: String,
     pub attempts: i64,
+    /// When it was stored (seconds): the wait before a worker took it tells how far
+    /// behind the handlers are.
+    pub created_at: i64,
 }
 
 /// An accepted delivery, as the edge hands it to the inbox.
@@ -117,7 +120,7 @@ impl Store {
             "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
              WHERE id = COALESCE(({}), ({}))
                AND (claimed_until IS NULL OR claimed_until <= $2)
-             RETURNING id, payload, attempts",
+             RETURNING id, payload, attempts, created_at",
             search(" AND i.urgent = 1"),
             search(""),
         )))

@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use slack_sim::Sim;
 use upward::app::{App, Workers};
+
+use crate::given::{CAROL, DAN};
+use crate::helpers::{ALICE, BOB, OWNER};
 use upward::clock::SystemClock;
 use upward::config::ServeArgs;
 use upward::store::{Delivery, Store};
@@ -122,4 +125,33 @@ async fn forms_in_the_middle_of_a_burst_open_inside_the_trigger_window() {
     assert_eq!(row.expired_triggers, 0, "every form opened before its trigger expired: {row:?}");
     assert_eq!(row.users_info_429s, 0, "{row:?}");
     assert!(row.form_open_p99_ms > 0.0, "the forms were opened: {row:?}");
+}
+
+/// While the handlers are behind (a worker just took an entry that had waited seconds),
+/// a slash command is told at once, in the HTTP answer, that its answer is coming, and
+/// the answer still comes; once the inbox is caught up, commands are answered as usual.
+#[tokio::test]
+async fn a_command_stored_behind_a_backlog_is_told_at_once_that_its_answer_is_coming() {
+    let clock = Arc::new(upward::clock::ManualClock::new(crate::given::start()));
+    let app = crate::helpers::spawn_app_at(clock.clone()).await;
+    app.sim.add_user(CAROL, "Carol Senior", Some("Europe/London"));
+    app.sim.add_user(DAN, "Dan Junior", Some("Europe/London"));
+    app.ask(OWNER, "skills add generative AI").await;
+    let (first, _) = app.slack.command(ALICE, "join mentor generative AI").await;
+    let (second, _) = app.slack.command(BOB, "join mentee generative AI").await;
+    assert!(first.body.is_empty() && second.body.is_empty(), "nothing waited yet: {} {}", first.body, second.body);
+
+    // Five seconds later a worker takes Alice's join; Bob's still waits.
+    clock.advance(chrono::Duration::seconds(5));
+    assert!(upward::jobs::consumer::consume_one(&app.running.ctx).await.unwrap());
+    let (queued, tag) = app.slack.command(CAROL, "join mentee generative AI").await;
+    assert_eq!(queued.status, 200);
+    let said = crate::helpers::inline_text(&queued);
+    assert!(said.contains("it will appear here"), "told at once that the answer is coming: {said}");
+
+    app.settle().await;
+    let answers = app.answers(&tag);
+    assert!(answers.iter().any(|a| a.contains("Welcome to")), "the answer itself came after: {answers:?}");
+    let (later, _) = app.slack.command(DAN, "join mentor generative AI").await;
+    assert!(later.body.is_empty(), "caught up: answered as usual, not told to wait: {}", later.body);
 }

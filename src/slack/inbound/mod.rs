@@ -88,7 +88,9 @@ impl Intake {
             urgent,
         };
         let new = self.ctx.store.receive(delivery, self.ctx.clock.now().timestamp()).await?;
-        if !new {
+        if new {
+            self.ctx.metrics.stored();
+        } else {
             info!(dedupe_key, "duplicate delivery ignored");
         }
         Ok(())
@@ -201,7 +203,9 @@ impl Intake {
             response_url: command.response_url.0.to_string(),
         };
         self.keep(&key, &event, urgent).await?;
-        Ok(None)
+        // A form opens ahead of the backlog; anything else, while the handlers are
+        // behind, says at once that its answer is coming.
+        Ok((!urgent && self.ctx.metrics.behind()).then(messages::on_its_way))
     }
 
     pub async fn accept_interaction(

@@ -205,6 +205,15 @@ pub fn other_workspace() -> Message {
     reply("Sorry, this mentoring bot serves another Slack workspace, so I can't act on that here.")
 }
 
+/// Said at once to a command stored while the handlers are behind (a launch-day
+/// burst), so the person sees something within a second and knows more is coming.
+pub fn on_its_way() -> Message {
+    reply(
+        ":hourglass_flowing_sand: Got it. Many people are using the mentoring bot right now, so your answer \
+         takes a few seconds longer than usual: it will appear here. No need to send it again.",
+    )
+}
+
 pub fn something_went_wrong() -> Message {
     reply("Something went wrong on my side and nothing was changed. Please try again in a minute.")
 }
