@@ -45,6 +45,11 @@ pub struct BurstRow {
     /// From each one-line join to its answer.
     pub answer_p50_ms: f64,
     pub answer_p99_ms: f64,
+    /// From each one-line join to the first thing its person saw: the HTTP answer when
+    /// it said the answer was on its way (the handlers being behind), else the answer.
+    pub shown_p99_ms: f64,
+    /// From each command to its HTTP answer (Slack gives up after three seconds).
+    pub ack_p99_ms: f64,
     /// From each `/mentoring join` (no line) to its `views.open`.
     pub form_open_p99_ms: f64,
     /// From each `/mentoring help` to its answer (given in the HTTP answer itself).
@@ -153,6 +158,8 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
 
     let ms = |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1_000.0;
     let mut joins = Vec::new();
+    let mut shown = Vec::new();
+    let mut acks = Vec::new();
     let mut forms = Vec::new();
     let mut helps = Vec::new();
     let mut preview = 0.0;
@@ -164,9 +171,13 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
             _ => found[&request.tag],
         };
         last = last.max(answer_at);
+        acks.push(ms(request.at, request.acked));
         let took = ms(request.at, answer_at);
         match request.kind {
-            Kind::Join => joins.push(took),
+            Kind::Join => {
+                joins.push(took);
+                shown.push(request.answered_inline.map_or(took, |at| ms(request.at, at).min(took)));
+            }
             Kind::Form => forms.push(took),
             Kind::Help => helps.push(took),
             Kind::Preview => preview = took,
@@ -179,6 +190,8 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
         seconds_to_all_answered: last.saturating_duration_since(burst_end).as_secs_f64(),
         answer_p50_ms: percentile(&mut joins, 0.50),
         answer_p99_ms: percentile(&mut joins, 0.99),
+        shown_p99_ms: percentile(&mut shown, 0.99),
+        ack_p99_ms: percentile(&mut acks, 0.99),
         form_open_p99_ms: percentile(&mut forms, 0.99),
         help_p99_ms: percentile(&mut helps, 0.99),
         preview_ms: preview,
@@ -251,7 +264,10 @@ struct Sent {
     tag: String,
     trigger: String,
     at: Instant,
-    /// When the HTTP answer carried the answer itself.
+    /// When the HTTP answer came.
+    acked: Instant,
+    /// When the HTTP answer carried something to show (help's answer itself, or word
+    /// that the answer is on its way).
     answered_inline: Option<Instant>,
 }
 
@@ -268,9 +284,10 @@ fn send(
         let at = Instant::now();
         let (answer, tag) = caller.command(&user, &text).await;
         ensure!(answer.status == 200, "`{text}` was refused: HTTP {} {}", answer.status, answer.body);
-        let answered_inline = (!answer.body.is_empty()).then(Instant::now);
+        let acked = Instant::now();
+        let answered_inline = (!answer.body.is_empty()).then_some(acked);
         // The simulator's trigger ids follow its response tags: `cmd<n>` and `<n>.1.trigger`.
         let trigger = format!("{}.1.trigger", tag.trim_start_matches("cmd"));
-        Ok(Sent { kind, tag, trigger, at, answered_inline })
+        Ok(Sent { kind, tag, trigger, at, acked, answered_inline })
     })
 }

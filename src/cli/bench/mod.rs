@@ -122,12 +122,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 None => std::env::current_exe().context("where this binary is")?,
             };
             println!(
-                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8}",
+                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8}",
                 "people",
                 "rtt ms",
                 "all ans s",
                 "p50 ms",
                 "p99 ms",
+                "shown p99",
+                "ack p99",
                 "form p99",
                 "help p99",
                 "preview ms",
@@ -139,12 +141,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             for size in people {
                 let row = burst::run_burst(size, latency, &bot).await?;
                 println!(
-                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1}",
+                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>10.0} {:>8.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1}",
                     row.people,
                     row.latency_ms,
                     row.seconds_to_all_answered,
                     row.answer_p50_ms,
                     row.answer_p99_ms,
+                    row.shown_p99_ms,
+                    row.ack_p99_ms,
                     row.form_open_p99_ms,
                     row.help_p99_ms,
                     row.preview_ms,
