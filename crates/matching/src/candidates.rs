@@ -123,8 +123,15 @@ struct Layout {
     price: Vec<i64>,
     /// (UTC offset, words) of each zone; one zone of offset `None` when ungrouped.
     zones: Vec<(Option<i32>, Range<usize>)>,
-    dense: Vec<Vec<u64>>,
+    /// The bitmaps of the widely held keys, one after another in one array (a scan
+    /// reads a few of them at every word, and one indirection fewer shows), and where
+    /// each key's starts: [`SPARSE`] for a key without one.
+    dense: Vec<u64>,
+    dense_at: Vec<usize>,
 }
+
+/// Where [`Layout::dense_at`] marks a key without a bitmap.
+const SPARSE: usize = usize::MAX;
 
 impl Layout {
     fn new(offsets: &[i32], price: &[i64], postings: &[Vec<u32>]) -> Layout {
@@ -162,21 +169,20 @@ impl Layout {
             }
         }
         // A bitmap costs no more than twice the posting list it replaces.
-        let dense = postings
-            .iter()
-            .map(|holders| {
-                let mut bits = Vec::new();
-                if holders.len() >= words {
-                    bits = vec![0u64; words];
-                    for &p in holders {
-                        let pos = position[p as usize] as usize;
-                        bits[pos / 64] |= 1 << (pos % 64);
-                    }
+        let mut dense = Vec::new();
+        let mut dense_at = vec![SPARSE; postings.len()];
+        for (holders, at) in postings.iter().zip(&mut dense_at) {
+            if holders.len() >= words {
+                *at = dense.len();
+                dense.resize(dense.len() + words, 0u64);
+                let bits = &mut dense[*at..];
+                for &p in holders {
+                    let pos = position[p as usize] as usize;
+                    bits[pos / 64] |= 1 << (pos % 64);
                 }
-                bits
-            })
-            .collect();
-        Layout { words, order: laid, position, price: at, zones, dense }
+            }
+        }
+        Layout { words, order: laid, position, price: at, zones, dense, dense_at }
     }
 
     /// Sets (or clears) the bits of everyone holding `key` in `bits`.
@@ -197,6 +203,7 @@ impl Layout {
 /// several wishes). `minimal[k]` holds, as a 16-bit set, the smallest combinations of
 /// inputs worth at least `k` points.
 struct Inputs {
+    /// Where the bitmaps of each input's widely held keys start in [`Layout::dense`].
     dense: [Vec<usize>; 4],
     sparse: [Vec<usize>; 4],
     minimal: Vec<u16>,
@@ -218,8 +225,9 @@ impl Inputs {
             }
         }
         minimal[0] = minimal[1];
-        let is_dense = |key: &usize| layout.dense.get(*key).is_some_and(|bits| !bits.is_empty());
-        let dense = keys.clone().map(|keys| keys.into_iter().filter(is_dense).collect());
+        let at = |key: usize| layout.dense_at.get(key).copied().unwrap_or(SPARSE);
+        let is_dense = |key: &usize| at(*key) != SPARSE;
+        let dense = keys.clone().map(|keys| keys.into_iter().filter(is_dense).map(at).collect());
         let sparse = keys.map(|keys| keys.into_iter().filter(|key| !is_dense(key)).collect());
         Inputs { dense, sparse, minimal, most_points }
     }
@@ -228,7 +236,7 @@ impl Inputs {
     fn word(&self, layout: &Layout, scratch: &[Vec<u64>], w: usize, k: u32) -> u64 {
         let inputs: [u64; 4] = std::array::from_fn(|t| {
             let sparse = if self.sparse[t].is_empty() { 0 } else { scratch[t][w] };
-            self.dense[t].iter().fold(sparse, |bits, &key| bits | layout.dense[key][w])
+            self.dense[t].iter().fold(sparse, |bits, &at| bits | layout.dense[at + w])
         });
         let mut combos = self.minimal[k as usize];
         let mut found = 0u64;
@@ -268,7 +276,14 @@ struct Scan<'s> {
     /// Each searcher's bound: a pair must cost less to be found.
     below: &'s [i64],
     keep: Keep,
+    /// For each UTC offset a searcher sits at, by offset, the order its searchers visit
+    /// the zones in: the same for tens of thousands of searchers, so worked out once.
+    visits: Vec<(i32, ZoneOrder)>,
 }
+
+/// Zones in the order a searcher visits them: (the most a pair there scores besides
+/// skills, the zone's words).
+type ZoneOrder = Vec<(i64, Range<usize>)>;
 
 impl Scan<'_> {
     /// Most a pair scores besides skills (hours, a department crossed, the seniority
@@ -331,13 +346,11 @@ impl Scan<'_> {
                 self.layout.mark(self.postings, key, bits, true);
             }
         }
-        // The zones sharing the most hours first: the best pairs found early prune the rest.
-        let mut zones: Vec<(i64, &Range<usize>)> =
-            self.layout.zones.iter().map(|(zone, words)| (self.besides_skills(offset, *zone), words)).collect();
-        zones.sort_by_key(|&(besides, words)| (-besides, words.start));
+        let zones = &self.visits[self.visits.partition_point(|(at, _)| *at < offset)].1;
         let mut best: BinaryHeap<(i64, u32, i64)> = BinaryHeap::new();
         let mut bound = below;
         for (besides, words) in zones {
+            let (besides, words) = (*besides, words.clone());
             // Near-ties are taken in scan order: start each searcher at its own word so
             // that people with the same wishes do not all shortlist the same partners.
             let turn =
@@ -364,9 +377,14 @@ impl Scan<'_> {
                     word &= word - 1;
                     let person = self.layout.order[pos] as usize;
                     let Some((reduced, value)) = judge(person, self.layout.price[pos], bound) else { continue };
-                    best.push((reduced, person as u32, value));
-                    if best.len() > limit {
-                        best.pop();
+                    let found = (reduced, person as u32, value);
+                    if best.len() < limit {
+                        best.push(found);
+                    } else if let Some(mut worst) = best.peek_mut() {
+                        // Full: the new pair takes the worst one's place (one sift, not two).
+                        if found < *worst {
+                            *worst = found;
+                        }
                     }
                     if best.len() == limit {
                         let worst = best.peek().map_or(bound, |&(worst, _, _)| worst);
@@ -393,8 +411,22 @@ impl Scan<'_> {
 }
 
 impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
-    fn scan<'s>(&'s self, layout: &'s Layout, postings: &'s [Vec<u32>], below: &'s [i64], keep: Keep) -> Scan<'s> {
-        Scan {
+    /// The UTC offsets of the mentors and of the mentees.
+    fn offsets(&self) -> (Vec<i32>, Vec<i32>) {
+        let of = |people: &[super::model::Person]| people.iter().map(|p| p.utc_offset_minutes).collect();
+        (of(&self.instance.mentors), of(&self.instance.mentees))
+    }
+
+    /// A scan of `layout` for searchers at the UTC offsets `searchers`.
+    fn scan<'s>(
+        &'s self,
+        layout: &'s Layout,
+        postings: &'s [Vec<u32>],
+        searchers: &[i32],
+        below: &'s [i64],
+        keep: Keep,
+    ) -> Scan<'s> {
+        let mut scan = Scan {
             layout,
             postings,
             instance: self.instance,
@@ -403,7 +435,25 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
             unmatched_cost: self.unmatched_cost,
             below,
             keep,
-        }
+            visits: Vec::new(),
+        };
+        let mut offsets = searchers.to_vec();
+        offsets.sort_unstable();
+        offsets.dedup();
+        scan.visits = offsets
+            .into_iter()
+            .map(|offset| {
+                // The zones sharing the most hours first: the best pairs found early prune the rest.
+                let mut zones: ZoneOrder = layout
+                    .zones
+                    .iter()
+                    .map(|(zone, words)| (scan.besides_skills(offset, *zone), words.clone()))
+                    .collect();
+                zones.sort_by_key(|(besides, words)| (-besides, words.start));
+                (offset, zones)
+            })
+            .collect();
+        scan
     }
 
     /// A candidate pair's (reduced cost, value), if the rules allow it and it is
@@ -423,10 +473,10 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
     /// below `below[i]`: the `limit` cheapest exactly (pricing), or with `good_enough`
     /// (a shortlist, all prices 0) `limit` good ones without weighing near-ties.
     pub fn mentors_for_mentees(&self, price: &[i64], below: &[i64], limit: usize, good_enough: bool) -> Vec<Found> {
-        let offsets: Vec<i32> = self.instance.mentors.iter().map(|m| m.utc_offset_minutes).collect();
-        let layout = Layout::new(&offsets, price, &self.index.teachers);
+        let (mentors, mentees) = self.offsets();
+        let layout = Layout::new(&mentors, price, &self.index.teachers);
         let keep = if good_enough { Keep::GoodEnough } else { Keep::Cheapest };
-        let scan = self.scan(&layout, &self.index.teachers, below, keep);
+        let scan = self.scan(&layout, &self.index.teachers, &mentees, below, keep);
         scan.each(self.instance.mentees.len(), |i, scratch| {
             let mut keys: [Vec<usize>; 4] = Default::default();
             let mut points = [0u32; 4];
@@ -443,10 +493,10 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
     /// For each mentor with places, `limit` good mentees: the mentor side of the
     /// shortlist, so that mentors nobody ranks first still have partners to offer.
     pub fn mentees_for_mentors(&self, has_places: &[bool], limit: usize) -> Vec<Found> {
-        let offsets: Vec<i32> = self.instance.mentees.iter().map(|m| m.utc_offset_minutes).collect();
-        let layout = Layout::new(&offsets, &vec![0; offsets.len()], &self.index.learners);
+        let (mentors, mentees) = self.offsets();
+        let layout = Layout::new(&mentees, &vec![0; mentees.len()], &self.index.learners);
         let below = vec![self.unmatched_cost; self.instance.mentors.len()];
-        let scan = self.scan(&layout, &self.index.learners, &below, Keep::GoodEnough);
+        let scan = self.scan(&layout, &self.index.learners, &mentors, &below, Keep::GoodEnough);
         scan.each(self.instance.mentors.len(), |j, scratch| {
             let mentor = &self.instance.mentors[j];
             // Input c: the mentee's class-c wish is one this mentor teaches.

@@ -28,7 +28,11 @@ pub fn overlap_minutes(a_offset: i32, b_offset: i32, rules: &Rules) -> u32 {
 
 /// Levels beyond the rule's minimum that add to a pair's score (both levels known), capped.
 pub fn extra_levels(mentor: &Person, mentee: &Person, rules: &Rules) -> u32 {
-    match (mentor.level, mentee.level) {
+    levels_beyond(mentor.level, mentee.level, rules)
+}
+
+fn levels_beyond(mentor: Option<u8>, mentee: Option<u8>, rules: &Rules) -> u32 {
+    match (mentor, mentee) {
         (Some(junior), Some(senior)) => {
             let beyond = i32::from(senior) - i32::from(junior) - i32::from(rules.min_level_gap.unwrap_or(0));
             beyond.clamp(0, i32::from(rules.level_gap_cap)) as u32
@@ -102,22 +106,55 @@ pub fn fit(mentor: &Person, mentee: &Person, weights: &Weights, rules: &Rules) -
 /// as bitsets, mentees' wishes as (skill, priority) lists. Agrees with [`fit`] on every
 /// pair (a test checks it); the hard rules are left to [`Compatibility::allowed`],
 /// asked only about the few pairs worth keeping.
+///
+/// A scan scores tens of millions of pairs of people it meets in no useful order, so
+/// what one score reads is laid out to come in one cache line per person, not three
+/// (the skills, the person, the zone): scoring was the largest cost of the scans.
 pub struct FastScorer<'a> {
     instance: &'a Instance,
     words: usize,
-    bits: Vec<u64>,
-    wishes: Vec<Vec<(u16, u32)>>,
+    /// Each mentor's skills as `words` bit words, then its [`Traits`].
+    mentors: Vec<u64>,
+    mentees: Vec<Traits>,
+    /// Mentee `i`'s wishes are `wishes[wish_start[i]..wish_start[i + 1]]`.
+    wish_start: Vec<usize>,
+    wishes: Vec<(u16, u32)>,
     /// Shared working hours by time zone: a scan scores millions of pairs from a few
     /// dozen zones, so the overlap is looked up rather than worked out each time
     /// (worked out where the offsets are too many for a table).
     hours: Option<ZoneHours>,
 }
 
+/// What a score needs of a person besides skills, in one word: the time zone (its
+/// index in [`ZoneHours`]), the department and the level.
+#[derive(Clone, Copy)]
+struct Traits(u64);
+
+impl Traits {
+    const NO_LEVEL: u64 = 0xFFFF;
+
+    fn new(zone: u16, person: &Person) -> Traits {
+        let level = person.level.map_or(Self::NO_LEVEL, u64::from);
+        Traits(u64::from(zone) | u64::from(person.department) << 16 | level << 32)
+    }
+
+    fn zone(self) -> usize {
+        (self.0 & 0xFFFF) as usize
+    }
+
+    fn department(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+
+    fn level(self) -> Option<u8> {
+        let level = self.0 >> 32;
+        (level != Self::NO_LEVEL).then_some(level as u8)
+    }
+}
+
 /// Whole working hours shared, by (mentor's zone, mentee's zone).
 struct ZoneHours {
-    mentor_zone: Vec<u16>,
-    mentee_zone: Vec<u16>,
-    zones: usize,
+    offsets: Vec<i32>,
     hours: Vec<u8>,
 }
 
@@ -133,23 +170,21 @@ impl ZoneHours {
         if offsets.len() > Self::MAX_ZONES {
             return None;
         }
-        let zone = |p: &Person| offsets.binary_search(&p.utc_offset_minutes).map_or(0, |z| z as u16);
         let mut hours = Vec::with_capacity(offsets.len() * offsets.len());
         for &a in &offsets {
             for &b in &offsets {
                 hours.push((overlap_minutes(a, b, &instance.rules) / 60) as u8);
             }
         }
-        Some(ZoneHours {
-            mentor_zone: instance.mentors.iter().map(zone).collect(),
-            mentee_zone: instance.mentees.iter().map(zone).collect(),
-            zones: offsets.len(),
-            hours,
-        })
+        Some(ZoneHours { offsets, hours })
     }
 
-    fn get(&self, j: usize, i: usize) -> u32 {
-        u32::from(self.hours[usize::from(self.mentor_zone[j]) * self.zones + usize::from(self.mentee_zone[i])])
+    fn zone(&self, person: &Person) -> u16 {
+        self.offsets.binary_search(&person.utc_offset_minutes).map_or(0, |z| z as u16)
+    }
+
+    fn get(&self, mentor_zone: usize, mentee_zone: usize) -> u32 {
+        u32::from(self.hours[mentor_zone * self.offsets.len() + mentee_zone])
     }
 }
 
@@ -157,60 +192,67 @@ impl<'a> FastScorer<'a> {
     pub fn new(instance: &'a Instance) -> Self {
         let max_skill = instance.mentors.iter().flat_map(|m| m.teach.iter()).copied().max().unwrap_or(0);
         let words = usize::from(max_skill) / 64 + 1;
-        let mut bits = vec![0u64; words * instance.mentors.len()];
-        for (j, mentor) in instance.mentors.iter().enumerate() {
+        let hours = ZoneHours::new(instance);
+        let traits = |person: &Person| Traits::new(hours.as_ref().map_or(0, |h| h.zone(person)), person);
+        let mut mentors = vec![0u64; (words + 1) * instance.mentors.len()];
+        for (record, mentor) in mentors.chunks_exact_mut(words + 1).zip(&instance.mentors) {
             for &skill in &mentor.teach {
-                bits[j * words + usize::from(skill) / 64] |= 1 << (skill % 64);
+                record[usize::from(skill) / 64] |= 1 << (skill % 64);
             }
+            record[words] = traits(mentor).0;
         }
-        let wishes = instance
-            .mentees
-            .iter()
-            .map(|mentee| {
-                let mut seen: Vec<(u16, u32)> = Vec::new();
-                for (position, &skill) in mentee.learn.iter().enumerate() {
-                    if !seen.iter().any(|&(s, _)| s == skill) {
-                        seen.push((skill, priority(position)));
-                    }
+        let mut wish_start = vec![0];
+        let mut wishes: Vec<(u16, u32)> = Vec::new();
+        for mentee in &instance.mentees {
+            let first = wishes.len();
+            for (position, &skill) in mentee.learn.iter().enumerate() {
+                if !wishes[first..].iter().any(|&(s, _)| s == skill) {
+                    wishes.push((skill, priority(position)));
                 }
-                seen
-            })
-            .collect();
-        FastScorer { instance, words, bits, wishes, hours: ZoneHours::new(instance) }
+            }
+            wish_start.push(wishes.len());
+        }
+        let mentees = instance.mentees.iter().map(traits).collect();
+        FastScorer { instance, words, mentors, mentees, wish_start, wishes, hours }
     }
 
     /// Mentee `i`'s distinct wishes with their priority factors, most wanted first.
     pub fn wishes(&self, i: usize) -> &[(u16, u32)] {
-        &self.wishes[i]
+        &self.wishes[self.wish_start[i]..self.wish_start[i + 1]]
     }
 
     /// The score of mentor `j` for mentee `i`, `None` without a shared skill.
     pub fn score(&self, j: usize, i: usize) -> Option<i64> {
-        let row = &self.bits[j * self.words..(j + 1) * self.words];
+        let record = &self.mentors[j * (self.words + 1)..(j + 1) * (self.words + 1)];
         let mut skill = 0u32;
-        for &(s, prio) in &self.wishes[i] {
+        for &(s, prio) in self.wishes(i) {
             let word = usize::from(s) / 64;
-            if word < self.words && row[word] & (1 << (s % 64)) != 0 {
+            if word < self.words && record[word] & (1 << (s % 64)) != 0 {
                 skill += prio;
             }
         }
         if skill == 0 {
             return None;
         }
-        let (mentor, mentee) = (&self.instance.mentors[j], &self.instance.mentees[i]);
+        let (mentor, mentee) = (Traits(record[self.words]), self.mentees[i]);
         let w = &self.instance.weights;
+        let rules = &self.instance.rules;
         let hours = match &self.hours {
-            Some(table) => table.get(j, i),
-            None => overlap_minutes(mentor.utc_offset_minutes, mentee.utc_offset_minutes, &self.instance.rules) / 60,
+            Some(table) => table.get(mentor.zone(), mentee.zone()),
+            None => {
+                let offsets =
+                    (self.instance.mentors[j].utc_offset_minutes, self.instance.mentees[i].utc_offset_minutes);
+                overlap_minutes(offsets.0, offsets.1, rules) / 60
+            }
         };
-        let cross = mentor.department != NO_DEPARTMENT
-            && mentee.department != NO_DEPARTMENT
-            && mentor.department != mentee.department;
+        let cross = mentor.department() != NO_DEPARTMENT
+            && mentee.department() != NO_DEPARTMENT
+            && mentor.department() != mentee.department();
         Some(
             i64::from(w.skill) * i64::from(skill)
                 + i64::from(w.hour) * i64::from(hours)
                 + if cross { i64::from(w.cross_department) } else { 0 }
-                + i64::from(w.level) * i64::from(extra_levels(mentor, mentee, &self.instance.rules)),
+                + i64::from(w.level) * i64::from(levels_beyond(mentor.level(), mentee.level(), rules)),
         )
     }
 }
