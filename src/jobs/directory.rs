@@ -38,16 +38,41 @@ pub async fn refresh(ctx: &Context, page_interval: Duration) -> Result<usize, Di
                 cursor = Some(next);
                 tokio::time::sleep(page_interval).await;
             }
-            None => return Ok(cached),
+            None => {
+                ctx.store.directory_read(&ctx.team_id, ctx.clock.now().timestamp()).await?;
+                return Ok(cached);
+            }
         }
     }
 }
 
-/// Refreshes at start, then every [`REFRESH`], until `shutdown`. A failed refresh is
-/// tried again in an hour; the cache keeps what it had. Shutdown stops a refresh between
-/// pages (each page is kept as it comes): at Tier 2's pace a workspace of 80,000 people
-/// takes 20 minutes to read, and `SIGTERM` used to wait for all of it.
+/// How long after start to read the directory: at once if it was never read whole or
+/// not in the last [`REFRESH`], else when that day is over. A restart (a deploy, a
+/// crash) on launch day then spends no Tier 2 budget and no write turns on it.
+pub fn first_refresh_in(last_read: Option<i64>, now: i64) -> Duration {
+    let day = REFRESH.as_secs() as i64;
+    let left = last_read.map_or(0, |read| (read + day - now).clamp(0, day));
+    Duration::from_secs(left as u64)
+}
+
+/// Refreshes at start (unless a whole read is less than a day old), then every
+/// [`REFRESH`], until `shutdown`. A failed refresh is tried again in an hour; the cache
+/// keeps what it had. Shutdown stops a refresh between pages (each page is kept as it
+/// comes): at Tier 2's pace a workspace of 80,000 people takes 20 minutes to read, and
+/// `SIGTERM` used to wait for all of it.
 pub async fn run(ctx: &Context, shutdown: CancellationToken) {
+    let last_read = ctx.store.directory_read_at(&ctx.team_id).await.unwrap_or_else(|e| {
+        warn!(error = %e, "cannot tell when the directory was last read; reading it now");
+        None
+    });
+    let first = first_refresh_in(last_read, ctx.clock.now().timestamp());
+    if !first.is_zero() {
+        info!(in_secs = first.as_secs(), "workspace directory read less than a day ago; next read scheduled");
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(first) => {}
+        }
+    }
     loop {
         let refreshed = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -67,5 +92,24 @@ pub async fn run(ctx: &Context, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_read_less_than_a_day_ago_is_read_again_when_the_day_is_over() {
+        let day = REFRESH.as_secs() as i64;
+        assert_eq!(first_refresh_in(None, 1_000_000), Duration::ZERO, "never read: at once");
+        assert_eq!(first_refresh_in(Some(1_000_000 - 600), 1_000_000), Duration::from_secs((day - 600) as u64));
+        assert_eq!(first_refresh_in(Some(1_000_000 - day), 1_000_000), Duration::ZERO, "a day old: at once");
+        assert_eq!(first_refresh_in(Some(1_000_000 - 3 * day), 1_000_000), Duration::ZERO);
+        assert_eq!(
+            first_refresh_in(Some(1_000_000 + 60), 1_000_000),
+            REFRESH,
+            "a clock set back waits one day at most"
+        );
     }
 }

@@ -64,6 +64,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// When the whole directory was last read into the cache (Unix seconds), if ever.
+    pub async fn directory_read_at(&self, team_id: &str) -> Result<Option<i64>> {
+        let read: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT directory_read_at FROM workspaces WHERE team_id = $1")
+                .bind(team_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(read.flatten())
+    }
+
+    /// Records that the whole directory was read into the cache at `now`.
+    pub async fn directory_read(&self, team_id: &str, now: i64) -> Result<()> {
+        let _turn = self.turns.take().await?;
+        sqlx::query(
+            "INSERT INTO workspaces (team_id, created_at, directory_read_at) VALUES ($1, $2, $2)
+             ON CONFLICT (team_id) DO UPDATE SET directory_read_at = excluded.directory_read_at",
+        )
+        .bind(team_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
 /// People per statement when a page is cached: a few statements a page rather than one
 /// a person, each a hop to SQLite's thread while the write lock is held.
 const USERS_PER_STATEMENT: usize = 100;

@@ -93,6 +93,7 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
         })
         .collect();
     store.cache_users(slack_sim::TEAM_ID, &cached, chrono::Utc::now().timestamp()).await?;
+    store.directory_read(slack_sim::TEAM_ID, chrono::Utc::now().timestamp()).await?;
     let running = BotProcess::start(bot, &sim, &database).await?;
     let caller = SlackCaller::new(running.addr, super::SECRET, sim.clone());
     let (skills, _) = caller.command(super::OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
