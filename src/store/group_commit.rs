@@ -22,9 +22,24 @@ use super::{Engine, Result, StoreError, WriteTurns};
 /// The most items one transaction writes.
 const BATCH: usize = 512;
 
-/// Writes one item inside its batch's transaction.
-pub(super) type WriteOne<T, R> =
-    for<'t> fn(&'t mut Transaction<'static, Any>, &'t T) -> Pin<Box<dyn Future<Output = Result<R>> + Send + 't>>;
+/// Writes a batch's items inside its transaction: one result per item, in order. A
+/// writer that can write many rows in one statement does (each statement is a hop to
+/// SQLite's thread while the write lock is held).
+pub(super) type WriteBatch<T, R> =
+    for<'t> fn(&'t mut Transaction<'static, Any>, &'t [T]) -> Pin<Box<dyn Future<Output = Result<Vec<R>>> + Send + 't>>;
+
+/// The sizes to write `n` rows in, largest first: powers of two up to `most`, so a
+/// multi-row statement comes in a few shapes that each connection prepares once.
+pub(super) fn chunk_sizes(mut n: usize, most: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let size = if n >= most { most } else { 1 << n.ilog2() };
+        n -= size;
+        Some(size)
+    })
+}
 
 type Pending<T, R> = (T, oneshot::Sender<Result<R>>);
 
@@ -46,29 +61,31 @@ impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
         pool: AnyPool,
         engine: Engine,
         turns: WriteTurns,
-        write: WriteOne<T, R>,
+        write: WriteBatch<T, R>,
         committed: impl Fn(&[R]) + Send + 'static,
     ) -> GroupCommit<T, R> {
         let (queue, mut incoming) = mpsc::unbounded_channel::<Pending<T, R>>();
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match incoming.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
+                let (mut items, mut replies) = (Vec::new(), Vec::new());
+                let mut next = Some(first);
+                while let Some((item, reply)) = next.take() {
+                    items.push(item);
+                    replies.push(reply);
+                    if items.len() < BATCH {
+                        next = incoming.try_recv().ok();
                     }
                 }
-                match write_batch(&pool, engine, &turns, write, &batch).await {
+                match write_batch(&pool, engine, &turns, write, &items).await {
                     Ok(results) => {
                         committed(&results);
-                        for ((_, reply), result) in batch.into_iter().zip(results) {
+                        for (reply, result) in replies.into_iter().zip(results) {
                             let _ = reply.send(Ok(result));
                         }
                     }
                     Err(e) => {
                         let why = e.to_string();
-                        for (_, reply) in batch {
+                        for reply in replies {
                             let _ = reply.send(Err(StoreError::Unavailable(why.clone())));
                         }
                     }
@@ -92,15 +109,28 @@ async fn write_batch<T, R>(
     pool: &AnyPool,
     engine: Engine,
     turns: &WriteTurns,
-    write: WriteOne<T, R>,
-    batch: &[Pending<T, R>],
+    write: WriteBatch<T, R>,
+    items: &[T],
 ) -> Result<Vec<R>> {
     let _turn = turns.take_first().await?;
     let mut tx = super::begin(pool, engine).await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for (item, _) in batch {
-        results.push(write(&mut tx, item).await?);
+    let results = write(&mut tx, items).await?;
+    if results.len() != items.len() {
+        return Err(StoreError::Corrupt(format!("{} results for {} writes", results.len(), items.len())));
     }
     tx.commit().await?;
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_sizes;
+
+    #[test]
+    fn rows_are_written_in_few_shapes_of_statement() {
+        assert_eq!(chunk_sizes(77, 64).collect::<Vec<_>>(), vec![64, 8, 4, 1]);
+        assert_eq!(chunk_sizes(200, 64).collect::<Vec<_>>(), vec![64, 64, 64, 8]);
+        assert_eq!(chunk_sizes(1, 64).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(chunk_sizes(0, 64).count(), 0);
+    }
 }

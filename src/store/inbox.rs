@@ -11,13 +11,14 @@
 //! people's go concurrently; urgent entries (a form to open before its trigger expires)
 //! are claimed first.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 use tokio::sync::Notify;
 
-use super::group_commit::GroupCommit;
-use super::{Engine, Result, Store, WriteTurns};
+use super::group_commit::{chunk_sizes, GroupCommit};
+use super::{Engine, Result, Sql, Store, WriteTurns};
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
@@ -58,7 +59,7 @@ pub(super) fn start_writer(pool: AnyPool, engine: Engine, turns: WriteTurns, rea
         pool,
         engine,
         turns,
-        |tx, (delivery, now)| Box::pin(insert(tx, delivery, *now)),
+        |tx, deliveries| Box::pin(insert(tx, deliveries)),
         move |new| {
             if new.iter().any(|n| *n) {
                 ready.notify_waiters();
@@ -68,20 +69,29 @@ pub(super) fn start_writer(pool: AnyPool, engine: Engine, turns: WriteTurns, rea
     )
 }
 
-async fn insert(tx: &mut Transaction<'static, Any>, delivery: &Delivery, now: i64) -> Result<bool> {
-    Ok(sqlx::query(
-        "INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(&delivery.dedupe_key)
-    .bind(&delivery.payload)
-    .bind(&delivery.lane)
-    .bind(i64::from(delivery.urgent))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected()
-        == 1)
+/// Deliveries per insert statement, at most.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Stores a batch of deliveries, many rows a statement; each answers whether it was new
+/// (the first of its key in the batch, and the key not stored before).
+async fn insert(tx: &mut Transaction<'static, Any>, deliveries: &[(Delivery, i64)]) -> Result<Vec<bool>> {
+    let mut stored = HashSet::new();
+    let mut rest = deliveries;
+    for size in chunk_sizes(deliveries.len(), ROWS_PER_INSERT) {
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
+        let mut insert = Sql::new("INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ");
+        for (i, (delivery, now)) in chunk.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" });
+            insert.push_bind(delivery.dedupe_key.clone()).push(", ").push_bind(delivery.payload.clone()).push(", ");
+            insert.push_bind(delivery.lane.clone()).push(", ").push_bind(i64::from(delivery.urgent)).push(", ");
+            insert.push_bind(*now).push(")");
+        }
+        insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
+        let keys: Vec<(String,)> = insert.build_query_as().fetch_all(&mut **tx).await?;
+        stored.extend(keys.into_iter().map(|(key,)| key));
+    }
+    Ok(deliveries.iter().map(|(delivery, _)| stored.remove(&delivery.dedupe_key)).collect())
 }
 
 impl Store {
@@ -187,7 +197,7 @@ impl Store {
 impl super::Tx {
     /// Stores an event produced inside this change (a timer's, a rematch's round).
     pub async fn receive(&mut self, delivery: &Delivery) -> Result<()> {
-        insert(&mut self.tx, delivery, self.now).await?;
+        insert(&mut self.tx, &[(delivery.clone(), self.now)]).await?;
         Ok(())
     }
 }

@@ -10,10 +10,12 @@
 //! Group DMs opened for a set of people are kept here too (`group_dms`), and so is the
 //! app's DM with one person that a file was delivered into (its key is the user id).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 
-use super::group_commit::GroupCommit;
+use super::group_commit::{chunk_sizes, GroupCommit};
 use super::{Engine, Result, Sql, Store, StoreError, Tx, WriteTurns};
 use crate::domain::outbound::Outbound;
 
@@ -130,7 +132,33 @@ pub(super) struct Recorded {
 pub(super) type OutcomeWriter = GroupCommit<Recorded, ()>;
 
 pub(super) fn start_outcomes(pool: AnyPool, engine: Engine, turns: WriteTurns) -> OutcomeWriter {
-    GroupCommit::start(pool, engine, turns, |tx, recorded| Box::pin(record(tx, recorded)), |_| {})
+    GroupCommit::start(pool, engine, turns, |tx, recorded| Box::pin(record_all(tx, recorded)), |_| {})
+}
+
+/// Rows marked sent per statement, at most.
+const ROWS_PER_MARK: usize = 64;
+
+/// Records a batch of outcomes. Rows simply sent (most of them) are marked together,
+/// one statement per second they were sent in, rather than one per row.
+async fn record_all(tx: &mut Transaction<'static, Any>, all: &[Recorded]) -> Result<Vec<()>> {
+    let mut sent: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for recorded in all {
+        match (&recorded.outcome, &recorded.opened) {
+            (Outcome::Sent { at }, None) => sent.entry(*at).or_default().push(recorded.id),
+            _ => record(tx, recorded).await?,
+        }
+    }
+    for (at, ids) in sent {
+        let mut rest = ids.as_slice();
+        for size in chunk_sizes(ids.len(), ROWS_PER_MARK) {
+            let (chunk, after) = rest.split_at(size);
+            rest = after;
+            let mut mark = Sql::new("UPDATE outbox SET sent_at = ");
+            mark.push_bind(at).push(", claimed_until = NULL WHERE id IN (").push_list(chunk.to_vec()).push(")");
+            mark.build_query().execute(&mut **tx).await?;
+        }
+    }
+    Ok(vec![(); all.len()])
 }
 
 async fn record(tx: &mut Transaction<'static, Any>, recorded: &Recorded) -> Result<()> {

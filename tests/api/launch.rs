@@ -43,6 +43,20 @@ async fn a_failed_inbox_entry_waits_for_its_retry_time_without_holding_back_othe
     assert_eq!((again.id, again.attempts), (first.id, 2));
 }
 
+/// Deliveries stored together (one group commit, many rows a statement) are each told
+/// whether they were new: Slack's retry of a delivery in the same batch is kept once.
+#[tokio::test]
+async fn a_delivery_and_its_retry_stored_together_are_kept_once() {
+    let (store, _url, _dir) = store().await;
+    let (a, b, c) = tokio::join!(
+        store.receive(delivery("same", "user:A", false), 1_000),
+        store.receive(delivery("same", "user:A", false), 1_000),
+        store.receive(delivery("other", "user:B", false), 1_000),
+    );
+    assert_eq!([a.unwrap(), b.unwrap(), c.unwrap()].iter().filter(|new| **new).count(), 2, "one of the two copies");
+    assert_eq!(store.inbox_received().await.unwrap(), 2);
+}
+
 #[tokio::test]
 async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
     let (store, url, _dir) = store().await;
@@ -76,8 +90,11 @@ async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
     for n in 0..5 {
         app.sim.add_user(&format!("U0NEW{n:04}"), &format!("New {n}"), Some("Asia/Tokyo"));
     }
+    let (store, team) = (&app.running.ctx.store, &app.running.ctx.team_id);
+    assert_eq!(store.directory_read_at(team).await.unwrap(), None, "never read whole yet");
     let cached = upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(cached, 8, "the five newcomers and the three people every test knows");
+    assert!(store.directory_read_at(team).await.unwrap().is_some(), "a whole read is recorded: a restart skips it");
     assert_eq!(app.sent("users.list").len(), 4, "four pages of two");
     let info_before = app.sim.count_calls(|c| c.method == "users.info");
     let answer = app.ask("U0NEW0003", "join mentor generative AI").await;
