@@ -161,6 +161,8 @@ async fn a_command_stored_behind_a_backlog_is_told_at_once_that_its_answer_is_co
     // Five seconds later a worker takes Alice's join; Bob's still waits.
     clock.advance(chrono::Duration::seconds(5));
     assert!(upward::jobs::consumer::consume_one(&app.running.ctx).await.unwrap());
+    let metrics = crate::helpers::http_get(app.running.addr, "/metrics").await;
+    assert!(metrics.contains("\nupward_inbox_lag_seconds 5\n"), "the lag an operator sees: {metrics}");
     let (queued, tag) = app.slack.command(CAROL, "join mentee generative AI").await;
     assert_eq!(queued.status, 200);
     let said = crate::helpers::inline_text(&queued);
