@@ -258,8 +258,8 @@ pub struct BenchArgs {
     /// Delivery: how many replicas share the work, one run each (e.g. 1,2,3).
     #[arg(long, value_delimiter = ',')]
     pub replicas: Option<Vec<usize>>,
-    /// Burst: the `upward` binary to run as the bot (default this one), so two builds
-    /// can be compared under the same load.
+    /// Burst and inbound: the `upward` binary to run as the bot (default this one), so
+    /// two builds can be compared under the same load.
     #[arg(long)]
     pub bot: Option<PathBuf>,
 }

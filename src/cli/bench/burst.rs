@@ -23,8 +23,8 @@ use tokio::sync::Semaphore;
 use slack_limits::RateLimits;
 use slack_sim::{Call, Sim, SlackCaller};
 
-use super::process::BotProcess;
-use crate::store::{CachedUser, Store};
+use super::process::{database_with_directory, BotProcess};
+use crate::store::Store;
 
 /// Forms opened and help asked in the middle of the burst.
 const FORMS: usize = 10;
@@ -80,21 +80,8 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
     }
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-burst-{}-{stamp}.db", std::process::id()));
-    let database_url = format!("sqlite://{}", database.display());
-    // Before launch day the bot has been running: its directory is cached.
-    let store = Store::connect(&database_url).await?;
-    let cached: Vec<CachedUser> = directory
-        .into_iter()
-        .map(|(user_id, name, zone)| CachedUser {
-            user_id,
-            tz: Some(zone.to_owned()),
-            real_name: Some(name),
-            email: None,
-        })
-        .collect();
-    store.cache_users(slack_sim::TEAM_ID, &cached, chrono::Utc::now().timestamp()).await?;
-    store.directory_read(slack_sim::TEAM_ID, chrono::Utc::now().timestamp()).await?;
-    let running = BotProcess::start(bot, &sim, &database).await?;
+    let store = database_with_directory(&database, directory).await?;
+    let running = BotProcess::start(bot, &sim, &database, None).await?;
     let caller = SlackCaller::new(running.addr, super::SECRET, sim.clone());
     let (skills, _) = caller.command(super::OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
     ensure!(skills.status == 200, "the owner's catalogue was refused: {}", skills.body);

@@ -1,11 +1,11 @@
 //! `upward bench inbound`: the HTTP edge under load, beside a minimal Bolt-JS app.
 //!
 //! `wrk` sends distinct, correctly signed `/mentoring join` commands (one person each)
-//! for a fixed time, first to `upward serve` (its real edge, group commit, workers and
-//! dispatcher, against the simulator answering after Slack's round trip), then to the
-//! Bolt-JS app in `bench/inbound/bolt` (its own signature check, answering the same
-//! command in its HTTP answer and storing nothing). The servers run on one core and
-//! `wrk` on the other (`taskset`). For upward it also measures how long after the load
+//! for a fixed time, first to `upward serve` (the binary as a process of its own: its
+//! real edge, group commit, workers and dispatcher, against the simulator answering
+//! after Slack's round trip), then to the Bolt-JS app in `bench/inbound/bolt` (its own
+//! signature check, answering the same command in its HTTP answer and storing nothing).
+//! The servers (and the simulator) run on one core and `wrk` on the other (`taskset`). For upward it also measures how long after the load
 //! every accepted command had its answer in Slack: the work it took on before its acks.
 //! `bench/inbound/run.sh` installs `wrk` and the Bolt app's packages, then runs this.
 
@@ -20,10 +20,14 @@ use serde::Serialize;
 use slack_limits::RateLimits;
 use slack_sim::{sign, Sim, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
+use super::process::{database_with_directory, BotProcess};
+
 /// Connections `wrk` keeps open.
 const CONNECTIONS: usize = 16;
 /// The Bolt app's port.
 const BOLT_PORT: u16 = 3_210;
+/// The core the servers run on; `wrk` has core 0.
+const SERVERS_CORE: usize = 1;
 
 /// One line of `bench/results/inbound.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -42,17 +46,23 @@ pub struct InboundRow {
     pub seconds_until_all_answered: f64,
 }
 
-/// Runs both servers for `seconds` each, Slack answering upward after `latency`.
-pub async fn run_inbound(seconds: u64, latency: Duration, bolt_dir: &Path) -> anyhow::Result<Vec<InboundRow>> {
+/// Runs both servers for `seconds` each, Slack answering upward (the binary `bot`)
+/// after `latency`.
+pub async fn run_inbound(
+    seconds: u64,
+    latency: Duration,
+    bolt_dir: &Path,
+    bot: &Path,
+) -> anyhow::Result<Vec<InboundRow>> {
     ensure!(Command::new("wrk").arg("--version").output().is_ok(), "wrk is not installed: run bench/inbound/run.sh");
     // More distinct requests than the fastest server answers in the time.
     let people = (seconds as usize * 8_000).max(1_000);
-    pin_self(1);
+    pin_self(SERVERS_CORE);
     let sim = Sim::start(super::TOKEN).await?;
     // Signed just before each server's load: Slack's signatures go stale after five
     // minutes, and upward's run first reads the directory, then waits until every
     // command was answered.
-    let upward = run_upward(seconds, latency, people, &sim).await;
+    let upward = run_upward(seconds, latency, people, &sim, bot).await;
     let script = write_requests(people, &sim)?;
     let bolt = run_bolt(seconds, bolt_dir, &script);
     let _ = std::fs::remove_file(&script);
@@ -101,8 +111,8 @@ fn person(n: usize) -> String {
     format!("U{n:07}")
 }
 
-/// Moves this process (the server side: the bot and the simulator) onto one core, so
-/// `wrk` has the other to itself.
+/// Moves this process (the simulator) onto the servers' core, so `wrk` has the other to
+/// itself.
 fn pin_self(core: usize) {
     let pinned = Command::new("taskset")
         .args(["-a", "-cp", &core.to_string(), &std::process::id().to_string()])
@@ -113,16 +123,23 @@ fn pin_self(core: usize) {
     }
 }
 
-async fn run_upward(seconds: u64, latency: Duration, people: usize, sim: &Sim) -> anyhow::Result<InboundRow> {
-    for n in 0..people {
-        sim.add_user(&person(n), &format!("Person {n}"), Some("Europe/Berlin"));
+async fn run_upward(
+    seconds: u64,
+    latency: Duration,
+    people: usize,
+    sim: &Sim,
+    bot: &Path,
+) -> anyhow::Result<InboundRow> {
+    let directory: Vec<_> = (0..people).map(|n| (person(n), format!("Person {n}"), "Europe/Berlin")).collect();
+    for (id, name, zone) in &directory {
+        sim.add_user(id, name, Some(zone));
     }
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-inbound-{}-{stamp}.db", std::process::id()));
-    let running = super::serve(sim, &database).await?;
-    // The directory was read before the load (unpaced here, to save the benchmark the
-    // minutes Tier 2 would take for this many pages); from now on Slack's limits hold.
-    crate::jobs::directory::refresh(&running.ctx, Duration::ZERO).await?;
+    // The bot has been running: its directory was read before the load (the minutes
+    // Tier 2 would take for this many pages are spared); from now on Slack's limits hold.
+    let store = database_with_directory(&database, directory).await?;
+    let running = BotProcess::start(bot, sim, &database, Some(SERVERS_CORE)).await?;
     sim.enforce(RateLimits::slack());
     sim.set_latency(latency);
     let addr = running.addr;
@@ -135,17 +152,18 @@ async fn run_upward(seconds: u64, latency: Duration, people: usize, sim: &Sim) -
     let _ = std::fs::remove_file(&script);
     let wrk = wrk?;
     let load_end = Instant::now();
-    let accepted = usize::try_from(running.ctx.store.inbox_received().await?)?;
+    let accepted = usize::try_from(store.inbox_received().await?)?;
     sim.wait_for_counts(|n| n.of("response_url", true) >= accepted).await;
     let all_answered = load_end.elapsed().as_secs_f64();
-    running.stop().await;
+    running.stop().await?;
+    store.close().await;
     super::super::remove_database(&database);
     Ok(InboundRow { server: "upward", seconds_until_all_answered: all_answered, ..wrk })
 }
 
 fn run_bolt(seconds: u64, dir: &Path, script: &Path) -> anyhow::Result<InboundRow> {
     let mut bolt = Command::new("taskset")
-        .args(["-c", "1", "node", "app.js"])
+        .args(["-c", &SERVERS_CORE.to_string(), "node", "app.js"])
         .current_dir(dir)
         .env("SLACK_SIGNING_SECRET", super::SECRET)
         .env("PORT", BOLT_PORT.to_string())

@@ -34,14 +34,9 @@ const TOKEN: &str = "xoxb-bench-token";
 const SECRET: &str = "bench-signing-secret";
 const OWNER: &str = "U0OWNER";
 
-/// `upward serve` on `database` against `sim`: the HTTP edge and every worker, on the
-/// system clock, as the benchmarks that load the whole bot run it.
-async fn serve(sim: &slack_sim::Sim, database: &Path) -> anyhow::Result<crate::app::Running> {
-    serve_with(sim, database, crate::app::Workers::Background).await
-}
-
-/// [`serve`] with the workers `workers` (a benchmark that drives one piece by hand
-/// starts none in the background).
+/// `upward serve` inside this process, on `database` against `sim` and the system
+/// clock, with the workers `workers`: for a benchmark that drives one piece by hand
+/// (the benchmarks that load the whole bot run it as a process of its own).
 async fn serve_with(
     sim: &slack_sim::Sim,
     database: &Path,
@@ -86,6 +81,15 @@ pub(crate) fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// The binary the benchmarks that load the whole bot run as a process of its own: this
+/// one unless `--bot` names another build.
+fn bot_binary(args: &BenchArgs) -> anyhow::Result<std::path::PathBuf> {
+    match &args.bot {
+        Some(bot) => Ok(bot.clone()),
+        None => std::env::current_exe().context("where this binary is"),
+    }
+}
+
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match args.target {
         BenchTarget::Inbound => {
@@ -93,6 +97,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 args.seconds,
                 std::time::Duration::from_millis(args.latency_ms),
                 Path::new("bench/inbound/bolt"),
+                &bot_binary(args)?,
             )
             .await?;
             println!(
@@ -116,11 +121,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         BenchTarget::Burst => {
             let people = args.sizes.clone().unwrap_or_else(|| DEFAULT_PEOPLE.to_vec());
             let latency = std::time::Duration::from_millis(args.latency_ms);
-            // The bot runs as a process of its own, from this very binary unless told.
-            let bot = match &args.bot {
-                Some(bot) => bot.clone(),
-                None => std::env::current_exe().context("where this binary is")?,
-            };
+            let bot = bot_binary(args)?;
             println!(
                 "{:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8}",
                 "people",

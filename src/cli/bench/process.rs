@@ -10,6 +10,30 @@ use anyhow::{bail, Context as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::{Child, Command};
 
+use crate::store::{CachedUser, Store};
+
+/// A bot's database before it starts, with the workspace's directory (id, name, time
+/// zone) cached and recorded as read, as a bot that has been running has it.
+pub(crate) async fn database_with_directory(
+    database: &Path,
+    directory: impl IntoIterator<Item = (String, String, &'static str)>,
+) -> anyhow::Result<Store> {
+    let store = Store::connect(&format!("sqlite://{}", database.display())).await?;
+    let cached: Vec<CachedUser> = directory
+        .into_iter()
+        .map(|(user_id, name, zone)| CachedUser {
+            user_id,
+            tz: Some(zone.to_owned()),
+            real_name: Some(name),
+            email: None,
+        })
+        .collect();
+    let now = chrono::Utc::now().timestamp();
+    store.cache_users(slack_sim::TEAM_ID, &cached, now).await?;
+    store.directory_read(slack_sim::TEAM_ID, now).await?;
+    Ok(store)
+}
+
 /// How long a starting bot may take to answer `/readyz`.
 const START_PATIENCE: Duration = Duration::from_secs(60);
 
@@ -19,10 +43,24 @@ pub(crate) struct BotProcess {
 }
 
 impl BotProcess {
-    /// Starts `bot serve` on `database` against `sim` and waits until it is ready.
-    pub async fn start(bot: &Path, sim: &slack_sim::Sim, database: &Path) -> anyhow::Result<BotProcess> {
+    /// Starts `bot serve` on `database` against `sim`, on `core` alone when one is given,
+    /// and waits until it is ready.
+    pub async fn start(
+        bot: &Path,
+        sim: &slack_sim::Sim,
+        database: &Path,
+        core: Option<usize>,
+    ) -> anyhow::Result<BotProcess> {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let child = Command::new(bot)
+        let mut command = match core {
+            Some(core) => {
+                let mut pinned = Command::new("taskset");
+                pinned.args(["-c", &core.to_string()]).arg(bot);
+                pinned
+            }
+            None => Command::new(bot),
+        };
+        let child = command
             .arg("serve")
             .env_clear()
             .env("SLACK_BOT_TOKEN", super::TOKEN)
