@@ -193,3 +193,25 @@ async fn a_profile_edited_as_an_import_is_applied_keeps_the_import() {
     let learns = "SELECT COUNT(*) FROM participants WHERE user_id = 'U0BOB0001' AND learn_skills LIKE '%prompting%'";
     assert_eq!(app.count(learns).await, 1, "and so does Bob's edit");
 }
+
+/// "Not yet" pressed on a check-in as the pair ends: the end wins, nothing is recorded
+/// on the ended pair, and Bob hears why.
+#[tokio::test]
+async fn a_check_in_answered_as_its_pair_ends_records_nothing() {
+    let (app, _clock) = given::live_pair().await;
+    let pair_id = id_of(&app, "SELECT MIN(id) FROM pairs WHERE status = 'active'").await;
+    store_event(&app, &Event::CheckinDue { pair_id, due: given::start().timestamp() }, "race:checkin").await;
+    app.settle().await;
+    let nudge = app.sent("chat.postMessage").into_iter().find(|m| m.to_string().contains("checkin_not_yet")).unwrap();
+    let view = exit_form(&app).await;
+    let (_, tag) = app.slack.press_in_message(BOB, "G1", "checkin_not_yet", &button(&nudge, "checkin_not_yet")).await;
+    let (held, handling) = hold_next(&app).await;
+    app.slack.submit(ALICE, &view, ExitForm { reason: "No time", share: false }.values()).await;
+    app.settle().await;
+    finish(&app, held, handling).await;
+
+    assert_eq!(app.count(LIVE_PAIRS).await, 0, "Alice's exit ended the pair");
+    assert_eq!(app.count("SELECT COUNT(*) FROM checkins WHERE answer IS NOT NULL").await, 0, "nothing recorded");
+    let answer = app.answers(&tag).join("\n");
+    assert!(answer.contains("This pair has ended"), "Bob hears why nothing was recorded: {answer}");
+}
