@@ -117,7 +117,7 @@ pub(super) async fn met(request: &Request<'_>, value: Option<&str>, trigger_id: 
         own.then_some(checkin_id),
     );
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    if !still_live(request, &mut tx, pair.id).await? {
+    if !request.pair_still_live(&mut tx, pair.id).await? {
         return Ok(tx.commit().await?);
     }
     tx.answer_checkin(checkin_id, true, &request.user).await?;
@@ -126,24 +126,13 @@ pub(super) async fn met(request: &Request<'_>, value: Option<&str>, trigger_id: 
     Ok(())
 }
 
-/// Whether the pair is still live as the change reads it (locked until the commit on
-/// PostgreSQL): an end committed since the button was read wins, nothing is recorded on
-/// the ended pair, and the person is told so.
-async fn still_live(request: &Request<'_>, tx: &mut Tx, pair_id: i64) -> Result<bool> {
-    if tx.pair(pair_id).await?.is_some_and(|p| p.is_live()) {
-        return Ok(true);
-    }
-    tx.enqueue(&request.reply_to.with(messages::pair_has_ended())).await?;
-    Ok(false)
-}
-
 /// "Not yet": recorded, with an offer to ask again in a few days.
 pub(super) async fn not_yet(request: &Request<'_>, value: Option<&str>) -> Result<()> {
     let Some((checkin_id, pair)) = checkin_pair(request, value).await? else {
         return request.reply(messages::checkin_gone()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    if !still_live(request, &mut tx, pair.id).await? {
+    if !request.pair_still_live(&mut tx, pair.id).await? {
         return Ok(tx.commit().await?);
     }
     tx.answer_checkin(checkin_id, false, &request.user).await?;
@@ -177,7 +166,7 @@ pub(super) async fn snooze(request: &Request<'_>, value: Option<&str>) -> Result
         settings.weekends,
     );
     let mut tx = ctx.store.begin_for(request.inbox_id, ctx.now()).await?;
-    if !still_live(request, &mut tx, pair.id).await? {
+    if !request.pair_still_live(&mut tx, pair.id).await? {
         return Ok(tx.commit().await?);
     }
     tx.snooze_checkin(checkin_id, at.timestamp()).await?;

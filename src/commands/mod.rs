@@ -186,6 +186,17 @@ impl Request<'_> {
         Ok(false)
     }
 
+    /// Whether pair `pair_id` is still live as the change `tx` reads it (locked until
+    /// the commit on PostgreSQL): an end committed since the handler read the pair wins,
+    /// nothing is recorded on the ended pair, and the person is told so.
+    async fn pair_still_live(&self, tx: &mut crate::store::Tx, pair_id: i64) -> Result<bool> {
+        if tx.pair(pair_id).await?.is_some_and(|p| p.is_live()) {
+            return Ok(true);
+        }
+        tx.enqueue(&self.reply_to.with(messages::pair_has_ended())).await?;
+        Ok(false)
+    }
+
     /// The program a button's value names (its id), if it still exists.
     async fn program_of_button(&self, value: Option<&str>) -> Result<Option<Program>> {
         let Some(id) = value.and_then(|v| v.parse::<i64>().ok()) else { return Ok(None) };

@@ -38,6 +38,9 @@ pub(super) async fn goal_submitted(request: &Request<'_>, pair_id: i64, goal: &s
         return request.reply(messages::checkin_gone()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    if !request.pair_still_live(&mut tx, pair.id).await? {
+        return Ok(tx.commit().await?);
+    }
     tx.save_goal(pair.id, &request.user, goal).await?;
     tx.enqueue(&request.reply_to.with(messages::goal_saved(pair.partner_of(&request.user), goal))).await?;
     tx.commit().await?;

@@ -215,3 +215,26 @@ async fn a_check_in_answered_as_its_pair_ends_records_nothing() {
     let answer = app.answers(&tag).join("\n");
     assert!(answer.contains("This pair has ended"), "Bob hears why nothing was recorded: {answer}");
 }
+
+/// A goal submitted as its pair ends: the end wins, no goal is kept for the ended pair,
+/// and Bob hears why.
+#[tokio::test]
+async fn a_goal_submitted_as_its_pair_ends_is_not_kept() {
+    let (app, _clock) = given::live_pair().await;
+    let pair_id = id_of(&app, "SELECT MIN(id) FROM pairs WHERE status = 'active'").await;
+    app.slack.press(BOB, "goal_set", &pair_id.to_string()).await;
+    app.settle().await;
+    let goal_form = app.sent("views.open").pop().expect("Bob's goal form")["view"].clone();
+    let view = exit_form(&app).await;
+    let goal = serde_json::json!({ "goal": { "text_input": { "type": "plain_text_input", "value": "use AI" } } });
+    app.slack.submit(BOB, &goal_form, goal).await;
+    let (held, handling) = hold_next(&app).await;
+    app.slack.submit(ALICE, &view, ExitForm { reason: "No time", share: false }.values()).await;
+    app.settle().await;
+    finish(&app, held, handling).await;
+
+    assert_eq!(app.count(LIVE_PAIRS).await, 0, "Alice's exit ended the pair");
+    assert_eq!(app.count("SELECT COUNT(*) FROM goals").await, 0, "no goal kept for the ended pair");
+    let to_bob = dms_to(&app, BOB);
+    assert!(to_bob.iter().any(|m| m.contains("This pair has ended")), "Bob hears why: {to_bob:?}");
+}
