@@ -28,19 +28,6 @@ const BATCH: usize = 512;
 pub(super) type WriteBatch<T, R> =
     for<'t> fn(&'t mut Transaction<'static, Any>, &'t [T]) -> Pin<Box<dyn Future<Output = Result<Vec<R>>> + Send + 't>>;
 
-/// The sizes to write `n` rows in, largest first: powers of two up to `most`, so a
-/// multi-row statement comes in a few shapes that each connection prepares once.
-pub(super) fn chunk_sizes(mut n: usize, most: usize) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        if n == 0 {
-            return None;
-        }
-        let size = if n >= most { most } else { 1 << n.ilog2() };
-        n -= size;
-        Some(size)
-    })
-}
-
 type Pending<T, R> = (T, oneshot::Sender<Result<R>>);
 
 /// A writer's queue; the writer task ends with the last clone.
@@ -120,17 +107,4 @@ async fn write_batch<T, R>(
     }
     tx.commit().await?;
     Ok(results)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::chunk_sizes;
-
-    #[test]
-    fn rows_are_written_in_few_shapes_of_statement() {
-        assert_eq!(chunk_sizes(77, 64).collect::<Vec<_>>(), vec![64, 8, 4, 1]);
-        assert_eq!(chunk_sizes(200, 64).collect::<Vec<_>>(), vec![64, 64, 64, 8]);
-        assert_eq!(chunk_sizes(1, 64).collect::<Vec<_>>(), vec![1]);
-        assert_eq!(chunk_sizes(0, 64).count(), 0);
-    }
 }

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 use tokio::sync::Notify;
 
-use super::group_commit::{chunk_sizes, GroupCommit};
-use super::{Engine, Result, Sql, Store, WriteTurns};
+use super::group_commit::GroupCommit;
+use super::{statement_chunks, Engine, Result, Sql, Store, WriteTurns};
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
@@ -76,10 +76,7 @@ const ROWS_PER_INSERT: usize = 64;
 /// (the first of its key in the batch, and the key not stored before).
 async fn insert(tx: &mut Transaction<'static, Any>, deliveries: &[(Delivery, i64)]) -> Result<Vec<bool>> {
     let mut stored = HashSet::new();
-    let mut rest = deliveries;
-    for size in chunk_sizes(deliveries.len(), ROWS_PER_INSERT) {
-        let (chunk, after) = rest.split_at(size);
-        rest = after;
+    for chunk in statement_chunks(deliveries, ROWS_PER_INSERT) {
         let mut insert = Sql::new("INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ");
         for (i, (delivery, now)) in chunk.iter().enumerate() {
             insert.push(if i == 0 { "(" } else { ", (" });

@@ -188,6 +188,21 @@ impl Sql {
     }
 }
 
+/// `rows` in slices for multi-row statements, largest first: `most` rows, then powers of
+/// two, so the statements come in a few shapes that each connection prepares once.
+pub(crate) fn statement_chunks<T>(rows: &[T], most: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let size = if rest.len() >= most { most } else { 1 << rest.len().ilog2() };
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
+        Some(chunk)
+    })
+}
+
 /// A pool of `max` connections; on SQLite each set up as the store depends on: wait for
 /// the write lock rather than fail, WAL so reads go on beside a write, foreign keys, and
 /// the given `synchronous` level (the `Any` driver opens SQLite from the URL alone).
@@ -510,4 +525,20 @@ fn to_json(tags: &[String]) -> String {
 
 fn from_json(text: &str) -> Result<Vec<String>> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("skill list `{text}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn rows_are_written_in_few_shapes_of_statement() {
+        let sizes = |n: usize, most| statement_chunks(&vec![0; n], most).map(<[i32]>::len).collect::<Vec<_>>();
+        assert_eq!(sizes(77, 64), vec![64, 8, 4, 1]);
+        assert_eq!(sizes(200, 64), vec![64, 64, 64, 8]);
+        assert_eq!(sizes(1, 64), vec![1]);
+        assert!(sizes(0, 64).is_empty());
+        let rows: Vec<i32> = (0..77).collect();
+        assert_eq!(statement_chunks(&rows, 64).flatten().copied().collect::<Vec<_>>(), rows, "every row, in order");
+    }
 }

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 
-use super::group_commit::{chunk_sizes, GroupCommit};
-use super::{Engine, Result, Sql, Store, StoreError, Tx, WriteTurns};
+use super::group_commit::GroupCommit;
+use super::{statement_chunks, Engine, Result, Sql, Store, StoreError, Tx, WriteTurns};
 use crate::domain::outbound::Outbound;
 
 #[derive(Debug, Clone, FromRow)]
@@ -149,10 +149,7 @@ async fn record_all(tx: &mut Transaction<'static, Any>, all: &[Recorded]) -> Res
         }
     }
     for (at, ids) in sent {
-        let mut rest = ids.as_slice();
-        for size in chunk_sizes(ids.len(), ROWS_PER_MARK) {
-            let (chunk, after) = rest.split_at(size);
-            rest = after;
+        for chunk in statement_chunks(&ids, ROWS_PER_MARK) {
             let mut mark = Sql::new("UPDATE outbox SET sent_at = ");
             mark.push_bind(at).push(", claimed_until = NULL WHERE id IN (").push_list(chunk.to_vec()).push(")");
             mark.build_query().execute(&mut **tx).await?;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::{Result, Sql, Store};
+use super::{statement_chunks, Result, Sql, Store};
 
 impl Store {
     /// The cached time zone, `Some(None)` when Slack was asked and gave none.
@@ -44,7 +44,7 @@ impl Store {
         rows.reverse();
         let _turn = self.turns.take().await?;
         let mut tx = super::begin(&self.pool, self.engine).await?;
-        for chunk in rows.chunks(USERS_PER_STATEMENT) {
+        for chunk in statement_chunks(&rows, USERS_PER_STATEMENT) {
             let mut upsert =
                 Sql::new("INSERT INTO slack_users (team_id, user_id, tz, real_name, email, created_at) VALUES ");
             for (i, user) in chunk.iter().enumerate() {
