@@ -5,8 +5,9 @@
 //! real edge, group commit, workers and dispatcher, against the simulator answering
 //! after Slack's round trip), then to the Bolt-JS app in `bench/inbound/bolt` (its own
 //! signature check, answering the same command in its HTTP answer and storing nothing).
-//! The servers (and the simulator) run on one core and `wrk` on the other (`taskset`). For upward it also measures how long after the load
-//! every accepted command had its answer in Slack: the work it took on before its acks.
+//! The servers (and the simulator) run on one core and `wrk` on the other (`taskset`).
+//! For upward it also measures how long after the load every accepted command had its
+//! answer in Slack: the work it took on before its acks.
 //! `bench/inbound/run.sh` installs `wrk` and the Bolt app's packages, then runs this.
 
 use std::io::{BufRead, BufReader, Write};
