@@ -25,6 +25,15 @@ async fn hold_next(app: &TestApp) -> (HeldChange, JoinHandle<()>) {
     (held, handling)
 }
 
+/// Holds the entry waiting in the inbox at the start of its change while Alice's exit
+/// (from her form `view`) ends her pair, then lets the held change go on.
+async fn alice_ends_the_pair_meanwhile(app: &TestApp, view: &Value) {
+    let (held, handling) = hold_next(app).await;
+    app.slack.submit(ALICE, view, ExitForm { reason: "No time", share: false }.values()).await;
+    app.settle().await;
+    finish(app, held, handling).await;
+}
+
 /// Lets the held change go on, then sends what both handlers queued.
 async fn finish(app: &TestApp, held: HeldChange, handling: JoinHandle<()>) {
     held.release();
@@ -70,10 +79,7 @@ async fn an_owner_ending_a_pair_its_mentor_just_left_tells_nobody_twice() {
     let (app, _clock) = given::live_pair().await;
     let view = exit_form(&app).await;
     let (_, tag) = app.slack.command(OWNER, &format!("unpair <@{BOB}>")).await;
-    let (held, handling) = hold_next(&app).await;
-    app.slack.submit(ALICE, &view, ExitForm { reason: "No time", share: false }.values()).await;
-    app.settle().await;
-    finish(&app, held, handling).await;
+    alice_ends_the_pair_meanwhile(&app, &view).await;
 
     assert_eq!(app.count("SELECT COUNT(*) FROM pairs WHERE status = 'ended' AND ended_by = 'U0ALICE01'").await, 1);
     let ended = dms_to(&app, BOB).into_iter().filter(|m| m.contains("has ended")).count();
@@ -87,10 +93,7 @@ async fn both_people_leaving_at_once_end_the_pair_once_and_both_hear_back() {
     let (app, _clock) = given::live_pair().await;
     let view = exit_form(&app).await;
     app.slack.submit(BOB, &view, ExitForm { reason: "Busy", share: false }.values()).await;
-    let (held, handling) = hold_next(&app).await;
-    app.slack.submit(ALICE, &view, ExitForm { reason: "No time", share: false }.values()).await;
-    app.settle().await;
-    finish(&app, held, handling).await;
+    alice_ends_the_pair_meanwhile(&app, &view).await;
 
     assert_eq!(app.count("SELECT COUNT(*) FROM pairs WHERE status = 'ended' AND ended_by = 'U0ALICE01'").await, 1);
     let to_bob = dms_to(&app, BOB);
@@ -205,10 +208,7 @@ async fn a_check_in_answered_as_its_pair_ends_records_nothing() {
     let nudge = app.sent("chat.postMessage").into_iter().find(|m| m.to_string().contains("checkin_not_yet")).unwrap();
     let view = exit_form(&app).await;
     let (_, tag) = app.slack.press_in_message(BOB, "G1", "checkin_not_yet", &button(&nudge, "checkin_not_yet")).await;
-    let (held, handling) = hold_next(&app).await;
-    app.slack.submit(ALICE, &view, ExitForm { reason: "No time", share: false }.values()).await;
-    app.settle().await;
-    finish(&app, held, handling).await;
+    alice_ends_the_pair_meanwhile(&app, &view).await;
 
     assert_eq!(app.count(LIVE_PAIRS).await, 0, "Alice's exit ended the pair");
     assert_eq!(app.count("SELECT COUNT(*) FROM checkins WHERE answer IS NOT NULL").await, 0, "nothing recorded");
@@ -228,10 +228,7 @@ async fn a_goal_submitted_as_its_pair_ends_is_not_kept() {
     let view = exit_form(&app).await;
     let goal = serde_json::json!({ "goal": { "text_input": { "type": "plain_text_input", "value": "use AI" } } });
     app.slack.submit(BOB, &goal_form, goal).await;
-    let (held, handling) = hold_next(&app).await;
-    app.slack.submit(ALICE, &view, ExitForm { reason: "No time", share: false }.values()).await;
-    app.settle().await;
-    finish(&app, held, handling).await;
+    alice_ends_the_pair_meanwhile(&app, &view).await;
 
     assert_eq!(app.count(LIVE_PAIRS).await, 0, "Alice's exit ended the pair");
     assert_eq!(app.count("SELECT COUNT(*) FROM goals").await, 0, "no goal kept for the ended pair");
