@@ -1,7 +1,7 @@
 //! Group commit: many small writes from concurrent tasks, made in one transaction.
 //!
 //! One task per writer takes whatever was submitted while its previous batch was being
-//! committed and writes it all together: one write turn on SQLite and one commit (one
+//! committed, and while it waited for its write turn, and writes it all together: one write turn on SQLite and one commit (one
 //! fsync, where the pool syncs) for the batch. Under load the cost per write falls with
 //! the batch's size; alone, a write waits no longer than it would have by itself. Each
 //! submitter hears its own result only once its batch is committed, so nothing is
@@ -54,16 +54,22 @@ impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
         let (queue, mut incoming) = mpsc::unbounded_channel::<Pending<T, R>>();
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
-                let (mut items, mut replies) = (Vec::new(), Vec::new());
-                let mut next = Some(first);
-                while let Some((item, reply)) = next.take() {
-                    items.push(item);
-                    replies.push(reply);
-                    if items.len() < BATCH {
-                        next = incoming.try_recv().ok();
+                // The batch is gathered once the turn is ours: what arrived while this
+                // writer waited behind a handler's change goes in the same commit.
+                let turn = turns.take_first().await;
+                let mut pending = vec![first];
+                while pending.len() < BATCH {
+                    match incoming.try_recv() {
+                        Ok(next) => pending.push(next),
+                        Err(_) => break,
                     }
                 }
-                match write_batch(&pool, engine, &turns, write, &items).await {
+                let (items, replies): (Vec<T>, Vec<_>) = pending.into_iter().unzip();
+                let written = match turn {
+                    Ok(_turn) => write_batch(&pool, engine, write, &items).await,
+                    Err(e) => Err(e),
+                };
+                match written {
                     Ok(results) => {
                         committed(&results);
                         for (reply, result) in replies.into_iter().zip(results) {
@@ -91,15 +97,8 @@ impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
     }
 }
 
-/// Writes one batch in one transaction.
-async fn write_batch<T, R>(
-    pool: &AnyPool,
-    engine: Engine,
-    turns: &WriteTurns,
-    write: WriteBatch<T, R>,
-    items: &[T],
-) -> Result<Vec<R>> {
-    let _turn = turns.take_first().await?;
+/// Writes one batch in one transaction, the write turn held.
+async fn write_batch<T, R>(pool: &AnyPool, engine: Engine, write: WriteBatch<T, R>, items: &[T]) -> Result<Vec<R>> {
     let mut tx = super::begin(pool, engine).await?;
     let results = write(&mut tx, items).await?;
     if results.len() != items.len() {
