@@ -198,7 +198,7 @@ impl Running {
         loop {
             let mut progressed = false;
             self.scheduler.tick().await?;
-            while consumer::consume_one(&self.ctx).await? {
+            while consumer::consume_next(&self.ctx).await? {
                 progressed = true;
             }
             while self.dispatcher.dispatch_one().await?.is_some() {

@@ -1,5 +1,6 @@
 //! Handles inbox entries after Slack has its ack: several workers at once, each
-//! person's entries in the order they arrived (the inbox's lanes), forms first. At start
+//! claiming a few different people's entries at a time, each person's entries in the
+//! order they arrived (the inbox's lanes), forms first. At start
 //! it replays whatever an earlier run stored but did not finish. An entry whose handling
 //! failed waits out a growing backoff (the dispatcher's) before its next attempt, so a
 //! Slack or database hiccup is not retried five times at once.
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
+use futures_util::future::join_all;
 use rand::Rng as _;
 
 use super::dispatcher::{backoff_secs, POLL_SECS};
@@ -18,15 +20,28 @@ use crate::domain::participant::is_user_id;
 use crate::event::Event;
 use crate::slack::messages;
 use crate::store::INBOX_MAX_ATTEMPTS as MAX_ATTEMPTS;
-use crate::store::{Engine, StoreError};
+use crate::store::{Engine, InboxEntry, StoreError};
 
-/// Handles the oldest pending entry; `false` when there was none.
-pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
+/// Entries a worker claims at once. They are different people's and are handled side
+/// by side: under a backlog one claim (one write turn) serves several entries, and the
+/// write turn is what bounds a launch-day burst.
+pub const CLAIM: usize = 4;
+
+/// Claims the next pending entries and handles them; `false` when there was none.
+pub async fn consume_next(ctx: &Context) -> Result<bool, StoreError> {
     let now = ctx.clock.now().timestamp();
-    let Some(entry) = ctx.store.next_inbox_entry(now).await? else {
+    let entries = ctx.store.claim_inbox_entries(now, CLAIM).await?;
+    if entries.is_empty() {
         ctx.metrics.caught_up();
         return Ok(false);
-    };
+    }
+    let outcomes = join_all(entries.into_iter().map(|entry| handle_entry(ctx, entry, now))).await;
+    outcomes.into_iter().collect::<Result<Vec<()>, StoreError>>()?;
+    Ok(true)
+}
+
+/// Handles one claimed entry; a failure is recorded on it, with its next attempt.
+async fn handle_entry(ctx: &Context, entry: InboxEntry, now: i64) -> Result<(), StoreError> {
     let _in_hand = ctx.metrics.claimed(now - entry.created_at, entry.attempts == 1);
     let event: Event = match serde_json::from_str(&entry.payload) {
         Ok(event) => event,
@@ -36,7 +51,7 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
             ctx.store.inbox_failed(entry.id, &format!("unreadable: {e}"), now).await?;
             let tx = ctx.store.begin_for(entry.id, now).await?;
             tx.commit().await?;
-            return Ok(true);
+            return Ok(());
         }
     };
     let author = failure_answer(&event);
@@ -53,12 +68,12 @@ pub async fn consume_one(ctx: &Context) -> Result<bool, StoreError> {
             error!(inbox_id = entry.id, error = %e, "handling failed for good; entry set aside");
             if let Some(answer) = author {
                 let mut tx = ctx.store.begin(now).await?;
-                tx.enqueue(&answer).await?;
+                tx.enqueue(&answer)?;
                 tx.commit().await?;
             }
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// How to tell the person behind `event` that it failed for good: through the
@@ -101,7 +116,7 @@ pub async fn run(ctx: Arc<Context>, shutdown: CancellationToken) {
 async fn work(ctx: &Context, shutdown: &CancellationToken) {
     while !shutdown.is_cancelled() {
         let notified = ctx.store.inbox_ready.notified();
-        match consume_one(ctx).await {
+        match consume_next(ctx).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => error!(error = %e, "inbox unavailable"),

@@ -34,6 +34,8 @@ pub struct InboxEntry {
     /// When it was stored (seconds): the wait before a worker took it tells how far
     /// behind the handlers are.
     pub created_at: i64,
+    /// 1 when it opens a form (see [`Delivery::urgent`]).
+    pub urgent: i64,
 }
 
 /// An accepted delivery, as the edge hands it to the inbox.
@@ -98,44 +100,53 @@ impl Store {
         self.inbox_writer.submit((delivery, now)).await
     }
 
-    /// Claims the next entry to handle, for [`LEASE_SECS`], counting the attempt: urgent
-    /// entries first, then the oldest, passing over entries whose lane has an older one
-    /// unhandled, entries another worker holds, and failed ones still in their backoff.
-    pub async fn next_inbox_entry(&self, now: i64) -> Result<Option<InboxEntry>> {
+    /// Claims up to `most` entries to handle, for [`LEASE_SECS`], counting the attempt:
+    /// urgent entries first, then the oldest, passing over entries whose lane has an
+    /// older one unhandled, entries another worker holds, and failed ones still in their
+    /// backoff. Only a lane's oldest unhandled entry can be claimed, so the entries of one
+    /// claim belong to different lanes and may be handled side by side. They come urgent
+    /// first, then in arrival order.
+    pub async fn claim_inbox_entries(&self, now: i64, most: usize) -> Result<Vec<InboxEntry>> {
         // Two searches, each walking an index in id order, rather than one that sorts
         // every pending entry by urgency: a launch-day backlog holds thousands. The
-        // urgent one names `urgent = 1` literally, so SQLite uses its partial index; the
-        // oldest entry is looked for only when no urgent one is waiting (COALESCE stops
-        // at its first answer), in the same statement, so a claim is one write.
+        // urgent one names `urgent = 1` literally, so SQLite uses its partial index.
+        // Both go in one statement, so a claim of many entries is one write, and under a
+        // backlog the handlers' changes, not the claims, hold the write turn.
         // The lease is checked again on the row itself: a replica whose subquery chose
         // the row just before another's claim committed then claims nothing.
-        let search = |only_urgent: &str| {
+        let search = |urgent: i64| {
             format!(
                 "SELECT i.id FROM inbox i
-                 WHERE i.processed_at IS NULL AND i.attempts < $1{only_urgent}
+                 WHERE i.processed_at IS NULL AND i.attempts < $1 AND i.urgent = {urgent}
                    AND (i.retry_at IS NULL OR i.retry_at <= $2)
                    AND (i.claimed_until IS NULL OR i.claimed_until <= $2)
                    AND NOT EXISTS (SELECT 1 FROM inbox e
                                    WHERE e.lane = i.lane AND e.lane <> '' AND e.id < i.id
                                      AND e.processed_at IS NULL AND e.attempts < $1)
-                 ORDER BY i.id LIMIT 1{skip_locked}",
+                 ORDER BY i.id LIMIT $4{skip_locked}",
                 skip_locked = self.engine.skip_locked(),
             )
         };
+        let most = i64::try_from(most.max(1)).unwrap_or(1);
         let _turn = self.turns.take().await?;
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let mut claimed: Vec<InboxEntry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE inbox SET attempts = attempts + 1, claimed_until = $3
-             WHERE id = COALESCE(({}), ({}))
+             WHERE id IN (SELECT id FROM (SELECT id, 0 AS k FROM ({}) u
+                                          UNION ALL SELECT id, 1 AS k FROM ({}) o) c
+                          ORDER BY k, id LIMIT $4)
                AND (claimed_until IS NULL OR claimed_until <= $2)
-             RETURNING id, payload, attempts, created_at",
-            search(" AND i.urgent = 1"),
-            search(""),
+             RETURNING id, payload, attempts, created_at, urgent",
+            search(1),
+            search(0),
         )))
         .bind(MAX_ATTEMPTS)
         .bind(now)
         .bind(now + LEASE_SECS)
-        .fetch_optional(&self.pool)
-        .await?)
+        .bind(most)
+        .fetch_all(&self.pool)
+        .await?;
+        claimed.sort_by_key(|entry| (-entry.urgent, entry.id));
+        Ok(claimed)
     }
 
     /// Frees every entry's lease at start on SQLite, which serves one process: no

@@ -101,17 +101,20 @@ async fn replicas_claiming_at_once_never_take_the_same_row() {
                 while let Some(row) = store.claim_outbound(1, 600, Claim::any()).await.unwrap().pop() {
                     outbound.push(row.id);
                 }
-                // Inbox entries: finish each before the next, as the consumer does, so
-                // the next one of its lane becomes claimable.
+                // Inbox entries, a few a claim as the consumer takes them: finish them
+                // before the next claim, so the next ones of their lanes become claimable.
                 let mut inbound = Vec::new();
                 loop {
-                    match store.next_inbox_entry(1).await.unwrap() {
-                        Some(entry) => {
-                            store.begin_for(entry.id, 1).await.unwrap().commit().await.unwrap();
-                            inbound.push(entry.id);
+                    let claimed = store.claim_inbox_entries(1, 3).await.unwrap();
+                    for entry in &claimed {
+                        store.begin_for(entry.id, 1).await.unwrap().commit().await.unwrap();
+                        inbound.push(entry.id);
+                    }
+                    if claimed.is_empty() {
+                        if store.inbox_pending().await.unwrap() == 0 {
+                            break;
                         }
-                        None if store.inbox_pending().await.unwrap() == 0 => break,
-                        None => tokio::task::yield_now().await,
+                        tokio::task::yield_now().await;
                     }
                 }
                 (outbound, inbound)

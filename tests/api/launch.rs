@@ -30,16 +30,16 @@ async fn a_failed_inbox_entry_waits_for_its_retry_time_without_holding_back_othe
     let now = 1_000;
     assert!(store.receive(delivery("first", "user:A", false), now).await.unwrap());
     assert!(store.receive(delivery("second", "user:B", false), now).await.unwrap());
-    let first = store.next_inbox_entry(now).await.unwrap().expect("the first entry is due");
+    let first = store.claim_inbox_entries(now, 1).await.unwrap().pop().expect("the first entry is due");
     store.inbox_failed(first.id, "Slack said no", now + 8).await.unwrap();
     assert_eq!(store.next_inbox_retry().await.unwrap(), Some(now + 8));
 
-    let next = store.next_inbox_entry(now).await.unwrap().expect("another person's entry is not held back");
+    let next = store.claim_inbox_entries(now, 1).await.unwrap().pop().expect("another person's entry is not held back");
     assert_ne!(next.id, first.id);
     store.begin_for(next.id, now).await.unwrap().commit().await.unwrap();
-    assert!(store.next_inbox_entry(now + 7).await.unwrap().is_none(), "retried before its backoff ended");
+    assert!(store.claim_inbox_entries(now + 7, 1).await.unwrap().pop().is_none(), "retried before its backoff ended");
 
-    let again = store.next_inbox_entry(now + 8).await.unwrap().expect("due again after its backoff");
+    let again = store.claim_inbox_entries(now + 8, 1).await.unwrap().pop().expect("due again after its backoff");
     assert_eq!((again.id, again.attempts), (first.id, 2));
 }
 
@@ -71,15 +71,14 @@ async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
         let pool = crate::helpers::db(&url).await;
         sqlx::query_as("SELECT dedupe_key, id FROM inbox").fetch_all(&pool).await.unwrap().into_iter().collect()
     };
-    // Claimed together, as concurrent workers would: the form first, then A's first and
+    // Claimed two at a time, as a worker claims them: the form first, then A's first and
     // B's; A's second waits while A's first is in hand.
-    let mut claimed = Vec::new();
-    while let Some(entry) = store.next_inbox_entry(now).await.unwrap() {
-        claimed.push(entry.id);
-    }
-    assert_eq!(claimed, vec![ids["c-form"], ids["a1"], ids["b1"]]);
+    let ids_of = |entries: Vec<upward::store::InboxEntry>| entries.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids_of(store.claim_inbox_entries(now, 2).await.unwrap()), vec![ids["c-form"], ids["a1"]]);
+    assert_eq!(ids_of(store.claim_inbox_entries(now, 2).await.unwrap()), vec![ids["b1"]]);
+    assert!(store.claim_inbox_entries(now, 2).await.unwrap().is_empty(), "A's second waits for A's first");
     store.begin_for(ids["a1"], now).await.unwrap().commit().await.unwrap();
-    let next = store.next_inbox_entry(now).await.unwrap().expect("A's second once the first is done");
+    let next = store.claim_inbox_entries(now, 1).await.unwrap().pop().expect("A's second once the first is done");
     assert_eq!(next.id, ids["a2"]);
 }
 
@@ -158,9 +157,9 @@ async fn a_command_stored_behind_a_backlog_is_told_at_once_that_its_answer_is_co
     let (second, _) = app.slack.command(BOB, "join mentee generative AI").await;
     assert!(first.body.is_empty() && second.body.is_empty(), "nothing waited yet: {} {}", first.body, second.body);
 
-    // Five seconds later a worker takes Alice's join; Bob's still waits.
+    // Five seconds later a worker takes Alice's and Bob's joins.
     clock.advance(chrono::Duration::seconds(5));
-    assert!(upward::jobs::consumer::consume_one(&app.running.ctx).await.unwrap());
+    assert!(upward::jobs::consumer::consume_next(&app.running.ctx).await.unwrap());
     let metrics = crate::helpers::http_get(app.running.addr, "/metrics").await;
     assert!(metrics.contains("\nupward_inbox_lag_seconds 5\n"), "the lag an operator sees: {metrics}");
     let (queued, tag) = app.slack.command(CAROL, "join mentee generative AI").await;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use upward::domain::import::{Change, ImportPlan, OrgEntry};
 use upward::event::Event;
-use upward::jobs::consumer::consume_one;
+use upward::jobs::consumer::consume_next;
 use upward::slack::inbound::forms::ExitForm;
 use upward::slack::messages::plain_text;
 use upward::store::{Delivery, HeldChange};
@@ -20,7 +20,7 @@ use crate::helpers::*;
 async fn hold_next(app: &TestApp) -> (HeldChange, JoinHandle<()>) {
     let mut held = app.running.ctx.store.hold_next_change();
     let ctx = app.running.ctx.clone();
-    let handling = tokio::spawn(async move { assert!(consume_one(&ctx).await.expect("a handled entry")) });
+    let handling = tokio::spawn(async move { assert!(consume_next(&ctx).await.expect("a handled entry")) });
     held.reached().await;
     (held, handling)
 }

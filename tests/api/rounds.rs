@@ -255,7 +255,7 @@ async fn a_crash_while_sending_intros_sends_each_exactly_once_after_restart() {
     app.ask(OWNER, "match").await;
     let (_, tag) = app.slack.command(OWNER, "match confirm").await;
     // Handle the command and send the first intro...
-    while upward::jobs::consumer::consume_one(&app.running.ctx).await.unwrap() {}
+    while upward::jobs::consumer::consume_next(&app.running.ctx).await.unwrap() {}
     app.running.dispatcher.dispatch_one().await.unwrap();
     assert_eq!(intros(&app).len(), 1);
     // ...then the second fails half-way (its group DM opens, the post gets a 500) and
