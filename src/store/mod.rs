@@ -209,6 +209,9 @@ pub(crate) fn statement_chunks<T>(rows: &[T], most: usize) -> impl Iterator<Item
 async fn open_pool(url: &str, engine: Engine, max: u32, synchronous: &'static str) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
+        // A file on this machine needs no test before each use, and on SQLite the test
+        // is a round trip to the connection's thread: a third of a join's statements.
+        .test_before_acquire(engine != Engine::Sqlite)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if engine == Engine::Sqlite {
