@@ -24,9 +24,9 @@ pub(super) async fn member(request: &Request<'_>, channel: &str, joined: bool) -
     match (joined, taking_part) {
         (true, false) => {
             tx.record_channel_invite(program.id, &request.user).await?;
-            tx.enqueue(&dm(messages::channel_invitation(&program, channel))).await?;
+            tx.enqueue(&dm(messages::channel_invitation(&program, channel)))?;
         }
-        (false, true) => tx.enqueue(&dm(messages::channel_farewell(&program, channel))).await?,
+        (false, true) => tx.enqueue(&dm(messages::channel_farewell(&program, channel)))?,
         _ => {}
     }
     tx.commit().await?;

@@ -45,7 +45,7 @@ async fn send_nudge(
         messages::add_session_idea(&mut message, idea);
     }
     let users = std::iter::once(mentor.clone()).chain(mentees).collect();
-    tx.enqueue(&Outbound::GroupMessage { users, message }).await?;
+    tx.enqueue(&Outbound::GroupMessage { users, message })?;
     Ok(())
 }
 
@@ -121,7 +121,7 @@ pub(super) async fn met(request: &Request<'_>, value: Option<&str>, trigger_id: 
         return Ok(tx.commit().await?);
     }
     tx.answer_checkin(checkin_id, true, &request.user).await?;
-    tx.enqueue(&Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }).await?;
+    tx.enqueue(&Outbound::OpenView { trigger_id: trigger_id.to_owned(), view })?;
     tx.commit().await?;
     Ok(())
 }
@@ -136,7 +136,7 @@ pub(super) async fn not_yet(request: &Request<'_>, value: Option<&str>) -> Resul
         return Ok(tx.commit().await?);
     }
     tx.answer_checkin(checkin_id, false, &request.user).await?;
-    tx.enqueue(&request.reply_to.with(messages::not_yet(checkin_id))).await?;
+    tx.enqueue(&request.reply_to.with(messages::not_yet(checkin_id)))?;
     tx.commit().await?;
     Ok(())
 }
@@ -171,7 +171,7 @@ pub(super) async fn snooze(request: &Request<'_>, value: Option<&str>) -> Result
     }
     tx.snooze_checkin(checkin_id, at.timestamp()).await?;
     let when = at.with_timezone(&mentee.unwrap_or(program_zone)).format("on %A %-d %B").to_string();
-    tx.enqueue(&request.reply_to.with(messages::snoozed(&when))).await?;
+    tx.enqueue(&request.reply_to.with(messages::snoozed(&when)))?;
     tx.commit().await?;
     ctx.store.schedule_changed.notify_one();
     Ok(())
@@ -204,7 +204,7 @@ pub(super) async fn pause_pair(request: &Request<'_>, value: Option<&str>, pause
             }
         }
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();
     Ok(())
@@ -245,10 +245,10 @@ pub(super) async fn submitted(
     let partner = pair.partner_of(&request.user).to_owned();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.insert_reflection(pair.id, checkin_id, &request.user, &reflection).await?;
-    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection))).await?;
+    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection)))?;
     if reflection.visibility.partner_reads() {
         let message = messages::reflection_shared(&request.user, &reflection);
-        tx.enqueue(&Outbound::DirectMessage { user: partner, message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message })?;
     }
     tx.commit().await?;
     tracing::info!(pair = pair.id, visibility = reflection.visibility.as_str(), "reflection stored");

@@ -54,12 +54,12 @@ pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Optio
     if tx.exit_pair(pair.id, &request.user, reason.as_deref(), share).await? {
         let partner = pair.partner_of(&request.user).to_owned();
         let kind = messages::pair_ended(&program.name, &request.user);
-        tx.enqueue(&Outbound::DirectMessage { user: partner, message: kind }).await?;
-        tx.enqueue(&request.reply_to.with(messages::exit_confirmed(&program.name, at_once))).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message: kind })?;
+        tx.enqueue(&request.reply_to.with(messages::exit_confirmed(&program.name, at_once)))?;
         let shared = reason.as_deref().filter(|_| share);
         for owner in owners {
             let message = messages::exit_owner(&program.name, &pair.mentor_user, &pair.mentee_user, shared);
-            tx.enqueue(&Outbound::DirectMessage { user: owner, message }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: owner, message })?;
         }
         if at_once {
             let event = Event::ScheduledRound { program_id: program.id, due: ctx.now() };
@@ -74,7 +74,7 @@ pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Optio
         tracing::info!(pair = pair.id, shared = share, at_once, "a participant ended their pair");
     } else {
         // Ended meanwhile, by the partner or an owner: they were told already.
-        tx.enqueue(&request.reply_to.with(messages::no_pair_to_leave())).await?;
+        tx.enqueue(&request.reply_to.with(messages::no_pair_to_leave()))?;
     }
     tx.commit().await?;
     if at_once {

@@ -130,7 +130,7 @@ pub(super) async fn action(
                 tx.set_status(participant.id, status, None).await?;
             }
             let saved = tx.participant(program.id, &request.user).await?;
-            tx.enqueue(&view_for(request, tz.as_deref(), Some((&program, &saved)), None).await?).await?;
+            tx.enqueue(&view_for(request, tz.as_deref(), Some((&program, &saved)), None).await?)?;
             tx.commit().await?;
             Ok(())
         }

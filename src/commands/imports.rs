@@ -165,7 +165,7 @@ pub(super) async fn command(request: &Request<'_>, columns: Option<Columns>) -> 
     .into_iter()
     .filter_map(|(key, header)| header.as_ref().map(|h| format!("{key} = `{}`", crate::domain::bounds::echo(h))))
     .collect();
-    tx.enqueue(&request.reply_to.with(messages::import_columns_saved(&named.join(", ")))).await?;
+    tx.enqueue(&request.reply_to.with(messages::import_columns_saved(&named.join(", "))))?;
     tx.commit().await?;
     Ok(())
 }
@@ -227,7 +227,7 @@ pub(super) async fn file_shared(request: &Request<'_>, file_id: &str) -> Result<
     let mut tx = ctx.store.begin_for(request.inbox_id, ctx.now()).await?;
     let id = tx.save_import(&ctx.team_id, &request.user, &file.name, &plan).await?;
     let report = messages::import_dry_run(id, &file.name, &plan);
-    tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: report }).await?;
+    tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: report })?;
     tx.commit().await?;
     info!(import = id, rows = plan.rows_read, changes = plan.changes.len(), "org-chart dry run kept");
     Ok(())
@@ -261,7 +261,7 @@ pub(super) async fn close(request: &Request<'_>, value: Option<&str>, apply: boo
     } else {
         messages::import_cancelled(&import.source)
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     info!(import = import.id, apply, "org-chart import closed");
     Ok(())

@@ -75,7 +75,7 @@ async fn save(
     let mut profile = match complete(current.as_ref()) {
         Ok(profile) => profile,
         Err(problem) => {
-            tx.enqueue(&request.reply_to.with(problem)).await?;
+            tx.enqueue(&request.reply_to.with(problem))?;
             tx.commit().await?;
             return Ok(());
         }
@@ -85,14 +85,14 @@ async fn save(
     let saved = tx.save_profile(program.id, &request.user, &profile).await?;
     let confirmation = messages::joined(program, &saved, tz.as_deref(), rejoined);
     if from_form {
-        tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: confirmation }).await?;
-        tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((program, &saved)), None).await?).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: confirmation })?;
+        tx.enqueue(&super::home::view_for(request, tz.as_deref(), Some((program, &saved)), None).await?)?;
     } else {
-        tx.enqueue(&request.reply_to.with(confirmation)).await?;
+        tx.enqueue(&request.reply_to.with(confirmation))?;
     }
     if !rejoined {
         let invite = messages::confidence_invite(program, &Side::of(saved.role), Phase::Before);
-        tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: invite }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: request.user.clone(), message: invite })?;
     }
     tx.commit().await?;
     tracing::info!(program = program.id, role = profile.role.as_str(), rejoined, "profile saved");

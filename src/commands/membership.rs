@@ -39,7 +39,7 @@ async fn transition(
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.set_status(participant.id, status, until).await?;
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     tracing::info!(program = program.id, status = status.as_str(), "status changed");
     Ok(())

@@ -164,7 +164,7 @@ impl Request<'_> {
     async fn answer(&self, messages: Vec<Outbound>) -> Result<()> {
         let mut tx = self.ctx.store.begin_for(self.inbox_id, self.ctx.now()).await?;
         for message in &messages {
-            tx.enqueue(message).await?;
+            tx.enqueue(message)?;
         }
         tx.commit().await?;
         Ok(())
@@ -193,7 +193,7 @@ impl Request<'_> {
         if tx.pair(pair_id).await?.is_some_and(|p| p.is_live()) {
             return Ok(true);
         }
-        tx.enqueue(&self.reply_to.with(messages::pair_has_ended())).await?;
+        tx.enqueue(&self.reply_to.with(messages::pair_has_ended()))?;
         Ok(false)
     }
 

@@ -42,7 +42,7 @@ pub(super) async fn goal_submitted(request: &Request<'_>, pair_id: i64, goal: &s
         return Ok(tx.commit().await?);
     }
     tx.save_goal(pair.id, &request.user, goal).await?;
-    tx.enqueue(&request.reply_to.with(messages::goal_saved(pair.partner_of(&request.user), goal))).await?;
+    tx.enqueue(&request.reply_to.with(messages::goal_saved(pair.partner_of(&request.user), goal)))?;
     tx.commit().await?;
     tracing::info!(pair = pair.id, "goal stored");
     Ok(())
@@ -75,7 +75,7 @@ pub(super) async fn goal_done(request: &Request<'_>, value: Option<&str>) -> Res
         Some(id) => tx.mark_goal_done(id, &request.user).await?,
         None => false,
     };
-    tx.enqueue(&request.reply_to.with(messages::goal_marked(done))).await?;
+    tx.enqueue(&request.reply_to.with(messages::goal_marked(done)))?;
     tx.commit().await?;
     Ok(())
 }
@@ -147,11 +147,10 @@ pub(super) async fn confidence_submitted(
     }
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.save_confidence(program_id, &request.user, confidence).await?;
-    tx.enqueue(&request.reply_to.with(messages::confidence_saved(confidence.phase, confidence.consent.is_some())))
-        .await?;
+    tx.enqueue(&request.reply_to.with(messages::confidence_saved(confidence.phase, confidence.consent.is_some())))?;
     for (mentor, uplift) in &progress {
         let message = messages::mentee_progress(&program.name, *uplift);
-        tx.enqueue(&Outbound::DirectMessage { user: mentor.clone(), message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: mentor.clone(), message })?;
     }
     tx.commit().await?;
     tracing::info!(
@@ -189,17 +188,17 @@ pub(super) async fn round_ended(ctx: &Context, inbox_id: i64, round_id: i64) -> 
     }
     for (user, sides) in &sides {
         let message = messages::confidence_invite(program, sides, Phase::After);
-        tx.enqueue(&Outbound::DirectMessage { user: (*user).to_owned(), message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: (*user).to_owned(), message })?;
     }
     let mut thanked = 0;
     for (mentor, (sessions, skills)) in &taught {
         let Some(tell) = ctx.store.recognition(program.id, mentor).await? else { continue };
         let skills = skills_touched(skills);
         let message = messages::mentor_thanks(&program.name, *sessions, &skills, tell.as_deref());
-        tx.enqueue(&Outbound::DirectMessage { user: (*mentor).to_owned(), message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: (*mentor).to_owned(), message })?;
         if let Some(person) = tell {
             let message = messages::recognition_note(&program.name, mentor, *sessions, &skills);
-            tx.enqueue(&Outbound::DirectMessage { user: person, message }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: person, message })?;
         }
         thanked += 1;
     }

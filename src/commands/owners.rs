@@ -47,7 +47,7 @@ pub(super) async fn add(request: &Request<'_>, user: &str) -> Result<()> {
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let fresh = !request.ctx.owners.iter().any(|o| o == user)
         && tx.add_owner(&request.ctx.team_id, user, &request.user).await?;
-    tx.enqueue(&request.reply_to.with(messages::owner_added(user, fresh))).await?;
+    tx.enqueue(&request.reply_to.with(messages::owner_added(user, fresh)))?;
     tx.commit().await?;
     Ok(())
 }
@@ -59,7 +59,7 @@ pub(super) async fn remove(request: &Request<'_>, user: &str) -> Result<()> {
     let configured = request.ctx.owners.iter().any(|o| o == user);
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let removed = tx.remove_owner(&request.ctx.team_id, user).await?;
-    tx.enqueue(&request.reply_to.with(messages::owner_removed(user, removed, configured))).await?;
+    tx.enqueue(&request.reply_to.with(messages::owner_removed(user, removed, configured)))?;
     tx.commit().await?;
     Ok(())
 }
@@ -81,10 +81,10 @@ pub(super) async fn forget_me(request: &Request<'_>) -> Result<()> {
     for pair in &forgotten.ended {
         let name = programs.iter().find(|p| p.id == pair.program_id).map(|p| p.name.as_str()).unwrap_or_default();
         let partner = pair.partner_of(&request.user).to_owned();
-        tx.enqueue(&Outbound::DirectMessage { user: partner, message: messages::partner_left(name) }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message: messages::partner_left(name) })?;
     }
     let answer = messages::forgotten(forgotten.programs, forgotten.reflections, forgotten.ended.len());
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     Ok(())
 }
@@ -123,7 +123,7 @@ pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i
         }
         let message = messages::digest(&figures, program.id, &week, &attention);
         for owner in ctx.all_owners().await? {
-            tx.enqueue(&Outbound::DirectMessage { user: owner, message: message.clone() }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: owner, message: message.clone() })?;
         }
         tracing::info!(program = program.id, attention = attention.len(), "digest sent");
     }
@@ -170,8 +170,8 @@ pub(super) async fn export(request: &Request<'_>, program: Option<&str>, format:
         content_b64: encode_file(text.as_bytes()),
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    tx.enqueue(&file).await?;
-    tx.enqueue(&request.reply_to.with(messages::export_queued(&program.name, &filename))).await?;
+    tx.enqueue(&file)?;
+    tx.enqueue(&request.reply_to.with(messages::export_queued(&program.name, &filename)))?;
     tx.commit().await?;
     Ok(())
 }

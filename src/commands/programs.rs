@@ -21,7 +21,7 @@ pub(super) async fn create(request: &Request<'_>, name: &ProgramName) -> Result<
         }
         None => messages::program_exists(name.shown()),
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     Ok(())
 }
@@ -43,7 +43,7 @@ pub(super) async fn rename(request: &Request<'_>, program: Option<&str>, name: &
     } else {
         messages::program_exists(name.shown())
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     Ok(())
 }
@@ -96,7 +96,7 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let added = tx.add_skills(program.id, &fresh).await?;
     let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();
-    tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue))).await?;
+    tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue)))?;
     tx.commit().await?;
     Ok(())
 }
@@ -147,7 +147,7 @@ pub(super) async fn set(request: &Request<'_>, program: Option<&str>, setting: S
     tx.set_session_hours(program.id, settings.session_hours).await?;
     tx.set_mentee_projects(program.id, settings.mentee_projects).await?;
     tx.set_program_channel(program.id, settings.channel.as_deref()).await?;
-    tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings))).await?;
+    tx.enqueue(&request.reply_to.with(messages::settings(&program, &settings)))?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();
     tracing::info!(program = program.id, "program settings changed");

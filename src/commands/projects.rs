@@ -74,15 +74,15 @@ pub(super) async fn create(
         pair_id: None,
     };
     if proposed.is_empty() {
-        tx.enqueue(&request.reply_to.with(messages::project_no_junior(&project))).await?;
+        tx.enqueue(&request.reply_to.with(messages::project_no_junior(&project)))?;
     } else if owner {
-        tx.enqueue(&request.reply_to.with(messages::project_proposal(&project, &proposed))).await?;
+        tx.enqueue(&request.reply_to.with(messages::project_proposal(&project, &proposed)))?;
     } else {
         for owner in ctx.all_owners().await? {
             let message = messages::project_proposal(&project, &proposed);
-            tx.enqueue(&Outbound::DirectMessage { user: owner, message }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: owner, message })?;
         }
-        tx.enqueue(&request.reply_to.with(messages::project_sent_to_owners(&project))).await?;
+        tx.enqueue(&request.reply_to.with(messages::project_sent_to_owners(&project)))?;
     }
     tx.commit().await?;
     tracing::info!(program = program.id, project = id, proposed = proposed.len(), "project proposed");
@@ -132,9 +132,8 @@ pub(super) async fn pick(request: &Request<'_>, value: Option<&str>) -> Result<(
     }
     let idea = request.ctx.agendas.idea(&project.skills, 0);
     let intro = messages::project_introduction(&project, &mentor.user_id, idea);
-    tx.enqueue(&Outbound::GroupMessage { users: vec![mentor.user_id.clone(), lead.user_id.clone()], message: intro })
-        .await?;
-    tx.enqueue(&request.reply_to.with(messages::project_paired(&project, &mentor.user_id))).await?;
+    tx.enqueue(&Outbound::GroupMessage { users: vec![mentor.user_id.clone(), lead.user_id.clone()], message: intro })?;
+    tx.enqueue(&request.reply_to.with(messages::project_paired(&project, &mentor.user_id)))?;
     tx.commit().await?;
     request.ctx.store.schedule_changed.notify_one();
     tracing::info!(project = project.id, pair = pair_id, "project pair live");
@@ -157,7 +156,7 @@ pub(super) async fn ended(ctx: &Context, inbox_id: i64, project_id: i64) -> Resu
                 }
                 for user in [&pair.mentor_user, &pair.mentee_user] {
                     let message = messages::project_closing(&project);
-                    tx.enqueue(&Outbound::DirectMessage { user: user.clone(), message }).await?;
+                    tx.enqueue(&Outbound::DirectMessage { user: user.clone(), message })?;
                 }
             }
             tracing::info!(project = project.id, "project ended");
@@ -207,10 +206,10 @@ pub(super) async fn closing_submitted(
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.insert_reflection(pair.id, None, &request.user, &reflection).await?;
     tx.save_project_answer(project_id, &request.user, reached).await?;
-    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection))).await?;
+    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection)))?;
     if reflection.visibility.partner_reads() {
         let message = messages::reflection_shared(&request.user, &reflection);
-        tx.enqueue(&Outbound::DirectMessage { user: partner, message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message })?;
     }
     tx.commit().await?;
     tracing::info!(project = project_id, reached = reached.as_str(), "project closed by one of its pair");

@@ -35,7 +35,7 @@ async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
     let (people, name) = (inputs.participants.len(), program.name.clone());
     if people >= LARGE_ROUND {
         let mut tx = request.ctx.store.begin(request.ctx.now()).await?;
-        tx.enqueue(&request.reply_to.with(messages::matching_started(&name, people))).await?;
+        tx.enqueue(&request.reply_to.with(messages::matching_started(&name, people)))?;
         tx.commit().await?;
     }
     let (progress_tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
@@ -59,7 +59,7 @@ async fn plan(request: &Request<'_>, program: &Program) -> Result<Plan> {
                     (told, notes) = (std::time::Instant::now(), notes + 1);
                     let note = messages::matching_progress(&name, people, step.round, step.gap_pct());
                     let mut tx = request.ctx.store.begin(request.ctx.now()).await?;
-                    tx.enqueue(&request.reply_to.with(note)).await?;
+                    tx.enqueue(&request.reply_to.with(note))?;
                     tx.commit().await?;
                 }
             }
@@ -91,7 +91,7 @@ pub(super) async fn preview(request: &Request<'_>, program: Option<&str>) -> Res
     let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
-    tx.enqueue(&request.reply_to.with(messages::round_preview(&plan, false, &programs))).await?;
+    tx.enqueue(&request.reply_to.with(messages::round_preview(&plan, false, &programs)))?;
     tx.commit().await?;
     tracing::info!(program = program.id, pairs = plan.pairs.len(), "round previewed");
     Ok(())
@@ -125,7 +125,7 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
             } else {
                 messages::nothing_to_confirm(&program.name)
             };
-            tx.enqueue(&request.reply_to.with(answer)).await?;
+            tx.enqueue(&request.reply_to.with(answer))?;
             tx.commit().await?;
             return Ok(());
         }
@@ -142,7 +142,7 @@ pub(super) async fn confirm(request: &Request<'_>, program: Option<&str>) -> Res
         store_plan(&mut tx, &plan, &request.user, false, &request.ctx.agendas).await?;
         messages::round_preview(&plan, stale, &programs)
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     Ok(())
 }
@@ -245,7 +245,7 @@ pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> 
         }
         for owner in &ctx.all_owners().await? {
             let message = messages::automatic_round(&program.name, plan.pairs.len(), plan.unmatched.len());
-            tx.enqueue(&Outbound::DirectMessage { user: owner.clone(), message }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: owner.clone(), message })?;
         }
         tx.commit().await?;
         tracing::info!(program = program.id, pairs = plan.pairs.len(), "automatic round done");
@@ -272,11 +272,11 @@ pub(super) async fn unpair(request: &Request<'_>, program: Option<&str>, user: &
         }
         for (person, partner) in [(&pair.mentor_user, &pair.mentee_user), (&pair.mentee_user, &pair.mentor_user)] {
             let message = messages::pair_ended(&program.name, partner);
-            tx.enqueue(&Outbound::DirectMessage { user: person.clone(), message }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: person.clone(), message })?;
         }
         ended.push(pair);
     }
-    tx.enqueue(&request.reply_to.with(messages::unpaired(&program.name, user, &ended))).await?;
+    tx.enqueue(&request.reply_to.with(messages::unpaired(&program.name, user, &ended)))?;
     tx.commit().await?;
     tracing::info!(program = program.id, ended = ended.len(), "pairs ended by an owner");
     Ok(())
@@ -294,7 +294,7 @@ pub(super) async fn scheduled_first(request: &Request<'_>, value: Option<&str>) 
         Some(pair) if !pair.is_live() => messages::pair_has_ended(),
         Some(pair) => messages::session_scheduled(!tx.mark_scheduled(pair.id).await?),
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     Ok(())
 }
@@ -375,8 +375,7 @@ async fn introduce(tx: &mut Tx, round_id: i64, program: &str, agendas: &Catalogu
         tx.enqueue(&Outbound::GroupMessage {
             users: vec![pair.mentor_user.clone(), pair.mentee_user.clone()],
             message,
-        })
-        .await?;
+        })?;
     }
     Ok(())
 }
@@ -401,7 +400,7 @@ async fn introduce_circle(
         members.push(pair.mentee_user.clone());
     }
     let message = messages::circle_introduction(program, &members, newcomers, &agendas.suggest(&wanted, SESSION_IDEAS));
-    tx.enqueue(&Outbound::GroupMessage { users: members, message }).await
+    tx.enqueue(&Outbound::GroupMessage { users: members, message })
 }
 
 /// Plans a round now and, unless `dry_run`, makes it live with its introductions in

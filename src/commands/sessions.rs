@@ -105,7 +105,7 @@ async fn start(request: &Request<'_>, program: &Program, skill: &str, question: 
     } else {
         messages::session_unmet(skill, false)
     };
-    tx.enqueue(&request.reply_to.with(answer)).await?;
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     ctx.store.schedule_changed.notify_one();
     tracing::info!(program = program.id, session = id, "one-time session asked for");
@@ -137,7 +137,7 @@ async fn ask_next(ctx: &Context, tx: &mut Tx, session: &Session, program: &Progr
         Some(mentor) => {
             tx.offer_session(session.id, mentor.id).await?;
             let message = messages::session_request(session, hours);
-            tx.enqueue(&Outbound::DirectMessage { user: mentor.user_id.clone(), message }).await?;
+            tx.enqueue(&Outbound::DirectMessage { user: mentor.user_id.clone(), message })?;
             tracing::info!(session = session.id, mentor = mentor.id, "mentor asked for a one-time session");
             Ok(true)
         }
@@ -173,15 +173,15 @@ pub(super) async fn accept(request: &Request<'_>, value: Option<&str>) -> Result
         let idea = request.ctx.agendas.idea(std::slice::from_ref(&matched.skill), 0);
         let intro = messages::session_introduction(&matched, &request.user, idea);
         let users = vec![request.user.clone(), matched.mentee_user.clone()];
-        tx.enqueue(&Outbound::GroupMessage { users, message: intro }).await?;
-        tx.enqueue(&request.reply_to.with(messages::session_accepted(&matched.mentee_user))).await?;
+        tx.enqueue(&Outbound::GroupMessage { users, message: intro })?;
+        tx.enqueue(&request.reply_to.with(messages::session_accepted(&matched.mentee_user)))?;
         tracing::info!(session = matched.id, "one-time session matched");
     } else {
         // Read again: another mentor's acceptance may have committed since the first read.
         let current = tx.session(session.id).await?;
         let taken = current.is_some_and(|s| s.mentor_user.is_some() && !s.has(&request.user));
         let answer = if taken { messages::session_taken() } else { messages::session_gone() };
-        tx.enqueue(&request.reply_to.with(answer)).await?;
+        tx.enqueue(&request.reply_to.with(answer))?;
     }
     tx.commit().await?;
     Ok(())
@@ -197,9 +197,9 @@ pub(super) async fn decline(request: &Request<'_>, value: Option<&str>) -> Resul
     // Read inside the change: a request another mentor accepted meanwhile asks nobody else.
     let asking = tx.session(session.id).await?.is_some_and(|s| s.status == SessionStatus::Asking);
     match tx.decline_offer(session.id, me).await? {
-        None => tx.enqueue(&request.reply_to.with(messages::session_gone())).await?,
+        None => tx.enqueue(&request.reply_to.with(messages::session_gone()))?,
         Some(open) => {
-            tx.enqueue(&request.reply_to.with(messages::session_declined())).await?;
+            tx.enqueue(&request.reply_to.with(messages::session_declined()))?;
             if open && asking {
                 next_or_unmet(ctx, &mut tx, &session, &program).await?;
             }
@@ -234,7 +234,7 @@ pub(super) async fn expired(ctx: &Context, inbox_id: i64, session_id: i64, asked
 async fn next_or_unmet(ctx: &Context, tx: &mut Tx, session: &Session, program: &Program) -> Result<()> {
     if !ask_next(ctx, tx, session, program).await? {
         let message = messages::session_unmet(&session.skill, true);
-        tx.enqueue(&Outbound::DirectMessage { user: session.mentee_user.clone(), message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: session.mentee_user.clone(), message })?;
     }
     Ok(())
 }
@@ -256,10 +256,10 @@ pub(super) async fn reflect(request: &Request<'_>, value: Option<&str>, trigger_
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     if held && tx.session_held(session.id).await? {
         let message = messages::session_reflect_invite(&request.user, &session);
-        tx.enqueue(&Outbound::DirectMessage { user: partner, message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message })?;
         tracing::info!(session = session.id, "one-time session held");
     }
-    tx.enqueue(&Outbound::OpenView { trigger_id: trigger_id.to_owned(), view }).await?;
+    tx.enqueue(&Outbound::OpenView { trigger_id: trigger_id.to_owned(), view })?;
     tx.commit().await?;
     Ok(())
 }
@@ -277,10 +277,10 @@ pub(super) async fn reflection_submitted(
     let partner = session.partner_of(&request.user).to_owned();
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     tx.insert_session_reflection(session.id, &request.user, &reflection).await?;
-    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection))).await?;
+    tx.enqueue(&request.reply_to.with(messages::reflection_saved(&partner, &reflection)))?;
     if reflection.visibility.partner_reads() {
         let message = messages::reflection_shared(&request.user, &reflection);
-        tx.enqueue(&Outbound::DirectMessage { user: partner, message }).await?;
+        tx.enqueue(&Outbound::DirectMessage { user: partner, message })?;
     }
     tx.commit().await?;
     tracing::info!(session = session.id, visibility = reflection.visibility.as_str(), "session reflection stored");

@@ -95,7 +95,7 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         for message in messages {
-            self.enqueue(message).await?;
+            self.enqueue(message)?;
         }
         Ok(())
     }

@@ -429,7 +429,7 @@ impl Store {
             engine: self.engine,
             now,
             inbox_id: None,
-            queued: false,
+            queued: Vec::new(),
             outbox_ready: self.outbox_ready.clone(),
             _turn: turn,
         })
@@ -465,7 +465,8 @@ pub struct Tx {
     engine: Engine,
     now: i64,
     inbox_id: Option<i64>,
-    queued: bool,
+    /// Messages to write to the outbox as the change commits.
+    queued: Vec<outbox::Queued>,
     outbox_ready: Arc<Notify>,
     /// SQLite's write lock is this change's until it commits or is dropped.
     _turn: Option<OwnedMutexGuard<()>>,
@@ -474,11 +475,12 @@ pub struct Tx {
 impl Tx {
     /// Makes the change durable, then wakes the dispatcher if messages were queued.
     pub async fn commit(mut self) -> Result<()> {
+        self.write_queued().await?;
         if let Some(id) = self.inbox_id {
             inbox::mark_processed(&mut self.tx, id, self.now).await?;
         }
         self.tx.commit().await?;
-        if self.queued {
+        if !self.queued.is_empty() {
             self.outbox_ready.notify_one();
         }
         Ok(())

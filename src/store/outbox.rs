@@ -210,29 +210,63 @@ pub struct QueueFigures {
     pub by_method: Vec<(String, i64, i64, i64)>,
 }
 
+/// A message a change queued, written to the outbox when the change commits.
+#[derive(Debug)]
+pub(super) struct Queued {
+    method: &'static str,
+    channel_key: String,
+    payload: String,
+    /// A group message, or a file for one person: it starts with conversations.open
+    /// unless that DM is known.
+    opens: bool,
+    /// A form to open: its trigger id is good for three seconds.
+    urgent: bool,
+}
+
+/// Queued messages per insert statement, at most.
+const ROWS_PER_QUEUE: usize = 16;
+
 impl Tx {
-    /// Queues a Slack call; it is sent only if this transaction commits.
-    pub async fn enqueue(&mut self, message: &Outbound) -> Result<()> {
+    /// Queues a Slack call; it is sent only if this transaction commits. The change's
+    /// messages are written together as it commits: one statement, where one each held
+    /// SQLite's write lock a hop to its thread longer.
+    pub fn enqueue(&mut self, message: &Outbound) -> Result<()> {
         let payload =
             serde_json::to_string(message).map_err(|e| StoreError::Corrupt(format!("outbound message: {e}")))?;
-        // A group message, and a file for one person, start with conversations.open
-        // unless that DM is known.
-        sqlx::query(
-            "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent)
-             VALUES ($1, $2, $3, $4, $4,
-                     CASE WHEN $5 AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = $2) THEN $6 ELSE $1 END, $7)",
-        )
-        .bind(message.method())
-        .bind(message.channel_key())
-        .bind(payload)
-        .bind(self.now)
-        .bind(matches!(message, Outbound::GroupMessage { .. } | Outbound::UploadFile { .. }))
-        .bind(OPENING)
-        // A form to open: its trigger id is good for three seconds.
-        .bind(i64::from(matches!(message, Outbound::OpenView { .. })))
-        .execute(&mut *self.tx)
-        .await?;
-        self.queued = true;
+        self.queued.push(Queued {
+            method: message.method(),
+            channel_key: message.channel_key(),
+            payload,
+            opens: matches!(message, Outbound::GroupMessage { .. } | Outbound::UploadFile { .. }),
+            urgent: matches!(message, Outbound::OpenView { .. }),
+        });
+        Ok(())
+    }
+
+    /// Writes the queued messages to the outbox, in the order they were queued.
+    pub(super) async fn write_queued(&mut self) -> Result<()> {
+        for chunk in statement_chunks(&self.queued, ROWS_PER_QUEUE) {
+            let mut insert = Sql::new(
+                "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent) VALUES ",
+            );
+            for (i, row) in chunk.iter().enumerate() {
+                insert.push(if i == 0 { "(" } else { ", (" });
+                insert.push_bind(row.method.to_owned()).push(", ").push_bind(row.channel_key.clone()).push(", ");
+                insert.push_bind(row.payload.clone()).push(", ").push_bind(self.now).push(", ").push_bind(self.now);
+                insert.push(", CASE WHEN ").push_bind(row.opens);
+                insert
+                    .push(" AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = ")
+                    .push_bind(row.channel_key.clone());
+                insert
+                    .push(") THEN ")
+                    .push_bind(OPENING.to_owned())
+                    .push(" ELSE ")
+                    .push_bind(row.method.to_owned())
+                    .push(" END, ");
+                insert.push_bind(i64::from(row.urgent)).push(")");
+            }
+            insert.build_query().execute(&mut *self.tx).await?;
+        }
         Ok(())
     }
 }

@@ -51,7 +51,7 @@ fn dm(user: &str, body: &str) -> Outbound {
 async fn queue(store: &Store, messages: &[Outbound]) {
     let mut tx = store.begin(0).await.unwrap();
     for message in messages {
-        tx.enqueue(message).await.unwrap();
+        tx.enqueue(message).unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -61,7 +61,7 @@ async fn queue(store: &Store, messages: &[Outbound]) {
 async fn queue_now(store: &Store, messages: &[Outbound]) {
     let mut tx = store.begin(chrono::Utc::now().timestamp()).await.unwrap();
     for message in messages {
-        tx.enqueue(message).await.unwrap();
+        tx.enqueue(message).unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -262,7 +262,7 @@ async fn server_errors_back_off_until_the_retry_budget_is_spent_then_dead_letter
         Dispatcher::new(b.store.clone(), b.slack.clone(), clock.clone(), &unpaced()).with_retry_budget(3600);
     b.sim.outage("chat.postMessage", Fault::ServerError);
     let mut tx = b.store.begin(start.timestamp()).await.unwrap();
-    tx.enqueue(&dm(ALICE, "doomed")).await.unwrap();
+    tx.enqueue(&dm(ALICE, "doomed")).unwrap();
     tx.commit().await.unwrap();
     let mut tries = 0;
     let last = loop {

@@ -77,7 +77,7 @@ async fn replicas_claiming_at_once_never_take_the_same_row() {
     let first = Store::connect(&url).await.unwrap();
     let mut tx = first.begin(0).await.unwrap();
     for i in 0..ROWS {
-        tx.enqueue(&nudge(i)).await.unwrap();
+        tx.enqueue(&nudge(i)).unwrap();
         tx.receive(&Delivery {
             dedupe_key: format!("event-{i}"),
             payload: "{}".to_owned(),
@@ -160,7 +160,7 @@ async fn one_replica_sends_at_a_time_and_another_takes_over_when_it_steps_down()
     let (first, second) = (replica(Store::connect(&url).await.unwrap()), replica(Store::connect(&url).await.unwrap()));
     let mut tx = first.store.begin(chrono::Utc::now().timestamp()).await.unwrap();
     for i in 0..2 {
-        tx.enqueue(&nudge(i)).await.unwrap();
+        tx.enqueue(&nudge(i)).unwrap();
     }
     tx.commit().await.unwrap();
 
@@ -193,7 +193,7 @@ async fn three_replicas_deliver_every_nudge_once_within_slacks_limits_when_the_s
     sim.enforce(RateLimits::slack().scaled(f64::from(SPEED)));
     let mut tx = store.begin(chrono::Utc::now().timestamp()).await.unwrap();
     for i in 0..NUDGES {
-        tx.enqueue(&nudge(i)).await.unwrap();
+        tx.enqueue(&nudge(i)).unwrap();
     }
     tx.commit().await.unwrap();
 

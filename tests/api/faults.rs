@@ -78,7 +78,7 @@ async fn outbox_retry_re_drives_dead_letters_by_hand() {
     let slack = SlackApi::new(&sim.api_url(), &SecretString::from(TOKEN)).unwrap();
     let dispatcher = Dispatcher::new(store.clone(), slack, Arc::new(SystemClock), &RateLimits::slack());
     let mut tx = store.begin(chrono::Utc::now().timestamp()).await.unwrap();
-    tx.enqueue(&Outbound::DirectMessage { user: ALICE.into(), message: reply("again") }).await.unwrap();
+    tx.enqueue(&Outbound::DirectMessage { user: ALICE.into(), message: reply("again") }).unwrap();
     tx.commit().await.unwrap();
     sim.fail("chat.postMessage", Fault::ApiError("channel_not_found".into()), 1);
     assert_eq!(dispatcher.dispatch_one().await.unwrap(), Some(Dispatched::Dead));
@@ -160,7 +160,7 @@ async fn owners_are_told_once_when_messages_have_waited_over_an_hour() {
     app.sim.outage("chat.postMessage", Fault::ServerError);
     let store = &app.running.ctx.store;
     let mut tx = store.begin(start.timestamp()).await.unwrap();
-    tx.enqueue(&Outbound::DirectMessage { user: ALICE.into(), message: reply("held up") }).await.unwrap();
+    tx.enqueue(&Outbound::DirectMessage { user: ALICE.into(), message: reply("held up") }).unwrap();
     tx.commit().await.unwrap();
     // Three hours of outage, the bot working through it every five minutes.
     for _ in 0..36 {

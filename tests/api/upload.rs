@@ -42,7 +42,7 @@ async fn queue(app: &TestApp, messages: &[Outbound]) {
     let store = &app.running.ctx.store;
     let mut tx = store.begin(app.running.ctx.clock.now().timestamp()).await.unwrap();
     for message in messages {
-        tx.enqueue(message).await.unwrap();
+        tx.enqueue(message).unwrap();
     }
     tx.commit().await.unwrap();
 }

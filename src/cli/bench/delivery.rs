@@ -79,7 +79,7 @@ async fn queue_round(store: &Store, pairs: usize) -> anyhow::Result<()> {
     for i in 0..pairs {
         let users = vec![format!("U{i:07}MTR"), format!("U{i:07}MTE")];
         let message = reply(format!("Check-in #{i}: how are your sessions going? Reply here to tell each other."));
-        tx.enqueue(&Outbound::GroupMessage { users, message }).await?;
+        tx.enqueue(&Outbound::GroupMessage { users, message })?;
     }
     tx.commit().await?;
     Ok(())

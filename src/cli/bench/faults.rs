@@ -203,7 +203,7 @@ pub async fn run_scenario(scenario: &Scenario, messages: usize, dir: &std::path:
 
     let mut tx = store.begin(start.timestamp()).await?;
     for i in 0..messages {
-        tx.enqueue(&message(i, &sim)).await?;
+        tx.enqueue(&message(i, &sim))?;
     }
     tx.commit().await?;
 
