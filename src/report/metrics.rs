@@ -119,7 +119,12 @@ impl Metrics {
     pub fn handled(&self, took: Duration) {
         self.handled.observe(took);
         let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let _ = self.handle_us.fetch_update(Relaxed, Relaxed, |mean| Some((mean.saturating_mul(7) + took) / 8));
+        // The first entry handled sets the average: counted up from 0, it stayed low
+        // through a burst's first second, and the first few hundred people of a burst
+        // waited a second for their answer without being told it was coming.
+        let _ = self.handle_us.fetch_update(Relaxed, Relaxed, |mean| {
+            Some(if mean == 0 { took } else { (mean.saturating_mul(7) + took) / 8 })
+        });
     }
 
     /// The edge stored a new entry.
@@ -217,6 +222,23 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A burst's first entry handled tells the pace at once: 149 waiting behind one
+    /// worker at 20 ms each is three seconds, not the 0.37 s an average counted up from
+    /// zero would make of it after one entry.
+    #[test]
+    fn the_first_entry_handled_sets_the_pace_a_backlog_is_judged_by() {
+        let metrics = Metrics::default();
+        for _ in 0..150 {
+            metrics.stored();
+        }
+        assert!(!metrics.behind(), "nothing handled yet: no pace to judge by");
+        let _in_hand = metrics.claimed(0, true);
+        metrics.handled(Duration::from_millis(20));
+        assert!(metrics.behind(), "149 waiting at 20 ms each");
+        metrics.caught_up();
+        assert!(!metrics.behind(), "none waiting");
+    }
 
     #[test]
     fn the_histogram_is_cumulative_and_counts_every_observation() {
