@@ -355,6 +355,25 @@ async fn a_form_is_claimed_before_the_backlog_and_one_conversation_goes_in_order
     assert!(third.payload.contains("a2"), "{}", third.payload);
 }
 
+/// A change's messages are written as it commits, many rows a statement: all of them,
+/// in the order queued, and none of a change that never commits.
+#[tokio::test]
+async fn a_changes_messages_are_kept_in_order_and_only_if_it_commits() {
+    let b = bench().await;
+    let mut dropped = b.store.begin(0).await.unwrap();
+    dropped.enqueue(&dm(ALICE, "never")).unwrap();
+    drop(dropped);
+    let many: Vec<Outbound> = (0..40).map(|n| dm(ALICE, &format!("n{n}."))).collect();
+    queue(&b.store, &many).await;
+    let mut order = Vec::new();
+    while let Some(row) = b.store.claim_outbound(0, 60, Claim::any()).await.unwrap().pop() {
+        assert!(!row.payload.contains("never"), "a change that did not commit queued nothing");
+        order.push((0..40).find(|n| row.payload.contains(&format!("n{n}."))).expect("one of the forty"));
+        b.store.outbound_sent(row.id, 0, None).await.unwrap();
+    }
+    assert_eq!(order, (0..40).collect::<Vec<_>>(), "every message, in the order queued");
+}
+
 /// Answers are claimed many at once, yet a batch holds one row per conversation: the
 /// second message into a conversation is not claimable while its first is unsent.
 #[tokio::test]
