@@ -210,7 +210,8 @@ impl super::Tx {
     }
 }
 
-pub(super) async fn mark_processed(tx: &mut Transaction<'static, Any>, id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE inbox SET processed_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
-    Ok(())
+/// Adds to `sql` the statement that marks entry `id` handled, the last of the change
+/// that answers it.
+pub(super) fn mark_processed(sql: &mut Sql, id: i64, now: i64) {
+    sql.push("UPDATE inbox SET processed_at = ").push_bind(now).push(" WHERE id = ").push_bind(id);
 }

@@ -475,9 +475,22 @@ pub struct Tx {
 impl Tx {
     /// Makes the change durable, then wakes the dispatcher if messages were queued.
     pub async fn commit(mut self) -> Result<()> {
-        self.write_queued().await?;
+        let mut statements = self.queued_inserts();
         if let Some(id) = self.inbox_id {
-            inbox::mark_processed(&mut self.tx, id, self.now).await?;
+            match statements.last_mut() {
+                // SQLite runs the statements of one query in one call to its thread:
+                // one hop fewer while the write lock is held. PostgreSQL refuses several
+                // statements with parameters in one query.
+                Some(last) if self.engine == Engine::Sqlite => inbox::mark_processed(last.push("; "), id, self.now),
+                _ => {
+                    let mut mark = Sql::new("");
+                    inbox::mark_processed(&mut mark, id, self.now);
+                    statements.push(mark);
+                }
+            }
+        }
+        for statement in statements {
+            statement.build_query().execute(&mut *self.tx).await?;
         }
         self.tx.commit().await?;
         if !self.queued.is_empty() {

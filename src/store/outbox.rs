@@ -243,31 +243,27 @@ impl Tx {
         Ok(())
     }
 
-    /// Writes the queued messages to the outbox, in the order they were queued.
-    pub(super) async fn write_queued(&mut self) -> Result<()> {
-        for chunk in statement_chunks(&self.queued, ROWS_PER_QUEUE) {
-            let mut insert = Sql::new(
-                "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent) VALUES ",
-            );
-            for (i, row) in chunk.iter().enumerate() {
-                insert.push(if i == 0 { "(" } else { ", (" });
-                insert.push_bind(row.method.to_owned()).push(", ").push_bind(row.channel_key.clone()).push(", ");
-                insert.push_bind(row.payload.clone()).push(", ").push_bind(self.now).push(", ").push_bind(self.now);
-                insert.push(", CASE WHEN ").push_bind(row.opens);
+    /// The statements that write the queued messages to the outbox, in the order they
+    /// were queued.
+    pub(super) fn queued_inserts(&self) -> Vec<Sql> {
+        statement_chunks(&self.queued, ROWS_PER_QUEUE)
+            .map(|chunk| {
+                let mut insert = Sql::new(
+                    "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent) VALUES ",
+                );
+                for (i, row) in chunk.iter().enumerate() {
+                    insert.push(if i == 0 { "(" } else { ", (" });
+                    insert.push_bind(row.method.to_owned()).push(", ").push_bind(row.channel_key.clone()).push(", ");
+                    insert.push_bind(row.payload.clone()).push(", ").push_bind(self.now).push(", ").push_bind(self.now);
+                    insert.push(", CASE WHEN ").push_bind(row.opens);
+                    insert.push(" AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = ");
+                    insert.push_bind(row.channel_key.clone()).push(") THEN ").push_bind(OPENING.to_owned());
+                    insert.push(" ELSE ").push_bind(row.method.to_owned()).push(" END, ");
+                    insert.push_bind(i64::from(row.urgent)).push(")");
+                }
                 insert
-                    .push(" AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = ")
-                    .push_bind(row.channel_key.clone());
-                insert
-                    .push(") THEN ")
-                    .push_bind(OPENING.to_owned())
-                    .push(" ELSE ")
-                    .push_bind(row.method.to_owned())
-                    .push(" END, ");
-                insert.push_bind(i64::from(row.urgent)).push(")");
-            }
-            insert.build_query().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+            })
+            .collect()
     }
 }
 
