@@ -243,13 +243,9 @@ impl Inputs {
         while combos != 0 {
             let combo = combos.trailing_zeros();
             combos &= combos - 1;
-            let mut all = !0u64;
-            for (t, input) in inputs.iter().enumerate() {
-                if combo & (1 << t) != 0 {
-                    all &= input;
-                }
-            }
-            found |= all;
+            // Without branches: an input outside the combination lets everyone through.
+            let outside = |t: usize| u64::from((combo >> t) & 1).wrapping_sub(1);
+            found |= inputs.iter().enumerate().fold(!0u64, |all, (t, input)| all & (input | outside(t)));
         }
         found
     }
