@@ -216,16 +216,23 @@ impl Inputs {
     /// vectors are the last searcher's, cleared: a scan has tens of thousands of
     /// searchers, and allocating a dozen small vectors for each one showed.
     fn set(&mut self, keys: impl IntoIterator<Item = (usize, usize)>, points: [u32; 4], layout: &Layout) {
-        let worth = |combo: usize| (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).sum::<u32>();
-        self.most_points = worth(15);
+        // Each combination's worth and least valuable input, from the combination
+        // without its lowest input (every searcher of a scan needs them).
+        let mut worth = [0u32; 16];
+        let mut least = [u32::MAX; 16];
+        for combo in 1..16usize {
+            let (rest, lowest) = (combo & (combo - 1), points[combo.trailing_zeros() as usize]);
+            worth[combo] = worth[rest] + lowest;
+            least[combo] = least[rest].min(lowest);
+        }
+        self.most_points = worth[15];
         // A combination is minimal for `k` when it reaches `k` and would not without its
         // least valuable input: for `k` in `worth - least + 1 ..= worth`.
         self.minimal.clear();
         self.minimal.resize(self.most_points as usize + 2, 0);
         for combo in 1..16usize {
-            let least = (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).min().unwrap_or(0);
-            let reach = worth(combo);
-            for k in (reach - least + 1).max(1)..=reach {
+            let reach = worth[combo];
+            for k in (reach - least[combo] + 1).max(1)..=reach {
                 self.minimal[k as usize] |= 1 << combo;
             }
         }
