@@ -89,27 +89,24 @@ impl Problem<'_> {
 
     fn graph(&self, rows: &[Vec<(u32, i64)>]) -> Graph {
         let slots = self.slot_count();
-        // Sized up front: the graph is rebuilt every round, and growing it showed.
-        let edges = rows.iter().flatten().map(|&(j, _)| self.places(j).len()).sum::<usize>() + rows.len();
-        let mut g = Graph {
-            start: Vec::with_capacity(rows.len() + 1),
-            cols: Vec::with_capacity(edges),
-            costs: Vec::with_capacity(edges),
-            columns: slots + rows.len(),
-        };
-        g.start.push(0);
+        // Sized up front for one place per mentor, the usual case: the graph is rebuilt
+        // every round, and growing it showed.
+        let edges = rows.iter().map(Vec::len).sum::<usize>() + rows.len();
+        let (mut cols, mut costs) = (Vec::with_capacity(edges), Vec::with_capacity(edges));
+        let mut start = Vec::with_capacity(rows.len() + 1);
+        start.push(0);
         for (i, row) in rows.iter().enumerate() {
             for &(j, value) in row {
                 for slot in self.places(j) {
-                    g.cols.push(slot as u32);
-                    g.costs.push(self.cost(value));
+                    cols.push(slot as u32);
+                    costs.push(self.cost(value));
                 }
             }
-            g.cols.push((slots + i) as u32);
-            g.costs.push(self.unmatched_cost);
-            g.start.push(g.cols.len());
+            cols.push((slots + i) as u32);
+            costs.push(self.unmatched_cost);
+            start.push(cols.len());
         }
-        g
+        Graph { start, cols, costs, columns: slots + rows.len() }
     }
 
     fn pairs(&self) -> Pairs<'_, impl Fn(usize, usize, i64) -> i64 + Sync + '_> {
