@@ -376,7 +376,7 @@ impl Scan<'_> {
                 if self.keep == Keep::GoodEnough { searcher.wrapping_mul(0x9E37_79B9) % words.len().max(1) } else { 0 };
             let cheapest_here = self.layout.price[words.start * 64];
             let mut known: Option<(i64, i64, u32)> = None;
-            for w in words.clone().skip(turn).chain(words.clone().take(turn)) {
+            for w in (words.start + turn..words.end).chain(words.start..words.start + turn) {
                 let price = self.layout.price[w * 64];
                 let k = match known {
                     Some((p, b, k)) if p == price && b == bound => k,
