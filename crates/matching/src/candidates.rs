@@ -185,15 +185,11 @@ impl Layout {
         Layout { words, order: laid, position, price: at, zones, dense, dense_at }
     }
 
-    /// Sets (or clears) the bits of everyone holding `key` in `bits`.
-    fn mark(&self, postings: &[Vec<u32>], key: usize, bits: &mut [u64], on: bool) {
+    /// Sets the bits of everyone holding `key` in `bits`.
+    fn mark(&self, postings: &[Vec<u32>], key: usize, bits: &mut [u64]) {
         for &p in postings.get(key).map_or(&[][..], Vec::as_slice) {
             let pos = self.position[p as usize] as usize;
-            if on {
-                bits[pos / 64] |= 1 << (pos % 64);
-            } else {
-                bits[pos / 64] &= !(1 << (pos % 64));
-            }
+            bits[pos / 64] |= 1 << (pos % 64);
         }
     }
 }
@@ -246,12 +242,10 @@ impl Inputs {
         }
     }
 
-    /// The people of word `w` whose inputs are worth at least `k` points.
-    fn word(&self, layout: &Layout, bits: &[Vec<u64>; 4], w: usize, k: u32) -> u64 {
-        let inputs: [u64; 4] = std::array::from_fn(|t| {
-            let sparse = if self.sparse[t].is_empty() { 0 } else { bits[t][w] };
-            self.dense[t].iter().fold(sparse, |bits, &at| bits | layout.dense[at + w])
-        });
+    /// The people of word `w` whose inputs are worth at least `k` points, from the
+    /// inputs' people in `bits` (see [`Scratch::load`]).
+    fn word(&self, bits: &[Vec<u64>; 4], w: usize, k: u32) -> u64 {
+        let inputs: [u64; 4] = std::array::from_fn(|t| bits[t][w]);
         let mut combos = self.minimal[k as usize];
         let mut found = 0u64;
         while combos != 0 {
@@ -276,10 +270,39 @@ enum Keep {
 }
 
 /// What one thread of a scan reuses from searcher to searcher: the current searcher's
-/// inputs, and a bitmap per input for its rarely held keys (set and cleared bit by bit).
+/// inputs, and each input's people as a bitmap over the whole layout.
 struct Scratch {
     inputs: Inputs,
     bits: [Vec<u64>; 4],
+}
+
+impl Scratch {
+    /// Sets each input's people in `bits`, all words at once: a scan visits most words,
+    /// and uniting whole bitmaps in one pass is much cheaper than uniting an input's
+    /// keys again at every word.
+    fn load(&mut self, layout: &Layout, postings: &[Vec<u32>]) {
+        let Scratch { inputs, bits } = self;
+        for ((sparse, dense), input_bits) in inputs.sparse.iter().zip(&inputs.dense).zip(bits) {
+            for &key in sparse {
+                layout.mark(postings, key, input_bits);
+            }
+            for &at in dense {
+                for (bits, &key_bits) in input_bits.iter_mut().zip(&layout.dense[at..at + layout.words]) {
+                    *bits |= key_bits;
+                }
+            }
+        }
+    }
+
+    /// Clears what [`Self::load`] set, for the next searcher.
+    fn clear(&mut self) {
+        let Scratch { inputs, bits } = self;
+        for ((sparse, dense), input_bits) in inputs.sparse.iter().zip(&inputs.dense).zip(bits) {
+            if !sparse.is_empty() || !dense.is_empty() {
+                input_bits.fill(0);
+            }
+        }
+    }
 }
 
 /// One scan over a side's layout: what is the same for every searcher of the scan.
@@ -355,16 +378,12 @@ impl Scan<'_> {
         scratch: &mut Scratch,
         mut judge: impl FnMut(usize, i64, i64) -> Option<(i64, i64)>,
     ) -> Found {
-        let Scratch { inputs, bits } = scratch;
         let below = self.below[searcher];
-        if limit == 0 || inputs.most_points == 0 {
+        if limit == 0 || scratch.inputs.most_points == 0 {
             return Found { pairs: Vec::new(), cheapest: below };
         }
-        for (keys, input_bits) in inputs.sparse.iter().zip(bits.iter_mut()) {
-            for &key in keys {
-                self.layout.mark(self.postings, key, input_bits, true);
-            }
-        }
+        scratch.load(self.layout, self.postings);
+        let Scratch { inputs, bits } = &*scratch;
         let zones = &self.visits[self.visits.partition_point(|(at, _)| *at < offset)].1;
         let mut best: BinaryHeap<(i64, u32, i64)> = BinaryHeap::new();
         let mut bound = below;
@@ -390,7 +409,7 @@ impl Scan<'_> {
                     }
                     continue;
                 }
-                let mut word = inputs.word(self.layout, bits, w, k);
+                let mut word = inputs.word(bits, w, k);
                 while word != 0 {
                     let pos = w * 64 + word.trailing_zeros() as usize;
                     word &= word - 1;
@@ -418,11 +437,7 @@ impl Scan<'_> {
                 }
             }
         }
-        for (keys, input_bits) in inputs.sparse.iter().zip(bits.iter_mut()) {
-            for &key in keys {
-                self.layout.mark(self.postings, key, input_bits, false);
-            }
-        }
+        scratch.clear();
         let found = best.into_sorted_vec();
         let cheapest = found.first().map_or(below, |&(reduced, _, _)| reduced);
         Found { pairs: found.into_iter().map(|(_, p, value)| (p, value)).collect(), cheapest }
