@@ -185,15 +185,11 @@ impl Layout {
         Layout { words, order: laid, position, price: at, zones, dense, dense_at }
     }
 
-    /// Sets (or clears) the bits of everyone holding `key` in `bits`.
-    fn mark(&self, postings: &[Vec<u32>], key: usize, bits: &mut [u64], on: bool) {
+    /// Sets the bits of everyone holding `key` in `bits`.
+    fn mark(&self, postings: &[Vec<u32>], key: usize, bits: &mut [u64]) {
         for &p in postings.get(key).map_or(&[][..], Vec::as_slice) {
             let pos = self.position[p as usize] as usize;
-            if on {
-                bits[pos / 64] |= 1 << (pos % 64);
-            } else {
-                bits[pos / 64] &= !(1 << (pos % 64));
-            }
+            bits[pos / 64] |= 1 << (pos % 64);
         }
     }
 }
@@ -202,6 +198,7 @@ impl Layout {
 /// number of skill points when present (an overestimate where an input stands for
 /// several wishes). `minimal[k]` holds, as a 16-bit set, the smallest combinations of
 /// inputs worth at least `k` points.
+#[derive(Default)]
 struct Inputs {
     /// Where the bitmaps of each input's widely held keys start in [`Layout::dense`].
     dense: [Vec<usize>; 4],
@@ -211,45 +208,52 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn new(keys: [Vec<usize>; 4], points: [u32; 4], layout: &Layout) -> Inputs {
-        let worth = |combo: usize| (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).sum::<u32>();
-        let most_points = worth(15);
+    /// Becomes the inputs of the next searcher: `keys` are (input, key) pairs. The
+    /// vectors are the last searcher's, cleared: a scan has tens of thousands of
+    /// searchers, and allocating a dozen small vectors for each one showed.
+    fn set(&mut self, keys: impl IntoIterator<Item = (usize, usize)>, points: [u32; 4], layout: &Layout) {
+        // Each combination's worth and least valuable input, from the combination
+        // without its lowest input (every searcher of a scan needs them).
+        let mut worth = [0u32; 16];
+        let mut least = [u32::MAX; 16];
+        for combo in 1..16usize {
+            let (rest, lowest) = (combo & (combo - 1), points[combo.trailing_zeros() as usize]);
+            worth[combo] = worth[rest] + lowest;
+            least[combo] = least[rest].min(lowest);
+        }
+        self.most_points = worth[15];
         // A combination is minimal for `k` when it reaches `k` and would not without its
         // least valuable input: for `k` in `worth - least + 1 ..= worth`.
-        let mut minimal = vec![0u16; most_points as usize + 2];
+        self.minimal.clear();
+        self.minimal.resize(self.most_points as usize + 2, 0);
         for combo in 1..16usize {
-            let least = (0..4).filter(|t| combo & (1 << t) != 0).map(|t| points[t]).min().unwrap_or(0);
-            let reach = worth(combo);
-            for k in (reach - least + 1).max(1)..=reach {
-                minimal[k as usize] |= 1 << combo;
+            let reach = worth[combo];
+            for k in (reach - least[combo] + 1).max(1)..=reach {
+                self.minimal[k as usize] |= 1 << combo;
             }
         }
-        minimal[0] = minimal[1];
-        let at = |key: usize| layout.dense_at.get(key).copied().unwrap_or(SPARSE);
-        let is_dense = |key: &usize| at(*key) != SPARSE;
-        let dense = keys.clone().map(|keys| keys.into_iter().filter(is_dense).map(at).collect());
-        let sparse = keys.map(|keys| keys.into_iter().filter(|key| !is_dense(key)).collect());
-        Inputs { dense, sparse, minimal, most_points }
+        self.minimal[0] = self.minimal[1];
+        self.dense.iter_mut().chain(&mut self.sparse).for_each(Vec::clear);
+        for (input, key) in keys {
+            match layout.dense_at.get(key).copied().unwrap_or(SPARSE) {
+                SPARSE => self.sparse[input].push(key),
+                at => self.dense[input].push(at),
+            }
+        }
     }
 
-    /// The people of word `w` whose inputs are worth at least `k` points.
-    fn word(&self, layout: &Layout, scratch: &[Vec<u64>], w: usize, k: u32) -> u64 {
-        let inputs: [u64; 4] = std::array::from_fn(|t| {
-            let sparse = if self.sparse[t].is_empty() { 0 } else { scratch[t][w] };
-            self.dense[t].iter().fold(sparse, |bits, &at| bits | layout.dense[at + w])
-        });
+    /// The people of word `w` whose inputs are worth at least `k` points, from the
+    /// inputs' people in `bits` (see [`Scratch::load`]).
+    fn word(&self, bits: &[Vec<u64>; 4], w: usize, k: u32) -> u64 {
+        let inputs: [u64; 4] = std::array::from_fn(|t| bits[t][w]);
         let mut combos = self.minimal[k as usize];
         let mut found = 0u64;
         while combos != 0 {
             let combo = combos.trailing_zeros();
             combos &= combos - 1;
-            let mut all = !0u64;
-            for (t, input) in inputs.iter().enumerate() {
-                if combo & (1 << t) != 0 {
-                    all &= input;
-                }
-            }
-            found |= all;
+            // Without branches: an input outside the combination lets everyone through.
+            let outside = |t: usize| u64::from((combo >> t) & 1).wrapping_sub(1);
+            found |= inputs.iter().enumerate().fold(!0u64, |all, (t, input)| all & (input | outside(t)));
         }
         found
     }
@@ -263,6 +267,42 @@ enum Keep {
     /// Good partners, not the very best: later pairs must beat the worst kept one by a
     /// whole score point, so the many near-ties are never scored (prices must be 0).
     GoodEnough,
+}
+
+/// What one thread of a scan reuses from searcher to searcher: the current searcher's
+/// inputs, and each input's people as a bitmap over the whole layout.
+struct Scratch {
+    inputs: Inputs,
+    bits: [Vec<u64>; 4],
+}
+
+impl Scratch {
+    /// Sets each input's people in `bits`, all words at once: a scan visits most words,
+    /// and uniting whole bitmaps in one pass is much cheaper than uniting an input's
+    /// keys again at every word.
+    fn load(&mut self, layout: &Layout, postings: &[Vec<u32>]) {
+        let Scratch { inputs, bits } = self;
+        for ((sparse, dense), input_bits) in inputs.sparse.iter().zip(&inputs.dense).zip(bits) {
+            for &key in sparse {
+                layout.mark(postings, key, input_bits);
+            }
+            for &at in dense {
+                for (bits, &key_bits) in input_bits.iter_mut().zip(&layout.dense[at..at + layout.words]) {
+                    *bits |= key_bits;
+                }
+            }
+        }
+    }
+
+    /// Clears what [`Self::load`] set, for the next searcher.
+    fn clear(&mut self) {
+        let Scratch { inputs, bits } = self;
+        for ((sparse, dense), input_bits) in inputs.sparse.iter().zip(&inputs.dense).zip(bits) {
+            if !sparse.is_empty() || !dense.is_empty() {
+                input_bits.fill(0);
+            }
+        }
+    }
 }
 
 /// One scan over a side's layout: what is the same for every searcher of the scan.
@@ -317,35 +357,33 @@ impl Scan<'_> {
     }
 
     /// Runs `search(searcher, scratch)` for every searcher, on every core, in order.
-    fn each(&self, searchers: usize, search: impl Fn(usize, &mut [Vec<u64>]) -> Found + Sync) -> Vec<Found> {
+    fn each(&self, searchers: usize, search: impl Fn(usize, &mut Scratch) -> Found + Sync) -> Vec<Found> {
         let parts = in_parallel(searchers, |range| {
-            let mut scratch = vec![vec![0u64; self.layout.words]; 4];
+            let bits = std::array::from_fn(|_| vec![0u64; self.layout.words]);
+            let mut scratch = Scratch { inputs: Inputs::default(), bits };
             range.map(|who| search(who, &mut scratch)).collect::<Vec<_>>()
         });
         parts.into_iter().flatten().collect()
     }
 
-    /// Searches for the `limit` best partners of `searcher`, whose skills are `inputs`
-    /// and who sits at UTC offset `offset`; `judge(person, price, bound)` scores a
-    /// candidate and returns its (reduced cost, value) when it is allowed and below `bound`.
+    /// Searches for the `limit` best partners of `searcher`, whose skills are the
+    /// scratch's inputs and who sits at UTC offset `offset`; `judge(person, price, bound)`
+    /// scores a candidate and returns its (reduced cost, value) when it is allowed and
+    /// below `bound`.
     fn run(
         &self,
         searcher: usize,
-        inputs: &Inputs,
         offset: i32,
         limit: usize,
-        scratch: &mut [Vec<u64>],
+        scratch: &mut Scratch,
         mut judge: impl FnMut(usize, i64, i64) -> Option<(i64, i64)>,
     ) -> Found {
         let below = self.below[searcher];
-        if limit == 0 || inputs.most_points == 0 {
+        if limit == 0 || scratch.inputs.most_points == 0 {
             return Found { pairs: Vec::new(), cheapest: below };
         }
-        for (keys, bits) in inputs.sparse.iter().zip(scratch.iter_mut()) {
-            for &key in keys {
-                self.layout.mark(self.postings, key, bits, true);
-            }
-        }
+        scratch.load(self.layout, self.postings);
+        let Scratch { inputs, bits } = &*scratch;
         let zones = &self.visits[self.visits.partition_point(|(at, _)| *at < offset)].1;
         let mut best: BinaryHeap<(i64, u32, i64)> = BinaryHeap::new();
         let mut bound = below;
@@ -357,7 +395,7 @@ impl Scan<'_> {
                 if self.keep == Keep::GoodEnough { searcher.wrapping_mul(0x9E37_79B9) % words.len().max(1) } else { 0 };
             let cheapest_here = self.layout.price[words.start * 64];
             let mut known: Option<(i64, i64, u32)> = None;
-            for w in words.clone().skip(turn).chain(words.clone().take(turn)) {
+            for w in (words.start + turn..words.end).chain(words.start..words.start + turn) {
                 let price = self.layout.price[w * 64];
                 let k = match known {
                     Some((p, b, k)) if p == price && b == bound => k,
@@ -371,7 +409,7 @@ impl Scan<'_> {
                     }
                     continue;
                 }
-                let mut word = inputs.word(self.layout, scratch, w, k);
+                let mut word = inputs.word(bits, w, k);
                 while word != 0 {
                     let pos = w * 64 + word.trailing_zeros() as usize;
                     word &= word - 1;
@@ -399,11 +437,7 @@ impl Scan<'_> {
                 }
             }
         }
-        for (keys, bits) in inputs.sparse.iter().zip(scratch.iter_mut()) {
-            for &key in keys {
-                self.layout.mark(self.postings, key, bits, false);
-            }
-        }
+        scratch.clear();
         let found = best.into_sorted_vec();
         let cheapest = found.first().map_or(below, |&(reduced, _, _)| reduced);
         Found { pairs: found.into_iter().map(|(_, p, value)| (p, value)).collect(), cheapest }
@@ -478,15 +512,15 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
         let keep = if good_enough { Keep::GoodEnough } else { Keep::Cheapest };
         let scan = self.scan(&layout, &self.index.teachers, &mentees, below, keep);
         scan.each(self.instance.mentees.len(), |i, scratch| {
-            let mut keys: [Vec<usize>; 4] = Default::default();
+            let wishes = self.scorer.wishes(i);
             let mut points = [0u32; 4];
-            for (t, &(skill, factor)) in self.scorer.wishes(i).iter().enumerate() {
-                keys[t.min(3)].push(usize::from(skill));
+            for (t, &(_, factor)) in wishes.iter().enumerate() {
                 points[t.min(3)] += factor;
             }
-            let inputs = Inputs::new(keys, points, &layout);
+            let keys = wishes.iter().enumerate().map(|(t, &(skill, _))| (t.min(3), usize::from(skill)));
+            scratch.inputs.set(keys, points, &layout);
             let offset = self.instance.mentees[i].utc_offset_minutes;
-            scan.run(i, &inputs, offset, limit, scratch, |j, price, bound| self.judge(i, j, price, bound))
+            scan.run(i, offset, limit, scratch, |j, price, bound| self.judge(i, j, price, bound))
         })
     }
 
@@ -500,15 +534,12 @@ impl<V: Fn(usize, usize, i64) -> i64 + Sync> Pairs<'_, V> {
         scan.each(self.instance.mentors.len(), |j, scratch| {
             let mentor = &self.instance.mentors[j];
             // Input c: the mentee's class-c wish is one this mentor teaches.
-            let keys: [Vec<usize>; 4] =
-                std::array::from_fn(|c| mentor.teach.iter().map(|&s| usize::from(s) * CLASSES + c).collect());
+            let keys = (0..CLASSES).flat_map(|c| mentor.teach.iter().map(move |&s| (c, usize::from(s) * CLASSES + c)));
             let later = (mentor.teach.len() as u32).min(self.index.most_later_wishes);
             let points = [priority(0), priority(1), priority(2), later * priority(3)];
-            let inputs = Inputs::new(keys, points, &layout);
+            scratch.inputs.set(keys, points, &layout);
             let limit = if has_places[j] { limit } else { 0 };
-            scan.run(j, &inputs, mentor.utc_offset_minutes, limit, scratch, |i, price, bound| {
-                self.judge(i, j, price, bound)
-            })
+            scan.run(j, mentor.utc_offset_minutes, limit, scratch, |i, price, bound| self.judge(i, j, price, bound))
         })
     }
 }

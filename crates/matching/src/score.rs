@@ -221,20 +221,22 @@ impl<'a> FastScorer<'a> {
         &self.wishes[self.wish_start[i]..self.wish_start[i + 1]]
     }
 
-    /// The score of mentor `j` for mentee `i`, `None` without a shared skill.
+    /// The score of mentor `j` for mentee `i`, `None` without a shared skill. Inlined:
+    /// the scans call it millions of times, and the call itself showed.
+    #[inline]
     pub fn score(&self, j: usize, i: usize) -> Option<i64> {
-        let record = &self.mentors[j * (self.words + 1)..(j + 1) * (self.words + 1)];
+        let stride = self.words + 1;
+        let (skills, traits) = self.mentors[j * stride..][..stride].split_at(self.words);
         let mut skill = 0u32;
         for &(s, prio) in self.wishes(i) {
-            let word = usize::from(s) / 64;
-            if word < self.words && record[word] & (1 << (s % 64)) != 0 {
+            if skills.get(usize::from(s) / 64).is_some_and(|bits| bits & (1 << (s % 64)) != 0) {
                 skill += prio;
             }
         }
         if skill == 0 {
             return None;
         }
-        let (mentor, mentee) = (Traits(record[self.words]), self.mentees[i]);
+        let (mentor, mentee) = (Traits(traits[0]), self.mentees[i]);
         let w = &self.instance.weights;
         let rules = &self.instance.rules;
         let hours = match &self.hours {

@@ -17,6 +17,7 @@
 //! only breaks ties) might still shuffle equally good pairs for many more rounds. Every
 //! step is deterministic, so the same instance always gets the same answer.
 
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::assign::{self, Graph};
@@ -81,21 +82,31 @@ impl Problem<'_> {
         *self.slot_start.last().unwrap_or(&0)
     }
 
+    /// Mentor `j`'s slots: one column per mentee they may take.
+    fn places(&self, j: u32) -> Range<usize> {
+        self.slot_start[j as usize]..self.slot_start[j as usize + 1]
+    }
+
     fn graph(&self, rows: &[Vec<(u32, i64)>]) -> Graph {
         let slots = self.slot_count();
-        let mut g = Graph { start: vec![0], cols: Vec::new(), costs: Vec::new(), columns: slots + rows.len() };
+        // Sized up front for one place per mentor, the usual case: the graph is rebuilt
+        // every round, and growing it showed.
+        let edges = rows.iter().map(Vec::len).sum::<usize>() + rows.len();
+        let (mut cols, mut costs) = (Vec::with_capacity(edges), Vec::with_capacity(edges));
+        let mut start = Vec::with_capacity(rows.len() + 1);
+        start.push(0);
         for (i, row) in rows.iter().enumerate() {
             for &(j, value) in row {
-                for slot in self.slot_start[j as usize]..self.slot_start[j as usize + 1] {
-                    g.cols.push(slot as u32);
-                    g.costs.push(self.cost(value));
+                for slot in self.places(j) {
+                    cols.push(slot as u32);
+                    costs.push(self.cost(value));
                 }
             }
-            g.cols.push((slots + i) as u32);
-            g.costs.push(self.unmatched_cost);
-            g.start.push(g.cols.len());
+            cols.push((slots + i) as u32);
+            costs.push(self.unmatched_cost);
+            start.push(cols.len());
         }
-        g
+        Graph { start, cols, costs, columns: slots + rows.len() }
     }
 
     fn pairs(&self) -> Pairs<'_, impl Fn(usize, usize, i64) -> i64 + Sync + '_> {
