@@ -14,8 +14,7 @@ use crate::slack::messages;
 use crate::store::Tx;
 
 async fn program_name(ctx: &Context, program_id: i64) -> Result<String> {
-    let programs = ctx.store.all_programs().await?;
-    Ok(programs.into_iter().find(|p| p.id == program_id).map(|p| p.name).unwrap_or_default())
+    Ok(ctx.store.program(program_id).await?.map(|p| p.name).unwrap_or_default())
 }
 
 async fn send_nudge(

@@ -45,7 +45,7 @@ pub(super) async fn submitted(request: &Request<'_>, pair_id: i64, reason: Optio
         return request.reply(messages::no_pair_to_leave()).await;
     };
     let ctx = request.ctx;
-    let Some(program) = ctx.store.all_programs().await?.into_iter().find(|p| p.id == pair.program_id) else {
+    let Some(program) = ctx.store.program(pair.program_id).await? else {
         return request.reply(messages::no_pair_to_leave()).await;
     };
     let at_once = ctx.store.match_settings(program.id).await?.mid_round_matching;

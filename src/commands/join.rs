@@ -47,8 +47,8 @@ pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line:
 }
 
 pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: ValidProfile) -> Result<()> {
-    let programs = request.ctx.store.programs(&request.ctx.team_id).await?;
-    let Some(program) = programs.into_iter().find(|p| p.id == program_id) else {
+    let Some(program) = request.ctx.store.program(program_id).await?.filter(|p| p.team_id == request.ctx.team_id)
+    else {
         return request.reply(messages::reply("That program no longer exists: nothing was saved.")).await;
     };
     save(request, &program, |_| Ok(profile), true).await

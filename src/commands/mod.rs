@@ -200,7 +200,7 @@ impl Request<'_> {
     /// The program a button's value names (its id), if it still exists.
     async fn program_of_button(&self, value: Option<&str>) -> Result<Option<Program>> {
         let Some(id) = value.and_then(|v| v.parse::<i64>().ok()) else { return Ok(None) };
-        Ok(self.ctx.store.programs(&self.ctx.team_id).await?.into_iter().find(|p| p.id == id))
+        Ok(self.ctx.store.program(id).await?.filter(|p| p.team_id == self.ctx.team_id))
     }
 
     /// Finds the program a command means: the named one; else the only one; else, for

@@ -93,7 +93,7 @@ pub(super) async fn open_confidence_form(request: &Request<'_>, value: Option<&s
     let Some((program_id, side, phase)) = confidence_target(value) else {
         return request.reply(messages::confidence_not_asked()).await;
     };
-    let program = store.all_programs().await?.into_iter().find(|p| p.id == program_id);
+    let program = store.program(program_id).await?;
     let participant = store.participant(program_id, &request.user).await?;
     let (Some(program), Some(participant)) = (program, participant) else {
         return request.reply(messages::confidence_not_asked()).await;
@@ -115,7 +115,7 @@ pub(super) async fn confidence_submitted(
 ) -> Result<()> {
     let store = &request.ctx.store;
     let participant = store.participant(program_id, &request.user).await?;
-    let program = store.all_programs().await?.into_iter().find(|p| p.id == program_id);
+    let program = store.program(program_id).await?;
     let (Some(program), Some(participant)) = (program, participant) else {
         return request.reply(messages::confidence_not_asked()).await;
     };

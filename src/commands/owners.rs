@@ -95,7 +95,7 @@ const LOW_RATING: i64 = 2;
 /// The weekly digest: the week's changes and the pairs that need a human touch, by DM
 /// to each owner.
 pub(super) async fn digest(ctx: &Context, inbox_id: i64, program_id: i64, due: i64) -> Result<()> {
-    let program = ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id);
+    let program = ctx.store.program(program_id).await?;
     let mut tx = ctx.store.begin_for(inbox_id, ctx.now()).await?;
     if let Some(program) = program {
         let since = due - 7 * 24 * 3600;

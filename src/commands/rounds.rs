@@ -221,7 +221,7 @@ pub(super) async fn download(request: &Request<'_>, program: &Program) -> Result
 
 /// An automatic round: planned and made live at once, with the owners told by DM.
 pub(super) async fn scheduled(ctx: &Context, inbox_id: i64, program_id: i64) -> Result<()> {
-    let Some(program) = ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id) else {
+    let Some(program) = ctx.store.program(program_id).await? else {
         ctx.store.begin_for(inbox_id, ctx.now()).await?.commit().await?;
         return Ok(());
     };

@@ -54,7 +54,7 @@ pub(super) async fn asked_by_form(
     skill: &str,
     question: Option<&str>,
 ) -> Result<()> {
-    let program = request.ctx.store.all_programs().await?.into_iter().find(|p| p.id == program_id);
+    let program = request.ctx.store.program(program_id).await?;
     let Some(program) = program else {
         return request.reply(messages::session_gone()).await;
     };
@@ -157,7 +157,7 @@ async fn pressed(request: &Request<'_>, value: Option<&str>) -> Result<Option<(S
     }) else {
         return Ok(None);
     };
-    let program = request.ctx.store.all_programs().await?.into_iter().find(|p| p.id == session.program_id);
+    let program = request.ctx.store.program(session.program_id).await?;
     let me = request.ctx.store.participant(session.program_id, &request.user).await?;
     Ok(program.zip(me).map(|(program, me)| (session, program, me.id)))
 }
@@ -216,7 +216,7 @@ pub(super) async fn expired(ctx: &Context, inbox_id: i64, session_id: i64, asked
     // Read inside the change: an acceptance committed since the timer fired stands.
     let session = tx.session(session_id).await?.filter(|s| s.status == SessionStatus::Asking);
     let program = match &session {
-        Some(s) => ctx.store.all_programs().await?.into_iter().find(|p| p.id == s.program_id),
+        Some(s) => ctx.store.program(s.program_id).await?,
         None => None,
     };
     if let (Some(session), Some(program)) = (session, program) {

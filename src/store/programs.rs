@@ -72,6 +72,16 @@ impl Store {
         Ok(rows.into_iter().map(Program::from).collect())
     }
 
+    /// One program, by id: what a button, a form or a pair names.
+    pub async fn program(&self, program_id: i64) -> Result<Option<Program>> {
+        let row: Option<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM programs WHERE id = $1")))
+                .bind(program_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Program::from))
+    }
+
     pub async fn skills(&self, program_id: i64) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar("SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag")
             .bind(program_id)
