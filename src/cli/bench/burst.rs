@@ -12,7 +12,7 @@
 //! size, where the simulator's trigger check is the assertion.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -61,15 +61,29 @@ pub struct BurstRow {
     pub users_info_429s: usize,
     /// The bot's peak resident memory (its process alone).
     pub peak_rss_mib: f64,
+    /// In a second burst, stopped with `SIGTERM` once every join was acked: how long the
+    /// bot took to exit, and the entries it left in the database for the next start
+    /// (which answered every join).
+    pub sigterm_exit_ms: f64,
+    pub left_at_sigterm: i64,
 }
 
 fn person(n: usize) -> String {
     format!("U{n:07}")
 }
 
-/// Plays one launch day of `people` against a simulator answering after `latency`,
-/// the bot being the binary `bot` (`upward` itself).
-pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<BurstRow> {
+/// The morning of launch day: the simulator enforcing Slack's limits with the whole
+/// company in its directory, the bot's database with that directory cached, the bot (the
+/// binary `bot`) running on it, and the owner's catalogue of skills.
+struct Morning {
+    sim: Sim,
+    database: PathBuf,
+    store: Store,
+    running: BotProcess,
+    caller: SlackCaller,
+}
+
+async fn morning(people: usize, bot: &Path) -> anyhow::Result<Morning> {
     let sim = Sim::start(super::TOKEN).await?;
     sim.enforce(RateLimits::slack());
     let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"];
@@ -85,6 +99,20 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
     let caller = SlackCaller::new(running.addr, super::SECRET, sim.clone());
     let (skills, _) = caller.command(super::OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
     ensure!(skills.status == 200, "the owner's catalogue was refused: {}", skills.body);
+    Ok(Morning { sim, database, store, running, caller })
+}
+
+/// Person `n`'s one-line join.
+fn join_line(n: usize) -> String {
+    let role = if n.is_multiple_of(2) { "mentor" } else { "mentee" };
+    format!("join {role} {}", SKILLS[n % SKILLS.len()])
+}
+
+/// Plays one launch day of `people` against a simulator answering after `latency`,
+/// the bot being the binary `bot` (`upward` itself); then another, stopped with
+/// `SIGTERM` in the middle ([`stop_mid_burst`]).
+pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<BurstRow> {
+    let Morning { sim, database, store, running, caller } = morning(people, bot).await?;
     sim.set_latency(latency);
 
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -99,9 +127,7 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
             }
             sent.push(send(&caller, &gate, Kind::Preview, super::OWNER.to_owned(), "match".to_owned()));
         }
-        let role = if n % 2 == 0 { "mentor" } else { "mentee" };
-        let line = format!("join {role} {}", SKILLS[n % SKILLS.len()]);
-        sent.push(send(&caller, &gate, Kind::Join, person(n), line));
+        sent.push(send(&caller, &gate, Kind::Join, person(n), join_line(n)));
     }
     let mut requests = Vec::new();
     for handle in sent {
@@ -119,30 +145,13 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
             _ => (r.tag.clone(), "response_url"),
         })
         .collect();
-    // Counts first (cheap on every call), then the answers matched once. An answer that
-    // never comes fails the run with what the queues hold, instead of hanging it.
-    let (forms, others) = (FORMS, waiting.len() - FORMS);
-    let counted = sim.wait_for_counts(|n| {
-        n.of("response_url", true) >= others && n.of("views.open", true) + n.of("views.open", false) >= forms
-    });
-    let patience = Duration::from_secs(120) + Duration::from_millis(100) * people as u32;
-    let mut found = match tokio::time::timeout(patience, counted).await {
-        Ok(()) => answered(&sim.calls(), &waiting),
-        Err(_) => return Err(missing(&store, &sim, &waiting).await),
-    };
-    while found.len() < waiting.len() {
-        // An answer Slack got twice counted twice above: wait for the next call.
-        let seen = sim.calls().len();
-        if tokio::time::timeout(QUIET, sim.wait_for_calls(seen + 1)).await.is_err() {
-            return Err(missing(&store, &sim, &waiting).await);
-        }
-        found = answered(&sim.calls(), &waiting);
-    }
+    let found = all_answered(&store, &sim, &waiting, people).await?;
     let calls = sim.calls();
     let peak_rss_mib = running.peak_mib();
     running.stop().await?;
     store.close().await;
     super::super::remove_database(&database);
+    let (sigterm_exit_ms, left_at_sigterm) = stop_mid_burst(people, latency, bot).await?;
 
     let ms = |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1_000.0;
     let mut joins = Vec::new();
@@ -186,7 +195,64 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
         expired_triggers: failed("views.open"),
         users_info_429s: failed("users.info"),
         peak_rss_mib,
+        sigterm_exit_ms,
+        left_at_sigterm,
     })
+}
+
+/// Waits until every one of `waiting` (tag or trigger, and its method) reached Slack,
+/// and says when each did. An answer that never comes fails the run with what the
+/// queues hold, instead of hanging it.
+async fn all_answered(
+    store: &Store,
+    sim: &Sim,
+    waiting: &[(String, &'static str)],
+    people: usize,
+) -> anyhow::Result<HashMap<String, Instant>> {
+    // Counts first (cheap on every call), then the answers matched once.
+    let forms = waiting.iter().filter(|(_, method)| *method == "views.open").count();
+    let others = waiting.len() - forms;
+    let counted = sim.wait_for_counts(|n| {
+        n.of("response_url", true) >= others && n.of("views.open", true) + n.of("views.open", false) >= forms
+    });
+    let patience = Duration::from_secs(120) + Duration::from_millis(100) * people as u32;
+    let mut found = match tokio::time::timeout(patience, counted).await {
+        Ok(()) => answered(&sim.calls(), waiting),
+        Err(_) => return Err(missing(store, sim, waiting).await),
+    };
+    while found.len() < waiting.len() {
+        // An answer Slack got twice counted twice above: wait for the next call.
+        let seen = sim.calls().len();
+        if tokio::time::timeout(QUIET, sim.wait_for_calls(seen + 1)).await.is_err() {
+            return Err(missing(store, sim, waiting).await);
+        }
+        found = answered(&sim.calls(), waiting);
+    }
+    Ok(found)
+}
+
+/// A deployment in the middle of launch day: `people` one-line joins, and once every one
+/// is acked (thousands not yet handled) the bot is asked to stop with `SIGTERM`. It is
+/// started again on the same database, and every join must still be answered. Returns
+/// how long the stop took, in milliseconds, and how many entries it left for the next
+/// start.
+async fn stop_mid_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<(f64, i64)> {
+    let Morning { sim, database, store, running, caller } = morning(people, bot).await?;
+    sim.set_latency(latency);
+    let gate = Arc::new(Semaphore::new(IN_FLIGHT));
+    let sent: Vec<_> = (0..people).map(|n| send(&caller, &gate, Kind::Join, person(n), join_line(n))).collect();
+    let mut waiting = Vec::new();
+    for handle in sent {
+        waiting.push((handle.await??.tag, "response_url"));
+    }
+    let took = running.terminate().await?;
+    let left = store.inbox_pending().await?;
+    let running = BotProcess::start(bot, &sim, &database, None).await?;
+    all_answered(&store, &sim, &waiting, people).await?;
+    running.stop().await?;
+    store.close().await;
+    super::super::remove_database(&database);
+    Ok((took.as_secs_f64() * 1_000.0, left))
 }
 
 /// How long the burst waits for one more call to Slack while answers are missing.

@@ -123,7 +123,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let latency = std::time::Duration::from_millis(args.latency_ms);
             let bot = bot_binary(args)?;
             println!(
-                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8}",
+                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8} {:>8} {:>6}",
                 "people",
                 "rtt ms",
                 "all ans s",
@@ -136,13 +136,15 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "preview ms",
                 "expired",
                 "info 429",
-                "bot MiB"
+                "bot MiB",
+                "stop ms",
+                "left"
             );
             let mut rows = Vec::new();
             for size in people {
                 let row = burst::run_burst(size, latency, &bot).await?;
                 println!(
-                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>10.0} {:>8.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1}",
+                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>10.0} {:>8.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1} {:>8.0} {:>6}",
                     row.people,
                     row.latency_ms,
                     row.seconds_to_all_answered,
@@ -155,7 +157,9 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     row.preview_ms,
                     row.expired_triggers,
                     row.users_info_429s,
-                    row.peak_rss_mib
+                    row.peak_rss_mib,
+                    row.sigterm_exit_ms,
+                    row.left_at_sigterm
                 );
                 rows.push(row);
             }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::{bail, ensure, Context as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::{Child, Command};
 
@@ -100,6 +100,18 @@ impl BotProcess {
     /// The bot's peak resident set so far, in MiB (Linux; 0 elsewhere).
     pub fn peak_mib(&self) -> f64 {
         self.child.id().map_or(0.0, |pid| super::peak_mib_of(&format!("/proc/{pid}/status")))
+    }
+
+    /// Asks the bot to stop as a deployment does (`SIGTERM`) and waits for it to exit:
+    /// how long that took.
+    pub async fn terminate(mut self) -> anyhow::Result<Duration> {
+        let pid = self.child.id().context("the bot has already exited")?;
+        let asked = std::time::Instant::now();
+        let sent = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await?;
+        ensure!(sent.success(), "kill -TERM {pid} failed: {sent}");
+        let status = self.child.wait().await?;
+        ensure!(status.success(), "the bot exited with {status} after SIGTERM");
+        Ok(asked.elapsed())
     }
 
     /// Stops the bot; what it stored is left in the database.
