@@ -81,22 +81,27 @@ pub(super) async fn add_skills(request: &Request<'_>, program: Option<&str>, tag
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let existing = request.ctx.store.skills(program.id).await?;
+    // The catalogue is read inside the change: two owners adding at once could each
+    // have found room that only one of them had.
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    tx.lock_program(program.id).await?;
+    let existing = tx.skills(program.id).await?;
     let fresh: Vec<String> =
         canonical_tags(tags.to_vec(), &existing).into_iter().filter(|t| !existing.contains(t)).collect();
-    if existing.len() + fresh.len() > MAX_CATALOGUE {
+    let answer = if existing.len() + fresh.len() > MAX_CATALOGUE {
         let room = MAX_CATALOGUE.saturating_sub(existing.len());
         let problem = format!(
             "A catalogue holds at most {MAX_CATALOGUE} skills; {} has {}, so {room} more fit.",
             program.name,
             existing.len()
         );
-        return request.reply(messages::usage_error(&problem, "/mentoring skills add <tag>, <tag>")).await;
-    }
-    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
-    let added = tx.add_skills(program.id, &fresh).await?;
-    let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();
-    tx.enqueue(&request.reply_to.with(messages::skills_added(&program, &added, &catalogue)))?;
+        messages::usage_error(&problem, "/mentoring skills add <tag>, <tag>")
+    } else {
+        let added = tx.add_skills(program.id, &fresh).await?;
+        let catalogue: Vec<String> = existing.into_iter().chain(added.iter().cloned()).collect();
+        messages::skills_added(&program, &added, &catalogue)
+    };
+    tx.enqueue(&request.reply_to.with(answer))?;
     tx.commit().await?;
     Ok(())
 }

@@ -30,6 +30,9 @@ impl From<Row> for Program {
     }
 }
 
+/// A program's catalogue, in the order its tags were added.
+const CATALOGUE: &str = "SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag";
+
 impl Store {
     /// Records the workspace the bot token belongs to and gives it its first program.
     pub async fn ensure_workspace(&self, team_id: &str, bot_user_id: &str, now: i64) -> Result<()> {
@@ -83,10 +86,7 @@ impl Store {
     }
 
     pub async fn skills(&self, program_id: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag")
-            .bind(program_id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(CATALOGUE).bind(program_id).fetch_all(&self.pool).await?)
     }
 }
 
@@ -142,6 +142,12 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         Ok(true)
+    }
+
+    /// The program's catalogue as this change sees it: a change that adds to it decides
+    /// on what the change before it left.
+    pub async fn skills(&mut self, program_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(CATALOGUE).bind(program_id).fetch_all(&mut *self.tx).await?)
     }
 
     /// Adds tags to a program's catalogue; returns the ones that were new.

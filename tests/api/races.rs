@@ -118,6 +118,24 @@ async fn two_owners_changing_settings_at_once_keep_both_changes() {
 }
 
 #[tokio::test]
+async fn two_owners_adding_skills_at_once_never_pass_the_catalogues_cap() {
+    let app = spawn_app().await;
+    app.sim.add_user(CAROL, "Carol Owner", Some("Europe/London"));
+    assert!(app.ask(OWNER, "owners add <@U0CAROL01|carol>").await.contains("is now a program owner"));
+    let tags: Vec<String> = (0..230).map(|i| format!("tag{i}")).collect();
+    app.ask(OWNER, &format!("skills add {}", tags[..150].join(", "))).await;
+    let (_, tag) = app.slack.command(OWNER, &format!("skills add {}", tags[150..180].join(", "))).await;
+    let (held, handling) = hold_next(&app).await;
+    let carol = app.ask(CAROL, &format!("skills add {}", tags[180..].join(", "))).await;
+    assert!(carol.contains("200"), "{carol}");
+    finish(&app, held, handling).await;
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM program_skills").await, 200, "Carol's fifty, and not the thirty after");
+    let answer = app.answers(&tag).join("\n");
+    assert!(answer.contains("so 0 more fit"), "the owner whose change came second hears why: {answer}");
+}
+
+#[tokio::test]
 async fn an_automatic_round_planned_before_a_confirm_plans_again_and_pairs_nobody_twice() {
     let (app, _clock) = given::alice_and_bob_joined().await;
     app.ask(OWNER, "match").await;
