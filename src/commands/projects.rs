@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use super::{Context, Request, Result};
 use crate::domain::outbound::Outbound;
+use crate::domain::participant::{Participant, Status};
 use crate::domain::projects::{check, proposals, Project, ProjectStatus, Reached};
 use crate::domain::reflection::ValidReflection;
 use crate::slack::messages::{self, Proposed};
@@ -103,9 +104,17 @@ pub(super) async fn pick(request: &Request<'_>, value: Option<&str>) -> Result<(
         return request.reply(messages::project_gone()).await;
     };
     let participants = request.ctx.store.participants(project.program_id).await?;
-    let (Some(mentor), Some(lead)) =
-        (participants.iter().find(|p| p.id == mentor_id), participants.iter().find(|p| p.user_id == project.lead_user))
-    else {
+    let Some(mentor_user) = participants.iter().find(|p| p.id == mentor_id).map(|p| p.user_id.clone()) else {
+        return request.reply(messages::project_gone()).await;
+    };
+    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
+    // Both are read inside the change: either may have left the program since the
+    // owner was shown the choice.
+    let in_program = |p: &Participant| p.status != Status::Left;
+    let mentor = tx.profile(project.program_id, &mentor_user).await?.filter(in_program);
+    let lead = tx.profile(project.program_id, &project.lead_user).await?.filter(in_program);
+    let (Some(mentor), Some(lead)) = (mentor, lead) else {
+        drop(tx);
         return request.reply(messages::project_gone()).await;
     };
     let pair = NewPair { mentor_id, mentee_id: lead.id, score: 0, reasons: vec![format!("project: {}", project.goal)] };
@@ -122,7 +131,6 @@ pub(super) async fn pick(request: &Request<'_>, value: Option<&str>) -> Result<(
         circle: false,
         project_id: Some(project.id),
     };
-    let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let round_id = tx.insert_round(&round, true).await?;
     let pair_id = tx.round_pairs(round_id).await?.first().map(|p| p.id).unwrap_or_default();
     if !tx.start_project(project.id, pair_id).await? {

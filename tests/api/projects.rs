@@ -11,7 +11,7 @@ use crate::given::{alice_and_bob_joined, CAROL};
 use crate::helpers::*;
 
 /// The `project_pick` buttons of a proposal, as (junior's mention line, value).
-fn picks(message: &Value) -> Vec<(String, String)> {
+pub(crate) fn picks(message: &Value) -> Vec<(String, String)> {
     message["blocks"]
         .as_array()
         .unwrap()

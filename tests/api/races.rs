@@ -136,6 +136,26 @@ async fn two_owners_adding_skills_at_once_never_pass_the_catalogues_cap() {
 }
 
 #[tokio::test]
+async fn a_project_pick_whose_junior_leaves_meanwhile_pairs_nobody() {
+    let (app, _clock) = given::alice_and_bob_joined().await;
+    app.ask(CAROL, "join mentor prompting, video dept:Marketing").await;
+    let (_, tag) = app.slack.command(OWNER, &format!("project 2026-12-31 <@{BOB}> video, prompting: a film")).await;
+    app.settle().await;
+    let proposal = app.sim.delivered("response_url").into_iter().find(|a| a["response_url_tag"] == tag).unwrap();
+    let (carol, value) = crate::projects::picks(&proposal).into_iter().next().expect("a junior to pick");
+    assert!(carol.contains(CAROL), "{carol}");
+    let (_, pick) = app.slack.press_in_message(OWNER, "D1", "project_pick", &value).await;
+    let (held, handling) = hold_next(&app).await;
+    app.ask(CAROL, "leave").await;
+    finish(&app, held, handling).await;
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM projects WHERE status = 'live'").await, 0, "nobody paired");
+    assert_eq!(app.count(LIVE_PAIRS).await, 0);
+    let answer = app.answers(&pick).join("\n");
+    assert!(answer.contains("no longer open"), "the owner hears nothing was done: {answer}");
+}
+
+#[tokio::test]
 async fn an_automatic_round_planned_before_a_confirm_plans_again_and_pairs_nobody_twice() {
     let (app, _clock) = given::alice_and_bob_joined().await;
     app.ask(OWNER, "match").await;
