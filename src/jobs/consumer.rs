@@ -1,9 +1,9 @@
 //! Handles inbox entries after Slack has its ack: several workers at once, each
 //! claiming a few different people's entries at a time, each person's entries in the
-//! order they arrived (the inbox's lanes), forms first. At start
-//! it replays whatever an earlier run stored but did not finish. An entry whose handling
-//! failed waits out a growing backoff (the dispatcher's) before its next attempt, so a
-//! Slack or database hiccup is not retried five times at once.
+//! order they arrived (the inbox's lanes), forms first. At start it replays whatever an
+//! earlier run stored but did not finish. An entry whose handling failed waits out a
+//! growing backoff (the dispatcher's) before its next attempt, so a Slack or database
+//! hiccup is not retried five times at once.
 
 use std::sync::Arc;
 

@@ -1,11 +1,11 @@
 //! Group commit: many small writes from concurrent tasks, made in one transaction.
 //!
 //! One task per writer takes whatever was submitted while its previous batch was being
-//! committed, and while it waited for its write turn, and writes it all together: one write turn on SQLite and one commit (one
-//! fsync, where the pool syncs) for the batch. Under load the cost per write falls with
-//! the batch's size; alone, a write waits no longer than it would have by itself. Each
-//! submitter hears its own result only once its batch is committed, so nothing is
-//! acknowledged before it is in the database.
+//! committed, and while it waited for its write turn, and writes it all together: one
+//! write turn on SQLite and one commit (one fsync, where the pool syncs) for the batch.
+//! Under load the cost per write falls with the batch's size; alone, a write waits no
+//! longer than it would have by itself. Each submitter hears its own result only once
+//! its batch is committed, so nothing is acknowledged before it is in the database.
 //!
 //! Two writers use it: the inbox's (Slack's deliveries, acked after their batch) and
 //! the outbox's outcomes (a row sent, put back or given up), which a launch-day burst
