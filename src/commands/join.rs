@@ -1,12 +1,13 @@
 //! Joining and changing a profile: the modal, its submission, and the one-line form.
 
 use super::parser::JoinLine;
-use super::{Request, Result};
+use super::{Context, Request, Result};
 use crate::domain::outbound::{Message, Outbound};
 use crate::domain::outcomes::{Phase, Side};
-use crate::domain::participant::{canonical_tags, Participant, Profile, Role, ValidProfile};
+use crate::domain::participant::{Participant, Profile, Role, ValidProfile};
 use crate::domain::program::Program;
 use crate::slack::messages;
+use crate::store::{Completion, JoinAtReceipt, Receipt};
 
 const USAGE: &str = "/mentoring join";
 
@@ -19,15 +20,22 @@ pub(super) async fn open_form(request: &Request<'_>, program: Option<&str>, trig
 }
 
 pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line: JoinLine) -> Result<()> {
-    let JoinLine { role, tags, department, manager, level, one_time } = line;
-    let program = match request.program(program, "/mentoring join mentor|mentee <skills>").await? {
+    let program = match request.program(program, ONE_LINE_USAGE).await? {
         Ok(p) => p,
         Err(question) => return request.reply(question).await,
     };
-    let (teach_skills, learn_skills) = if role == Role::Mentor { (tags, vec![]) } else { (vec![], tags) };
-    // What the line does not name stays as stored when the change starts: an org-chart
-    // import applied in between is kept, not overwritten with what it replaced.
-    let complete = move |current: Option<&Participant>| {
+    save(request, &program, completion(line), false).await
+}
+
+const ONE_LINE_USAGE: &str = "/mentoring join mentor|mentee <skills>";
+
+/// The profile a one-line join makes. What the line does not name stays as stored when
+/// the change starts: an org-chart import applied in between is kept, not overwritten
+/// with what it replaced.
+fn completion(line: JoinLine) -> Completion {
+    Box::new(move |current: Option<&Participant>| {
+        let JoinLine { role, tags, department, manager, level, one_time } = line.clone();
+        let (teach_skills, learn_skills) = if role == Role::Mentor { (tags, vec![]) } else { (vec![], tags) };
         let profile = Profile {
             role: Some(role),
             teach_skills,
@@ -42,8 +50,39 @@ pub(super) async fn one_line(request: &Request<'_>, program: Option<&str>, line:
             let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
             messages::usage_error(&problems.join(" "), "/mentoring join mentor|mentee <skill>, <skill>")
         })
-    };
-    save(request, &program, complete, false).await
+    })
+}
+
+/// A one-line join for the edge to make as it stores the request (see
+/// [`JoinAtReceipt`]), so that the ack carries the answer. The store leaves it to the
+/// handlers when the line names no program and the workspace has several, when the
+/// name is unknown, or when the directory has not seen the person yet: the handlers
+/// ask.
+pub fn at_receipt(ctx: &Context, user: &str, program: Option<&str>, line: &JoinLine) -> JoinAtReceipt {
+    let (user_id, role) = (user.to_owned(), line.role);
+    JoinAtReceipt {
+        team_id: ctx.team_id.clone(),
+        program: program.map(str::to_owned),
+        user_id: user_id.clone(),
+        complete: completion(line.clone()),
+        first_join: Box::new(move |program: &Program| {
+            let invite = messages::confidence_invite(program, &Side::of(role), Phase::Before);
+            vec![Outbound::DirectMessage { user: user_id.clone(), message: invite }]
+        }),
+    }
+}
+
+/// What the ack answers to a join made at receipt: the confirmation or the problem;
+/// `None` when the join was left to the handlers (or Slack sent it before), who answer
+/// through the response URL.
+pub fn answer_at_receipt(receipt: Receipt) -> Option<Message> {
+    match receipt {
+        Receipt::Joined(joined) => {
+            Some(messages::joined(&joined.program, &joined.participant, joined.tz.as_deref(), joined.rejoined))
+        }
+        Receipt::Refused(problem) => Some(problem),
+        Receipt::Stored | Receipt::Duplicate => None,
+    }
 }
 
 pub(super) async fn submitted(request: &Request<'_>, program_id: i64, profile: ValidProfile) -> Result<()> {
@@ -72,16 +111,14 @@ async fn save(
     let mut tx = store.begin_for(request.inbox_id, request.ctx.now()).await?;
     let current = tx.profile(program.id, &request.user).await?;
     let rejoined = current.is_some();
-    let mut profile = match complete(current.as_ref()) {
-        Ok(profile) => profile,
+    let profile = match complete(current.as_ref()) {
+        Ok(profile) => profile.spelled_as(&catalogue),
         Err(problem) => {
             tx.enqueue(&request.reply_to.with(problem))?;
             tx.commit().await?;
             return Ok(());
         }
     };
-    profile.teach_skills = canonical_tags(profile.teach_skills, &catalogue);
-    profile.learn_skills = canonical_tags(profile.learn_skills, &catalogue);
     let saved = tx.save_profile(program.id, &request.user, &profile).await?;
     let confirmation = messages::joined(program, &saved, tz.as_deref(), rejoined);
     if from_form {

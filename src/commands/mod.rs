@@ -37,6 +37,7 @@ use crate::event::Event;
 use crate::slack::SlackApi;
 use crate::slack::{ids, messages};
 use crate::store::{Store, StoreError};
+pub use join::{answer_at_receipt, at_receipt as join_at_receipt};
 use parser::Command;
 use slack_limits::{Buckets, TIER_4};
 

@@ -178,6 +178,17 @@ pub struct ValidProfile {
     pub one_time: bool,
 }
 
+impl ValidProfile {
+    /// The profile with its skills spelled as the program's catalogue spells them.
+    pub fn spelled_as(self, catalogue: &[String]) -> ValidProfile {
+        ValidProfile {
+            teach_skills: canonical_tags(self.teach_skills, catalogue),
+            learn_skills: canonical_tags(self.learn_skills, catalogue),
+            ..self
+        }
+    }
+}
+
 impl Profile {
     /// Checks every field and returns all problems at once, so a modal can mark each
     /// field in one round trip. Skills the role does not use are dropped.

@@ -547,6 +547,35 @@ impl Dispatcher {
         Duration::from_micros((wake - now).clamp(1_000, MAX_IDLE_SECS * 1_000_000) as u64)
     }
 
+    /// Claims what can go now, up to [`SENDERS`] calls in flight, and starts sending it.
+    async fn fill(
+        self: &Arc<Self>,
+        in_flight: &mut tokio::task::JoinSet<Result<Dispatched, StoreError>>,
+        shutdown: &CancellationToken,
+    ) {
+        while in_flight.len() < SENDERS && !shutdown.is_cancelled() {
+            match self.claim(SENDERS - in_flight.len()).await {
+                Ok(claimed) if claimed.is_empty() => break,
+                Ok(claimed) => {
+                    for entry in claimed {
+                        let dispatcher = self.clone();
+                        in_flight.spawn(async move { dispatcher.send(entry).await });
+                    }
+                }
+                Err(e) => {
+                    error!(error = %e, "outbox unavailable");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether rows waiting on `methods` may go now, as far as the pacer knows.
+    fn can_go(&self, methods: &std::collections::HashSet<&'static str>) -> bool {
+        let held = self.pacer().held(self.now_us());
+        methods.iter().any(|method| !held.methods.contains(method))
+    }
+
     /// Runs until `shutdown` with up to [`SENDERS`] calls in flight, sleeping until the
     /// next message is due, the pacer frees a slot, a call finishes or a new message is
     /// queued. Rows into one conversation go one at a time, in order (the claim passes
@@ -557,49 +586,45 @@ impl Dispatcher {
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut in_flight = tokio::task::JoinSet::new();
         let mut backlog_checked = i64::MIN;
+        let (mut look, mut deadline) = (true, tokio::time::Instant::now());
         loop {
             let notified = self.store.outbox_ready.notified();
-            while in_flight.len() < SENDERS && !shutdown.is_cancelled() {
-                match self.claim(SENDERS - in_flight.len()).await {
-                    Ok(claimed) if claimed.is_empty() => break,
-                    Ok(claimed) => {
-                        for entry in claimed {
-                            let dispatcher = self.clone();
-                            in_flight.spawn(async move { dispatcher.send(entry).await });
-                        }
-                    }
-                    Err(e) => {
-                        error!(error = %e, "outbox unavailable");
-                        break;
+            if look {
+                self.fill(&mut in_flight, &shutdown).await;
+                let now = self.clock.now().timestamp();
+                if now.saturating_sub(backlog_checked) >= BACKLOG_CHECK_SECS {
+                    backlog_checked = now;
+                    if let Err(e) = self.watch_backlog().await {
+                        error!(error = %e, "cannot check the outbox backlog");
                     }
                 }
-            }
-            let now = self.clock.now().timestamp();
-            if now.saturating_sub(backlog_checked) >= BACKLOG_CHECK_SECS {
-                backlog_checked = now;
-                if let Err(e) = self.watch_backlog().await {
-                    error!(error = %e, "cannot check the outbox backlog");
+                // With calls in flight the loop wakes as each one ends, so the next due
+                // time (a scan of every waiting row) is looked up only when none is; a
+                // row coming due meanwhile waits at most BUSY_RECHECK_US.
+                let mut wait = if in_flight.is_empty() { self.idle_for().await } else { self.paced_for() };
+                if self.store.engine() == Engine::Postgres {
+                    // Other replicas' rows ring no bell here; and the lease needs renewing.
+                    wait = wait.min(Duration::from_secs(POLL_SECS));
                 }
+                deadline = tokio::time::Instant::now() + wait;
             }
-            // With calls in flight the loop wakes as each one ends, so the next due time
-            // (a scan of every waiting row) is looked up only when none is; a row coming
-            // due meanwhile waits at most BUSY_RECHECK_US.
-            let mut wait = if in_flight.is_empty() { self.idle_for().await } else { self.paced_for() };
-            if self.store.engine() == Engine::Postgres {
-                // Other replicas' rows ring no bell here; and the lease needs renewing.
-                wait = wait.min(Duration::from_secs(POLL_SECS));
-            }
-            tokio::select! {
+            look = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => report(done),
-                _ = notified => {}
-                _ = tokio::time::sleep(wait) => {}
-            }
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    report(done);
+                    true
+                }
+                // New rows the pacer holds back change nothing: the wake-up already set
+                // is when it frees them.
+                _ = notified => self.can_go(&self.store.outbox_ready.rung_for()),
+                _ = tokio::time::sleep_until(deadline) => true,
+            };
             // Every call that ended meanwhile, so one look for rows serves them all: with
             // 128 calls in flight, a look after each (five searches when nothing is due)
             // was most of the SQL a launch-day burst ran.
             while let Some(done) = in_flight.try_join_next() {
                 report(done);
+                look = true;
             }
         }
         let finish = async { while in_flight.join_next().await.is_some() {} };

@@ -7,17 +7,20 @@
 //! longer than it would have by itself. Each submitter hears its own result only once
 //! its batch is committed, so nothing is acknowledged before it is in the database.
 //!
-//! Two writers use it: the inbox's (Slack's deliveries, acked after their batch) and
-//! the outbox's outcomes (a row sent, put back or given up), which a launch-day burst
-//! produces by the thousand while the handlers need the same write turn.
+//! Two writers use it: the inbox's (Slack's deliveries, acked after their batch, and the
+//! one-line joins made as they are stored) and the outbox's outcomes (a row sent, put
+//! back or given up), which a launch-day burst produces by the thousand while the
+//! handlers need the same write turn. A batch is a [`Tx`]: what it queues for Slack is
+//! in the outbox by the same commit.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Engine, Result, StoreError, WriteTurns};
+use super::{Engine, OutboxBell, Result, StoreError, Tx, WriteTurns};
 
 /// The most items one transaction writes.
 const BATCH: usize = 512;
@@ -26,7 +29,7 @@ const BATCH: usize = 512;
 /// writer that can write many rows in one statement does (each statement is a hop to
 /// SQLite's thread while the write lock is held).
 pub(super) type WriteBatch<T, R> =
-    for<'t> fn(&'t mut Transaction<'static, Any>, &'t [T]) -> Pin<Box<dyn Future<Output = Result<Vec<R>>> + Send + 't>>;
+    for<'t> fn(&'t mut Tx, &'t [T]) -> Pin<Box<dyn Future<Output = Result<Vec<R>>> + Send + 't>>;
 
 type Pending<T, R> = (T, oneshot::Sender<Result<R>>);
 
@@ -43,11 +46,13 @@ impl<T, R> Clone for GroupCommit<T, R> {
 
 impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
     /// Starts the writer task on the current runtime. `committed` sees each committed
-    /// batch's results before the submitters do (the inbox rings its workers' bell).
+    /// batch's results before the submitters do (the inbox rings its workers' bell);
+    /// `outbox_ready` is rung when a batch queued messages.
     pub(super) fn start(
         pool: AnyPool,
         engine: Engine,
         turns: WriteTurns,
+        outbox_ready: Arc<OutboxBell>,
         write: WriteBatch<T, R>,
         committed: impl Fn(&[R]) + Send + 'static,
     ) -> GroupCommit<T, R> {
@@ -66,7 +71,7 @@ impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
                 }
                 let (items, replies): (Vec<T>, Vec<_>) = pending.into_iter().unzip();
                 let written = match turn {
-                    Ok(_turn) => write_batch(&pool, engine, write, &items).await,
+                    Ok(_turn) => write_batch(&pool, engine, &outbox_ready, write, &items).await,
                     Err(e) => Err(e),
                 };
                 match written {
@@ -98,8 +103,14 @@ impl<T: Send + Sync + 'static, R: Send + 'static> GroupCommit<T, R> {
 }
 
 /// Writes one batch in one transaction, the write turn held.
-async fn write_batch<T, R>(pool: &AnyPool, engine: Engine, write: WriteBatch<T, R>, items: &[T]) -> Result<Vec<R>> {
-    let mut tx = super::begin(pool, engine).await?;
+async fn write_batch<T, R>(
+    pool: &AnyPool,
+    engine: Engine,
+    outbox_ready: &Arc<OutboxBell>,
+    write: WriteBatch<T, R>,
+    items: &[T],
+) -> Result<Vec<R>> {
+    let mut tx = Tx::batch(super::begin(pool, engine).await?, engine, outbox_ready.clone());
     let results = write(&mut tx, items).await?;
     if results.len() != items.len() {
         return Err(StoreError::Corrupt(format!("{} results for {} writes", results.len(), items.len())));

@@ -10,15 +10,23 @@
 //! events) is unhandled, so one person's requests are handled in order while different
 //! people's go concurrently; urgent entries (a form to open before its trigger expires)
 //! are claimed first.
+//!
+//! A one-line join can be made in the very commit that stores it ([`JoinAtReceipt`]):
+//! then the ack carries its answer, and a launch-day crowd is answered at the edge's
+//! pace, not the handlers'. It is made there only when nothing of its person waits in
+//! the inbox ahead of it, so one person's requests still take effect in order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sqlx::{Any, AnyPool, FromRow, Transaction};
+use sqlx::{AnyPool, FromRow};
 use tokio::sync::Notify;
 
 use super::group_commit::GroupCommit;
-use super::{statement_chunks, Engine, Result, Sql, Store, WriteTurns};
+use super::{statement_chunks, Engine, OutboxBell, Result, Sql, Store, Tx, WriteTurns};
+use crate::domain::outbound::{Message, Outbound};
+use crate::domain::participant::{Participant, ValidProfile};
+use crate::domain::program::Program;
 
 /// Handling an entry this many times without success means it will never succeed:
 /// it stays in the table, with its last error, for a person to look at.
@@ -51,19 +59,74 @@ pub struct Delivery {
     pub urgent: bool,
 }
 
-/// The group-commit writer of deliveries: each answers whether it was new.
-pub(super) type InboxWriter = GroupCommit<(Delivery, i64), bool>;
+/// Makes a person's profile from their participation as the change reads it (`None`
+/// before their first join), or says what is wrong with their request.
+pub type Completion = Box<dyn Fn(Option<&Participant>) -> std::result::Result<ValidProfile, Message> + Send + Sync>;
+
+/// The messages a person's first join in a program queues.
+pub type FirstJoin = Box<dyn Fn(&Program) -> Vec<Outbound> + Send + Sync>;
+
+/// A one-line join to make in the commit that stores its delivery.
+pub struct JoinAtReceipt {
+    pub team_id: String,
+    /// The program the line names; none means the workspace's only program.
+    pub program: Option<String>,
+    pub user_id: String,
+    pub complete: Completion,
+    /// What a first join in `program` also queues (the "before" confidence check).
+    pub first_join: FirstJoin,
+}
+
+/// What became of a delivery at receipt.
+#[derive(Debug)]
+pub enum Receipt {
+    /// Slack delivered it before: stored then, nothing more.
+    Duplicate,
+    /// Stored for the handlers.
+    Stored,
+    /// Stored and handled.
+    Joined(Box<Joined>),
+    /// Stored and handled: the request was wrong, nothing changed, this is the answer.
+    Refused(Message),
+}
+
+/// A join made at receipt: the profile as saved, whether the person had one, and what
+/// the answer shows (the program, the person's time zone).
+#[derive(Debug)]
+pub struct Joined {
+    pub participant: Participant,
+    pub rejoined: bool,
+    pub program: Program,
+    pub tz: Option<String>,
+}
+
+/// One delivery for the inbox's writer, with the join to make at receipt, if any.
+pub(super) struct Received {
+    delivery: Delivery,
+    join: Option<JoinAtReceipt>,
+    now: i64,
+}
+
+/// The group-commit writer of deliveries.
+pub(super) type InboxWriter = GroupCommit<Received, Receipt>;
 
 /// Starts the inbox's writer on `pool` (the one that syncs every commit): a batch
-/// with a new entry rings the workers' bell.
-pub(super) fn start_writer(pool: AnyPool, engine: Engine, turns: WriteTurns, ready: Arc<Notify>) -> InboxWriter {
+/// with an entry left for the handlers rings their bell.
+pub(super) fn start_writer(
+    pool: AnyPool,
+    engine: Engine,
+    turns: WriteTurns,
+    ready: Arc<Notify>,
+    outbox_ready: Arc<OutboxBell>,
+) -> InboxWriter {
     GroupCommit::start(
         pool,
         engine,
         turns,
-        |tx, deliveries| Box::pin(insert(tx, deliveries)),
-        move |new| {
-            if new.iter().any(|n| *n) {
+        outbox_ready,
+        |tx, received| Box::pin(write(tx, received)),
+        move |receipts| {
+            if receipts.iter().any(|r| matches!(r, Receipt::Stored)) {
                 ready.notify_waiters();
                 ready.notify_one();
             }
@@ -74,10 +137,63 @@ pub(super) fn start_writer(pool: AnyPool, engine: Engine, turns: WriteTurns, rea
 /// Deliveries per insert statement, at most.
 const ROWS_PER_INSERT: usize = 64;
 
-/// Stores a batch of deliveries, many rows a statement; each answers whether it was new
+/// Stores a batch of deliveries, then makes the joins that may be made at receipt.
+async fn write(tx: &mut Tx, received: &[Received]) -> Result<Vec<Receipt>> {
+    tx.now = received.iter().map(|r| r.now).max().unwrap_or_default();
+    let rows: Vec<(&Delivery, i64)> = received.iter().map(|r| (&r.delivery, r.now)).collect();
+    let ids = insert(tx, &rows).await?;
+    let new: Vec<bool> = ids.iter().map(Option::is_some).collect();
+    let mut receipts: Vec<Receipt> =
+        new.iter().map(|&new| if new { Receipt::Stored } else { Receipt::Duplicate }).collect();
+    let joins_new = received.iter().zip(&new).any(|(r, &new)| new && r.join.is_some());
+    let Some(first) = ids.iter().flatten().copied().min().filter(|_| joins_new) else { return Ok(receipts) };
+    let fresh: Vec<&Delivery> = received.iter().zip(&new).filter(|(_, &new)| new).map(|(r, _)| &r.delivery).collect();
+    // A lane with an entry from before this batch, or an earlier one in it, is taken:
+    // its person's join waits for the handlers, behind what they asked first.
+    let mut taken = waiting_lanes(tx, &fresh, first).await?;
+    let mut joinable = Vec::new();
+    for (k, (item, &new)) in received.iter().zip(&new).enumerate() {
+        let lane = &item.delivery.lane;
+        let free = lane.is_empty() || taken.insert(lane.clone());
+        if let Some(join) = item.join.as_ref().filter(|_| new && free) {
+            joinable.push((k, join));
+        }
+    }
+    let joins: Vec<&JoinAtReceipt> = joinable.iter().map(|(_, join)| *join).collect();
+    let mut made = Vec::new();
+    for ((k, _), receipt) in joinable.iter().zip(tx.join_at_receipt(&joins).await?) {
+        if let (false, Some(id)) = (matches!(receipt, Receipt::Stored), ids[*k]) {
+            made.push(id);
+            receipts[*k] = receipt;
+        }
+    }
+    for chunk in statement_chunks(&made, ROWS_PER_INSERT) {
+        let mut mark = Sql::new("UPDATE inbox SET processed_at = ");
+        mark.push_bind(tx.now).push(" WHERE id IN (").push_list(chunk.to_vec()).push(")");
+        mark.build_query().execute(&mut *tx.tx).await?;
+    }
+    Ok(receipts)
+}
+
+/// The lanes of `fresh` with an entry unhandled from before `first`, the batch's
+/// first new entry (ids grow with each insert).
+async fn waiting_lanes(tx: &mut Tx, fresh: &[&Delivery], first: i64) -> Result<HashSet<String>> {
+    let mut waiting = HashSet::new();
+    let lanes: Vec<String> = fresh.iter().map(|d| d.lane.clone()).filter(|l| !l.is_empty()).collect();
+    for chunk in statement_chunks(&lanes, ROWS_PER_INSERT) {
+        let mut older = Sql::new("SELECT DISTINCT lane FROM inbox WHERE processed_at IS NULL AND attempts < ");
+        older.push_bind(MAX_ATTEMPTS).push(" AND id < ").push_bind(first);
+        older.push(" AND lane IN (").push_list(chunk.to_vec()).push(")");
+        let lanes: Vec<(String,)> = older.build_query_as().fetch_all(&mut *tx.tx).await?;
+        waiting.extend(lanes.into_iter().map(|(lane,)| lane));
+    }
+    Ok(waiting)
+}
+
+/// Stores deliveries, many rows a statement; each answers with its id if it was new
 /// (the first of its key in the batch, and the key not stored before).
-async fn insert(tx: &mut Transaction<'static, Any>, deliveries: &[(Delivery, i64)]) -> Result<Vec<bool>> {
-    let mut stored = HashSet::new();
+async fn insert(tx: &mut Tx, deliveries: &[(&Delivery, i64)]) -> Result<Vec<Option<i64>>> {
+    let mut stored = HashMap::new();
     for chunk in statement_chunks(deliveries, ROWS_PER_INSERT) {
         let mut insert = Sql::new("INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ");
         for (i, (delivery, now)) in chunk.iter().enumerate() {
@@ -86,9 +202,9 @@ async fn insert(tx: &mut Transaction<'static, Any>, deliveries: &[(Delivery, i64
             insert.push_bind(delivery.lane.clone()).push(", ").push_bind(i64::from(delivery.urgent)).push(", ");
             insert.push_bind(*now).push(")");
         }
-        insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key");
-        let keys: Vec<(String,)> = insert.build_query_as().fetch_all(&mut **tx).await?;
-        stored.extend(keys.into_iter().map(|(key,)| key));
+        insert.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id");
+        let keys: Vec<(String, i64)> = insert.build_query_as().fetch_all(&mut *tx.tx).await?;
+        stored.extend(keys);
     }
     Ok(deliveries.iter().map(|(delivery, _)| stored.remove(&delivery.dedupe_key)).collect())
 }
@@ -97,7 +213,21 @@ impl Store {
     /// Stores an accepted delivery, durably, in the next group commit; `false` when
     /// Slack already delivered this one.
     pub async fn receive(&self, delivery: Delivery, now: i64) -> Result<bool> {
-        self.inbox_writer.submit((delivery, now)).await
+        let receipt = self.inbox_writer.submit(Received { delivery, join: None, now }).await?;
+        Ok(!matches!(receipt, Receipt::Duplicate))
+    }
+
+    /// Stores an accepted one-line join and, when nothing of its person waits ahead of
+    /// it, makes it in the same commit: the answer can then go in the ack.
+    pub async fn receive_join(&self, delivery: Delivery, join: JoinAtReceipt, now: i64) -> Result<Receipt> {
+        self.inbox_writer.submit(Received { delivery, join: Some(join), now }).await
+    }
+
+    /// Entries made as they were stored: never claimed, yet handled.
+    pub async fn inbox_made_at_receipt(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE attempts = 0 AND processed_at IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Claims up to `most` entries to handle, for [`LEASE_SECS`], counting the attempt:
@@ -205,7 +335,8 @@ impl Store {
 impl super::Tx {
     /// Stores an event produced inside this change (a timer's, a rematch's round).
     pub async fn receive(&mut self, delivery: &Delivery) -> Result<()> {
-        insert(&mut self.tx, &[(delivery.clone(), self.now)]).await?;
+        let now = self.now;
+        insert(self, &[(delivery, now)]).await?;
         Ok(())
     }
 }

@@ -10,14 +10,43 @@
 //! Group DMs opened for a set of people are kept here too (`group_dms`), and so is the
 //! app's DM with one person that a file was delivered into (its key is the user id).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
+use tokio::sync::Notify;
 
 use super::group_commit::GroupCommit;
 use super::{statement_chunks, Engine, Result, Sql, Store, StoreError, Tx, WriteTurns};
 use crate::domain::outbound::Outbound;
+
+/// Rung after a commit that queued messages, so the dispatcher looks for them at once.
+/// It also says which pace methods the new rows wait on: a burst queueing only what the
+/// pacer holds back (thousands of welcome DMs behind `chat.postMessage`'s limit) would
+/// otherwise send the dispatcher looking, in vain, after every commit.
+#[derive(Default)]
+pub struct OutboxBell {
+    bell: Notify,
+    methods: std::sync::Mutex<HashSet<&'static str>>,
+}
+
+impl OutboxBell {
+    /// Rings for rows waiting on `methods`.
+    pub fn ring(&self, methods: impl IntoIterator<Item = &'static str>) {
+        self.methods.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend(methods);
+        self.bell.notify_one();
+    }
+
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.bell.notified()
+    }
+
+    /// The pace methods rung for since the last call.
+    pub fn rung_for(&self) -> HashSet<&'static str> {
+        std::mem::take(&mut *self.methods.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OutboxEntry {
@@ -131,8 +160,13 @@ pub(super) struct Recorded {
 /// ahead of every handler.
 pub(super) type OutcomeWriter = GroupCommit<Recorded, ()>;
 
-pub(super) fn start_outcomes(pool: AnyPool, engine: Engine, turns: WriteTurns) -> OutcomeWriter {
-    GroupCommit::start(pool, engine, turns, |tx, recorded| Box::pin(record_all(tx, recorded)), |_| {})
+pub(super) fn start_outcomes(
+    pool: AnyPool,
+    engine: Engine,
+    turns: WriteTurns,
+    ready: Arc<OutboxBell>,
+) -> OutcomeWriter {
+    GroupCommit::start(pool, engine, turns, ready, |tx, recorded| Box::pin(record_all(&mut tx.tx, recorded)), |_| {})
 }
 
 /// Rows marked sent per statement, at most.
@@ -241,6 +275,11 @@ impl Tx {
             urgent: matches!(message, Outbound::OpenView { .. }),
         });
         Ok(())
+    }
+
+    /// The pace methods the queued messages wait on (a group DM perhaps on its opening).
+    pub(super) fn queued_methods(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.queued.iter().flat_map(|row| [Some(row.method), row.opens.then_some(OPENING)]).flatten()
     }
 
     /// The statements that write the queued messages to the outbox, in the order they

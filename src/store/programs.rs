@@ -30,6 +30,9 @@ impl From<Row> for Program {
     }
 }
 
+/// A workspace's programs, oldest first.
+const TEAMS_PROGRAMS: &str = "SELECT {COLUMNS} FROM programs WHERE team_id = $1 ORDER BY id";
+
 /// A program's catalogue, in the order its tags were added.
 const CATALOGUE: &str = "SELECT tag FROM program_skills WHERE program_id = $1 ORDER BY created_at, tag";
 
@@ -58,12 +61,10 @@ impl Store {
     }
 
     pub async fn programs(&self, team_id: &str) -> Result<Vec<Program>> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM programs WHERE team_id = $1 ORDER BY id"
-        )))
-        .bind(team_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(TEAMS_PROGRAMS.replace("{COLUMNS}", COLUMNS)))
+            .bind(team_id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Program::from).collect())
     }
 
@@ -148,6 +149,15 @@ impl Tx {
     /// on what the change before it left.
     pub async fn skills(&mut self, program_id: i64) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(CATALOGUE).bind(program_id).fetch_all(&mut *self.tx).await?)
+    }
+
+    /// A workspace's programs, as this change sees them.
+    pub(super) async fn programs(&mut self, team_id: &str) -> Result<Vec<Program>> {
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(TEAMS_PROGRAMS.replace("{COLUMNS}", COLUMNS)))
+            .bind(team_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows.into_iter().map(Program::from).collect())
     }
 
     /// Adds tags to a program's catalogue; returns the ones that were new.

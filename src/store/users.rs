@@ -2,9 +2,31 @@
 //! `users.list` at start and daily, kept fresh by `user_change` events, and by
 //! `users.info` for someone it misses.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use super::{statement_chunks, Result, Sql, Store};
+use super::{statement_chunks, Result, Sql, Store, Tx};
+
+/// People per statement that reads the cache for many.
+const USERS_PER_READ: usize = 64;
+
+impl Tx {
+    /// The cached time zones of `users` who are in the cache (see
+    /// [`Store::cached_time_zone`]), by user id.
+    pub(super) async fn cached_time_zones(
+        &mut self,
+        team_id: &str,
+        users: &[String],
+    ) -> Result<HashMap<String, Option<String>>> {
+        let mut zones = HashMap::new();
+        for chunk in statement_chunks(users, USERS_PER_READ) {
+            let mut read = Sql::new("SELECT user_id, tz FROM slack_users WHERE team_id = ");
+            read.push_bind(team_id.to_owned()).push(" AND user_id IN (").push_list(chunk.to_vec()).push(")");
+            let rows: Vec<(String, Option<String>)> = read.build_query_as().fetch_all(&mut *self.tx).await?;
+            zones.extend(rows);
+        }
+        Ok(zones)
+    }
+}
 
 impl Store {
     /// The cached time zone, `Some(None)` when Slack was asked and gave none.

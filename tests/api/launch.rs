@@ -101,6 +101,71 @@ async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
     assert_eq!(app.sim.count_calls(|c| c.method == "users.info"), info_before, "no users.info for a cached person");
 }
 
+/// A one-line join from someone the directory knows is made in the commit that stores
+/// it, so the ack itself is the answer: nothing waits for a handler or a second call to
+/// Slack. The "before" confidence check still goes by DM, from the same commit; a line
+/// the profile rules refuse is answered at once too, and changes nothing.
+#[tokio::test]
+async fn a_join_from_someone_the_directory_knows_is_answered_in_its_ack() {
+    let app = crate::helpers::spawn_app().await;
+    upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
+    let store = &app.running.ctx.store;
+
+    let (answer, tag) = app.slack.command(ALICE, "join mentor Figma").await;
+    let said = crate::helpers::inline_text(&answer);
+    assert!(said.contains("Europe/Berlin") && said.contains("Figma"), "the welcome is the ack: {said}");
+    assert_eq!(store.inbox_pending().await.unwrap(), 0, "made as it was stored, before any handler ran");
+    assert_eq!(store.inbox_made_at_receipt().await.unwrap(), 1);
+    let joined: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM participants WHERE user_id = $1 AND status = 'active'")
+        .bind(ALICE)
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(joined, 1, "the profile is stored");
+
+    app.settle().await;
+    assert!(app.answers(&tag).is_empty(), "no second answer through the response URL");
+    let dms: Vec<String> = app.sent("chat.postMessage").iter().map(|m| m["channel"].to_string()).collect();
+    assert!(dms.iter().any(|c| c.contains(ALICE)), "the confidence check went by DM: {dms:?}");
+
+    let (refused, _) = app.slack.command(BOB, "join mentee Figma level 13").await;
+    assert!(crate::helpers::inline_text(&refused).contains("1 (most junior) to 12"), "{}", refused.body);
+    let bob: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM participants WHERE user_id = $1")
+        .bind(BOB)
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(bob, 0, "a refused line stores no profile");
+    assert_eq!(store.inbox_pending().await.unwrap(), 0, "and is answered, not left for a handler");
+}
+
+/// One person's requests take effect in the order they were sent: a join whose person
+/// has an earlier request still waiting in the inbox is not made at receipt, but after
+/// that request, by the handlers, and answered through its response URL.
+#[tokio::test]
+async fn a_join_behind_its_persons_waiting_request_is_made_after_it() {
+    let app = crate::helpers::spawn_app().await;
+    upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
+    let (first, _) = app.slack.command(ALICE, "join mentor Figma").await;
+    assert!(!first.body.is_empty(), "the first join is made at receipt");
+    let (leave, leave_tag) = app.slack.command(ALICE, "leave").await;
+    assert_eq!(leave.status, 200);
+    let (rejoin, rejoin_tag) = app.slack.command(ALICE, "join mentee Excel").await;
+    assert!(rejoin.body.is_empty(), "left for the handlers, behind the waiting leave: {}", rejoin.body);
+    assert_eq!(app.running.ctx.store.inbox_pending().await.unwrap(), 2);
+
+    app.settle().await;
+    assert!(!app.answers(&leave_tag).is_empty(), "the leave was answered");
+    let answers = app.answers(&rejoin_tag);
+    assert!(answers.iter().any(|a| a.contains("Excel")), "the join was made after it: {answers:?}");
+    let (role, status): (String, String) = sqlx::query_as("SELECT role, status FROM participants WHERE user_id = $1")
+        .bind(ALICE)
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!((role.as_str(), status.as_str()), ("mentee", "active"), "the later request wins");
+}
+
 /// `SIGTERM` does not wait for the directory: a refresh that Tier 2 paces over many
 /// pages stops between two of them. (Before, a stop read every page first: 20 minutes
 /// for a workspace of 80,000 people.)

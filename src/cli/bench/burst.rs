@@ -6,7 +6,8 @@
 //! three-second trigger ids.
 //!
 //! It measures what a person sees: how long after their command an answer arrived
-//! (through its response_url; a form when `views.open` reached Slack), how long after
+//! (in the HTTP answer, for a join made as it was stored; else through its
+//! response_url; a form when `views.open` reached Slack), how long after
 //! the burst everything was answered, whether any form missed its trigger window, and
 //! whether `users.info` met a 429. The same driver runs in the test suite at a small
 //! size, where the simulator's trigger check is the assertion.
@@ -24,6 +25,7 @@ use slack_limits::RateLimits;
 use slack_sim::{Call, Sim, SlackCaller};
 
 use super::process::{database_with_directory, BotProcess};
+use crate::slack::messages;
 use crate::store::Store;
 
 /// Forms opened and help asked in the middle of the burst.
@@ -73,8 +75,9 @@ fn person(n: usize) -> String {
 }
 
 /// The morning of launch day: the simulator enforcing Slack's limits with the whole
-/// company in its directory, the bot's database with that directory cached, the bot (the
-/// binary `bot`) running on it, and the owner's catalogue of skills.
+/// company in its directory, the bot's database with that directory cached (or, when
+/// not `read`, only the owner: the bot was deployed this morning and reads it as it
+/// runs), the bot (the binary `bot`) running on it, and the owner's catalogue of skills.
 struct Morning {
     sim: Sim,
     database: PathBuf,
@@ -83,7 +86,7 @@ struct Morning {
     caller: SlackCaller,
 }
 
-async fn morning(people: usize, bot: &Path) -> anyhow::Result<Morning> {
+async fn morning(people: usize, bot: &Path, read: bool) -> anyhow::Result<Morning> {
     let sim = Sim::start(super::TOKEN).await?;
     sim.enforce(RateLimits::slack());
     let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"];
@@ -94,7 +97,8 @@ async fn morning(people: usize, bot: &Path) -> anyhow::Result<Morning> {
     }
     let stamp = chrono::Utc::now().timestamp_micros();
     let database = std::env::temp_dir().join(format!("upward-burst-{}-{stamp}.db", std::process::id()));
-    let store = database_with_directory(&database, directory).await?;
+    let cached = if read { directory.len() } else { 1 };
+    let store = database_with_directory(&database, directory.into_iter().take(cached)).await?;
     let running = BotProcess::start(bot, &sim, &database, None).await?;
     let caller = SlackCaller::new(running.addr, super::SECRET, sim.clone());
     let (skills, _) = caller.command(super::OWNER, &format!("skills add {}", SKILLS.join(", "))).await;
@@ -112,7 +116,7 @@ fn join_line(n: usize) -> String {
 /// the bot being the binary `bot` (`upward` itself); then another, stopped with
 /// `SIGTERM` in the middle ([`stop_mid_burst`]).
 pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<BurstRow> {
-    let Morning { sim, database, store, running, caller } = morning(people, bot).await?;
+    let Morning { sim, database, store, running, caller } = morning(people, bot, true).await?;
     sim.set_latency(latency);
 
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -135,11 +139,11 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
     }
     let burst_end = requests.iter().map(|r| r.at).max().context("the burst sent something")?;
 
-    // Everything stored is answered: each command through its response_url (a form
-    // through views.open with its trigger).
+    // Everything stored is answered: in its HTTP answer, else through its response_url
+    // (a form through views.open with its trigger).
     let waiting: Vec<(String, &'static str)> = requests
         .iter()
-        .filter(|r| r.kind != Kind::Help)
+        .filter(|r| r.kind != Kind::Help && r.answered_at_ack.is_none())
         .map(|r| match r.kind {
             Kind::Form => (r.trigger.clone(), "views.open"),
             _ => (r.tag.clone(), "response_url"),
@@ -162,9 +166,10 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
     let mut preview = 0.0;
     let mut last = burst_end;
     for request in &requests {
-        let answer_at = match request.kind {
-            Kind::Help => request.answered_inline.context("help is answered in the HTTP answer")?,
-            Kind::Form => found[&request.trigger],
+        let answer_at = match (request.kind, request.answered_at_ack) {
+            (_, Some(at)) => at,
+            (Kind::Help, None) => anyhow::bail!("help is answered in the HTTP answer"),
+            (Kind::Form, None) => found[&request.trigger],
             _ => found[&request.tag],
         };
         last = last.max(answer_at);
@@ -235,15 +240,19 @@ async fn all_answered(
 /// is acked (thousands not yet handled) the bot is asked to stop with `SIGTERM`. It is
 /// started again on the same database, and every join must still be answered. Returns
 /// how long the stop took, in milliseconds, and how many entries it left for the next
-/// start.
+/// start. The directory is not cached yet, so the joins wait for the handlers (which
+/// ask Slack for time zones) instead of being made as they are stored.
 async fn stop_mid_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<(f64, i64)> {
-    let Morning { sim, database, store, running, caller } = morning(people, bot).await?;
+    let Morning { sim, database, store, running, caller } = morning(people, bot, false).await?;
     sim.set_latency(latency);
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
     let sent: Vec<_> = (0..people).map(|n| send(&caller, &gate, Kind::Join, person(n), join_line(n))).collect();
     let mut waiting = Vec::new();
     for handle in sent {
-        waiting.push((handle.await??.tag, "response_url"));
+        let sent = handle.await??;
+        if sent.answered_at_ack.is_none() {
+            waiting.push((sent.tag, "response_url"));
+        }
     }
     let took = running.terminate().await?;
     let left = store.inbox_pending().await?;
@@ -320,9 +329,11 @@ struct Sent {
     at: Instant,
     /// When the HTTP answer came.
     acked: Instant,
-    /// When the HTTP answer carried something to show (help's answer itself, or word
-    /// that the answer is on its way).
+    /// When the HTTP answer carried something to show (help's answer itself, a join's,
+    /// or word that the answer is on its way).
     answered_inline: Option<Instant>,
+    /// When the HTTP answer was the answer itself, not word that it is on its way.
+    answered_at_ack: Option<Instant>,
 }
 
 fn send(
@@ -340,8 +351,11 @@ fn send(
         ensure!(answer.status == 200, "`{text}` was refused: HTTP {} {}", answer.status, answer.body);
         let acked = Instant::now();
         let answered_inline = (!answer.body.is_empty()).then_some(acked);
+        let on_its_way = serde_json::from_str::<serde_json::Value>(&answer.body)
+            .is_ok_and(|body| body["text"] == messages::on_its_way().text);
+        let answered_at_ack = answered_inline.filter(|_| !on_its_way);
         // The simulator's trigger ids follow its response tags: `cmd<n>` and `<n>.1.trigger`.
         let trigger = format!("{}.1.trigger", tag.trim_start_matches("cmd"));
-        Ok(Sent { kind, tag, trigger, at, acked, answered_inline })
+        Ok(Sent { kind, tag, trigger, at, acked, answered_inline, answered_at_ack })
     })
 }

@@ -5,8 +5,11 @@
 //! authenticated connection), parse Slack's shape, convert to our own `Event`, write it
 //! to the inbox (unique on Slack's event id, so retries are kept once), ack. Handling
 //! happens afterwards, in the consumer; a crash after the ack loses nothing because the
-//! inbox is replayed at start. The only work done before the ack is what Slack insists
-//! on seeing in the answer itself: the forms' field errors.
+//! inbox is replayed at start. The work done before the ack is what Slack insists on
+//! seeing in the answer itself (the forms' field errors), what needs nothing stored
+//! (help, usage errors), and a one-line join from someone the directory knows, made in
+//! the commit that stores it (the launch-day crowd's command, answered at the edge's
+//! pace).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,10 +28,10 @@ use thiserror::Error;
 use tracing::{info, warn};
 
 use crate::commands::parser::{self, Command};
-use crate::commands::{Context, HandleError};
+use crate::commands::{self, Context, HandleError};
 use crate::event::Event;
 use crate::slack::{ids, messages};
-use crate::store::{CachedUser, Delivery, StoreError};
+use crate::store::{CachedUser, Delivery, Receipt, StoreError};
 
 pub mod forms;
 mod options;
@@ -47,8 +50,9 @@ pub const COMMAND: &str = "/mentoring";
 pub enum IntakeError {
     #[error("could not store the event: {0}")]
     Store(#[from] StoreError),
-    #[error("could not tell whether the sender owns programs: {0}")]
-    Owners(#[from] HandleError),
+    /// A read the answer needs (whether the sender owns programs, a join's program).
+    #[error("could not read what the answer needs: {0}")]
+    Read(#[from] HandleError),
 }
 
 /// What Slack should see in the answer to an interaction.
@@ -81,19 +85,27 @@ impl Intake {
     /// Stores `event` durably (in the inbox's next group commit) before Slack is acked.
     /// `urgent`: it opens a form, so it is handled before the backlog.
     async fn keep(&self, dedupe_key: &str, event: &Event, urgent: bool) -> Result<(), IntakeError> {
-        let delivery = Delivery {
+        let delivery = Self::delivery(dedupe_key, event, urgent);
+        let new = self.ctx.store.receive(delivery, self.ctx.clock.now().timestamp()).await?;
+        self.count(dedupe_key, new);
+        Ok(())
+    }
+
+    fn delivery(dedupe_key: &str, event: &Event, urgent: bool) -> Delivery {
+        Delivery {
             dedupe_key: dedupe_key.to_owned(),
             payload: serde_json::to_string(event).expect("events serialise"),
             lane: event.lane(),
             urgent,
-        };
-        let new = self.ctx.store.receive(delivery, self.ctx.clock.now().timestamp()).await?;
+        }
+    }
+
+    fn count(&self, dedupe_key: &str, new: bool) {
         if new {
             self.ctx.metrics.stored();
         } else {
             info!(dedupe_key, "duplicate delivery ignored");
         }
-        Ok(())
     }
 
     /// Caches what Slack says of a person now, before the ack.
@@ -193,16 +205,32 @@ impl Intake {
             }
             Ok(_) => {}
         }
-        let urgent = parsed.is_ok_and(|command| command.opens_form());
+        let user = command.user_id.to_string();
         let key = format!("command:{}", command.trigger_id);
+        let join = match &parsed {
+            Ok(Command::Join { program, line: Some(line) }) => {
+                Some(commands::join_at_receipt(&self.ctx, &user, program.as_deref(), line))
+            }
+            _ => None,
+        };
+        let urgent = parsed.is_ok_and(|command| command.opens_form());
         let event = Event::Command {
-            user: command.user_id.to_string(),
+            user,
             channel: command.channel_id.to_string(),
             text,
             trigger_id: command.trigger_id.to_string(),
             response_url: command.response_url.0.to_string(),
         };
-        self.keep(&key, &event, urgent).await?;
+        if let Some(join) = join {
+            let delivery = Self::delivery(&key, &event, urgent);
+            let receipt = self.ctx.store.receive_join(delivery, join, self.ctx.clock.now().timestamp()).await?;
+            self.count(&key, !matches!(receipt, Receipt::Duplicate));
+            if let Some(answer) = commands::answer_at_receipt(receipt) {
+                return Ok(Some(answer));
+            }
+        } else {
+            self.keep(&key, &event, urgent).await?;
+        }
         // A form opens ahead of the backlog; anything else, while the handlers are
         // behind, says at once that its answer is coming.
         Ok((!urgent && self.ctx.metrics.behind()).then(messages::on_its_way))
