@@ -87,7 +87,7 @@ impl Intake {
     async fn keep(&self, dedupe_key: &str, event: &Event, urgent: bool) -> Result<(), IntakeError> {
         let delivery = Self::delivery(dedupe_key, event, urgent);
         let new = self.ctx.store.receive(delivery, self.ctx.clock.now().timestamp()).await?;
-        self.count(dedupe_key, new);
+        self.count(dedupe_key, &if new { Receipt::Stored } else { Receipt::Duplicate });
         Ok(())
     }
 
@@ -100,11 +100,13 @@ impl Intake {
         }
     }
 
-    fn count(&self, dedupe_key: &str, new: bool) {
-        if new {
-            self.ctx.metrics.stored();
-        } else {
-            info!(dedupe_key, "duplicate delivery ignored");
+    /// Counts an entry left for the handlers (their backlog says whether a command is
+    /// told its answer is coming); one handled at receipt waits for nobody.
+    fn count(&self, dedupe_key: &str, receipt: &Receipt) {
+        match receipt {
+            Receipt::Stored => self.ctx.metrics.stored(),
+            Receipt::Duplicate => info!(dedupe_key, "duplicate delivery ignored"),
+            Receipt::Joined(_) | Receipt::Refused(_) => {}
         }
     }
 
@@ -224,7 +226,7 @@ impl Intake {
         if let Some(join) = join {
             let delivery = Self::delivery(&key, &event, urgent);
             let receipt = self.ctx.store.receive_join(delivery, join, self.ctx.clock.now().timestamp()).await?;
-            self.count(&key, !matches!(receipt, Receipt::Duplicate));
+            self.count(&key, &receipt);
             if let Some(answer) = commands::answer_at_receipt(receipt) {
                 return Ok(Some(answer));
             }
