@@ -94,6 +94,9 @@ struct Script {
     slack: SlackCaller,
     names: HashMap<String, String>,
     seen: usize,
+    /// What commands' HTTP answers showed since the last print (a join made as it was
+    /// stored is answered there, not through its response URL).
+    acks: Vec<String>,
 }
 
 impl Script {
@@ -106,6 +109,9 @@ impl Script {
         self.running.settle().await.context("the bot failed while handling the demo")?;
         let calls = self.sim.calls();
         println!("\n── {title} ──");
+        for line in std::mem::take(&mut self.acks) {
+            println!("{line}");
+        }
         for call in &calls[self.seen..] {
             if let Some(line) = self.describe(call) {
                 println!("{line}");
@@ -120,7 +126,8 @@ impl Script {
     fn show_first(&mut self, count: usize, title: &str) -> anyhow::Result<()> {
         let calls = self.sim.calls();
         println!("\n── {title} ──");
-        for line in calls[self.seen..].iter().filter_map(|c| self.describe(c)).take(count) {
+        let acks = std::mem::take(&mut self.acks);
+        for line in acks.into_iter().chain(calls[self.seen..].iter().filter_map(|c| self.describe(c))).take(count) {
             println!("{line}");
         }
         self.seen = calls.len();
@@ -139,10 +146,6 @@ impl Script {
     /// Skips what a person would not see (look-ups, opening a DM channel).
     fn describe(&self, call: &Call) -> Option<String> {
         let args = &call.args;
-        let body = |value: &Value| {
-            let text = crate::slack::messages::plain_text(&value["blocks"]);
-            indent(if text.is_empty() { value["text"].as_str().unwrap_or_default() } else { &text })
-        };
         let line = match call.method.as_str() {
             "response_url" => format!("  (only visible to {})\n{}", self.name_of_tag(args), self.named(&body(args))),
             "chat.postMessage" => {
@@ -166,6 +169,12 @@ impl Script {
         Some(if call.ok { line } else { format!("  (Slack refused {}: retried)", call.method) })
     }
 
+    /// The ephemeral answer a command's HTTP answer carried, if any, as the asker sees it.
+    fn ack(&self, user: &str, answer: &slack_sim::Answer) -> Option<String> {
+        let value: Value = serde_json::from_str(&answer.body).ok()?;
+        Some(format!("  (only visible to {})\n{}", self.name(user), self.named(&body(&value))))
+    }
+
     /// Mentions as Slack would render them: `<@U01JNR>` becomes `@Ada Okafor`.
     fn named(&self, text: &str) -> String {
         let mut out = text.to_owned();
@@ -184,6 +193,7 @@ impl Script {
     async fn command(&mut self, user: &str, text: &str) -> anyhow::Result<()> {
         let (answer, tag) = self.slack.command(user, text).await;
         ensure!(answer.status == 200, "the bot refused a command: HTTP {} {}", answer.status, answer.body);
+        self.acks.extend(self.ack(user, &answer));
         self.names.insert(tag, self.name(user));
         Ok(())
     }
@@ -427,6 +437,12 @@ impl Script {
     }
 }
 
+/// A message's text as its reader sees it: its blocks' text, else its fallback text.
+fn body(value: &Value) -> String {
+    let text = crate::slack::messages::plain_text(&value["blocks"]);
+    indent(if text.is_empty() { value["text"].as_str().unwrap_or_default() } else { &text })
+}
+
 /// The value of button `action_id` in a posted message.
 fn button_value(message: &Value, action_id: &str) -> Option<String> {
     message["blocks"].as_array()?.iter().find_map(|block| {
@@ -476,7 +492,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     names.insert(OWNER.into(), "Hana Ruiz (HR)".into());
     names.insert(CEO.into(), "Mona Lindqvist (CEO)".into());
     let slack = SlackCaller::new(addr, SIGNING_SECRET, sim.clone());
-    let mut script = Script { running, clock, sim, slack, names, seen: 0 };
+    let mut script = Script { running, clock, sim, slack, names, seen: 0, acks: Vec::new() };
 
     println!("upward demo: the bot runs against a Slack simulator on {addr}, data in {}", path.display());
     println!("A company of 40: 20 juniors who can teach, 20 senior leaders who want to learn.");
@@ -525,6 +541,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     script.running.settle().await?;
     script.seen = script.sim.calls().len();
+    script.acks.clear();
     println!("\n── 37 more colleagues join the same way (their confirmations are not repeated here) ──");
 
     script.command(&senior.id, "profile").await?;

@@ -45,11 +45,20 @@ fn the_demo_runs_the_company_and_exits_zero() {
     assert!(stdout.contains("no one in Slack has new.hire@example.com"), "{stdout}");
     assert!(stdout.contains("Join as mentor") && stdout.contains("pause mentoring for a while, or leave"), "{stdout}");
     assert!(stdout.contains("via channel      1") && stdout.contains("imported        43"), "{stdout}");
+    let section = |title: &str| {
+        let section = stdout.split(title).nth(1).and_then(|rest| rest.split("\n── ").next());
+        section.unwrap_or_else(|| panic!("no {title} in {stdout}")).to_owned()
+    };
     for cycle in 1..=3 {
-        let section = stdout.split(&format!("── Check-in {cycle},")).nth(1).and_then(|rest| rest.split("\n── ").next());
-        let section = section.unwrap_or_else(|| panic!("no check-in {cycle} in {stdout}"));
+        let section = section(&format!("── Check-in {cycle},"));
         assert!(section.contains("did you meet"), "check-in {cycle} shows a check-in: {section}");
     }
+    // Answers given in the command's HTTP answer (a join made as it is stored, a line
+    // the profile rules refuse) are shown like those sent later.
+    let mistake = section("makes a mistake: no skills given ──");
+    assert!(mistake.contains("at least one skill"), "the refusal is shown: {mistake}");
+    let one_line = section("joins in one line ──");
+    assert!(one_line.contains("(only visible to") && one_line.contains("You're in"), "{one_line}");
 }
 
 #[test]
