@@ -208,14 +208,11 @@ impl Request<'_> {
     /// people in exactly one program, theirs. `Err` carries the question to ask back.
     async fn program(&self, name: Option<&str>, usage: &str) -> Result<Result<Program, Message>> {
         let programs = self.ctx.store.programs(&self.ctx.team_id).await?;
-        if let Some(name) = name {
-            return Ok(match programs.iter().find(|p| p.is_named(name)) {
-                Some(p) => Ok(p.clone()),
-                None => Err(messages::unknown_program(name, &programs)),
-            });
+        if let Some(program) = crate::domain::program::meant(&programs, name) {
+            return Ok(Ok(program.clone()));
         }
-        if let [only] = programs.as_slice() {
-            return Ok(Ok(only.clone()));
+        if let Some(name) = name {
+            return Ok(Err(messages::unknown_program(name, &programs)));
         }
         let mut mine = Vec::new();
         for program in &programs {

@@ -29,6 +29,15 @@ impl Program {
     }
 }
 
+/// The program a request means without asking anything: the one `name` names, else,
+/// when it names none, the workspace's only program.
+pub fn meant<'a>(programs: &'a [Program], name: Option<&str>) -> Option<&'a Program> {
+    match name {
+        Some(name) => programs.iter().find(|p| p.is_named(name)),
+        None => programs.first().filter(|_| programs.len() == 1),
+    }
+}
+
 /// A handle is one word of letters, digits, `-` and `_`, so it can be typed after
 /// `program:` without quoting.
 pub fn valid_handle(word: &str) -> bool {

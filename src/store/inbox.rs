@@ -145,12 +145,14 @@ async fn write(tx: &mut Tx, received: &[Received]) -> Result<Vec<Receipt>> {
     let new: Vec<bool> = ids.iter().map(Option::is_some).collect();
     let mut receipts: Vec<Receipt> =
         new.iter().map(|&new| if new { Receipt::Stored } else { Receipt::Duplicate }).collect();
-    let joins_new = received.iter().zip(&new).any(|(r, &new)| new && r.join.is_some());
-    let Some(first) = ids.iter().flatten().copied().min().filter(|_| joins_new) else { return Ok(receipts) };
-    let fresh: Vec<&Delivery> = received.iter().zip(&new).filter(|(_, &new)| new).map(|(r, _)| &r.delivery).collect();
+    let joining: Vec<&Delivery> =
+        received.iter().zip(&new).filter(|(r, &new)| new && r.join.is_some()).map(|(r, _)| &r.delivery).collect();
+    let Some(first) = ids.iter().flatten().copied().min().filter(|_| !joining.is_empty()) else {
+        return Ok(receipts);
+    };
     // A lane with an entry from before this batch, or an earlier one in it, is taken:
     // its person's join waits for the handlers, behind what they asked first.
-    let mut taken = waiting_lanes(tx, &fresh, first).await?;
+    let mut taken = waiting_lanes(tx, &joining, first).await?;
     let mut joinable = Vec::new();
     for (k, (item, &new)) in received.iter().zip(&new).enumerate() {
         let lane = &item.delivery.lane;
@@ -175,11 +177,11 @@ async fn write(tx: &mut Tx, received: &[Received]) -> Result<Vec<Receipt>> {
     Ok(receipts)
 }
 
-/// The lanes of `fresh` with an entry unhandled from before `first`, the batch's
+/// The lanes of `joining` with an entry unhandled from before `first`, the batch's
 /// first new entry (ids grow with each insert).
-async fn waiting_lanes(tx: &mut Tx, fresh: &[&Delivery], first: i64) -> Result<HashSet<String>> {
+async fn waiting_lanes(tx: &mut Tx, joining: &[&Delivery], first: i64) -> Result<HashSet<String>> {
     let mut waiting = HashSet::new();
-    let lanes: Vec<String> = fresh.iter().map(|d| d.lane.clone()).filter(|l| !l.is_empty()).collect();
+    let lanes: Vec<String> = joining.iter().map(|d| d.lane.clone()).filter(|l| !l.is_empty()).collect();
     for chunk in statement_chunks(&lanes, ROWS_PER_INSERT) {
         let mut older = Sql::new("SELECT DISTINCT lane FROM inbox WHERE processed_at IS NULL AND attempts < ");
         older.push_bind(MAX_ATTEMPTS).push(" AND id < ").push_bind(first);

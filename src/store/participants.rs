@@ -215,10 +215,7 @@ impl Tx {
             let zones = self.cached_time_zones(team_id, &users).await?;
             let mut by_program: HashMap<i64, Vec<usize>> = HashMap::new();
             for &k in &members {
-                let program = match &joins[k].program {
-                    Some(name) => programs.iter().find(|p| p.is_named(name)),
-                    None => programs.first().filter(|_| programs.len() == 1),
-                };
+                let program = crate::domain::program::meant(&programs, joins[k].program.as_deref());
                 if let Some(program) = program.filter(|_| zones.contains_key(&joins[k].user_id)) {
                     by_program.entry(program.id).or_default().push(k);
                 }
