@@ -12,6 +12,7 @@ mod home;
 pub mod imports;
 mod join;
 mod join_form;
+mod lookups;
 mod membership;
 mod outcomes;
 mod owners;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use thiserror::Error;
-use tracing::{instrument, warn};
+use tracing::{debug, instrument, warn};
 
 use crate::clock::Clock;
 use crate::domain::agenda::Catalogue;
@@ -38,8 +39,8 @@ use crate::slack::SlackApi;
 use crate::slack::{ids, messages};
 use crate::store::{Store, StoreError};
 pub use join::{answer_at_receipt, at_receipt as join_at_receipt};
+use lookups::Admission;
 use parser::Command;
-use slack_limits::{Buckets, TIER_4};
 
 #[derive(Debug, Error)]
 pub enum HandleError {
@@ -70,15 +71,13 @@ pub struct Context {
     /// Session ideas for introductions.
     pub agendas: Catalogue,
     /// `users.info` calls for people the directory missed, paced to Slack's Tier 4.
-    pub lookups: std::sync::Mutex<Buckets<&'static str>>,
+    pub lookups: std::sync::Mutex<lookups::Lookups>,
     /// After this long without a plan, the owner who asked for a round hears how the
     /// search goes, and again at most this often (`UPWARD_MATCH_PROGRESS_SECS`).
     pub match_progress_every: std::time::Duration,
     /// This process's counters for `/metrics`.
     pub metrics: Arc<crate::report::metrics::Metrics>,
 }
-
-const USERS_INFO: &str = "users.info";
 
 /// Where the answer to an event goes: the command's response_url (ephemeral), or a DM
 /// when the event came from a place without one (App Home, a modal).
@@ -137,14 +136,20 @@ impl Context {
             return Ok(cached);
         }
         let now = self.clock.now().timestamp_micros();
-        {
-            let mut lookups = self.lookups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            lookups.prune(now);
-            if lookups.free_at(&USERS_INFO, TIER_4) > now {
-                warn!(%user, "users.info budget spent; time zone unknown for now");
+        let admission = self.lookups.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).admit(now);
+        match admission {
+            Admission::Full { first: true } => {
+                warn!(%user, "users.info budget spent; time zones stay unknown until it refills");
                 return Ok(None);
             }
-            lookups.take(USERS_INFO, TIER_4, now);
+            Admission::Full { first: false } => {
+                debug!(%user, "users.info budget spent; time zone unknown for now");
+                return Ok(None);
+            }
+            Admission::Go { turned_away: 0 } => {}
+            Admission::Go { turned_away } => {
+                warn!(people = turned_away, "users.info budget refilled; time zones were left unknown meanwhile");
+            }
         }
         match self.slack.user_info(user).await {
             Ok(info) => {
