@@ -23,6 +23,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
+use super::parallel::in_parallel;
+
 const NONE: u32 = u32::MAX;
 /// A warm start repairs by shortest paths while at most this many rows are unhappy.
 /// Each search explores a share of the graph, so the repair's cost grows with rows
@@ -135,12 +137,22 @@ impl Auction<'_> {
         self.col_row[col] = row as u32;
     }
 
+    /// How much more than its cheapest edge each assigned row pays (0 for a free row).
+    /// This reads every edge of the graph, and a row's slack depends on the prices
+    /// alone, so the rows are split over the cores.
+    fn slack(&self) -> Vec<i64> {
+        in_parallel(self.graph.rows(), |rows| {
+            rows.map(|row| if self.row_col[row] == NONE { 0 } else { self.paid[row] - self.best_two(row).0 .0 })
+                .collect::<Vec<_>>()
+        })
+        .concat()
+    }
+
     /// Frees every row that pays more than ε above its cheapest edge.
     fn release_unhappy(&mut self, epsilon: i64) {
-        for row in 0..self.graph.rows() {
-            let col = self.row_col[row];
-            if col != NONE && self.paid[row] > self.best_two(row).0 .0 + epsilon {
-                self.col_row[col as usize] = NONE;
+        for (row, slack) in self.slack().into_iter().enumerate() {
+            if slack > epsilon {
+                self.col_row[self.row_col[row] as usize] = NONE;
                 self.row_col[row] = NONE;
             }
         }
@@ -339,15 +351,12 @@ impl Auction<'_> {
     /// with a positive price is then refilled or brought to price 0 by a backward search
     /// (prices fall along it), so free columns stay free of charge.
     fn repair(&mut self, epsilon: i64) -> bool {
-        let rows = self.graph.rows();
-        let mut discount = vec![0i64; rows];
+        let mut discount = self.slack();
         let mut unhappy = Vec::new();
         for (row, slack) in discount.iter_mut().enumerate() {
-            let over = self.paid[row] - self.best_two(row).0 .0;
-            if over > epsilon {
+            if *slack > epsilon {
                 unhappy.push(row);
-            } else {
-                *slack = over;
+                *slack = 0;
             }
         }
         if unhappy.len() > REPAIR_UP_TO {

@@ -17,6 +17,7 @@ use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use super::model::Instance;
+use super::parallel::in_parallel;
 use super::score::{overlap_minutes, priority, Compatibility, FastScorer};
 
 /// More distinct time zones than this and the layout stops grouping by zone.
@@ -72,22 +73,6 @@ impl SkillIndex {
 /// The wish class of a priority factor: 4 → 0 (first wish), 3 → 1, 2 → 2, 1 → 3.
 fn class(factor: u32) -> usize {
     (priority(0) - factor.min(priority(0))) as usize
-}
-
-/// Runs `work` over mentee index ranges on every core, in order of the ranges.
-fn in_parallel<T: Send>(n: usize, work: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 8);
-    let chunk = n.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let work = &work;
-                let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
-                scope.spawn(move || work(range))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a matching worker panicked")).collect()
-    })
 }
 
 /// What the scans need to know about the problem.

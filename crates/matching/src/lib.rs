@@ -23,6 +23,7 @@ pub mod candidates;
 pub mod exact;
 pub mod generate;
 pub mod model;
+mod parallel;
 pub mod score;
 mod solve;
 pub mod validate;
