@@ -225,6 +225,9 @@ impl Auction<'_> {
         let (start, rows, costs) = &self.by_column;
         let mut dist = vec![i64::MAX; self.graph.columns];
         let mut heap: BinaryHeap<Reverse<(i64, u32)>> = BinaryHeap::new();
+        // Half the columns start at distance 0, and more join them at no extra cost: they
+        // wait on a plain stack, as the order among equals does not change a distance.
+        let mut level: Vec<u32> = Vec::new();
         for c in 0..self.graph.columns {
             // A column only its own row can use deters nobody: it keeps the lowest price
             // its row allows, 0 (the row's other options cost at least what it paid, less ε).
@@ -233,10 +236,10 @@ impl Auction<'_> {
             }
             if self.col_row[c] == NONE || start[c + 1] - start[c] == 1 {
                 dist[c] = 0;
-                heap.push(Reverse((0, c as u32)));
+                level.push(c as u32);
             }
         }
-        while let Some(Reverse((d, k))) = heap.pop() {
+        while let Some((d, k)) = level.pop().map(|k| (0, k)).or_else(|| heap.pop().map(|Reverse(next)| next)) {
             let k = k as usize;
             if d > dist[k] {
                 continue;
@@ -251,7 +254,11 @@ impl Auction<'_> {
                 let nd = d + extra;
                 if nd < dist[a] {
                     dist[a] = nd;
-                    heap.push(Reverse((nd, a as u32)));
+                    if nd == 0 {
+                        level.push(a as u32);
+                    } else {
+                        heap.push(Reverse((nd, a as u32)));
+                    }
                 }
             }
         }
