@@ -22,6 +22,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::thread::ScopedJoinHandle;
 
 use super::parallel::in_parallel;
 
@@ -48,6 +49,7 @@ pub struct Graph {
 }
 
 impl Graph {
+    #[inline]
     fn edges(&self, row: usize) -> impl Iterator<Item = (usize, i64)> + '_ {
         let range = self.start[row]..self.start[row + 1];
         self.cols[range.clone()].iter().zip(&self.costs[range]).map(|(&c, &w)| (c as usize, w))
@@ -57,8 +59,8 @@ impl Graph {
         self.start.len() - 1
     }
 
-    /// The same edges by column, for reverse bids: (start, rows, costs).
-    fn transpose(&self) -> (Vec<usize>, Vec<u32>, Vec<i64>) {
+    /// The same edges by column, for reverse bids.
+    fn transpose(&self) -> ByColumn {
         let mut start = vec![0usize; self.columns + 1];
         for &c in &self.cols {
             start[c as usize + 1] += 1;
@@ -80,6 +82,9 @@ impl Graph {
     }
 }
 
+/// A graph's edges by column: (start, rows, costs), laid out like [`Graph`]'s.
+type ByColumn = (Vec<usize>, Vec<u32>, Vec<i64>);
+
 /// An ε-optimal assignment and the column prices that certify it.
 #[derive(Clone)]
 pub struct Assignment {
@@ -99,7 +104,7 @@ impl Assignment {
     }
 }
 
-struct Auction<'g> {
+struct Auction<'g, 's> {
     graph: &'g Graph,
     row_col: Vec<u32>,
     row_cost: Vec<i64>,
@@ -109,12 +114,18 @@ struct Auction<'g> {
     paid: Vec<i64>,
     col_row: Vec<u32>,
     price: Vec<i64>,
-    by_column: (Vec<usize>, Vec<u32>, Vec<i64>),
+    by_column: ByColumn,
+    /// The transpose being built on another core while the first bids, which need the
+    /// rows only, go on: until [`Self::columns_ready`], `by_column` is empty.
+    transposing: Option<ScopedJoinHandle<'s, ByColumn>>,
 }
 
-impl Auction<'_> {
+impl Auction<'_, '_> {
     /// The cheapest edge of `row` at current prices: (total, column, cost), and the
     /// second-cheapest total.
+    // Inlined into each bid loop: as a call it cost the auction about 1 % more
+    // instructions.
+    #[inline(always)]
     fn best_two(&self, row: usize) -> ((i64, usize, i64), i64) {
         let (mut best, mut second) = ((i64::MAX, usize::MAX, 0), i64::MAX);
         for (c, w) in self.graph.edges(row) {
@@ -129,7 +140,15 @@ impl Auction<'_> {
         (best, second)
     }
 
+    /// Waits for the transpose, the first time the columns are needed.
+    fn columns_ready(&mut self) {
+        if let Some(transposing) = self.transposing.take() {
+            self.by_column = transposing.join().expect("the transpose panicked");
+        }
+    }
+
     /// Gives `col` (at its current price) to `row`.
+    #[inline]
     fn place(&mut self, row: usize, col: usize, cost: i64) {
         self.row_col[row] = col as u32;
         self.row_cost[row] = cost;
@@ -182,6 +201,9 @@ impl Auction<'_> {
     fn reverse(&mut self, epsilon: i64) {
         let mut free: VecDeque<usize> =
             (0..self.graph.columns).filter(|&c| self.col_row[c] == NONE && self.price[c] > 0).collect();
+        if !free.is_empty() {
+            self.columns_ready();
+        }
         while let Some(col) = free.pop_front() {
             let (start, rows, costs) = &self.by_column;
             let (mut best, mut second) = ((i64::MIN, NONE, 0i64), i64::MIN);
@@ -212,7 +234,7 @@ impl Auction<'_> {
     }
 }
 
-impl Auction<'_> {
+impl Auction<'_, '_> {
     /// Raises every price as far as the assignment allows: a column's price rises until
     /// its row would rather move to its next-best option (at that option's raised
     /// price), and free columns stay at 0. That is a shortest-path computation from the
@@ -222,6 +244,7 @@ impl Auction<'_> {
     /// prices that clear the graph; pricing wants the highest, which leave the fewest
     /// pairs outside the graph looking better than they are, and so a tighter bound.
     fn lift(&mut self) {
+        self.columns_ready();
         let (start, rows, costs) = &self.by_column;
         let mut dist = vec![i64::MAX; self.graph.columns];
         let mut heap: BinaryHeap<Reverse<(i64, u32)>> = BinaryHeap::new();
@@ -337,7 +360,7 @@ impl Search {
     }
 }
 
-impl Auction<'_> {
+impl Auction<'_, '_> {
     /// What `row` pays at most for any edge, on the discounted costs of [`Self::repair`].
     fn level(&self, row: usize, discount: &[i64]) -> i64 {
         self.row_cost[row] - discount[row] + self.price[self.row_col[row] as usize]
@@ -428,6 +451,7 @@ impl Auction<'_> {
     /// Brings the free column `hole`'s price to 0: rows move into the hole along a
     /// shortest path of price cuts, until a column on it can be left free at price 0.
     fn free_by_backward_search(&mut self, hole: usize, discount: &mut [i64], s: &mut Search) {
+        self.columns_ready();
         s.reset();
         s.offer(hole, 0, NONE as usize, 0, NONE);
         let mut end = (i64::MAX, hole);
@@ -487,15 +511,6 @@ pub fn solve(graph: &Graph, epsilon: i64, warm: Option<Assignment>) -> Assignmen
             paid[r] = start.row_cost[r] + start.price[c as usize];
         }
     }
-    let mut auction = Auction {
-        graph,
-        row_col: start.row_col,
-        row_cost: start.row_cost,
-        paid,
-        col_row,
-        price: start.price,
-        by_column: graph.transpose(),
-    };
     // ε-scaling: coarse prices first, each phase refining the last one's.
     let max_cost = graph.costs.iter().copied().max().unwrap_or(0);
     let mut phases = vec![epsilon];
@@ -506,15 +521,28 @@ pub fn solve(graph: &Graph, epsilon: i64, warm: Option<Assignment>) -> Assignmen
         }
         phases.push(last.saturating_mul(EPSILON_FACTOR));
     }
-    if !(warm_start && auction.repair(epsilon)) {
-        for &phase_epsilon in phases.iter().rev() {
-            auction.release_unhappy(phase_epsilon);
-            auction.forward(phase_epsilon);
-            auction.reverse(phase_epsilon);
+    let (row_col, row_cost, price) = std::thread::scope(|scope| {
+        let mut auction = Auction {
+            graph,
+            row_col: start.row_col,
+            row_cost: start.row_cost,
+            paid,
+            col_row,
+            price: start.price,
+            by_column: (Vec::new(), Vec::new(), Vec::new()),
+            transposing: Some(scope.spawn(|| graph.transpose())),
+        };
+        if !(warm_start && auction.repair(epsilon)) {
+            for &phase_epsilon in phases.iter().rev() {
+                auction.release_unhappy(phase_epsilon);
+                auction.forward(phase_epsilon);
+                auction.reverse(phase_epsilon);
+            }
         }
-    }
-    auction.lift();
-    Assignment { row_col: auction.row_col, row_cost: auction.row_cost, price: auction.price }
+        auction.lift();
+        (auction.row_col, auction.row_cost, auction.price)
+    });
+    Assignment { row_col, row_cost, price }
 }
 
 #[cfg(test)]
