@@ -136,20 +136,19 @@ impl Context {
             return Ok(cached);
         }
         let now = self.clock.now().timestamp_micros();
-        let admission = self.lookups.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).admit(now);
-        match admission {
-            Admission::Full { first: true } => {
-                warn!(%user, "users.info budget spent; time zones stay unknown until it refills");
-                return Ok(None);
-            }
-            Admission::Full { first: false } => {
-                debug!(%user, "users.info budget spent; time zone unknown for now");
-                return Ok(None);
-            }
-            Admission::Go { turned_away: 0 } => {}
-            Admission::Go { turned_away } => {
-                warn!(people = turned_away, "users.info budget refilled; time zones were left unknown meanwhile");
-            }
+        let (admission, report) = {
+            let mut lookups = self.lookups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            (lookups.admit(now), lookups.report(now))
+        };
+        if let Some(people) = report {
+            warn!(
+                people,
+                "users.info budget spent: time zones left unknown for now, asked again at their next request"
+            );
+        }
+        if admission == Admission::Full {
+            debug!(%user, "users.info budget spent; time zone unknown for now");
+            return Ok(None);
         }
         match self.slack.user_info(user).await {
             Ok(info) => {
