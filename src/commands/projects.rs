@@ -103,8 +103,7 @@ pub(super) async fn pick(request: &Request<'_>, value: Option<&str>) -> Result<(
     let (Some(project), Some((_, mentor_id))) = (project.filter(|p| p.status == ProjectStatus::Proposed), ids) else {
         return request.reply(messages::project_gone()).await;
     };
-    let participants = request.ctx.store.participants(project.program_id).await?;
-    let Some(mentor_user) = participants.iter().find(|p| p.id == mentor_id).map(|p| p.user_id.clone()) else {
+    let Some(mentor_user) = request.ctx.store.participant_user(project.program_id, mentor_id).await? else {
         return request.reply(messages::project_gone()).await;
     };
     let mut tx = request.ctx.store.begin_for(request.inbox_id, request.ctx.now()).await?;

@@ -75,6 +75,18 @@ impl Store {
         row.map(Participant::try_from).transpose()
     }
 
+    /// Whose participation `participant_id` is, in that program: a button carries the
+    /// id, and reading the whole program to find one person costs a big program dearly.
+    pub async fn participant_user(&self, program_id: i64, participant_id: i64) -> Result<Option<String>> {
+        let user: Option<(String,)> =
+            sqlx::query_as("SELECT user_id FROM participants WHERE program_id = $1 AND id = $2")
+                .bind(program_id)
+                .bind(participant_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(user.map(|(user,)| user))
+    }
+
     pub async fn participants(&self, program_id: i64) -> Result<Vec<Participant>> {
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM participants WHERE program_id = $1 ORDER BY id"

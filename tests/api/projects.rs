@@ -48,6 +48,12 @@ async fn a_project_pair_is_picked_checked_in_until_its_end_and_closed_with_the_g
     app.slack.press_in_message(BOB, "D1", "project_pick", &options[0].1).await;
     app.settle().await;
     assert_eq!(app.count("SELECT COUNT(*) FROM projects WHERE status = 'live'").await, 0, "owners pick");
+    // A button naming nobody of this program (a stale or forged value) pairs nobody.
+    let project_id = options[0].1.split_once(':').unwrap().0;
+    let (_, tag) = app.slack.press_in_message(OWNER, "D1", "project_pick", &format!("{project_id}:999999")).await;
+    app.settle().await;
+    assert!(app.answers(&tag)[0].contains("no longer open"), "{:?}", app.answers(&tag));
+    assert_eq!(app.count("SELECT COUNT(*) FROM projects WHERE status = 'live'").await, 0, "nobody was paired");
     let (_, tag) = app.slack.press_in_message(OWNER, "D1", "project_pick", &options[0].1).await;
     app.settle().await;
     assert!(app.answers(&tag)[0].contains("Paired"), "{:?}", app.answers(&tag));
