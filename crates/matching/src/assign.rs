@@ -18,7 +18,8 @@
 //! prices are the dual certificate `solve` uses for its bound on the full problem.
 //! Forward bids only raise prices; a column left free with a positive price (its row
 //! left for a better edge) makes *reverse* bids, lowering its price until it wins a row
-//! back or reaches 0.
+//! back or reaches 0. Between phases, a held column's price is cut where that settles
+//! its row without upsetting another, so only rows that really compete bid again.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -167,14 +168,63 @@ impl Auction<'_, '_> {
         .concat()
     }
 
-    /// Frees every row that pays more than ε above its cheapest edge.
+    /// Makes every assigned row ε-happy for the phase's `epsilon`: by cutting the price
+    /// of its column where that upsets no other row ([`Self::cut_own_price`]), else by
+    /// freeing it to bid again.
+    ///
+    /// Freeing alone is the textbook step, and it is costly here: each bid leaves its
+    /// row paying exactly the last phase's ε above its runner-up, so every phase freed
+    /// every row that had bid in the one before (about 24,000 of 50,000 rows at each of
+    /// the fine phases of a 100,000-person solve), and their bids set off price wars
+    /// among the many equally good partners. A row whose column nobody else is close to
+    /// wanting only needs a lower price; a cut keeps it in place and keeps every other
+    /// row as happy as before. Measured on the benchmark's instances: 22 to 33 % fewer
+    /// bids at 100,000 people, 3 to 30 % fewer at 50,000 (six seeds), same totals.
     fn release_unhappy(&mut self, epsilon: i64) {
-        for (row, slack) in self.slack().into_iter().enumerate() {
-            if slack > epsilon {
+        let mut slack = self.slack();
+        for row in 0..slack.len() {
+            if slack[row] > epsilon && !self.cut_own_price(row, epsilon, &mut slack) {
                 self.col_row[self.row_col[row] as usize] = NONE;
                 self.row_col[row] = NONE;
             }
         }
+    }
+
+    /// Lowers the price of `row`'s column until the row is ε-happy, if that leaves
+    /// every other ε-happy row ε-happy (by `slack`, which this keeps up to date for the
+    /// rows it settles); `false` when it cannot. The cut is as deep as the others allow,
+    /// up to the row's whole slack: a row cut to just ε was unhappy again at the next
+    /// phase, and the rounds of pricing grew from 5 to 15 at 100,000 people.
+    fn cut_own_price(&mut self, row: usize, epsilon: i64, slack: &mut [i64]) -> bool {
+        // Taken fresh: an earlier cut may have made one of its edges cheaper.
+        let over = self.paid[row] - self.best_two(row).0 .0;
+        if over <= epsilon {
+            slack[row] = over;
+            return true;
+        }
+        self.columns_ready();
+        let col = self.row_col[row] as usize;
+        let (start, rows, costs) = &self.by_column;
+        let range = start[col]..start[col + 1];
+        let mut most = self.price[col];
+        for (&other, &cost) in rows[range.clone()].iter().zip(&costs[range]) {
+            let other = other as usize;
+            if other != row && self.row_col[other] != NONE && slack[other] <= epsilon {
+                // `other` must not come to pay more than ε above this column.
+                most = most.min(cost + self.price[col] + epsilon - self.paid[other]);
+                if most < over - epsilon {
+                    return false;
+                }
+            }
+        }
+        if most < over - epsilon {
+            return false;
+        }
+        let cut = most.min(over);
+        self.price[col] -= cut;
+        self.paid[row] -= cut;
+        slack[row] = over - cut;
+        true
     }
 
     /// Forward bids until every row holds a column: each free row takes its cheapest
@@ -639,6 +689,47 @@ mod tests {
         assert_certified(&g, &a, 1);
         assert_eq!(a.row_col, vec![3, 1, 0]);
         assert_eq!(a.price[2], 0, "column 2 is free, so free of charge");
+    }
+
+    /// An auction holding `row_col` at `price`, as a phase would find it.
+    fn holding(g: &Graph, row_col: Vec<u32>, price: Vec<i64>) -> Auction<'_, 'static> {
+        let mut a = Auction {
+            graph: g,
+            row_col: vec![NONE; g.rows()],
+            row_cost: vec![0; g.rows()],
+            paid: vec![0; g.rows()],
+            col_row: vec![NONE; g.columns],
+            price,
+            by_column: g.transpose(),
+            transposing: None,
+        };
+        for (row, col) in row_col.into_iter().enumerate() {
+            let cost = g.edges(row).find(|&(c, _)| c == col as usize).map(|(_, w)| w).expect("an edge");
+            a.place(row, col as usize, cost);
+        }
+        a
+    }
+
+    #[test]
+    fn a_row_nobody_competes_with_keeps_its_column_at_a_lower_price() {
+        // Row 0 pays 50 above its other edge; row 1 has no edge to row 0's column.
+        let g = graph(&[&[(0, 100), (2, 100)], &[(1, 100)]], 3);
+        let mut a = holding(&g, vec![0, 1], vec![50, 0, 0]);
+        a.release_unhappy(1);
+        assert_eq!(a.row_col, vec![0, 1], "nobody was freed");
+        assert_eq!(a.price[0], 0, "the whole slack was cut");
+        assert_eq!(a.paid[0], 100);
+    }
+
+    #[test]
+    fn a_row_whose_column_another_row_nearly_wants_is_freed_instead() {
+        // Row 1 pays 100 and would pay 80 + price for column 0: a cut below 31 makes it
+        // more than ε unhappy, and row 0 needs a cut of at least 49.
+        let g = graph(&[&[(0, 100), (2, 100)], &[(1, 100), (0, 80)]], 3);
+        let mut a = holding(&g, vec![0, 1], vec![50, 0, 0]);
+        a.release_unhappy(1);
+        assert_eq!(a.row_col, vec![NONE, 1], "row 0 bids again");
+        assert_eq!(a.price[0], 50, "the price was left alone");
     }
 
     /// Each row's (column, cost) edges.
