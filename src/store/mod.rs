@@ -486,7 +486,8 @@ impl Tx {
 
     /// Makes the change durable, then wakes the dispatcher if messages were queued.
     pub async fn commit(mut self) -> Result<()> {
-        let mut statements = self.queued_inserts();
+        let methods: Vec<&'static str> = self.queued_methods().collect();
+        let mut statements = self.take_queued_inserts();
         if let Some(id) = self.inbox_id {
             match statements.last_mut() {
                 // SQLite runs the statements of one query in one call to its thread:
@@ -503,7 +504,6 @@ impl Tx {
         for statement in statements {
             statement.build_query().execute(&mut *self.tx).await?;
         }
-        let methods: Vec<&'static str> = self.queued_methods().collect();
         self.tx.commit().await?;
         if !methods.is_empty() {
             self.outbox_ready.ring(methods);

@@ -283,20 +283,24 @@ impl Tx {
     }
 
     /// The statements that write the queued messages to the outbox, in the order they
-    /// were queued.
-    pub(super) fn queued_inserts(&self) -> Vec<Sql> {
-        statement_chunks(&self.queued, ROWS_PER_QUEUE)
-            .map(|chunk| {
+    /// were queued; the messages move into them (a payload can be a whole Home view).
+    pub(super) fn take_queued_inserts(&mut self) -> Vec<Sql> {
+        let queued = std::mem::take(&mut self.queued);
+        let sizes: Vec<usize> = statement_chunks(&queued, ROWS_PER_QUEUE).map(<[Queued]>::len).collect();
+        let mut rows = queued.into_iter();
+        sizes
+            .into_iter()
+            .map(|size| {
                 let mut insert = Sql::new(
                     "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent) VALUES ",
                 );
-                for (i, row) in chunk.iter().enumerate() {
+                for (i, row) in rows.by_ref().take(size).enumerate() {
                     insert.push(if i == 0 { "(" } else { ", (" });
                     insert.push_bind(row.method.to_owned()).push(", ").push_bind(row.channel_key.clone()).push(", ");
-                    insert.push_bind(row.payload.clone()).push(", ").push_bind(self.now).push(", ").push_bind(self.now);
+                    insert.push_bind(row.payload).push(", ").push_bind(self.now).push(", ").push_bind(self.now);
                     insert.push(", CASE WHEN ").push_bind(row.opens);
                     insert.push(" AND NOT EXISTS (SELECT 1 FROM group_dms WHERE users = ");
-                    insert.push_bind(row.channel_key.clone()).push(") THEN ").push_bind(OPENING.to_owned());
+                    insert.push_bind(row.channel_key).push(") THEN ").push_bind(OPENING.to_owned());
                     insert.push(" ELSE ").push_bind(row.method.to_owned()).push(" END, ");
                     insert.push_bind(i64::from(row.urgent)).push(")");
                 }

@@ -102,15 +102,7 @@ impl Tx {
     /// A person's participation as it is now, if any, locked until the commit: a
     /// profile completed from it keeps what an import wrote meanwhile.
     pub async fn profile(&mut self, program_id: i64, user_id: &str) -> Result<Option<Participant>> {
-        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM participants WHERE program_id = $1 AND user_id = $2{}",
-            self.engine.lock_rows("participants")
-        )))
-        .bind(program_id)
-        .bind(user_id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.map(Participant::try_from).transpose()
+        Ok(self.profiles(program_id, &[user_id.to_owned()]).await?.remove(user_id))
     }
 
     /// Reads a participant inside the change, seeing what it wrote so far: one this
@@ -194,7 +186,7 @@ impl Tx {
     }
 
     /// People's participations in a program as they are now, by user id, locked until
-    /// the commit as [`Tx::profile`] locks one.
+    /// the commit (see [`Tx::profile`]).
     async fn profiles(&mut self, program_id: i64, users: &[String]) -> Result<HashMap<String, Participant>> {
         let mut found = HashMap::new();
         for chunk in statement_chunks(users, PER_STATEMENT) {
