@@ -206,19 +206,19 @@ impl Auction<'_, '_> {
         let col = self.row_col[row] as usize;
         let (start, rows, costs) = &self.by_column;
         let range = start[col]..start[col + 1];
-        let mut most = self.price[col];
-        for (&other, &cost) in rows[range.clone()].iter().zip(&costs[range]) {
+        // No price goes below 0, and no other happy row may come to pay more than ε
+        // above this column.
+        let others = rows[range.clone()].iter().zip(&costs[range]).filter_map(|(&other, &cost)| {
             let other = other as usize;
-            if other != row && self.row_col[other] != NONE && slack[other] <= epsilon {
-                // `other` must not come to pay more than ε above this column.
-                most = most.min(cost + self.price[col] + epsilon - self.paid[other]);
-                if most < over - epsilon {
-                    return false;
-                }
+            let happy = other != row && self.row_col[other] != NONE && slack[other] <= epsilon;
+            happy.then(|| cost + self.price[col] + epsilon - self.paid[other])
+        });
+        let mut most = i64::MAX;
+        for limit in std::iter::once(self.price[col]).chain(others) {
+            most = most.min(limit);
+            if most < over - epsilon {
+                return false;
             }
-        }
-        if most < over - epsilon {
-            return false;
         }
         let cut = most.min(over);
         self.price[col] -= cut;
