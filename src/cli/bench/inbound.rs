@@ -5,6 +5,9 @@
 //! real edge, group commit, workers and dispatcher, against the simulator answering
 //! after Slack's round trip), then to the Bolt-JS app in `bench/inbound/bolt` (its own
 //! signature check, answering the same command in its HTTP answer and storing nothing).
+//! Between the two, upward also takes `/mentoring help` the same way: an answer made at
+//! the edge with nothing stored, like Bolt's, so the table separates what the edge
+//! costs from what making each join durable costs.
 //! The servers (and the simulator) run on one core and `wrk` on the other (`taskset`).
 //! For upward it also measures how long after the load every accepted command had its
 //! answer in Slack: in its ack (a join made as it was stored) or through its response
@@ -24,6 +27,9 @@ use slack_sim::{sign, Sim, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use super::process::{database_with_directory, BotProcess};
 
+/// The command text of the launch-day crowd, and of the guide.
+const JOIN: &str = "join mentor generative AI";
+const HELP: &str = "help";
 /// Connections `wrk` keeps open.
 const CONNECTIONS: usize = 16;
 /// The Bolt app's port.
@@ -64,14 +70,15 @@ pub async fn run_inbound(
     // Signed just before each server's load: Slack's signatures go stale after five
     // minutes, and upward's run first reads the directory, then waits until every
     // command was answered.
-    let upward = run_upward(seconds, latency, people, &sim, bot).await?;
-    let bolt = run_bolt(seconds, bolt_dir, &write_requests(people, &sim)?)?;
-    for row in [&upward, &bolt] {
+    let upward = run_upward(seconds, latency, people, &sim, bot, JOIN).await?;
+    let help = run_upward(seconds, latency, people, &sim, bot, HELP).await?;
+    let bolt = run_bolt(seconds, bolt_dir, &write_requests(people, &sim, JOIN)?)?;
+    for row in [&upward, &help, &bolt] {
         // Refusals (a stale signature, a bad script) are not requests served: a rate
         // counted with them would flatter whoever refused fastest.
         ensure!(row.errors == 0, "{} answered {} of {} requests with an error", row.server, row.errors, row.requests);
     }
-    Ok(vec![upward, bolt])
+    Ok(vec![upward, InboundRow { server: "upward help", ..help }, bolt])
 }
 
 /// The pre-signed requests and the `wrk` script that sends each once, in turn; both
@@ -91,7 +98,7 @@ impl Drop for Requests {
 /// Writes the requests to a data file the script reads at its start, a line each: held
 /// as constants in the script itself, more than 65,536 of them (8 s of load) overflow
 /// LuaJIT's constant table, and `wrk` then sends bare `GET /` requests instead.
-fn write_requests(people: usize, sim: &Sim) -> anyhow::Result<Requests> {
+fn write_requests(people: usize, sim: &Sim, text: &str) -> anyhow::Result<Requests> {
     let stem = std::env::temp_dir().join(format!("upward-inbound-{}", std::process::id()));
     let requests = Requests { script: stem.with_extension("lua"), data: stem.with_extension("requests") };
     let now = chrono::Utc::now().timestamp();
@@ -103,7 +110,7 @@ fn write_requests(people: usize, sim: &Sim) -> anyhow::Result<Requests> {
             ("channel_id", "C0GENERAL"),
             ("user_id", &person(n)),
             ("command", "/mentoring"),
-            ("text", "join mentor generative AI"),
+            ("text", text),
             ("response_url", &sim.response_url(&format!("in{n}"))),
             ("trigger_id", &format!("in{n}.trigger")),
             ("api_app_id", "A0001"),
@@ -159,6 +166,7 @@ async fn run_upward(
     people: usize,
     sim: &Sim,
     bot: &Path,
+    text: &str,
 ) -> anyhow::Result<InboundRow> {
     let directory: Vec<_> = (0..people).map(|n| (person(n), format!("Person {n}"), "Europe/Berlin")).collect();
     for (id, name, zone) in &directory {
@@ -173,7 +181,7 @@ async fn run_upward(
     sim.enforce(RateLimits::slack());
     sim.set_latency(latency);
     let addr = running.addr;
-    let requests = write_requests(people, sim)?;
+    let requests = write_requests(people, sim, text)?;
     let wrk = tokio::task::spawn_blocking(move || wrk(seconds, &format!("http://{addr}"), &requests)).await??;
     let load_end = Instant::now();
     // A join made as it was stored had its answer in the ack; the others get theirs
@@ -291,7 +299,7 @@ Transfer/sec:    308.12KB
     async fn the_requests_live_in_a_data_file_not_in_the_script() {
         let sim = Sim::start(crate::cli::bench::TOKEN).await.unwrap();
         let people = 70_000;
-        let requests = write_requests(people, &sim).unwrap();
+        let requests = write_requests(people, &sim, JOIN).unwrap();
         let script = std::fs::read_to_string(&requests.script).unwrap();
         assert!(script.len() < 2_000, "the script holds requests: {} bytes", script.len());
         assert!(script.contains(&format!("{:?}", requests.data.to_str().unwrap())));

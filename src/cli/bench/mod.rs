@@ -101,12 +101,12 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             )
             .await?;
             println!(
-                "{:>8} {:>9} {:>9} {:>9} {:>9} {:>7} {:>14}",
+                "{:>11} {:>9} {:>9} {:>9} {:>9} {:>7} {:>14}",
                 "server", "requests", "req/s", "p50 ms", "p99 ms", "errors", "all answered s"
             );
             for row in &rows {
                 println!(
-                    "{:>8} {:>9} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>14.2}",
+                    "{:>11} {:>9} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>14.2}",
                     row.server,
                     row.requests,
                     row.req_per_s,
