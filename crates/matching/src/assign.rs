@@ -160,6 +160,16 @@ impl Auction<'_, '_> {
         self.col_row[col] = row as u32;
     }
 
+    /// Moves `col`'s price by `by`, and what its row pays with it.
+    #[inline]
+    fn reprice(&mut self, col: usize, by: i64) {
+        self.price[col] += by;
+        let row = self.col_row[col];
+        if row != NONE {
+            self.paid[row as usize] += by;
+        }
+    }
+
     /// How much more than its cheapest edge each assigned row pays (0 for a free row).
     /// This reads every edge of the graph, and a row's slack depends on the prices
     /// alone, so the rows are split over the cores.
@@ -500,7 +510,7 @@ impl Auction<'_, '_> {
         }
         let (reach, free) = nearest;
         for &col in &s.scanned {
-            self.price[col] += reach - s.dist[col];
+            self.reprice(col, reach - s.dist[col]);
         }
         let mut col = free;
         loop {
@@ -543,7 +553,7 @@ impl Auction<'_, '_> {
         let (cut, last) = end;
         for &col in &s.scanned {
             if s.dist[col] < cut {
-                self.price[col] -= cut - s.dist[col];
+                self.reprice(col, s.dist[col] - cut);
             }
         }
         let mut col = last;
@@ -767,6 +777,7 @@ mod tests {
         a.place_by_forward_search(2, &mut [0; 3], &mut search);
         assert_eq!(a.row_col, vec![0, 1, 2], "row 2 takes the free column");
         assert_eq!(a.price[..3], [5, 5, 0], "the columns it passed over rise by what it gave up");
+        assert_eq!(a.paid, vec![105, 105, 105], "what each row pays follows its column's price");
         assert_eq!(offered(&search), vec![0, 1, 2], "the private columns, 900 away, were never offered");
     }
 
