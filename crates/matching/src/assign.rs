@@ -234,8 +234,7 @@ impl Auction<'_, '_> {
             }
         }
         let cut = most.min(over);
-        self.price[col] -= cut;
-        self.paid[row] -= cut;
+        self.reprice(col, -cut);
         slack[row] = over - cut;
         true
     }
