@@ -35,11 +35,10 @@ use crate::domain::outbound::{Message, Outbound};
 use crate::domain::participant::Participant;
 use crate::domain::program::Program;
 use crate::event::Event;
-use crate::slack::SlackApi;
 use crate::slack::{ids, messages};
+use crate::slack::{SendError, SlackApi};
 use crate::store::{Store, StoreError};
 pub use join::{answer_at_receipt, at_receipt as join_at_receipt};
-use lookups::Admission;
 use parser::Command;
 
 #[derive(Debug, Error)]
@@ -71,7 +70,7 @@ pub struct Context {
     /// Session ideas for introductions.
     pub agendas: Catalogue,
     /// `users.info` calls for people the directory missed, paced to Slack's Tier 4.
-    pub lookups: std::sync::Mutex<lookups::Lookups>,
+    pub lookups: lookups::Lookups,
     /// After this long without a plan, the owner who asked for a round hears how the
     /// search goes, and again at most this often (`UPWARD_MATCH_PROGRESS_SECS`).
     pub match_progress_every: std::time::Duration,
@@ -129,28 +128,31 @@ impl Context {
     }
 
     /// The person's IANA time zone from the directory's cache, else from users.info
-    /// when Tier 4 has room. A Slack failure or a spent tier is not the person's
-    /// problem: they get `None` now and we ask again next time.
+    /// when Tier 4 has room and the lookup in flight ends soon (see [`lookups`]). A Slack
+    /// failure or a spent tier is not the person's problem: they get `None` now and we
+    /// ask again next time.
     async fn time_zone(&self, user: &str) -> Result<Option<String>> {
         if let Some(cached) = self.store.cached_time_zone(&self.team_id, user).await? {
             return Ok(cached);
         }
-        let now = self.clock.now().timestamp_micros();
-        let (admission, report) = {
-            let mut lookups = self.lookups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            (lookups.admit(now), lookups.report(now))
-        };
+        let (turn, report) = self.lookups.take(|| self.clock.now().timestamp_micros()).await;
         if let Some(people) = report {
             warn!(
                 people,
                 "users.info budget spent: time zones left unknown for now, asked again at their next request"
             );
         }
-        if admission == Admission::Full {
-            debug!(%user, "users.info budget spent; time zone unknown for now");
+        let Some(turn) = turn else {
+            debug!(%user, "no users.info turn or budget; time zone unknown for now");
             return Ok(None);
+        };
+        let answer = self.slack.user_info(user).await;
+        if let Err(SendError::RateLimited { retry_after }) = &answer {
+            // Held before the turn passes on, so the next lookup in line does not go.
+            self.lookups.refused(self.clock.now().timestamp_micros(), *retry_after);
         }
-        match self.slack.user_info(user).await {
+        drop(turn);
+        match answer {
             Ok(info) => {
                 let tz = info.tz.clone();
                 self.store.cache_user(&self.team_id, info.cached(user), self.now()).await?;

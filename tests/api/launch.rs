@@ -198,13 +198,16 @@ async fn shutdown_stops_a_directory_refresh_between_pages() {
 /// A small launch day through the real HTTP edge, workers and dispatcher: forms asked
 /// in the middle of a burst of joins still reach `views.open` inside Slack's trigger
 /// window (the simulator refuses a trigger older than three seconds), every join is
-/// answered, and `users.info` never meets Slack's limit.
+/// answered, and `users.info` never meets Slack's limit; after the second burst's
+/// `SIGTERM`, the bot started again (Tier 4 spent by the run it replaced) meets it at
+/// most once, with its first lookup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_in_the_middle_of_a_burst_open_inside_the_trigger_window() {
     let bot = std::path::Path::new(env!("CARGO_BIN_EXE_upward"));
     let row = upward::cli::bench::burst::run_burst(200, std::time::Duration::from_millis(20), bot).await.unwrap();
     assert_eq!(row.expired_triggers, 0, "every form opened before its trigger expired: {row:?}");
     assert_eq!(row.users_info_429s, 0, "{row:?}");
+    assert!(row.users_info_429s_at_restart <= 1, "only the first lookup after the restart may meet a 429: {row:?}");
     assert!(row.form_open_p99_ms > 0.0, "the forms were opened: {row:?}");
 }
 

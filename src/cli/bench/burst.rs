@@ -68,6 +68,9 @@ pub struct BurstRow {
     /// (which answered every join).
     pub sigterm_exit_ms: f64,
     pub left_at_sigterm: i64,
+    /// `users.info` calls Slack refused with 429 in the second burst: the bot started
+    /// again with a backlog to look people up for, Tier 4 spent by the run it replaced.
+    pub users_info_429s_at_restart: usize,
 }
 
 fn person(n: usize) -> String {
@@ -155,7 +158,7 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
     running.stop().await?;
     store.close().await;
     super::super::remove_database(&database);
-    let (sigterm_exit_ms, left_at_sigterm) = stop_mid_burst(people, latency, bot).await?;
+    let restart = stop_mid_burst(people, latency, bot).await?;
 
     let ms = |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1_000.0;
     let mut joins = Vec::new();
@@ -185,7 +188,7 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
             Kind::Preview => preview = took,
         }
     }
-    let failed = |method: &str| calls.iter().filter(|c| c.method == method && !c.ok).count();
+    let failed = |method: &str| refused(&calls, method);
     Ok(BurstRow {
         people,
         latency_ms: latency.as_millis() as u64,
@@ -200,8 +203,9 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
         expired_triggers: failed("views.open"),
         users_info_429s: failed("users.info"),
         peak_rss_mib,
-        sigterm_exit_ms,
-        left_at_sigterm,
+        sigterm_exit_ms: restart.exit_ms,
+        left_at_sigterm: restart.left,
+        users_info_429s_at_restart: restart.users_info_429s,
     })
 }
 
@@ -236,13 +240,24 @@ async fn all_answered(
     Ok(found)
 }
 
+/// What the second burst, stopped with `SIGTERM`, showed.
+struct Restart {
+    exit_ms: f64,
+    left: i64,
+    users_info_429s: usize,
+}
+
+/// Calls of `method` Slack refused.
+fn refused(calls: &[Call], method: &str) -> usize {
+    calls.iter().filter(|c| c.method == method && !c.ok).count()
+}
+
 /// A deployment in the middle of launch day: `people` one-line joins, and once every one
 /// is acked (thousands not yet handled) the bot is asked to stop with `SIGTERM`. It is
-/// started again on the same database, and every join must still be answered. Returns
-/// how long the stop took, in milliseconds, and how many entries it left for the next
-/// start. The directory is not cached yet, so the joins wait for the handlers (which
-/// ask Slack for time zones) instead of being made as they are stored.
-async fn stop_mid_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<(f64, i64)> {
+/// started again on the same database, and every join must still be answered. The
+/// directory is not cached yet, so the joins wait for the handlers (which ask Slack for
+/// time zones) instead of being made as they are stored.
+async fn stop_mid_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::Result<Restart> {
     let Morning { sim, database, store, running, caller } = morning(people, bot, false).await?;
     sim.set_latency(latency);
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -261,7 +276,7 @@ async fn stop_mid_burst(people: usize, latency: Duration, bot: &Path) -> anyhow:
     running.stop().await?;
     store.close().await;
     super::super::remove_database(&database);
-    Ok((took.as_secs_f64() * 1_000.0, left))
+    Ok(Restart { exit_ms: took.as_secs_f64() * 1_000.0, left, users_info_429s: refused(&sim.calls(), "users.info") })
 }
 
 /// How long the burst waits for one more call to Slack while answers are missing.

@@ -123,7 +123,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let latency = std::time::Duration::from_millis(args.latency_ms);
             let bot = bot_binary(args)?;
             println!(
-                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8} {:>8} {:>6}",
+                "{:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9} {:>10} {:>8} {:>9} {:>8} {:>8} {:>6} {:>9}",
                 "people",
                 "rtt ms",
                 "all ans s",
@@ -138,13 +138,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "info 429",
                 "bot MiB",
                 "stop ms",
-                "left"
+                "left",
+                "429 again"
             );
             let mut rows = Vec::new();
             for size in people {
                 let row = burst::run_burst(size, latency, &bot).await?;
                 println!(
-                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>10.0} {:>8.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1} {:>8.0} {:>6}",
+                    "{:>7} {:>8} {:>9.2} {:>9.0} {:>9.0} {:>10.0} {:>8.0} {:>9.0} {:>9.0} {:>10.0} {:>8} {:>9} {:>8.1} {:>8.0} {:>6} {:>9}",
                     row.people,
                     row.latency_ms,
                     row.seconds_to_all_answered,
@@ -159,7 +160,8 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     row.users_info_429s,
                     row.peak_rss_mib,
                     row.sigterm_exit_ms,
-                    row.left_at_sigterm
+                    row.left_at_sigterm,
+                    row.users_info_429s_at_restart
                 );
                 rows.push(row);
             }
