@@ -355,10 +355,13 @@ impl Store {
         let pool = open_pool(url, engine, 24, "NORMAL").await?;
         let acks = match engine {
             // A database in memory has no disk, and a second pool would open another.
-            // Two connections, though one writer uses them: a connection goes back to
-            // its pool on a task of its own, and the next batch would wait for that
-            // task (1.5 to 2 ms a batch under load, measured) if there were no other.
-            Engine::Sqlite if !in_memory => open_pool(url, engine, 2, "FULL").await?,
+            // One connection, so its page cache stays warm from batch to batch: SQLite
+            // empties a connection's cache when another has written since, and with two
+            // the batches alternated between them, each re-reading the pages the other
+            // had changed (5 % of the core in `pread` under `bench inbound`). A batch
+            // waits for the connection to come back to the pool on a task of its own,
+            // and still the joins went 1 to 12 % faster, in six alternated pairs of runs.
+            Engine::Sqlite if !in_memory => open_pool(url, engine, 1, "FULL").await?,
             _ => pool.clone(),
         };
         let inbox_ready = Arc::new(Notify::new());
