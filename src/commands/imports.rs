@@ -30,7 +30,7 @@ const LOOKUP: &str = "users.lookupByEmail";
 /// Slack meanwhile is found by the next upload after it.
 const MISS_MEMORY_SECS: i64 = 60 * 60;
 
-/// How long to wait for Slack's lookup pace at most, per email, before giving up.
+/// The longest one 429 holds an upload's lookups, whatever its Retry-After says.
 const MOST_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a file could not be planned at all.
@@ -96,9 +96,9 @@ impl Directory<'_> {
                     }
                     Ok(None) => self.store.remember_email_miss(self.team_id, email, self.now).await?,
                     Err(SendError::RateLimited { retry_after }) if self.budget.is_none() => {
-                        let wait = retry_after.unwrap_or(TIER_3.interval).min(MOST_RETRY_AFTER);
-                        warn!(?wait, "users.lookupByEmail rate limited; waiting");
-                        tokio::time::sleep(wait).await;
+                        let wait = retry_after.map(|wait| wait.min(MOST_RETRY_AFTER));
+                        warn!(?wait, "users.lookupByEmail rate limited; waiting as Slack asks");
+                        pace.refused(LOOKUP, TIER_3, micros(), wait);
                         continue;
                     }
                     // A capped run does not wait: this email and the rest are for

@@ -18,8 +18,6 @@ use std::time::Duration;
 use slack_limits::{Buckets, TIER_4};
 
 const USERS_INFO: &str = "users.info";
-/// How long a 429 without a Retry-After holds lookups: a minute, Tier 4's window.
-const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// The longest a lookup waits for the one in flight before it.
 const TURN_WAIT: Duration = Duration::from_millis(250);
 /// The least time between two counts of the people turned away, in microseconds.
@@ -52,11 +50,9 @@ impl Lookups {
     }
 
     /// Slack answered a lookup at `now` with 429: none goes before its Retry-After is
-    /// over, and then only at the tier's steady rate.
+    /// over (see [`Buckets::refused`]), and then only at the tier's steady rate.
     pub fn refused(&self, now: i64, retry_after: Option<Duration>) {
-        let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
-        let until = now.saturating_add(i64::try_from(wait.as_micros()).unwrap_or(i64::MAX));
-        self.pace.lock().unwrap_or_else(PoisonError::into_inner).buckets.hold(USERS_INFO, TIER_4, until);
+        self.pace.lock().unwrap_or_else(PoisonError::into_inner).buckets.refused(USERS_INFO, TIER_4, now, retry_after);
     }
 }
 

@@ -10,7 +10,7 @@ use tracing::{info, warn};
 
 use crate::commands::Context;
 use crate::slack::SendError;
-use slack_limits::TIER_2;
+use slack_limits::{DEFAULT_RETRY_AFTER, TIER_2};
 
 /// How often the whole directory is read again.
 pub const REFRESH: Duration = Duration::from_secs(24 * 60 * 60);
@@ -24,12 +24,24 @@ pub enum DirectoryError {
 }
 
 /// Reads every page of `users.list` into the cache, waiting `page_interval` between
-/// pages (Slack's Tier 2: one every three seconds); returns how many were cached.
+/// pages (Slack's Tier 2: one every three seconds); returns how many were cached. A
+/// page Slack refuses with 429 is asked for again after its Retry-After, from the same
+/// cursor: a workspace of 80,000 people takes 20 minutes to read, and one refusal near
+/// the end used to throw the cursor away and start over an hour later.
 pub async fn refresh(ctx: &Context, page_interval: Duration) -> Result<usize, DirectoryError> {
     let mut cursor: Option<String> = None;
     let mut cached = 0;
     loop {
-        let (members, next) = ctx.slack.users_page(cursor.as_deref()).await?;
+        let (members, next) = match ctx.slack.users_page(cursor.as_deref()).await {
+            Err(SendError::RateLimited { retry_after }) => {
+                ctx.metrics.rate_limited();
+                let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                warn!(?wait, cached, "users.list rate limited; reading on from the same page after Slack's wait");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            page => page?,
+        };
         let rows: Vec<_> = members.into_iter().map(|(id, info)| info.cached(&id)).collect();
         ctx.store.cache_users(&ctx.team_id, &rows, ctx.clock.now().timestamp()).await?;
         cached += rows.len();

@@ -46,7 +46,7 @@ use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
 use crate::report::metrics::Metrics;
 use crate::slack::{SendError, SlackApi};
 use crate::store::{Claim, Engine, OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
-use slack_limits::{Buckets, Rate, RateLimits};
+use slack_limits::{Buckets, Rate, RateLimits, DEFAULT_RETRY_AFTER};
 
 /// A claimed row whose sender died is retried after this long, unless told otherwise.
 pub const LEASE_SECS: i64 = 60;
@@ -76,8 +76,6 @@ pub const SENDERS: usize = 128;
 const CLAIM_BATCH: usize = 32;
 /// How long calls in flight may finish after shutdown is asked.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
-/// When Slack says 429 without a Retry-After.
-const DEFAULT_RETRY_AFTER_SECS: i64 = 30;
 /// Retries stay at most this far apart, so a recovered Slack is noticed within minutes.
 pub const MAX_BACKOFF_SECS: i64 = 5 * 60;
 /// The longest the dispatcher sleeps: rows queued by another process (`upward match`)
@@ -175,10 +173,10 @@ impl Pacer {
         self.limits.method(method).is_none() && method != POST && method != OPEN
     }
 
-    /// Holds `key` back until `until`, whatever its bucket says: Slack refused it.
-    fn hold(&mut self, key: PaceKey, until: i64) {
+    /// Holds `key` back as Slack's 429 at `now` asks, whatever its bucket says.
+    fn refused(&mut self, key: PaceKey, now: i64, retry_after: Option<Duration>) {
         if let Some(rate) = self.rate(&key) {
-            self.buckets.hold(key, rate, until);
+            self.buckets.refused(key, rate, now, retry_after);
         }
     }
 
@@ -394,7 +392,7 @@ impl Dispatcher {
                 Dispatched::Sent
             }
             Err(SendError::RateLimited { retry_after }) => {
-                let wait = retry_after.map(|d| d.as_secs() as i64).unwrap_or(DEFAULT_RETRY_AFTER_SECS).max(1);
+                let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER).as_secs().max(1) as i64;
                 info!(outbox_id = entry.id, method = entry.method, wait, "rate limited; waiting as Slack asks");
                 self.store.outbound_retry(entry.id, now + wait, "rate limited", true, false, opened).await?;
                 Dispatched::Retrying { at: now + wait }
@@ -510,10 +508,9 @@ impl Dispatcher {
         let result = call.await;
         if let Err(SendError::RateLimited { retry_after }) = &result {
             self.metrics.rate_limited();
-            let wait = retry_after.unwrap_or(Duration::from_secs(DEFAULT_RETRY_AFTER_SECS as u64));
             let key = channel.map_or(PaceKey::Method(method), |c| PaceKey::Channel(c.to_owned()));
-            let until = self.now_us() + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2);
-            self.pacer().hold(key, until);
+            let now = self.now_us();
+            self.pacer().refused(key, now, *retry_after);
         }
         result
     }

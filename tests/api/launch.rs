@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use slack_limits::{Rate, RateLimits};
 use slack_sim::Sim;
 use upward::app::{App, Workers};
 
@@ -99,6 +100,46 @@ async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
     let answer = app.ask("U0NEW0003", "join mentor generative AI").await;
     assert!(answer.contains("Asia/Tokyo"), "the welcome names the cached time zone: {answer}");
     assert_eq!(app.sim.count_calls(|c| c.method == "users.info"), info_before, "no users.info for a cached person");
+}
+
+/// Slack's bad day while the directory is read: a page of `users.list` refused with 429
+/// is asked for again after its Retry-After, from the same cursor (before, the refresh
+/// failed, its cursor was lost and the read started over an hour later), and a
+/// `users.info` refused with 429 leaves that person's time zone unknown for now. Both
+/// refusals are counted in `/metrics`, like the dispatcher's.
+#[tokio::test]
+async fn a_rate_limited_directory_page_is_read_again_from_its_cursor_and_429s_are_counted() {
+    let app = crate::helpers::spawn_app().await;
+    app.sim.set_users_page(2);
+    for n in 0..5 {
+        app.sim.add_user(&format!("U0NEW{n:04}"), &format!("New {n}"), Some("Asia/Tokyo"));
+    }
+    let users_list = Rate { interval: std::time::Duration::from_millis(500), burst: 2 };
+    app.sim.enforce(RateLimits { methods: vec![("users.list", users_list)], ..RateLimits::slack() });
+    let cached = upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(cached, 8, "every page read once");
+    let pages: Vec<(Option<String>, bool)> = app
+        .sim
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "users.list")
+        .map(|c| (c.args["cursor"].as_str().map(str::to_owned), c.ok))
+        .collect();
+    let refused: Vec<usize> = (0..pages.len()).filter(|&k| !pages[k].1).collect();
+    assert_eq!(refused.len(), 1, "the third page met Tier 2's burst: {pages:?}");
+    let again = &pages[refused[0] + 1];
+    assert_eq!((&again.0, again.1), (&pages[refused[0]].0, true), "read again from its cursor: {pages:?}");
+    assert!(pages[refused[0]].0.is_some(), "in the middle of the read, not at its start: {pages:?}");
+    assert_eq!(pages.iter().filter(|(_, ok)| *ok).count(), 4, "four pages of two: {pages:?}");
+
+    app.sim.add_user("U0LATE", "Late Comer", Some("Asia/Tokyo"));
+    app.sim.fail("users.info", slack_sim::Fault::RateLimited { retry_after_secs: 30 }, 1);
+    let answer = app.ask("U0LATE", "join mentor generative AI").await;
+    assert!(!answer.contains("Asia/Tokyo"), "the refused lookup leaves the time zone unknown: {answer}");
+    assert_eq!(app.sim.faults_left("users.info"), 0, "users.info was asked, and refused");
+    let metrics = crate::helpers::http_get(app.running.addr, "/metrics").await;
+    let counted = metrics.lines().find_map(|l| l.strip_prefix("upward_slack_rate_limited_total "));
+    assert_eq!(counted, Some("2"), "the users.list and users.info refusals: {metrics}");
 }
 
 /// A one-line join from someone the directory knows is made in the commit that stores

@@ -6,4 +6,4 @@
 pub mod blocks;
 mod rate;
 
-pub use rate::{Buckets, Rate, RateLimits, TIER_2, TIER_3, TIER_4};
+pub use rate::{Buckets, Rate, RateLimits, DEFAULT_RETRY_AFTER, TIER_2, TIER_3, TIER_4};

@@ -57,6 +57,11 @@ pub const TIER_3: Rate = Rate::per_minute(50);
 /// external file upload that count as methods): 100 a minute.
 pub const TIER_4: Rate = Rate::per_minute(100);
 
+/// How long a 429 that names no `Retry-After` holds what Slack refused: the minute its
+/// tiers are counted over, so waiting it out cannot meet the same count again. Slack's
+/// 429s carry the header; an `{"ok": false, "error": "ratelimited"}` body need not.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// The limits one bot token lives under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
@@ -136,11 +141,19 @@ impl<K: Hash + Eq> Buckets<K> {
         *tat = (*tat).max(now) + rate.interval_us();
     }
 
-    /// Makes `key` wait until at least `until`, as after Slack's 429 and Retry-After.
-    pub fn hold(&mut self, key: K, rate: Rate, until: i64) {
+    /// Makes `key` wait until at least `until`.
+    fn hold(&mut self, key: K, rate: Rate, until: i64) {
         let held = until.saturating_add(rate.tolerance_us());
         let tat = self.tat.entry(key).or_insert(held);
         *tat = (*tat).max(held);
+    }
+
+    /// Slack answered a call on `key` at `now` with 429: nothing goes before its
+    /// `retry_after` is over ([`DEFAULT_RETRY_AFTER`] when it gave none), and then only
+    /// at the steady rate. The one reading of a 429 for every caller that paces itself.
+    pub fn refused(&mut self, key: K, rate: Rate, now: i64, retry_after: Option<Duration>) {
+        let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+        self.hold(key, rate, now.saturating_add(i64::try_from(wait.as_micros()).unwrap_or(i64::MAX)));
     }
 
     /// Drops keys whose buckets are full again by `now`.
@@ -189,6 +202,17 @@ mod tests {
         assert_eq!(buckets.keys().count(), 0, "a full bucket is forgotten");
         buckets.hold("C2", rate, 30_000_000);
         assert_eq!(buckets.free_at(&"C2", rate), 30_000_000, "held as long as Retry-After says");
+    }
+
+    #[test]
+    fn a_429_holds_for_its_retry_after_or_a_minute_without_one() {
+        let mut buckets = Buckets::default();
+        buckets.refused("users.info", TIER_4, 5_000_000, Some(Duration::from_secs(7)));
+        assert_eq!(buckets.free_at(&"users.info", TIER_4), 12_000_000);
+        buckets.refused("views.open", TIER_4, 5_000_000, None);
+        assert_eq!(buckets.free_at(&"views.open", TIER_4), 65_000_000, "the tier's minute");
+        buckets.refused("users.info", TIER_4, 6_000_000, Some(Duration::from_secs(1)));
+        assert_eq!(buckets.free_at(&"users.info", TIER_4), 12_000_000, "a shorter wait does not shorten a hold");
     }
 
     #[test]
