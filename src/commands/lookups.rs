@@ -37,11 +37,14 @@ pub type Turn<'a> = tokio::sync::MutexGuard<'a, ()>;
 impl Lookups {
     /// Waits for the turn (at most [`TURN_WAIT`]), then takes a lookup if Tier 4 has
     /// room at the time `now` then gives (microseconds). Also the count of people turned
-    /// away, when one is due for the log (see [`Pace::report`]).
-    pub async fn take(&self, now: impl FnOnce() -> i64) -> (Option<Turn<'_>>, Option<u64>) {
-        let turn = tokio::time::timeout(TURN_WAIT, self.turn.lock()).await.ok();
+    /// away, when one is due for the log (see [`Pace::report`]). When the tier is spent
+    /// already, the lookup is turned away at once: waiting for the turn first would only
+    /// hold up the join behind it.
+    pub async fn take(&self, now: impl Fn() -> i64) -> (Option<Turn<'_>>, Option<u64>) {
+        let room = self.pace().has_room(now());
+        let turn = if room { tokio::time::timeout(TURN_WAIT, self.turn.lock()).await.ok() } else { None };
         let now = now();
-        let mut pace = self.pace.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut pace = self.pace();
         let go = turn.filter(|_| pace.admit(now));
         if go.is_none() {
             pace.turned_away += 1;
@@ -52,7 +55,11 @@ impl Lookups {
     /// Slack answered a lookup at `now` with 429: none goes before its Retry-After is
     /// over (see [`Buckets::refused`]), and then only at the tier's steady rate.
     pub fn refused(&self, now: i64, retry_after: Option<Duration>) {
-        self.pace.lock().unwrap_or_else(PoisonError::into_inner).buckets.refused(USERS_INFO, TIER_4, now, retry_after);
+        self.pace().buckets.refused(USERS_INFO, TIER_4, now, retry_after);
+    }
+
+    fn pace(&self) -> std::sync::MutexGuard<'_, Pace> {
+        self.pace.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -66,10 +73,15 @@ struct Pace {
 }
 
 impl Pace {
+    /// Whether the tier has room for a lookup at `now`.
+    fn has_room(&mut self, now: i64) -> bool {
+        self.buckets.prune(now);
+        self.buckets.free_at(&USERS_INFO, TIER_4) <= now
+    }
+
     /// Takes a lookup at `now` if the tier has room.
     fn admit(&mut self, now: i64) -> bool {
-        self.buckets.prune(now);
-        let room = self.buckets.free_at(&USERS_INFO, TIER_4) <= now;
+        let room = self.has_room(now);
         if room {
             self.buckets.take(USERS_INFO, TIER_4, now);
         }
@@ -112,6 +124,20 @@ mod tests {
         assert_eq!(report, Some(1), "and was counted as turned away");
         drop(first);
         assert!(lookups.take(|| 0).await.0.is_some(), "the turn passes on once the first is done");
+    }
+
+    /// On a paused clock a wait for the turn shows as [`TURN_WAIT`] passed.
+    #[tokio::test(start_paused = true)]
+    async fn a_spent_tier_turns_a_lookup_away_without_waiting_for_the_turn() {
+        let lookups = Lookups::default();
+        let (first, _) = lookups.take(|| 0).await;
+        assert!(first.is_some(), "the tier has room");
+        lookups.refused(0, None);
+        let asked = tokio::time::Instant::now();
+        let (second, report) = lookups.take(|| 0).await;
+        assert!(second.is_none() && report == Some(1), "the tier is spent: turned away and counted");
+        assert_eq!(asked.elapsed(), Duration::ZERO, "at once, not after waiting for the first lookup's turn");
+        drop(first);
     }
 
     #[tokio::test]
