@@ -83,13 +83,20 @@ async fn one_persons_entries_go_in_order_others_alongside_and_forms_first() {
     assert_eq!(next.id, ids["a2"]);
 }
 
-#[tokio::test]
-async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
+/// The bot, with a directory of eight people on four pages of two: the three people
+/// every test knows, and five newcomers in Tokyo (`U0NEW0000` to `U0NEW0004`).
+async fn app_with_a_directory_of_four_pages() -> crate::helpers::TestApp {
     let app = crate::helpers::spawn_app().await;
     app.sim.set_users_page(2);
     for n in 0..5 {
         app.sim.add_user(&format!("U0NEW{n:04}"), &format!("New {n}"), Some("Asia/Tokyo"));
     }
+    app
+}
+
+#[tokio::test]
+async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
+    let app = app_with_a_directory_of_four_pages().await;
     let (store, team) = (&app.running.ctx.store, &app.running.ctx.team_id);
     assert_eq!(store.directory_read_at(team).await.unwrap(), None, "never read whole yet");
     let cached = upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
@@ -109,11 +116,7 @@ async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
 /// refusals are counted in `/metrics`, like the dispatcher's.
 #[tokio::test]
 async fn a_rate_limited_directory_page_is_read_again_from_its_cursor_and_429s_are_counted() {
-    let app = crate::helpers::spawn_app().await;
-    app.sim.set_users_page(2);
-    for n in 0..5 {
-        app.sim.add_user(&format!("U0NEW{n:04}"), &format!("New {n}"), Some("Asia/Tokyo"));
-    }
+    let app = app_with_a_directory_of_four_pages().await;
     let users_list = Rate { interval: std::time::Duration::from_millis(500), burst: 2 };
     app.sim.enforce(RateLimits { methods: vec![("users.list", users_list)], ..RateLimits::slack() });
     let cached = upward::jobs::directory::refresh(&app.running.ctx, std::time::Duration::ZERO).await.unwrap();
