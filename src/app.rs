@@ -91,16 +91,15 @@ async fn identify(slack: &SlackApi) -> Result<crate::slack::client::Identity, Ap
 impl App {
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, AppError> {
         let store = Store::connect(&config.database_url).await?;
-        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
+        let metrics = Arc::new(crate::report::metrics::Metrics::default());
+        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?.with_metrics(metrics.clone());
         let identity = identify(&slack).await?;
         store.ensure_workspace(&identity.team_id, &identity.bot_user_id, clock.now().timestamp()).await?;
         // A lease held when the last run stopped is nobody's now: its entry is handled again.
         store.release_inbox_claims().await?;
         info!(team = identity.team_id, "connected to the workspace");
-        let metrics = Arc::new(crate::report::metrics::Metrics::default());
         let dispatcher = Arc::new(
             Dispatcher::new(store.clone(), slack.clone(), clock.clone(), &config.rate_limits)
-                .with_metrics(metrics.clone())
                 .with_retry_budget(config.retry_budget_secs)
                 .with_owners(config.owners.clone())
                 .with_team(identity.team_id.clone()),

@@ -148,7 +148,6 @@ impl Context {
         };
         let answer = self.slack.user_info(user).await;
         if let Err(SendError::RateLimited { retry_after }) = &answer {
-            self.metrics.rate_limited();
             // Held before the turn passes on, so the next lookup in line does not go.
             self.lookups.refused(self.clock.now().timestamp_micros(), *retry_after);
         }

@@ -34,7 +34,6 @@ pub async fn refresh(ctx: &Context, page_interval: Duration) -> Result<usize, Di
     loop {
         let (members, next) = match ctx.slack.users_page(cursor.as_deref()).await {
             Err(SendError::RateLimited { retry_after }) => {
-                ctx.metrics.rate_limited();
                 let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
                 warn!(?wait, cached, "users.list rate limited; reading on from the same page after Slack's wait");
                 tokio::time::sleep(wait).await;

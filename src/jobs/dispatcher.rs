@@ -43,7 +43,6 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::domain::outbound::Outbound;
 use crate::domain::outbound::{UPLOAD_COMPLETE, UPLOAD_URL};
-use crate::report::metrics::Metrics;
 use crate::slack::{SendError, SlackApi};
 use crate::store::{Claim, Engine, OpenedDm, OutboxEntry, Store, StoreError, PACE_METHODS};
 use slack_limits::{Buckets, Rate, RateLimits, DEFAULT_RETRY_AFTER};
@@ -208,8 +207,6 @@ pub struct Dispatcher {
     holder: String,
     /// Until when (Unix seconds) this dispatcher knows it holds the sender lease.
     leading_until: std::sync::atomic::AtomicI64,
-    /// Where Slack's 429s are counted for `/metrics`.
-    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
@@ -227,7 +224,6 @@ impl Dispatcher {
             turn: std::sync::atomic::AtomicUsize::new(0),
             holder: format!("{}-{:016x}", std::process::id(), rand::rng().random::<u64>()),
             leading_until: std::sync::atomic::AtomicI64::new(0),
-            metrics: Arc::default(),
         }
     }
 
@@ -235,12 +231,6 @@ impl Dispatcher {
     /// queued (or re-driven), instead of [`RETRY_BUDGET_SECS`].
     pub fn with_retry_budget(self, secs: i64) -> Dispatcher {
         Dispatcher { retry_budget_secs: secs.max(1), ..self }
-    }
-
-    /// The same dispatcher counting Slack's 429s into `metrics` (the app's, which
-    /// `/metrics` shows).
-    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Dispatcher {
-        Dispatcher { metrics, ..self }
     }
 
     /// The same dispatcher telling `owners` when messages have been failing an hour.
@@ -507,7 +497,6 @@ impl Dispatcher {
         self.pacer().take(method, channel, self.now_us());
         let result = call.await;
         if let Err(SendError::RateLimited { retry_after }) = &result {
-            self.metrics.rate_limited();
             let key = channel.map_or(PaceKey::Method(method), |c| PaceKey::Channel(c.to_owned()));
             let now = self.now_us();
             self.pacer().refused(key, now, *retry_after);

@@ -32,6 +32,7 @@ use thiserror::Error;
 
 use super::raw::{Expect, Raw, SendError};
 use crate::domain::outbound::{decode_file, Message, Outbound, CHART_BLOCK, UPLOAD_COMPLETE, UPLOAD_URL};
+use crate::report::metrics::Metrics;
 
 /// The client type used in production, tests and the demo alike.
 pub type Client = SlackHyperClient;
@@ -133,6 +134,12 @@ impl SlackApi {
     /// wait the production fifteen seconds.
     pub fn with_timeout(self, timeout: Duration) -> SlackApi {
         SlackApi { raw: self.raw.clone().with_timeout(timeout), ..self }
+    }
+
+    /// The same client counting the 429s Slack answers into `metrics` (the app's,
+    /// which `/metrics` shows).
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> SlackApi {
+        SlackApi { raw: self.raw.clone().with_metrics(metrics), ..self }
     }
 
     /// The shared client, for the Socket Mode listener.

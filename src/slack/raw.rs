@@ -16,6 +16,7 @@
 //! or a 2xx whose body is unreadable may have acted, so a retry may repeat it once
 //! ([`SendError::Ambiguous`], counted by the outbox).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -27,6 +28,8 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use thiserror::Error;
+
+use crate::report::metrics::Metrics;
 
 /// What became of one call, when it was not a success: the dispatcher retries, waits or
 /// gives up by its kind.
@@ -54,6 +57,9 @@ pub const TRANSIENT_CODES: &[&str] =
 pub struct Raw {
     http: HttpClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
     timeout: Duration,
+    /// Where the 429s Slack answers are counted: every call passes here, whoever
+    /// makes it (the dispatcher, a lookup, the directory, an import).
+    metrics: Arc<Metrics>,
 }
 
 /// How to read a 2xx answer that is not Slack JSON.
@@ -69,7 +75,11 @@ pub enum Expect {
 
 impl Raw {
     pub fn new(https: HttpsConnector<HttpConnector>, timeout: Duration) -> Raw {
-        Raw { http: HttpClient::builder(TokioExecutor::new()).build(https), timeout }
+        Raw { http: HttpClient::builder(TokioExecutor::new()).build(https), timeout, metrics: Arc::default() }
+    }
+
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Raw {
+        Raw { metrics, ..self }
     }
 
     pub fn with_timeout(self, timeout: Duration) -> Raw {
@@ -169,10 +179,14 @@ impl Raw {
                 .to_bytes();
             interpret(status, retry_after, &body, expect)
         };
-        match tokio::time::timeout(self.timeout, exchange).await {
+        let outcome = match tokio::time::timeout(self.timeout, exchange).await {
             Err(_) => Err(SendError::Ambiguous(format!("no answer within {:?}", self.timeout))),
             Ok(outcome) => outcome,
+        };
+        if let Err(SendError::RateLimited { .. }) = outcome {
+            self.metrics.rate_limited();
         }
+        outcome
     }
 }
 

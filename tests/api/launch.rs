@@ -113,7 +113,8 @@ async fn the_directory_is_read_page_by_page_and_a_join_then_never_asks_slack() {
 /// is asked for again after its Retry-After, from the same cursor (before, the refresh
 /// failed, its cursor was lost and the read started over an hour later), and a
 /// `users.info` refused with 429 leaves that person's time zone unknown for now. Both
-/// refusals are counted in `/metrics`, like the dispatcher's.
+/// refusals are counted in `/metrics`, like the dispatcher's: the Slack client counts
+/// every 429, whoever made the call.
 #[tokio::test]
 async fn a_rate_limited_directory_page_is_read_again_from_its_cursor_and_429s_are_counted() {
     let app = app_with_a_directory_of_four_pages().await;
@@ -137,12 +138,14 @@ async fn a_rate_limited_directory_page_is_read_again_from_its_cursor_and_429s_ar
 
     app.sim.add_user("U0LATE", "Late Comer", Some("Asia/Tokyo"));
     app.sim.fail("users.info", slack_sim::Fault::RateLimited { retry_after_secs: 30 }, 1);
+    app.sim.fail("chat.postMessage", slack_sim::Fault::RateLimited { retry_after_secs: 30 }, 1);
     let answer = app.ask("U0LATE", "join mentor generative AI").await;
     assert!(!answer.contains("Asia/Tokyo"), "the refused lookup leaves the time zone unknown: {answer}");
     assert_eq!(app.sim.faults_left("users.info"), 0, "users.info was asked, and refused");
+    assert_eq!(app.sim.faults_left("chat.postMessage"), 0, "the confidence check's DM was tried, and refused");
     let metrics = crate::helpers::http_get(app.running.addr, "/metrics").await;
     let counted = metrics.lines().find_map(|l| l.strip_prefix("upward_slack_rate_limited_total "));
-    assert_eq!(counted, Some("2"), "the users.list and users.info refusals: {metrics}");
+    assert_eq!(counted, Some("3"), "the users.list, users.info and chat.postMessage refusals: {metrics}");
 }
 
 /// A one-line join from someone the directory knows is made in the commit that stores
