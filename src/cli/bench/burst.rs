@@ -188,7 +188,7 @@ pub async fn run_burst(people: usize, latency: Duration, bot: &Path) -> anyhow::
             Kind::Preview => preview = took,
         }
     }
-    let failed = |method: &str| refused(&calls, method);
+    let failed = |method: &str| calls.iter().filter(|c| c.method == method && !c.ok).count();
     Ok(BurstRow {
         people,
         latency_ms: latency.as_millis() as u64,
@@ -247,11 +247,6 @@ struct Restart {
     users_info_429s: usize,
 }
 
-/// Calls of `method` Slack refused.
-fn refused(calls: &[Call], method: &str) -> usize {
-    calls.iter().filter(|c| c.method == method && !c.ok).count()
-}
-
 /// A deployment in the middle of launch day: `people` one-line joins, and once every one
 /// is acked (thousands not yet handled) the bot is asked to stop with `SIGTERM`. It is
 /// started again on the same database, and every join must still be answered. The
@@ -276,7 +271,8 @@ async fn stop_mid_burst(people: usize, latency: Duration, bot: &Path) -> anyhow:
     running.stop().await?;
     store.close().await;
     super::super::remove_database(&database);
-    Ok(Restart { exit_ms: took.as_secs_f64() * 1_000.0, left, users_info_429s: refused(&sim.calls(), "users.info") })
+    let users_info_429s = sim.count_calls(|c| c.method == "users.info" && !c.ok);
+    Ok(Restart { exit_ms: took.as_secs_f64() * 1_000.0, left, users_info_429s })
 }
 
 /// How long the burst waits for one more call to Slack while answers are missing.
