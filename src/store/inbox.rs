@@ -170,7 +170,7 @@ async fn write(tx: &mut Tx, received: &[Received]) -> Result<Vec<Receipt>> {
         }
     }
     for chunk in statement_chunks(&made, ROWS_PER_INSERT) {
-        let mut mark = Sql::new("UPDATE inbox SET processed_at = ");
+        let mut mark = Sql::new(tx.engine, "UPDATE inbox SET processed_at = ");
         mark.push_bind(tx.now).push(" WHERE id IN (").push_list(chunk.to_vec()).push(")");
         mark.build_query().execute(&mut *tx.tx).await?;
     }
@@ -183,7 +183,8 @@ async fn waiting_lanes(tx: &mut Tx, joining: &[&Delivery], first: i64) -> Result
     let mut waiting = HashSet::new();
     let lanes: Vec<String> = joining.iter().map(|d| d.lane.clone()).filter(|l| !l.is_empty()).collect();
     for chunk in statement_chunks(&lanes, ROWS_PER_INSERT) {
-        let mut older = Sql::new("SELECT DISTINCT lane FROM inbox WHERE processed_at IS NULL AND attempts < ");
+        let mut older =
+            Sql::new(tx.engine, "SELECT DISTINCT lane FROM inbox WHERE processed_at IS NULL AND attempts < ");
         older.push_bind(MAX_ATTEMPTS).push(" AND id < ").push_bind(first);
         older.push(" AND lane IN (").push_list(chunk.to_vec()).push(")");
         let lanes: Vec<(String,)> = older.build_query_as().fetch_all(&mut *tx.tx).await?;
@@ -197,7 +198,8 @@ async fn waiting_lanes(tx: &mut Tx, joining: &[&Delivery], first: i64) -> Result
 async fn insert(tx: &mut Tx, deliveries: &[(&Delivery, i64)]) -> Result<Vec<Option<i64>>> {
     let mut stored = HashMap::new();
     for chunk in statement_chunks(deliveries, ROWS_PER_INSERT) {
-        let mut insert = Sql::new("INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ");
+        let mut insert =
+            Sql::new(tx.engine, "INSERT INTO inbox (dedupe_key, payload, lane, urgent, created_at) VALUES ");
         for (i, (delivery, now)) in chunk.iter().enumerate() {
             insert.push(if i == 0 { "(" } else { ", (" });
             insert.push_bind(delivery.dedupe_key.clone()).push(", ").push_bind(delivery.payload.clone()).push(", ");

@@ -134,17 +134,21 @@ impl Engine {
 }
 
 /// A statement assembled at run time (a list of held methods, an optional filter),
-/// numbering its placeholders `$1`, `$2`, … as both engines read them: sqlx's
-/// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses.
+/// its placeholders written as `engine` binds them fastest. PostgreSQL needs `$1`, `$2`,
+/// … (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which it refuses). SQLite
+/// gets a bare `?`, bound by position: sqlx looks up each named `$N` among all of the
+/// statement's names, so a batch's multi-row statement of hundreds of parameters spent
+/// more on those look-ups than on its writing.
 pub(crate) struct Sql {
     text: String,
     args: AnyArguments,
     count: usize,
+    engine: Engine,
 }
 
 impl Sql {
-    pub(crate) fn new(text: &str) -> Sql {
-        Sql { text: text.to_owned(), args: AnyArguments::default(), count: 0 }
+    pub(crate) fn new(engine: Engine, text: &str) -> Sql {
+        Sql { text: text.to_owned(), args: AnyArguments::default(), count: 0, engine }
     }
 
     pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
@@ -158,7 +162,10 @@ impl Sql {
         T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
     {
         self.count += 1;
-        self.text.push_str(&format!("${}", self.count));
+        match self.engine {
+            Engine::Sqlite => self.text.push('?'),
+            Engine::Postgres => self.text.push_str(&format!("${}", self.count)),
+        }
         // Encoding an integer or a string into `Any` arguments cannot fail.
         let _ = self.args.add(value);
         self
@@ -498,7 +505,7 @@ impl Tx {
                 // statements with parameters in one query.
                 Some(last) if self.engine == Engine::Sqlite => inbox::mark_processed(last.push("; "), id, self.now),
                 _ => {
-                    let mut mark = Sql::new("");
+                    let mut mark = Sql::new(self.engine, "");
                     inbox::mark_processed(&mut mark, id, self.now);
                     statements.push(mark);
                 }

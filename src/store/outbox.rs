@@ -166,7 +166,7 @@ pub(super) fn start_outcomes(
     turns: WriteTurns,
     ready: Arc<OutboxBell>,
 ) -> OutcomeWriter {
-    GroupCommit::start(pool, engine, turns, ready, |tx, recorded| Box::pin(record_all(&mut tx.tx, recorded)), |_| {})
+    GroupCommit::start(pool, engine, turns, ready, |tx, recorded| Box::pin(record_all(tx, recorded)), |_| {})
 }
 
 /// Rows marked sent per statement, at most.
@@ -174,19 +174,19 @@ const ROWS_PER_MARK: usize = 64;
 
 /// Records a batch of outcomes. Rows simply sent (most of them) are marked together,
 /// one statement per second they were sent in, rather than one per row.
-async fn record_all(tx: &mut Transaction<'static, Any>, all: &[Recorded]) -> Result<Vec<()>> {
+async fn record_all(tx: &mut Tx, all: &[Recorded]) -> Result<Vec<()>> {
     let mut sent: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for recorded in all {
         match (&recorded.outcome, &recorded.opened) {
             (Outcome::Sent { at }, None) => sent.entry(*at).or_default().push(recorded.id),
-            _ => record(tx, recorded).await?,
+            _ => record(&mut tx.tx, recorded).await?,
         }
     }
     for (at, ids) in sent {
         for chunk in statement_chunks(&ids, ROWS_PER_MARK) {
-            let mut mark = Sql::new("UPDATE outbox SET sent_at = ");
+            let mut mark = Sql::new(tx.engine, "UPDATE outbox SET sent_at = ");
             mark.push_bind(at).push(", claimed_until = NULL WHERE id IN (").push_list(chunk.to_vec()).push(")");
-            mark.build_query().execute(&mut **tx).await?;
+            mark.build_query().execute(&mut *tx.tx).await?;
         }
     }
     Ok(vec![(); all.len()])
@@ -292,6 +292,7 @@ impl Tx {
             .into_iter()
             .map(|size| {
                 let mut insert = Sql::new(
+                    self.engine,
                     "INSERT INTO outbox (method, channel_key, payload, not_before, created_at, pace_method, urgent) VALUES ",
                 );
                 for (i, row) in rows.by_ref().take(size).enumerate() {
@@ -347,7 +348,7 @@ impl Store {
             query.push(" LIMIT ").push_bind(limit);
         };
         if self.engine == Engine::Postgres {
-            let mut query = Sql::new("UPDATE outbox SET claimed_until = ");
+            let mut query = Sql::new(self.engine, "UPDATE outbox SET claimed_until = ");
             query.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id IN (SELECT id");
             due(&mut query);
             query.push(self.engine.skip_locked()).push(")");
@@ -360,13 +361,13 @@ impl Store {
         // SQLite: the search is a read, beside the writers; only a row found is claimed,
         // in its write turn, and only if no one took it meanwhile. Most searches of a busy
         // dispatcher find nothing, and they used to hold the one write lock while looking.
-        let mut search = Sql::new("SELECT id");
+        let mut search = Sql::new(self.engine, "SELECT id");
         due(&mut search);
         let found: Vec<(i64,)> = search.build_query_as().fetch_all(&self.pool).await?;
         if found.is_empty() {
             return Ok(Vec::new());
         }
-        let mut claim = Sql::new("UPDATE outbox SET claimed_until = ");
+        let mut claim = Sql::new(self.engine, "UPDATE outbox SET claimed_until = ");
         claim.push_bind(now + lease_secs).push(", attempts = attempts + 1 WHERE id IN (");
         claim.push_list(found.into_iter().map(|(id,)| id));
         claim.push(") AND sent_at IS NULL AND dead_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ");

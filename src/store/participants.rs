@@ -135,6 +135,7 @@ impl Tx {
         let mut saved = HashMap::new();
         for chunk in statement_chunks(profiles, PER_STATEMENT) {
             let mut upsert = Sql::new(
+                self.engine,
                 "WITH v (user_id, role, teach_skills, learn_skills, department, goals, manager, level, one_time)
                  AS (VALUES ",
             );
@@ -190,7 +191,7 @@ impl Tx {
     async fn profiles(&mut self, program_id: i64, users: &[String]) -> Result<HashMap<String, Participant>> {
         let mut found = HashMap::new();
         for chunk in statement_chunks(users, PER_STATEMENT) {
-            let mut read = Sql::new(&format!("SELECT {COLUMNS} FROM participants WHERE program_id = "));
+            let mut read = Sql::new(self.engine, &format!("SELECT {COLUMNS} FROM participants WHERE program_id = "));
             read.push_bind(program_id).push(" AND user_id IN (").push_list(chunk.to_vec()).push(")");
             read.push(&self.engine.lock_rows("participants"));
             let rows: Vec<Row> = read.build_query_as().fetch_all(&mut *self.tx).await?;

@@ -19,7 +19,7 @@ impl Tx {
     ) -> Result<HashMap<String, Option<String>>> {
         let mut zones = HashMap::new();
         for chunk in statement_chunks(users, USERS_PER_READ) {
-            let mut read = Sql::new("SELECT user_id, tz FROM slack_users WHERE team_id = ");
+            let mut read = Sql::new(self.engine, "SELECT user_id, tz FROM slack_users WHERE team_id = ");
             read.push_bind(team_id.to_owned()).push(" AND user_id IN (").push_list(chunk.to_vec()).push(")");
             let rows: Vec<(String, Option<String>)> = read.build_query_as().fetch_all(&mut *self.tx).await?;
             zones.extend(rows);
@@ -67,8 +67,10 @@ impl Store {
         let _turn = self.turns.take().await?;
         let mut tx = super::begin(&self.pool, self.engine).await?;
         for chunk in statement_chunks(&rows, USERS_PER_STATEMENT) {
-            let mut upsert =
-                Sql::new("INSERT INTO slack_users (team_id, user_id, tz, real_name, email, created_at) VALUES ");
+            let mut upsert = Sql::new(
+                self.engine,
+                "INSERT INTO slack_users (team_id, user_id, tz, real_name, email, created_at) VALUES ",
+            );
             for (i, user) in chunk.iter().enumerate() {
                 upsert.push(if i == 0 { "(" } else { ", (" });
                 upsert.push_bind(team_id.to_owned()).push(", ").push_bind(user.user_id.clone()).push(", ");
